@@ -1,0 +1,137 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { EarshotError } from './errors.js';
+
+/** Repository root: three levels up from apps/api/src. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+
+const schema = z.object({
+  dataDir: z.string().min(1),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  modelDir: z.string().min(1),
+  modelName: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
+  host: z.string().min(1),
+  apiPort: int(0, 65535),
+  webPort: int(0, 65535),
+  apiKey: z.string().min(8, 'must be at least 8 characters').optional(),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error']),
+  ort: z.object({
+    executionProvider: z.enum(['cpu', 'cuda']),
+    intraOpThreads: int(0, 256),
+    audioBatchSize: int(1, 256),
+  }),
+  ingest: z.object({
+    concurrency: int(1, 64),
+    windowSec: num(1, 600),
+    hopSec: num(0.5, 600),
+    maxDurationSec: num(1, 24 * 3600),
+  }),
+  limits: z.object({
+    maxUploadBytes: int(1024, 2 ** 31),
+    maxUploadDurationSec: num(1, 3600),
+    maxLabels: int(1, 1000),
+    maxPageSize: int(1, 1000),
+    maxQueryDepth: int(2, 64),
+    maxAliases: int(1, 1000),
+    maxTokens: int(10, 100000),
+    maxCost: int(10, 1000000),
+    textCacheSize: int(0, 1000000),
+  }),
+});
+
+export type Config = z.infer<typeof schema>;
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Read and validate every setting once. Nothing else in the code reads process.env.
+ * Each bad value becomes one line naming the variable, its value and what is expected.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const e = (k: string) => (env[k] === undefined || env[k] === '' ? undefined : env[k]);
+  const raw = {
+    dataDir: path.resolve(e('EARSHOT_DATA_DIR') ?? path.join(REPO_ROOT, '.data')),
+    databaseUrl: e('DATABASE_URL'),
+    modelDir: path.resolve(e('EARSHOT_MODEL_DIR') ?? path.join(REPO_ROOT, 'models')),
+    modelName: e('EARSHOT_MODEL') ?? 'clap-mini',
+    host: e('EARSHOT_HOST') ?? '127.0.0.1',
+    apiPort: e('EARSHOT_API_PORT') ?? '4000',
+    webPort: e('EARSHOT_WEB_PORT') ?? '3000',
+    apiKey: e('EARSHOT_API_KEY'),
+    logLevel: e('EARSHOT_LOG_LEVEL') ?? 'info',
+    ort: {
+      executionProvider: e('EARSHOT_ORT_PROVIDER') ?? 'cpu',
+      intraOpThreads: e('EARSHOT_ORT_THREADS') ?? '0',
+      audioBatchSize: e('EARSHOT_AUDIO_BATCH') ?? '8',
+    },
+    ingest: {
+      concurrency: e('EARSHOT_INGEST_CONCURRENCY') ?? '2',
+      windowSec: e('EARSHOT_WINDOW_SEC') ?? '10',
+      hopSec: e('EARSHOT_HOP_SEC') ?? '5',
+      maxDurationSec: e('EARSHOT_MAX_DURATION_SEC') ?? String(3 * 3600),
+    },
+    limits: {
+      maxUploadBytes: e('EARSHOT_MAX_UPLOAD_BYTES') ?? String(50 * 1024 * 1024),
+      maxUploadDurationSec: e('EARSHOT_MAX_UPLOAD_SEC') ?? '600',
+      maxLabels: e('EARSHOT_MAX_LABELS') ?? '100',
+      maxPageSize: e('EARSHOT_MAX_PAGE_SIZE') ?? '200',
+      maxQueryDepth: e('EARSHOT_MAX_QUERY_DEPTH') ?? '8',
+      maxAliases: e('EARSHOT_MAX_ALIASES') ?? '15',
+      maxTokens: e('EARSHOT_MAX_TOKENS') ?? '2000',
+      maxCost: e('EARSHOT_MAX_COST') ?? '5000',
+      textCacheSize: e('EARSHOT_TEXT_CACHE') ?? '1000',
+    },
+  };
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const key = ENV_NAMES[i.path.join('.')] ?? i.path.join('.');
+      const value = i.path.reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k as string], raw);
+      return `${key}=${JSON.stringify(value)}: ${i.message}`;
+    });
+    throw new EarshotError('CONFIG_INVALID', `invalid configuration: ${lines.join('; ')}`, {
+      details: { issues: lines },
+    });
+  }
+  const cfg = parsed.data;
+  if (cfg.ingest.hopSec > cfg.ingest.windowSec) {
+    throw new EarshotError('CONFIG_INVALID', `EARSHOT_HOP_SEC (${cfg.ingest.hopSec}) must not exceed EARSHOT_WINDOW_SEC (${cfg.ingest.windowSec})`);
+  }
+  return cfg;
+}
+
+/** Config path → environment variable, for error messages and --help. */
+export const ENV_NAMES: Record<string, string> = {
+  dataDir: 'EARSHOT_DATA_DIR',
+  databaseUrl: 'DATABASE_URL',
+  modelDir: 'EARSHOT_MODEL_DIR',
+  modelName: 'EARSHOT_MODEL',
+  host: 'EARSHOT_HOST',
+  apiPort: 'EARSHOT_API_PORT',
+  webPort: 'EARSHOT_WEB_PORT',
+  apiKey: 'EARSHOT_API_KEY',
+  logLevel: 'EARSHOT_LOG_LEVEL',
+  'ort.executionProvider': 'EARSHOT_ORT_PROVIDER',
+  'ort.intraOpThreads': 'EARSHOT_ORT_THREADS',
+  'ort.audioBatchSize': 'EARSHOT_AUDIO_BATCH',
+  'ingest.concurrency': 'EARSHOT_INGEST_CONCURRENCY',
+  'ingest.windowSec': 'EARSHOT_WINDOW_SEC',
+  'ingest.hopSec': 'EARSHOT_HOP_SEC',
+  'ingest.maxDurationSec': 'EARSHOT_MAX_DURATION_SEC',
+  'limits.maxUploadBytes': 'EARSHOT_MAX_UPLOAD_BYTES',
+  'limits.maxUploadDurationSec': 'EARSHOT_MAX_UPLOAD_SEC',
+  'limits.maxLabels': 'EARSHOT_MAX_LABELS',
+  'limits.maxPageSize': 'EARSHOT_MAX_PAGE_SIZE',
+  'limits.maxQueryDepth': 'EARSHOT_MAX_QUERY_DEPTH',
+  'limits.maxAliases': 'EARSHOT_MAX_ALIASES',
+  'limits.maxTokens': 'EARSHOT_MAX_TOKENS',
+  'limits.maxCost': 'EARSHOT_MAX_COST',
+  'limits.textCacheSize': 'EARSHOT_TEXT_CACHE',
+};

@@ -1,0 +1,67 @@
+/**
+ * Every error a user can cause has a stable code and names the input that caused it.
+ * GraphQL maps `code` to `extensions.code`; the CLI prints `code: message (path)`.
+ */
+export const ERROR_CODES = [
+  // config / storage
+  'CONFIG_INVALID',
+  'DB_UNREACHABLE',
+  'DB_NO_VECTOR_EXTENSION',
+  'DATA_DIR_NOT_WRITABLE',
+  'MIGRATION_FAILED',
+  // audio
+  'FILE_NOT_FOUND',
+  'FILE_EMPTY',
+  'UNSUPPORTED_FORMAT',
+  'AUDIO_DECODE_FAILED',
+  'AUDIO_NO_SAMPLES',
+  'AUDIO_INVALID_SAMPLES',
+  'AUDIO_BAD_SAMPLE_RATE',
+  'CLIP_TOO_LONG',
+  // model
+  'MODEL_NOT_FOUND',
+  'MODEL_INVALID',
+  'MODEL_MISMATCH',
+  'INFERENCE_FAILED',
+  // api
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'UNAUTHENTICATED',
+  'LIMIT_EXCEEDED',
+  'UPLOAD_TOO_LARGE',
+  'INGEST_FAILED',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class EarshotError extends Error {
+  readonly code: ErrorCode;
+  /** The file path, URL, field or value that caused the error, when there is one. */
+  readonly subject?: string;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, opts: { subject?: string; details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'EarshotError';
+    this.code = code;
+    this.subject = opts.subject;
+    this.details = opts.details;
+  }
+
+  /** One line for logs and the CLI: `CODE: message (subject)`. */
+  toLine(): string {
+    return `${this.code}: ${this.message}${this.subject ? ` (${this.subject})` : ''}`;
+  }
+}
+
+export function isEarshotError(e: unknown): e is EarshotError {
+  return e instanceof EarshotError;
+}
+
+/** Wrap anything thrown into an EarshotError without losing a code that is already there. */
+export function asEarshotError(e: unknown, fallback: ErrorCode, subject?: string): EarshotError {
+  if (e instanceof EarshotError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new EarshotError(fallback, message, { subject, cause: e });
+}

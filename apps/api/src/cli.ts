@@ -1,0 +1,190 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * Command-line entry: parse, wire, run. Commands: ingest, worker.
+ *   npm run ingest -- <folder> [--model NAME] [--concurrency N] [--reindex]
+ *   npm run worker -- [--model NAME] [--concurrency N]
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from './config.js';
+import { EarshotError, asEarshotError } from './errors.js';
+import { formatSummary, progressBar } from './ingest/progress.js';
+import { runIngest, startWorker, type FileJob, type FileOutcome } from './ingest/index.js';
+import { ClapRuntime, loadBundle } from './model/index.js';
+import { openStore } from './store/index.js';
+
+const HELP: Record<string, string> = {
+  main: `earshot <command> [options]
+
+Commands:
+  ingest <folder>   embed every audio file under a folder (resumable; re-run to pick up changes)
+  worker            serve the shared ingest queue of a Postgres server (DATABASE_URL)
+
+Run \`earshot <command> --help\` for a command's options.`,
+  ingest: `earshot ingest <folder> [--model NAME] [--concurrency N] [--reindex] [--verbose]
+
+Scans <folder> recursively (hidden files skipped), sniffs each file's format by content,
+hashes it (same bytes at two paths = one embedding, two clips), decodes, embeds the whole clip
+and every window of long files, and stores each file in one transaction. Bad files are recorded
+with an error code and listed at the end; the run goes on.
+Killed or interrupted? Run the same command again: finished files are skipped.
+On a Postgres server (DATABASE_URL) the work goes through a pg-boss queue that
+\`earshot worker\` processes on other machines share.
+
+Options:
+  --model NAME       model bundle under EARSHOT_MODEL_DIR (default: EARSHOT_MODEL or clap-mini)
+  --concurrency N    files in flight in this process (default: EARSHOT_INGEST_CONCURRENCY or 2)
+  --reindex          re-embed every file, even unchanged ones
+  --verbose          print one line per file
+  -h, --help         show this help`,
+  worker: `earshot worker [--model NAME] [--concurrency N]
+
+Processes ingest jobs from the pg-boss queue on the Postgres server named by DATABASE_URL,
+alongside the \`ingest\` command and other workers; each file is embedded once. Prints one line
+per file. Stops cleanly on SIGINT/SIGTERM (a job in hand is finished first).
+
+Options:
+  --model NAME       model this worker loads first (runs naming other models load them on demand)
+  --concurrency N    jobs in flight in this process (default: EARSHOT_INGEST_CONCURRENCY or 2)
+  -h, --help         show this help`,
+};
+
+function usage(cmd: string, msg: string): never {
+  process.stderr.write(`${msg}\n\n${HELP[cmd] ?? HELP.main}\n`);
+  process.exit(2);
+}
+
+function positiveInt(cmd: string, name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) usage(cmd, `--${name} must be an integer from 1 to 64, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+async function openRuntime(cfg: Config, modelName: string) {
+  const bundle = await loadBundle(path.join(cfg.modelDir, modelName));
+  return ClapRuntime.open(bundle, {
+    provider: cfg.ort.executionProvider,
+    intraOpThreads: cfg.ort.intraOpThreads,
+    textCacheSize: 0, // ingest never embeds text
+  });
+}
+
+const fileLine = (job: FileJob, o: FileOutcome) =>
+  o.status === 'failed'
+    ? `failed ${job.path} ${o.code}: ${o.message}`
+    : o.status === 'done'
+      ? `done ${job.path} embedded=${o.embedded} segments=${o.segments} hash=${o.contentHash}`
+      : o.status === 'skipped'
+        ? `skipped ${job.path} (${o.reason})`
+        : `noop ${job.path}`;
+
+async function ingestCommand(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      concurrency: { type: 'string' },
+      reindex: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP.ingest + '\n');
+    return 0;
+  }
+  if (positionals.length !== 1) usage('ingest', positionals.length === 0 ? 'missing <folder>' : `expected one folder, got ${positionals.length}`);
+  const concurrency = positiveInt('ingest', 'concurrency', values.concurrency);
+  const cfg = loadConfig();
+  const modelName = values.model ?? cfg.modelName;
+  const store = await openStore(cfg);
+  const runtime = await openRuntime(cfg, modelName).catch(async (e) => {
+    await store.close();
+    throw e;
+  });
+  const bar = progressBar();
+  try {
+    const summary = await runIngest(
+      { store, runtime, config: { ...cfg, modelName } },
+      {
+        root: positionals[0],
+        reindex: values.reindex,
+        concurrency,
+        onProgress: (p) => bar.update(p),
+        onFile: values.verbose ? (job, o) => process.stdout.write(fileLine(job, o) + '\n') : undefined,
+      },
+    );
+    bar.stop();
+    process.stdout.write(formatSummary(summary) + '\n');
+    return 0;
+  } finally {
+    bar.stop();
+    await runtime.close();
+    await store.close();
+  }
+}
+
+async function workerCommand(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: 'string' },
+      concurrency: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP.worker + '\n');
+    return 0;
+  }
+  const concurrency = positiveInt('worker', 'concurrency', values.concurrency);
+  const cfg = loadConfig();
+  if (!cfg.databaseUrl) {
+    throw new EarshotError('CONFIG_INVALID', 'the worker needs a Postgres server: set DATABASE_URL (on embedded PGlite, `ingest` runs its queue in-process)', {
+      subject: 'DATABASE_URL',
+    });
+  }
+  const modelName = values.model ?? cfg.modelName;
+  const store = await openStore(cfg);
+  const runtime = await openRuntime(cfg, modelName);
+  const worker = await startWorker(
+    { store, runtime, config: { ...cfg, modelName } },
+    { concurrency, onFile: (job, o) => process.stdout.write(`${process.pid} ${fileLine(job, o)}\n`) },
+  );
+  process.stdout.write(`worker ${process.pid} ready (model ${runtime.identity.name})\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await worker.stop();
+  await runtime.close();
+  await store.close();
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(HELP.main + '\n');
+    return cmd ? 0 : 2;
+  }
+  try {
+    if (cmd === 'ingest') return await ingestCommand(rest);
+    if (cmd === 'worker') return await workerCommand(rest);
+  } catch (e) {
+    if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) usage(cmd, e.message);
+    process.stderr.write(asEarshotError(e, 'INTERNAL').toLine() + '\n');
+    return 1;
+  }
+  usage('main', `unknown command: ${cmd}`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(asEarshotError(e, 'INTERNAL').toLine() + '\n');
+    process.exit(1);
+  },
+);

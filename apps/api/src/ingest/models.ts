@@ -1,0 +1,63 @@
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { EarshotError } from '../errors.js';
+import { ClapRuntime, loadBundle } from '../model/index.js';
+import { ensureModel, type Store } from '../store/index.js';
+import { num, type IngestDb } from './db.js';
+import type { AudioEmbedder } from './embed.js';
+
+/**
+ * Embedders by EmbeddingModel id. A worker serves every run in the queue, and runs may name
+ * different models: the runtime the process started with is reused for its own model, others
+ * are loaded once from the model folder and must have the exact stored version (same weights).
+ */
+export class EmbedderPool {
+  private readonly byId = new Map<number, Promise<AudioEmbedder>>();
+  private readonly opened: ClapRuntime[] = [];
+
+  constructor(
+    private readonly db: IngestDb,
+    private readonly store: Store,
+    private readonly config: Config,
+    private readonly own: AudioEmbedder,
+  ) {}
+
+  async ownModelId(): Promise<number> {
+    const { id } = await ensureModel(this.store, this.own.identity);
+    this.byId.set(id, Promise.resolve(this.own));
+    return id;
+  }
+
+  get(modelId: number): Promise<AudioEmbedder> {
+    let p = this.byId.get(modelId);
+    if (!p) {
+      p = this.load(modelId);
+      this.byId.set(modelId, p);
+      p.catch(() => this.byId.delete(modelId));
+    }
+    return p;
+  }
+
+  private async load(modelId: number): Promise<AudioEmbedder> {
+    const [m] = await this.db.sql<{ name: string; version: string }>(`SELECT name, version FROM "EmbeddingModel" WHERE id = $1`, [modelId]);
+    if (!m) throw new EarshotError('MODEL_NOT_FOUND', `no embedding model with id ${num(modelId)}`, { subject: String(modelId) });
+    if (m.name === this.own.identity.name && m.version === this.own.identity.version) return this.own;
+    const bundle = await loadBundle(path.join(this.config.modelDir, m.name));
+    const rt = await ClapRuntime.open(bundle, {
+      provider: this.config.ort.executionProvider,
+      intraOpThreads: this.config.ort.intraOpThreads,
+      textCacheSize: 0,
+    });
+    this.opened.push(rt);
+    if (rt.identity.version !== m.version) {
+      throw new EarshotError('MODEL_MISMATCH', `model ${m.name} on this machine is version ${rt.identity.version}, the run needs ${m.version}`, {
+        subject: m.name,
+      });
+    }
+    return rt;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.opened.map((r) => r.close()));
+  }
+}

@@ -1,0 +1,275 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { EarshotError, asEarshotError } from '../errors.js';
+import type { Store } from '../store/index.js';
+import { ingestDb, type IngestDb } from './db.js';
+import type { AudioEmbedder } from './embed.js';
+import { EmbedderPool } from './models.js';
+import { processFile, type FileJob, type FileOutcome, type ProcessSettings } from './process-file.js';
+import { enqueueFiles, openBoss, runLocalQueue, workFiles } from './queue.js';
+import {
+  ACTIVE_RUN_STATUSES,
+  cancelRun,
+  createOrResumeRun,
+  finishIfComplete,
+  finishRun,
+  getRun,
+  listFailures,
+  pendingFiles,
+  recordScan,
+  refreshCounters,
+  type IngestFailure,
+  type IngestRunRow,
+} from './runs.js';
+import { scanFolder } from './scan.js';
+
+export interface IngestDeps {
+  store: Store;
+  /** The runtime of the configured model (ClapRuntime). */
+  runtime: AudioEmbedder;
+  config: Config;
+}
+
+/** Counters as this process sees them, for a progress bar. */
+export interface ProgressSnapshot {
+  run: IngestRunRow;
+  pending: number;
+  /** Rates over files handled by this session (a resumed run's earlier work is excluded). */
+  session: { handled: number; audioSeconds: number; elapsedSec: number; filesPerSec: number; audioHoursPerSec: number; etaSec: number | null };
+}
+
+export interface ExecuteOptions {
+  concurrency?: number;
+  onProgress?: (p: ProgressSnapshot) => void;
+  /** Called after each file this process handled. */
+  onFile?: (job: FileJob, outcome: FileOutcome) => void;
+}
+
+export interface IngestSummary {
+  runId: number;
+  resumed: boolean;
+  run: IngestRunRow;
+  /** Files that were neither audio nor had an audio extension. */
+  ignoredFiles: number;
+  failures: IngestFailure[];
+}
+
+/** Counters are written at most this often (ms): enough for a live bar, cheap for the database. */
+const PROGRESS_MS = 500;
+
+export function processSettings(cfg: Config): ProcessSettings {
+  return {
+    windowSec: cfg.ingest.windowSec,
+    hopSec: cfg.ingest.hopSec,
+    batchSize: cfg.ort.audioBatchSize,
+    maxDurationSec: cfg.ingest.maxDurationSec,
+  };
+}
+
+async function checkRoot(root: string): Promise<string> {
+  const abs = path.resolve(root);
+  let st;
+  try {
+    st = await fs.stat(abs);
+  } catch (e) {
+    throw new EarshotError('FILE_NOT_FOUND', `folder not found: ${abs}`, { subject: abs, cause: e });
+  }
+  if (!st.isDirectory()) throw new EarshotError('BAD_USER_INPUT', `not a folder: ${abs}`, { subject: abs });
+  return abs;
+}
+
+/** Create (or resume, see createOrResumeRun) the run row for a folder; nothing is read yet. */
+export async function prepareRun(deps: IngestDeps, p: { root: string; reindex?: boolean; resume?: boolean }): Promise<{ runId: number; resumed: boolean }> {
+  const root = await checkRoot(p.root);
+  const pool = new EmbedderPool(ingestDb(deps.store), deps.store, deps.config, deps.runtime);
+  const modelId = await pool.ownModelId();
+  return createOrResumeRun(ingestDb(deps.store), { root, modelId, reindex: p.reindex ?? false, resume: p.resume ?? true });
+}
+
+/** Throttled counter refresh that also finishes the run when nothing is pending (any process may be last). */
+function progressKeeper(db: IngestDb, runId: number, onProgress?: (p: ProgressSnapshot) => void) {
+  const t0 = Date.now();
+  let base: { handled: number; secs: number } | null = null;
+  let last = 0;
+  let inFlight: Promise<{ run: IngestRunRow | null; pending: number }> | null = null;
+  const tick = async (force = false) => {
+    if (!force && Date.now() - last < PROGRESS_MS) return null;
+    if (inFlight) return inFlight;
+    last = Date.now();
+    inFlight = refreshCounters(db, runId);
+    try {
+      const r = await inFlight;
+      if (r.run && onProgress) {
+        const handled = r.run.processedFiles + r.run.skippedFiles + r.run.failedFiles;
+        base ??= { handled, secs: r.run.audioSeconds };
+        const elapsedSec = (Date.now() - t0) / 1000;
+        const h = handled - base.handled;
+        const secs = r.run.audioSeconds - base.secs;
+        const fps = elapsedSec > 0 ? h / elapsedSec : 0;
+        onProgress({
+          run: r.run,
+          pending: r.pending,
+          session: {
+            handled: h,
+            audioSeconds: secs,
+            elapsedSec,
+            filesPerSec: fps,
+            audioHoursPerSec: elapsedSec > 0 ? secs / 3600 / elapsedSec : 0,
+            etaSec: r.pending === 0 ? 0 : fps > 0 ? r.pending / fps : null,
+          },
+        });
+      }
+      return r;
+    } finally {
+      inFlight = null;
+    }
+  };
+  return { tick, setBase: (handled: number, secs: number) => (base = { handled, secs }) };
+}
+
+/**
+ * Scan the run's folder, record the files and work through the pending ones. On a Postgres
+ * server the files go through the pg-boss queue (this process works on it too, and any
+ * `earshot worker` processes share the load); on PGlite an in-process queue runs them.
+ * Returns when no file of the run is pending, or the run was cancelled.
+ */
+export async function executeRun(deps: IngestDeps, runId: number, opts: ExecuteOptions = {}): Promise<IngestSummary> {
+  const db = ingestDb(deps.store);
+  const run0 = await getRun(db, runId);
+  if (!run0) throw new EarshotError('NOT_FOUND', `no ingest run with id ${runId}`, { subject: String(runId) });
+  const resumed = run0.status !== 'queued';
+  const concurrency = Math.max(1, opts.concurrency ?? deps.config.ingest.concurrency);
+  const pool = new EmbedderPool(db, deps.store, deps.config, deps.runtime);
+  await pool.ownModelId();
+  const settings = processSettings(deps.config);
+  const progress = progressKeeper(db, runId, opts.onProgress);
+  let ignoredFiles = 0;
+  let cancelled = false;
+  const timer = setInterval(() => {
+    progress
+      .tick()
+      .then((r) => {
+        if (r?.run && !ACTIVE_RUN_STATUSES.includes(r.run.status)) cancelled = r.run.status === 'cancelled' || cancelled;
+      })
+      .catch(() => {});
+  }, PROGRESS_MS);
+  const handle = async (job: FileJob) => {
+    const outcome = await processFile(db, await pool.get(job.modelId), job, settings);
+    opts.onFile?.(job, outcome);
+    if (outcome.status === 'noop') {
+      const r = await getRun(db, job.runId);
+      if (r?.status === 'cancelled' && job.runId === runId) cancelled = true;
+    }
+  };
+  try {
+    const scan = await scanFolder(run0.root);
+    ignoredFiles = scan.ignored;
+    await recordScan(db, runId, run0.root, scan.files);
+    const first = await progress.tick(true);
+    if (first?.run) progress.setBase(first.run.processedFiles + first.run.skippedFiles + first.run.failedFiles, first.run.audioSeconds);
+    const jobs: FileJob[] = (await pendingFiles(db, runId)).map((f) => ({
+      runId,
+      fileId: f.id,
+      path: f.path,
+      modelId: run0.modelId,
+      reindex: run0.reindex,
+    }));
+    if (deps.store.backend === 'postgres' && deps.config.databaseUrl) {
+      const boss = await openBoss(deps.config.databaseUrl);
+      try {
+        await enqueueFiles(boss, jobs);
+        const stop = await workFiles(boss, concurrency, handle);
+        // Other processes may hold some of the jobs: wait on the database, not on our own handlers.
+        for (;;) {
+          const r = await progress.tick(true);
+          if (!r?.run || r.pending === 0 || !ACTIVE_RUN_STATUSES.includes(r.run.status)) break;
+          await new Promise((res) => setTimeout(res, PROGRESS_MS));
+        }
+        await stop();
+      } finally {
+        await boss.stop({ graceful: true, wait: true, close: true, timeout: 30_000 }).catch(() => {});
+      }
+    } else {
+      await runLocalQueue(jobs, concurrency, handle, () => cancelled);
+    }
+    const end = await progress.tick(true);
+    if (end && end.pending === 0) await finishIfComplete(db, runId);
+  } catch (e) {
+    const err = asEarshotError(e, 'INGEST_FAILED', run0.root);
+    await finishRun(db, runId, 'failed', err.toLine()).catch(() => {});
+    throw err;
+  } finally {
+    clearInterval(timer);
+    await pool.close();
+  }
+  const final = await progress.tick(true);
+  return { runId, resumed, run: final!.run!, ignoredFiles, failures: await listFailures(db, runId, 10_000) };
+}
+
+/** The CLI: create or resume the run for `root`, then execute it in this process. */
+export async function runIngest(
+  deps: IngestDeps,
+  p: { root: string; reindex?: boolean } & ExecuteOptions,
+): Promise<IngestSummary> {
+  const { runId } = await prepareRun(deps, { root: p.root, reindex: p.reindex, resume: true });
+  return executeRun(deps, runId, p);
+}
+
+/**
+ * For the startIngest mutation: creates the run and returns its id at once; the work goes on
+ * in the background of the calling (server) process. Errors end up on the run (status failed,
+ * error), never as an unhandled rejection. Poll getRun / listRuns for progress.
+ */
+export async function startIngest(deps: IngestDeps, p: { root: string; reindex?: boolean; concurrency?: number }): Promise<{ runId: number }> {
+  const { runId } = await prepareRun(deps, { root: p.root, reindex: p.reindex, resume: false });
+  void executeRun(deps, runId, { concurrency: p.concurrency }).catch(() => {
+    /* recorded on the run by executeRun */
+  });
+  return { runId };
+}
+
+/** Stop a run: no new file is started (files in flight finish their transaction). Returns the updated run. */
+export async function cancelIngest(deps: Pick<IngestDeps, 'store'>, runId: number): Promise<IngestRunRow> {
+  return cancelRun(ingestDb(deps.store), runId);
+}
+
+/**
+ * `earshot worker`: serve the pg-boss queue of the Postgres server until stopped. Each file job
+ * is processed with the run's model; counters are refreshed at most every 0.5 s, and the worker
+ * that handles a run's last pending file marks the run done (the coordinator may be gone).
+ */
+export async function startWorker(
+  deps: IngestDeps,
+  opts: { concurrency?: number; onFile?: (job: FileJob, outcome: FileOutcome) => void } = {},
+): Promise<{ stop: () => Promise<void> }> {
+  if (deps.store.backend !== 'postgres' || !deps.config.databaseUrl) {
+    throw new EarshotError(
+      'CONFIG_INVALID',
+      'workers share a queue on a Postgres server: set DATABASE_URL (the embedded PGlite database belongs to one process; `ingest` runs its queue in-process)',
+      { subject: 'DATABASE_URL' },
+    );
+  }
+  const db = ingestDb(deps.store);
+  const pool = new EmbedderPool(db, deps.store, deps.config, deps.runtime);
+  await pool.ownModelId();
+  const settings = processSettings(deps.config);
+  const keepers = new Map<number, ReturnType<typeof progressKeeper>>();
+  const boss = await openBoss(deps.config.databaseUrl);
+  const stopWork = await workFiles(boss, Math.max(1, opts.concurrency ?? deps.config.ingest.concurrency), async (job) => {
+    const outcome = await processFile(db, await pool.get(job.modelId), job, settings);
+    opts.onFile?.(job, outcome);
+    let k = keepers.get(job.runId);
+    if (!k) keepers.set(job.runId, (k = progressKeeper(db, job.runId)));
+    await k.tick();
+    // Whoever handles a run's last file closes it: the coordinator that started it may be gone.
+    if (outcome.status !== 'noop' && (await finishIfComplete(db, job.runId))) await k.tick(true);
+  });
+  return {
+    stop: async () => {
+      await stopWork();
+      await boss.stop({ graceful: true, wait: true, close: true, timeout: 30_000 }).catch(() => {});
+      await pool.close();
+    },
+  };
+}

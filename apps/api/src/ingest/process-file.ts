@@ -1,0 +1,233 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { decodeFile, peaks, sniffFormat } from '../audio/index.js';
+import { EarshotError, asEarshotError } from '../errors.js';
+import { toVectorLiteral } from '../store/index.js';
+import { num, type IngestDb, type Sql } from './db.js';
+import { embedSamples, type AudioEmbedder, type SegmentVector } from './embed.js';
+import { sha256File } from './hash.js';
+import { readHead } from './scan.js';
+
+/** One unit of queue work: a file row of a run. */
+export interface FileJob {
+  runId: number;
+  fileId: number;
+  path: string;
+  modelId: number;
+  reindex: boolean;
+}
+
+export interface ProcessSettings {
+  windowSec: number;
+  hopSec: number;
+  batchSize: number;
+  maxDurationSec: number;
+}
+
+export type FileOutcome =
+  | { status: 'done'; contentHash: string; durationSec: number; embedded: boolean; segments: number }
+  | { status: 'skipped'; contentHash: string; durationSec: number; reason: 'unchanged' | 'same-content' }
+  | { status: 'failed'; code: string; message: string }
+  /** Already handled (a duplicate job or an earlier attempt) or the run was cancelled. */
+  | { status: 'noop' };
+
+const SAMPLE_RATE = 48000; // decodeFile always returns 48 kHz mono (audio/ contract)
+/** Postgres `timestamp(3)` columns hold UTC wall time; this turns epoch ms into one. */
+const TS = (i: number) => `(to_timestamp($${i}::float8 / 1000) AT TIME ZONE 'UTC')`;
+
+/**
+ * Ingest one file: skip if unchanged, else hash, decode, embed (unless the same content is
+ * already embedded for this model) and write Clip + Segments + the IngestFile status in ONE
+ * transaction, so a crash at any point leaves either the old state or the new one.
+ * User-caused problems become a failed IngestFile row, never an exception; only database
+ * errors propagate (the queue retries the job).
+ */
+export async function processFile(db: IngestDb, embedder: AudioEmbedder, job: FileJob, s: ProcessSettings): Promise<FileOutcome> {
+  const [row] = await db.sql<{ status: string; run_status: string }>(
+    `SELECT f.status, r.status AS run_status FROM "IngestFile" f JOIN "IngestRun" r ON r.id = f."runId" WHERE f.id = $1`,
+    [job.fileId],
+  );
+  if (!row || row.status !== 'pending' || row.run_status === 'cancelled') return { status: 'noop' };
+  try {
+    return await ingestOne(db, embedder, job, s);
+  } catch (e) {
+    if (isDbError(e)) throw e;
+    const err = asEarshotError(e, 'INGEST_FAILED', job.path);
+    await db.sql(
+      `UPDATE "IngestFile" SET status = 'failed', "errorCode" = $2, "errorMessage" = $3, "updatedAt" = now() WHERE id = $1`,
+      [job.fileId, err.code, err.message],
+    );
+    return { status: 'failed', code: err.code, message: err.message };
+  }
+}
+
+class DbError extends Error {}
+const isDbError = (e: unknown) => e instanceof DbError;
+/** Database failures must not be recorded as a bad file: tag them so they propagate. */
+async function dbStep<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    throw new DbError(e instanceof Error ? e.message : String(e), { cause: e });
+  }
+}
+
+async function ingestOne(db: IngestDb, embedder: AudioEmbedder, job: FileJob, s: ProcessSettings): Promise<FileOutcome> {
+  let st;
+  try {
+    st = await fs.stat(job.path);
+  } catch (e) {
+    throw new EarshotError('FILE_NOT_FOUND', 'file vanished before it could be ingested', { subject: job.path, cause: e });
+  }
+  if (!st.isFile()) throw new EarshotError('FILE_NOT_FOUND', 'not a regular file', { subject: job.path });
+  if (st.size === 0) throw new EarshotError('FILE_EMPTY', 'file is empty (0 bytes)', { subject: job.path });
+  const mtimeMs = Math.floor(st.mtimeMs);
+
+  // Fast path (no read at all): same path, size and mtime as a stored clip whose content is embedded for this model.
+  if (!job.reindex) {
+    const [same] = await dbStep(
+      db.sql<{ id: number; contentHash: string; durationSec: number }>(
+        `SELECT c.id, c."contentHash", c."durationSec" FROM "Clip" c
+          WHERE c.path = $1 AND c."sizeBytes" = $2::bigint AND c.mtime = ${TS(3)}
+            AND EXISTS (SELECT 1 FROM "Segment" s WHERE s."contentHash" = c."contentHash" AND s."modelId" = $4 AND s.kind = 'clip')`,
+        [job.path, String(st.size), mtimeMs, job.modelId],
+      ),
+    );
+    if (same) {
+      await dbStep(
+        db.tx(async (sql) => {
+          await sql(`UPDATE "Clip" SET status = 'active', "updatedAt" = now() WHERE id = $1 AND status <> 'active'`, [same.id]);
+          await markFile(sql, job.fileId, 'skipped', same.contentHash, num(same.durationSec));
+        }),
+      );
+      return { status: 'skipped', contentHash: same.contentHash, durationSec: num(same.durationSec), reason: 'unchanged' };
+    }
+  }
+
+  const format = sniffFormat(await readHead(job.path));
+  if (format === null) {
+    throw new EarshotError('UNSUPPORTED_FORMAT', 'content is not a supported audio format (wav, mp3, flac, ogg, opus, m4a, aiff)', {
+      subject: job.path,
+    });
+  }
+  const contentHash = await sha256File(job.path);
+
+  // Is this content already embedded for this model? Under --reindex only an embedding made by
+  // this same run counts (the duplicate of a file this run already re-embedded).
+  const [embedded] = await dbStep(
+    db.sql<{ n: unknown }>(
+      job.reindex
+        ? `SELECT count(*) AS n FROM "IngestFile" WHERE "runId" = $1 AND "contentHash" = $2 AND status = 'done' AND id <> $3`
+        : `SELECT count(*) AS n FROM "Segment" WHERE "contentHash" = $2 AND "modelId" = $4 AND kind = 'clip' AND $1::int IS NOT NULL AND $3::int IS NOT NULL`,
+      [job.runId, contentHash, job.fileId, job.modelId],
+    ),
+  );
+  const alreadyEmbedded = num(embedded?.n) > 0;
+
+  // Metadata and peaks: copied from a clip with the same bytes when content is already known, else decoded.
+  type Meta = { format: string; codec: string | null; sampleRate: number; channels: number; durationSec: number; peaks: number[] };
+  let meta: Meta | undefined;
+  let segments: SegmentVector[] = [];
+  if (alreadyEmbedded) {
+    const [twin] = await dbStep(
+      db.sql<Meta>(
+        `SELECT format, codec, "sampleRate", channels, "durationSec", peaks FROM "Clip" WHERE "contentHash" = $1 ORDER BY id LIMIT 1`,
+        [contentHash],
+      ),
+    );
+    if (twin) meta = { ...twin, sampleRate: num(twin.sampleRate), channels: num(twin.channels), durationSec: num(twin.durationSec), peaks: (twin.peaks ?? []).map(Number) };
+  }
+  if (!meta || !alreadyEmbedded) {
+    const decoded = await decodeFile(job.path, { maxDurationSec: s.maxDurationSec });
+    meta = {
+      format: decoded.meta.format,
+      codec: decoded.meta.codec,
+      sampleRate: decoded.meta.sampleRate,
+      channels: decoded.meta.channels,
+      durationSec: decoded.meta.durationSec,
+      peaks: peaks(decoded.samples, 200),
+    };
+    if (!alreadyEmbedded) {
+      try {
+        segments = await embedSamples(embedder, decoded.samples, decoded.meta.durationSec, {
+          sampleRate: SAMPLE_RATE,
+          windowSec: s.windowSec,
+          hopSec: s.hopSec,
+          batchSize: s.batchSize,
+        });
+      } catch (e) {
+        throw asEarshotError(e, 'INFERENCE_FAILED', job.path);
+      }
+    }
+  }
+  const m = meta;
+
+  const final = await dbStep(
+    db.tx(async (sql) => {
+      const [old] = await sql<{ contentHash: string }>(`SELECT "contentHash" FROM "Clip" WHERE path = $1 FOR UPDATE`, [job.path]);
+      await sql(
+        `INSERT INTO "Clip" (path, folder, name, "contentHash", format, codec, "sampleRate", channels, "durationSec", "sizeBytes", mtime, peaks, status, "updatedAt")
+         VALUES ($1, $2, $3, $4, $5, $6, $7::int, $8::int, $9::float8, $10::bigint, ${TS(11)}, $12::float8[], 'active', now())
+         ON CONFLICT (path) DO UPDATE SET folder = EXCLUDED.folder, name = EXCLUDED.name, "contentHash" = EXCLUDED."contentHash",
+           format = EXCLUDED.format, codec = EXCLUDED.codec, "sampleRate" = EXCLUDED."sampleRate", channels = EXCLUDED.channels,
+           "durationSec" = EXCLUDED."durationSec", "sizeBytes" = EXCLUDED."sizeBytes", mtime = EXCLUDED.mtime, peaks = EXCLUDED.peaks,
+           status = 'active', "updatedAt" = now()`,
+        [
+          job.path,
+          path.dirname(job.path) + path.sep,
+          path.basename(job.path),
+          contentHash,
+          m.format,
+          m.codec,
+          m.sampleRate,
+          m.channels,
+          m.durationSec,
+          String(st.size),
+          mtimeMs,
+          m.peaks,
+        ],
+      );
+      if (segments.length > 0) {
+        // Replace, not merge: a changed window/hop setting must not leave stale windows behind.
+        await sql(`DELETE FROM "Segment" WHERE "contentHash" = $1 AND "modelId" = $2`, [contentHash, job.modelId]);
+        await sql(
+          `INSERT INTO "Segment" ("contentHash", "modelId", kind, "startSec", "endSec", embedding)
+           SELECT $1, $2::int, t.kind, t.s, t.e, t.v::vector
+             FROM unnest($3::text[], $4::float8[], $5::float8[], $6::text[]) AS t(kind, s, e, v)
+           ON CONFLICT ("contentHash", "modelId", kind, "startSec") DO UPDATE SET "endSec" = EXCLUDED."endSec", embedding = EXCLUDED.embedding`,
+          [
+            contentHash,
+            job.modelId,
+            segments.map((g) => g.kind),
+            segments.map((g) => g.startSec),
+            segments.map((g) => g.endSec),
+            segments.map((g) => toVectorLiteral(g.embedding)),
+          ],
+        );
+      }
+      if (old && old.contentHash !== contentHash) {
+        // The file changed: its old content's vectors go unless another clip still has those bytes.
+        const [other] = await sql<{ n: unknown }>(`SELECT count(*) AS n FROM "Clip" WHERE "contentHash" = $1`, [old.contentHash]);
+        if (num(other?.n) === 0) {
+          await sql(`DELETE FROM "Segment" WHERE "contentHash" = $1`, [old.contentHash]);
+          await sql(`DELETE FROM "Prediction" WHERE "contentHash" = $1`, [old.contentHash]);
+        }
+      }
+      // Only a touched file (same path, same bytes, already embedded) counts as skipped; a new path
+      // for known bytes is a new clip (done) that simply reuses the stored embedding.
+      const status = alreadyEmbedded && old?.contentHash === contentHash ? 'skipped' : 'done';
+      await markFile(sql, job.fileId, status, contentHash, m.durationSec);
+      return status;
+    }),
+  );
+  return final === 'skipped'
+    ? { status: 'skipped', contentHash, durationSec: m.durationSec, reason: 'same-content' }
+    : { status: 'done', contentHash, durationSec: m.durationSec, embedded: segments.length > 0, segments: segments.length };
+}
+
+async function markFile(sql: Sql, fileId: number, status: 'done' | 'skipped', contentHash: string, durationSec: number) {
+  await sql(
+    `UPDATE "IngestFile" SET status = $2, "contentHash" = $3, "durationSec" = $4::float8, "errorCode" = NULL, "errorMessage" = NULL, "updatedAt" = now() WHERE id = $1`,
+    [fileId, status, contentHash, durationSec],
+  );
+}

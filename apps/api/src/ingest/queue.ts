@@ -1,0 +1,76 @@
+import PgBoss from 'pg-boss';
+import type { FileJob } from './process-file.js';
+
+/** pg-boss queue shared by every ingest process on one Postgres server. */
+export const INGEST_QUEUE = 'earshot-ingest';
+
+/**
+ * A job runs for as long as one file takes to decode and embed; a worker that dies (kill -9)
+ * holds its job until this expiry, after which pg-boss hands the file to another worker.
+ */
+const JOB_EXPIRE_SEC = 15 * 60;
+const RETRY_LIMIT = 3;
+/** pg-boss v10's smallest polling interval (attorney.js MIN_POLLING_INTERVAL_MS = 500). */
+const POLL_SEC = 0.5;
+
+export async function openBoss(databaseUrl: string): Promise<PgBoss> {
+  const boss = new PgBoss({ connectionString: databaseUrl, max: 4, application_name: 'earshot-ingest', schedule: false });
+  // pg-boss reports background errors as events; an unhandled 'error' event would crash the process.
+  boss.on('error', (e) => {
+    if (!/terminat|ECONNRESET|Connection/.test(String(e))) console.error(`pg-boss: ${e instanceof Error ? e.message : e}`);
+  });
+  await boss.start();
+  try {
+    await boss.createQueue(INGEST_QUEUE, { name: INGEST_QUEUE, policy: 'stately', retryLimit: RETRY_LIMIT, expireInSeconds: JOB_EXPIRE_SEC });
+  } catch (e) {
+    // Two processes creating the queue at once: the loser sees a unique violation; the queue exists.
+    if (!(await boss.getQueue(INGEST_QUEUE))) throw e;
+  }
+  return boss;
+}
+
+/**
+ * One job per pending file. The singleton key (run, file) plus the 'stately' policy means a
+ * resumed coordinator cannot queue a second copy of a job that is still waiting; a copy that
+ * slips past while the first is active finds the file no longer pending and does nothing.
+ */
+export async function enqueueFiles(boss: PgBoss, jobs: FileJob[]): Promise<void> {
+  for (let i = 0; i < jobs.length; i += 500) {
+    await boss.insert(
+      jobs.slice(i, i + 500).map((j) => ({
+        name: INGEST_QUEUE,
+        data: j,
+        singletonKey: `${j.runId}:${j.fileId}`,
+        retryLimit: RETRY_LIMIT,
+        expireInSeconds: JOB_EXPIRE_SEC,
+      })),
+    );
+  }
+}
+
+/** Start `concurrency` pollers on this process; returns a function that stops them (waiting for jobs in hand). */
+export async function workFiles(boss: PgBoss, concurrency: number, handler: (job: FileJob) => Promise<void>): Promise<() => Promise<void>> {
+  const ids: string[] = [];
+  for (let i = 0; i < concurrency; i++) {
+    ids.push(
+      await boss.work<FileJob>(INGEST_QUEUE, { batchSize: 1, pollingIntervalSeconds: POLL_SEC }, async (batch) => {
+        for (const job of batch) await handler(job.data);
+      }),
+    );
+  }
+  return async () => {
+    await Promise.all(ids.map((id) => boss.offWork({ id })));
+  };
+}
+
+/** A concurrency-limited loop over an in-memory list: the queue on embedded PGlite (one process owns the data dir). */
+export async function runLocalQueue<T>(items: T[], concurrency: number, handler: (item: T) => Promise<void>, stopped: () => boolean): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length && !stopped()) {
+      const item = items[next++];
+      await handler(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
+}

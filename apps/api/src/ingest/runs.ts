@@ -1,0 +1,221 @@
+import path from 'node:path';
+import { EarshotError } from '../errors.js';
+import { num, type IngestDb } from './db.js';
+import type { ScannedFile } from './scan.js';
+
+export type RunStatus = 'queued' | 'scanning' | 'running' | 'done' | 'failed' | 'cancelled';
+export const ACTIVE_RUN_STATUSES: RunStatus[] = ['queued', 'scanning', 'running'];
+
+/** IngestRun as stored (dates as Date, numbers as numbers). */
+export interface IngestRunRow {
+  id: number;
+  root: string;
+  modelId: number;
+  status: RunStatus;
+  reindex: boolean;
+  totalFiles: number;
+  processedFiles: number;
+  skippedFiles: number;
+  failedFiles: number;
+  missingFiles: number;
+  audioSeconds: number;
+  error: string | null;
+  startedAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface IngestFailure {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export interface RunProgress {
+  filesPerSec: number;
+  /** Audio hours ingested per wall-clock second. */
+  audioHoursPerSec: number;
+  /** null until there is a rate to extrapolate from, 0 once nothing is left. */
+  etaSec: number | null;
+}
+
+const RUN_COLUMNS = `id, root, "modelId", status, reindex, "totalFiles", "processedFiles", "skippedFiles", "failedFiles",
+  "missingFiles", "audioSeconds", error, "startedAt", "updatedAt", "finishedAt"`;
+
+const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v).replace(' ', 'T') + (/[zZ+]/.test(String(v).slice(10)) ? '' : 'Z')));
+
+function mapRun(r: Record<string, unknown>): IngestRunRow {
+  return {
+    id: num(r.id),
+    root: String(r.root),
+    modelId: num(r.modelId),
+    status: r.status as RunStatus,
+    reindex: Boolean(r.reindex),
+    totalFiles: num(r.totalFiles),
+    processedFiles: num(r.processedFiles),
+    skippedFiles: num(r.skippedFiles),
+    failedFiles: num(r.failedFiles),
+    missingFiles: num(r.missingFiles),
+    audioSeconds: num(r.audioSeconds),
+    error: (r.error as string | null) ?? null,
+    startedAt: toDate(r.startedAt),
+    updatedAt: toDate(r.updatedAt),
+    finishedAt: r.finishedAt == null ? null : toDate(r.finishedAt),
+  };
+}
+
+/** Absolute root with a trailing separator, so `/a/b` never matches `/a/bc/x.wav`. */
+export const rootPrefix = (root: string) => path.resolve(root) + (path.resolve(root).endsWith(path.sep) ? '' : path.sep);
+
+export async function getRun(db: IngestDb, runId: number): Promise<IngestRunRow | null> {
+  const [r] = await db.sql(`SELECT ${RUN_COLUMNS} FROM "IngestRun" WHERE id = $1`, [runId]);
+  return r ? mapRun(r) : null;
+}
+
+export async function listRuns(db: IngestDb, first = 20): Promise<IngestRunRow[]> {
+  const rows = await db.sql(`SELECT ${RUN_COLUMNS} FROM "IngestRun" ORDER BY id DESC LIMIT $1`, [first]);
+  return rows.map(mapRun);
+}
+
+export async function listFailures(db: IngestDb, runId: number, first = 100): Promise<IngestFailure[]> {
+  const rows = await db.sql<{ path: string; errorCode: string | null; errorMessage: string | null }>(
+    `SELECT path, "errorCode", "errorMessage" FROM "IngestFile" WHERE "runId" = $1 AND status = 'failed' ORDER BY path LIMIT $2`,
+    [runId, first],
+  );
+  return rows.map((r) => ({ path: r.path, code: r.errorCode ?? 'INGEST_FAILED', message: r.errorMessage ?? '' }));
+}
+
+/**
+ * The unfinished run for the same folder, model and mode (a crash or kill -9 left it behind),
+ * or a new queued run. Resuming keeps its IngestFile rows, so finished files stay finished.
+ */
+export async function createOrResumeRun(
+  db: IngestDb,
+  p: { root: string; modelId: number; reindex: boolean; resume: boolean },
+): Promise<{ runId: number; resumed: boolean }> {
+  if (p.resume) {
+    const [r] = await db.sql<{ id: unknown }>(
+      `SELECT id FROM "IngestRun" WHERE root = $1 AND "modelId" = $2 AND reindex = $3 AND status IN ('queued', 'scanning', 'running')
+        ORDER BY id DESC LIMIT 1`,
+      [p.root, p.modelId, p.reindex],
+    );
+    if (r) return { runId: num(r.id), resumed: true };
+  }
+  const [r] = await db.sql<{ id: unknown }>(
+    `INSERT INTO "IngestRun" (root, "modelId", status, reindex, "startedAt", "updatedAt") VALUES ($1, $2, 'queued', $3, now(), now()) RETURNING id`,
+    [p.root, p.modelId, p.reindex],
+  );
+  return { runId: num(r.id), resumed: false };
+}
+
+const CHUNK = 1000;
+
+/**
+ * Record a scan: one pending IngestFile per candidate (existing rows of a resumed run keep their
+ * status), active clips under the root that were not found become 'missing' (never deleted),
+ * then the run moves to 'running'.
+ */
+export async function recordScan(db: IngestDb, runId: number, root: string, files: ScannedFile[]): Promise<{ missing: number }> {
+  await db.sql(`UPDATE "IngestRun" SET status = 'scanning', "updatedAt" = now() WHERE id = $1 AND status IN ('queued', 'running')`, [runId]);
+  for (let i = 0; i < files.length; i += CHUNK) {
+    await db.sql(
+      `INSERT INTO "IngestFile" ("runId", path, status, "updatedAt")
+       SELECT $1, p, 'pending', now() FROM unnest($2::text[]) AS p
+       ON CONFLICT ("runId", path) DO NOTHING`,
+      [runId, files.slice(i, i + CHUNK).map((f) => f.path)],
+    );
+  }
+  const prefix = rootPrefix(root);
+  const paths = files.map((f) => f.path);
+  await db.sql(
+    `UPDATE "Clip" SET status = 'missing', "updatedAt" = now()
+      WHERE starts_with(path, $1) AND status <> 'missing' AND NOT (path = ANY($2::text[]))`,
+    [prefix, paths],
+  );
+  const [m] = await db.sql<{ n: unknown }>(
+    `SELECT count(*) AS n FROM "Clip" WHERE starts_with(path, $1) AND status = 'missing' AND NOT (path = ANY($2::text[]))`,
+    [prefix, paths],
+  );
+  const missing = num(m?.n);
+  await db.sql(
+    `UPDATE "IngestRun" SET status = 'running', "missingFiles" = $2, "totalFiles" = (SELECT count(*) FROM "IngestFile" WHERE "runId" = $1), "updatedAt" = now()
+      WHERE id = $1 AND status = 'scanning'`,
+    [runId, missing],
+  );
+  return { missing };
+}
+
+export async function pendingFiles(db: IngestDb, runId: number): Promise<{ id: number; path: string }[]> {
+  const rows = await db.sql<{ id: unknown; path: string }>(
+    `SELECT id, path FROM "IngestFile" WHERE "runId" = $1 AND status = 'pending' ORDER BY id`,
+    [runId],
+  );
+  return rows.map((r) => ({ id: num(r.id), path: r.path }));
+}
+
+/**
+ * Recompute the run's counters from its IngestFile rows (the truth, whichever process wrote them)
+ * and store them. Counting instead of incrementing keeps them exact across crashes and workers.
+ */
+export async function refreshCounters(db: IngestDb, runId: number): Promise<{ run: IngestRunRow | null; pending: number }> {
+  const rows = await db.sql<{ status: string; n: unknown; secs: unknown }>(
+    `SELECT status, count(*) AS n, coalesce(sum("durationSec"), 0) AS secs FROM "IngestFile" WHERE "runId" = $1 GROUP BY status`,
+    [runId],
+  );
+  const c: Record<string, { n: number; secs: number }> = {};
+  for (const r of rows) c[r.status] = { n: num(r.n), secs: num(r.secs) };
+  const n = (k: string) => c[k]?.n ?? 0;
+  const total = rows.reduce((a, r) => a + num(r.n), 0);
+  const [r] = await db.sql(
+    `UPDATE "IngestRun" SET "totalFiles" = GREATEST("totalFiles", $2), "processedFiles" = $3, "skippedFiles" = $4, "failedFiles" = $5,
+       "audioSeconds" = $6::float8, "updatedAt" = now() WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
+    [runId, total, n('done'), n('skipped'), n('failed'), c.done?.secs ?? 0],
+  );
+  return { run: r ? mapRun(r) : null, pending: n('pending') };
+}
+
+/** Terminal transition; a cancelled run stays cancelled. */
+export async function finishRun(db: IngestDb, runId: number, status: 'done' | 'failed', error?: string): Promise<void> {
+  await db.sql(
+    `UPDATE "IngestRun" SET status = $2, error = $3, "finishedAt" = now(), "updatedAt" = now() WHERE id = $1 AND status IN ('queued', 'scanning', 'running')`,
+    [runId, status, error ?? null],
+  );
+}
+
+export async function cancelRun(db: IngestDb, runId: number): Promise<IngestRunRow> {
+  const run = await getRun(db, runId);
+  if (!run) throw new EarshotError('NOT_FOUND', `no ingest run with id ${runId}`, { subject: String(runId) });
+  await db.sql(
+    `UPDATE "IngestRun" SET status = 'cancelled', "finishedAt" = now(), "updatedAt" = now() WHERE id = $1 AND status IN ('queued', 'scanning', 'running')`,
+    [runId],
+  );
+  return (await getRun(db, runId))!;
+}
+
+/**
+ * Rates from the stored counters: files/s over every file handled (embedded, skipped or failed),
+ * audio hours/s over embedded audio, ETA from the pending count at the current file rate.
+ */
+export function runProgress(run: IngestRunRow, now: Date = new Date()): RunProgress {
+  const end = run.finishedAt ?? (ACTIVE_RUN_STATUSES.includes(run.status) ? now : run.updatedAt);
+  const elapsed = Math.max(1e-3, (end.getTime() - run.startedAt.getTime()) / 1000);
+  const handled = run.processedFiles + run.skippedFiles + run.failedFiles;
+  const filesPerSec = handled / elapsed;
+  const left = Math.max(0, run.totalFiles - handled);
+  return {
+    filesPerSec,
+    audioHoursPerSec: run.audioSeconds / 3600 / elapsed,
+    etaSec: left === 0 ? 0 : filesPerSec > 0 ? left / filesPerSec : null,
+  };
+}
+
+/** Mark a running run done when none of its files is pending; safe to call from any process, any number of times. */
+export async function finishIfComplete(db: IngestDb, runId: number): Promise<boolean> {
+  const rows = await db.sql(
+    `UPDATE "IngestRun" SET status = 'done', "finishedAt" = now(), "updatedAt" = now()
+      WHERE id = $1 AND status = 'running'
+        AND NOT EXISTS (SELECT 1 FROM "IngestFile" WHERE "runId" = $1 AND status = 'pending') RETURNING id`,
+    [runId],
+  );
+  return rows.length > 0;
+}

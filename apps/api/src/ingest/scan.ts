@@ -1,0 +1,96 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { sniffFormat } from '../audio/index.js';
+
+/**
+ * Extensions that make a file an ingest candidate even when its content is not audio:
+ * a `.wav` full of text is a broken sound file the user wants to hear about (UNSUPPORTED_FORMAT),
+ * while a `.csv` or `.jpg` next to the sounds is simply not part of the library.
+ */
+export const AUDIO_EXTENSIONS = new Set([
+  '.wav', '.wave', '.bwf', '.mp3', '.flac', '.ogg', '.oga', '.opus', '.m4a', '.mp4', '.aac', '.aif', '.aiff', '.aifc', '.webm', '.weba',
+]);
+
+/** Bytes read from a file without an audio extension to decide whether it is audio anyway (magic numbers sit in the first few bytes). */
+const HEAD_BYTES = 4096;
+
+export interface ScannedFile {
+  path: string;
+  size: number;
+  /** Milliseconds, truncated to whole ms: Postgres timestamps keep ms precision. */
+  mtimeMs: number;
+}
+
+export interface ScanResult {
+  files: ScannedFile[];
+  /** Non-audio files without an audio extension: counted, never recorded. */
+  ignored: number;
+}
+
+export function hasAudioExtension(p: string): boolean {
+  return AUDIO_EXTENSIONS.has(path.extname(p).toLowerCase());
+}
+
+export async function readHead(p: string, n = HEAD_BYTES): Promise<Uint8Array> {
+  const fh = await fs.open(p, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return new Uint8Array(buf.buffer, buf.byteOffset, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Recursive walk of `root` in a stable (sorted) order. Hidden entries (name starts with '.')
+ * are skipped, as are symlinked directories (they can form cycles); symlinked files count
+ * under their link path. A file is a candidate when it has an audio extension or its first
+ * bytes sniff as audio (a `.dat` that is really a WAV is still a sound).
+ */
+export async function scanFolder(root: string): Promise<ScanResult> {
+  const files: ScannedFile[] = [];
+  let ignored = 0;
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      // An unreadable sub-folder must not stop a 100k-file scan; the root itself is checked by the caller.
+      if (dir === root) throw e;
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const ent of entries) {
+      if (ent.name.startsWith('.')) continue;
+      const full = path.join(dir, ent.name);
+      if (ent.isDirectory()) {
+        await walk(full);
+        continue;
+      }
+      if (!ent.isFile() && !ent.isSymbolicLink()) continue;
+      let st;
+      try {
+        st = await fs.stat(full);
+      } catch {
+        continue; // dangling link or vanished between readdir and stat
+      }
+      if (!st.isFile()) continue;
+      let candidate = hasAudioExtension(full);
+      if (!candidate && st.size > 0) {
+        try {
+          candidate = sniffFormat(await readHead(full)) !== null;
+        } catch {
+          candidate = false;
+        }
+      }
+      if (!candidate) {
+        ignored++;
+        continue;
+      }
+      files.push({ path: full, size: st.size, mtimeMs: Math.floor(st.mtimeMs) });
+    }
+  };
+  await walk(root);
+  return { files, ignored };
+}

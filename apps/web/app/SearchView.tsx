@@ -1,0 +1,159 @@
+'use client';
+import { useRouter, useSearchParams } from 'next/navigation';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { gql } from '@/lib/api';
+import { SEARCH } from '@/lib/queries';
+import type { ClipFilter, Hit, SearchConnection } from '@/lib/types';
+import { usePaged } from '@/lib/usePaged';
+import { Filters, activeFilterCount } from '@/components/Filters';
+import { ResultsPanel } from '@/components/ResultsPanel';
+import { Empty } from '@/components/States';
+import type { Row } from '@/components/HitList';
+
+const EXAMPLES = ['dog barking', 'rain on a roof', 'piano', 'footsteps', 'explosion', 'bell ringing'];
+const PAGE = 20;
+
+export function hitToRow(h: Hit): Row {
+  return {
+    key: h.clip.id,
+    clip: h.clip,
+    score: h.score,
+    similarity: h.similarity,
+    startSec: h.startSec,
+    endSec: h.endSec,
+    matchedTerms: h.matchedTerms,
+    vectorRank: h.vectorRank,
+    keywordRank: h.keywordRank,
+  };
+}
+
+function parseFilter(s: string | null): ClipFilter {
+  if (!s) return {};
+  try {
+    return JSON.parse(s) as ClipFilter;
+  } catch {
+    return {};
+  }
+}
+
+export function SearchView() {
+  const params = useSearchParams();
+  const router = useRouter();
+  const [text, setText] = useState(params.get('q') ?? '');
+  const q = params.get('q') ?? '';
+  const hybrid = params.get('hybrid') !== '0';
+  const filterParam = params.get('f');
+  const filter = useMemo(() => parseFilter(filterParam), [filterParam]);
+  const list = usePaged<Hit>();
+
+  const setUrl = useCallback(
+    (next: { q?: string; hybrid?: boolean; filter?: ClipFilter }) => {
+      const sp = new URLSearchParams();
+      const nq = next.q ?? q;
+      const nh = next.hybrid ?? hybrid;
+      const nf = next.filter ?? filter;
+      if (nq) sp.set('q', nq);
+      if (!nh) sp.set('hybrid', '0');
+      if (activeFilterCount(nf)) sp.set('f', JSON.stringify(nf));
+      router.replace(sp.size ? `/?${sp}` : '/', { scroll: false });
+    },
+    [q, hybrid, filter, router],
+  );
+
+  const search = useCallback(() => {
+    if (!q.trim()) return list.reset();
+    void list.run(async (after) => {
+      const d = await gql<{ searchByText: SearchConnection }>(SEARCH, {
+        query: q,
+        filter: activeFilterCount(filter) ? filter : null,
+        first: PAGE,
+        after,
+        hybrid,
+      });
+      return { items: d.searchByText.hits, pageInfo: d.searchByText.pageInfo, totalCount: d.searchByText.totalCount };
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [q, hybrid, filter]);
+
+  useEffect(() => {
+    search();
+  }, [search]);
+
+  const rows = useMemo(() => list.items.map(hitToRow), [list.items]);
+
+  return (
+    <div>
+      <form
+        className="searchbar"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (text.trim() === q) search();
+          else setUrl({ q: text.trim() });
+        }}
+      >
+        <input
+          type="search"
+          name="q"
+          aria-label="Describe the sound you are looking for"
+          placeholder="Describe a sound: “rain on a tin roof”, “door slam”, “cello”…"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          autoFocus
+          autoComplete="off"
+        />
+        <label className="toggle" title="Hybrid = keyword match on names, paths and tags fused with the embedding search">
+          <input type="checkbox" checked={hybrid} onChange={(e) => setUrl({ hybrid: e.target.checked })} data-testid="hybrid-toggle" />
+          Hybrid
+        </label>
+        <button type="submit" className="btn">Search</button>
+      </form>
+      <div className="layout-2">
+        <aside className="card" aria-label="Search filters">
+          <Filters value={filter} onChange={(f) => setUrl({ filter: f })} />
+        </aside>
+        <ResultsPanel
+          label="Search results"
+          rows={rows}
+          loading={list.loading}
+          loadingMore={list.loadingMore}
+          error={list.error}
+          pageInfo={list.pageInfo}
+          totalCount={list.totalCount}
+          onMore={() => void list.more()}
+          onRetry={search}
+          exportSource={q ? { text: q, hybrid, filter: activeFilterCount(filter) ? filter : undefined } : undefined}
+          exportName="earshot-search"
+          empty={
+            !list.ran ? (
+              <Empty title="Search your sound library by meaning">
+                Type what you hear in your head and press Enter. Try:
+                <div className="examples">
+                  {EXAMPLES.map((ex) => (
+                    <button
+                      key={ex}
+                      type="button"
+                      className="btn small ghost"
+                      onClick={() => {
+                        setText(ex);
+                        setUrl({ q: ex });
+                      }}
+                    >
+                      {ex}
+                    </button>
+                  ))}
+                </div>
+              </Empty>
+            ) : (
+              <Empty title={`Nothing matches “${q}”${activeFilterCount(filter) ? ' with these filters' : ''}`}>
+                {activeFilterCount(filter)
+                  ? 'Clear or widen the filters on the left.'
+                  : 'The library may be empty: add a folder on the Ingest page, then search again.'}
+              </Empty>
+            )
+          }
+        />
+      </div>
+    </div>
+  );
+}

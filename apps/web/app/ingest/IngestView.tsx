@@ -1,0 +1,227 @@
+'use client';
+import { useRouter, useSearchParams } from 'next/navigation';
+import { useCallback, useEffect, useState } from 'react';
+import { gql } from '@/lib/api';
+import { CANCEL_INGEST, INGEST_RUN, INGEST_RUNS, START_INGEST } from '@/lib/queries';
+import type { IngestRun } from '@/lib/types';
+import { fmtDuration, fmtEta } from '@/lib/format';
+import { ApiKeyField } from '@/components/ApiKeyField';
+import { Empty, ErrorBox, Loading } from '@/components/States';
+
+const ACTIVE = new Set(['QUEUED', 'SCANNING', 'RUNNING']);
+const POLL_MS = 1000;
+
+export function IngestView() {
+  const params = useSearchParams();
+  const router = useRouter();
+  const runId = params.get('run');
+  const [path, setPath] = useState('');
+  const [reindex, setReindex] = useState(false);
+  const [starting, setStarting] = useState(false);
+  const [startError, setStartError] = useState<unknown>(null);
+  const [runs, setRuns] = useState<IngestRun[] | null>(null);
+  const [runsError, setRunsError] = useState<unknown>(null);
+
+  const loadRuns = useCallback(() => {
+    gql<{ ingestRuns: IngestRun[] }>(INGEST_RUNS)
+      .then((d) => (setRuns(d.ingestRuns), setRunsError(null)))
+      .catch(setRunsError);
+  }, []);
+  useEffect(loadRuns, [loadRuns]);
+
+  const start = async () => {
+    setStarting(true);
+    setStartError(null);
+    try {
+      const d = await gql<{ startIngest: IngestRun }>(START_INGEST, { path: path.trim(), reindex });
+      router.replace(`/ingest?run=${encodeURIComponent(d.startIngest.id)}`, { scroll: false });
+      loadRuns();
+    } catch (e) {
+      setStartError(e);
+    } finally {
+      setStarting(false);
+    }
+  };
+
+  return (
+    <div>
+      <div className="page-head">
+        <div>
+          <h1>Ingest</h1>
+          <p>Add a folder from the API server’s disk. Unchanged files are skipped, so re-running is cheap.</p>
+        </div>
+      </div>
+      <div className="layout-side">
+        <div style={{ display: 'flex', flexDirection: 'column', gap: 16 }}>
+          <form
+            className="card"
+            aria-label="Start an ingest"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void start();
+            }}
+          >
+            <ApiKeyField />
+            <label className="field">
+              <span>Folder path on the server</span>
+              <input type="text" name="path" required className="mono" placeholder="/srv/sounds/library" value={path} onChange={(e) => setPath(e.target.value)} />
+            </label>
+            <div className="row">
+              <label className="toggle" title="Embed every file again, even if unchanged (e.g. after changing the model)">
+                <input type="checkbox" checked={reindex} onChange={(e) => setReindex(e.target.checked)} /> Re-index unchanged files
+              </label>
+              <span className="grow" />
+              <button type="submit" className="btn" disabled={starting || !path.trim()} data-testid="start-ingest">
+                {starting ? 'Starting…' : 'Start ingest'}
+              </button>
+            </div>
+            {!!startError && <div style={{ marginTop: 12 }}><ErrorBox error={startError} /></div>}
+          </form>
+          {runId ? (
+            <RunProgress id={runId} onFinished={loadRuns} />
+          ) : (
+            <Empty title="No ingest selected">Start one above, or pick a recent run on the right to see its progress and failures.</Empty>
+          )}
+        </div>
+        <aside className="card" aria-label="Recent ingest runs">
+          <h3>Recent runs</h3>
+          {runsError ? (
+            <ErrorBox error={runsError} onRetry={loadRuns} />
+          ) : !runs ? (
+            <Loading what="Loading runs" />
+          ) : !runs.length ? (
+            <div className="muted small">No ingests yet.</div>
+          ) : (
+            <table>
+              <tbody>
+                {runs.map((r) => (
+                  <tr key={r.id} className="clickable" onClick={() => router.replace(`/ingest?run=${encodeURIComponent(r.id)}`, { scroll: false })} aria-selected={r.id === runId}>
+                    <td>
+                      <div className="mono small" style={{ wordBreak: 'break-all' }}>{r.root}</div>
+                      <div className="muted small">{new Date(r.startedAt).toLocaleString()} · {r.processedFiles}/{r.totalFiles} files</div>
+                    </td>
+                    <td><span className={`badge ${r.status}`}>{r.status.toLowerCase()}</span></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+/** Live progress of one run: polls ingestRun every second while it is active. */
+function RunProgress({ id, onFinished }: { id: string; onFinished: () => void }) {
+  const [run, setRun] = useState<IngestRun | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [cancelling, setCancelling] = useState(false);
+
+  useEffect(() => {
+    let stop = false;
+    let timer: ReturnType<typeof setTimeout>;
+    setRun(null);
+    const tick = async () => {
+      try {
+        const d = await gql<{ ingestRun: IngestRun | null }>(INGEST_RUN, { id });
+        if (stop) return;
+        setError(null);
+        setRun(d.ingestRun);
+        if (d.ingestRun && ACTIVE.has(d.ingestRun.status)) timer = setTimeout(tick, POLL_MS);
+        else onFinished();
+      } catch (e) {
+        if (stop) return;
+        setError(e);
+        timer = setTimeout(tick, POLL_MS * 3); // keep trying: the server may be restarting
+      }
+    };
+    void tick();
+    return () => {
+      stop = true;
+      clearTimeout(timer);
+    };
+  }, [id, onFinished]);
+
+  if (error && !run) return <ErrorBox error={error} />;
+  if (!run) return <Loading what="Loading ingest progress" />;
+  const done = run.processedFiles + run.skippedFiles + run.failedFiles;
+  const frac = run.totalFiles > 0 ? done / run.totalFiles : run.status === 'DONE' ? 1 : 0;
+  const active = ACTIVE.has(run.status);
+
+  return (
+    <section className="card" aria-label="Ingest progress" data-testid="ingest-progress">
+      <div className="row" style={{ justifyContent: 'space-between', marginBottom: 10 }}>
+        <div>
+          <span className={`badge ${run.status}`} data-testid="ingest-status">{run.status.toLowerCase()}</span>{' '}
+          <span className="mono small">{run.root}</span>
+        </div>
+        {active && (
+          <button
+            type="button"
+            className="btn small danger"
+            disabled={cancelling}
+            onClick={async () => {
+              setCancelling(true);
+              try {
+                await gql(CANCEL_INGEST, { id: run.id });
+              } catch (e) {
+                setError(e);
+              } finally {
+                setCancelling(false);
+              }
+            }}
+          >
+            Cancel
+          </button>
+        )}
+      </div>
+      <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(frac * 100)} aria-label="Files done">
+        <div style={{ width: `${(frac * 100).toFixed(1)}%` }} />
+      </div>
+      <div className="muted small" style={{ marginTop: 6 }}>
+        {done.toLocaleString()} of {run.totalFiles.toLocaleString()} files ({(frac * 100).toFixed(0)} %){run.status === 'SCANNING' ? ' · scanning folder…' : ''}
+      </div>
+      <div className="stats">
+        <Stat k="files / s" v={run.filesPerSec.toFixed(2)} />
+        <Stat k="ETA" v={active ? fmtEta(run.etaSec) : '–'} />
+        <Stat k="embedded" v={run.processedFiles.toLocaleString()} />
+        <Stat k="unchanged" v={run.skippedFiles.toLocaleString()} />
+        <Stat k="failed" v={run.failedFiles.toLocaleString()} />
+        <Stat k="missing" v={run.missingFiles.toLocaleString()} />
+        <Stat k="audio" v={fmtDuration(run.audioSeconds)} />
+        <Stat k="audio h / s" v={run.audioHoursPerSec.toFixed(3)} />
+      </div>
+      {run.error && <ErrorBox error={new Error(run.error)} />}
+      {!!error && <ErrorBox error={error} />}
+      {run.failures && run.failures.length > 0 && (
+        <>
+          <h3 style={{ marginTop: 12 }}>Failures</h3>
+          <table data-testid="ingest-failures">
+            <thead>
+              <tr><th>File</th><th>Code</th><th>Reason</th></tr>
+            </thead>
+            <tbody>
+              {run.failures.map((f) => (
+                <tr key={f.path}>
+                  <td className="mono small" style={{ wordBreak: 'break-all' }}>{f.path}</td>
+                  <td><code className="code-tag">{f.code}</code></td>
+                  <td className="small">{f.message}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}
+
+function Stat({ k, v }: { k: string; v: string }) {
+  return (
+    <div className="stat">
+      <div className="v">{v}</div>
+      <div className="k">{k}</div>
+    </div>
+  );
+}

@@ -1,0 +1,161 @@
+'use client';
+import Link from 'next/link';
+import { useRouter, useSearchParams } from 'next/navigation';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { gql } from '@/lib/api';
+import { CLIPS, FOLDERS, LABEL_SETS, PREDICTED_LABELS } from '@/lib/queries';
+import type { Clip, ClipConnection, ClipFilter, Folder, LabelCount, LabelSet } from '@/lib/types';
+import { usePaged } from '@/lib/usePaged';
+import { ResultsPanel } from '@/components/ResultsPanel';
+import { Empty, ErrorBox } from '@/components/States';
+
+export function LibraryView() {
+  const params = useSearchParams();
+  const router = useRouter();
+  const folder = params.get('folder') ?? '';
+  const labelSet = params.get('labelSet') ?? '';
+  const label = params.get('label') ?? '';
+  const [folders, setFolders] = useState<Folder[] | null>(null);
+  const [folderError, setFolderError] = useState<unknown>(null);
+  const [sets, setSets] = useState<LabelSet[]>([]);
+  const [counts, setCounts] = useState<LabelCount[]>([]);
+  const list = usePaged<Clip>();
+
+  const go = useCallback(
+    (next: { folder?: string; labelSet?: string; label?: string }) => {
+      const sp = new URLSearchParams();
+      const f = next.folder ?? folder;
+      const ls = next.labelSet ?? labelSet;
+      const l = next.label ?? label;
+      if (f) sp.set('folder', f);
+      if (ls) sp.set('labelSet', ls);
+      if (ls && l) sp.set('label', l);
+      router.replace(sp.size ? `/library?${sp}` : '/library', { scroll: false });
+    },
+    [folder, labelSet, label, router],
+  );
+
+  useEffect(() => {
+    setFolders(null);
+    setFolderError(null);
+    gql<{ folders: Folder[] }>(FOLDERS, { prefix: folder || null })
+      .then((d) => setFolders(d.folders))
+      .catch(setFolderError);
+  }, [folder]);
+
+  useEffect(() => {
+    gql<{ labelSets: LabelSet[] }>(LABEL_SETS)
+      .then((d) => setSets(d.labelSets))
+      .catch(() => undefined);
+  }, []);
+
+  useEffect(() => {
+    if (!labelSet) return setCounts([]);
+    gql<{ predictedLabels: LabelCount[] }>(PREDICTED_LABELS, { labelSet })
+      .then((d) => setCounts(d.predictedLabels))
+      .catch(() => setCounts([]));
+  }, [labelSet]);
+
+  const filter = useMemo<ClipFilter>(() => {
+    const f: ClipFilter = {};
+    if (folder) f.folderPrefix = folder;
+    if (labelSet && label) f.predictedLabel = { labelSet, label };
+    return f;
+  }, [folder, labelSet, label]);
+
+  const load = useCallback(() => {
+    void list.run(async (after) => {
+      const d = await gql<{ clips: ClipConnection }>(CLIPS, { filter, first: 50, after });
+      return { items: d.clips.nodes, pageInfo: d.clips.pageInfo, totalCount: d.clips.totalCount };
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [filter]);
+  useEffect(load, [load]);
+
+  const rows = useMemo(() => list.items.map((c) => ({ key: c.id, clip: c })), [list.items]);
+
+  // Breadcrumbs from the folder path (absolute server paths: split on "/").
+  const crumbs = folder ? folder.split('/').filter(Boolean) : [];
+
+  return (
+    <div>
+      <div className="page-head">
+        <div>
+          <h1>Library</h1>
+          <p>Browse the ingested folders and clips; click a clip to listen.</p>
+        </div>
+        <div className="row tight">
+          <select aria-label="Browse by predicted label of label set" value={labelSet} onChange={(e) => go({ labelSet: e.target.value, label: '' })}>
+            <option value="">Browse by predicted label…</option>
+            {sets.map((s) => (
+              <option key={s.id} value={s.id}>{s.name}</option>
+            ))}
+          </select>
+        </div>
+      </div>
+      {labelSet && (
+        <div className="chips" style={{ marginBottom: 14 }} aria-label="Predicted labels">
+          {counts.length ? (
+            counts.map((c) => (
+              <button key={c.label} type="button" className={`chip${c.label === label ? ' on' : ''}`} onClick={() => go({ label: c.label === label ? '' : c.label })}>
+                {c.label} · {c.count}
+              </button>
+            ))
+          ) : (
+            <span className="muted small">
+              No predictions stored for this set yet: <Link href="/classify">run it over the library</Link> on the Classify page.
+            </span>
+          )}
+        </div>
+      )}
+      <nav className="crumbs" aria-label="Folder path">
+        <button type="button" onClick={() => go({ folder: '' })}>All folders</button>
+        {crumbs.map((c, i) => {
+          const p = (folder.startsWith('/') ? '/' : '') + crumbs.slice(0, i + 1).join('/');
+          return (
+            <span key={p}>
+              <span className="muted">/ </span>
+              {i === crumbs.length - 1 ? <strong>{c}</strong> : <button type="button" onClick={() => go({ folder: p })}>{c}</button>}
+            </span>
+          );
+        })}
+      </nav>
+      {folderError ? (
+        <ErrorBox error={folderError} />
+      ) : folders && folders.length > 0 ? (
+        <div className="folder-grid" data-testid="folders">
+          {folders.map((f) => (
+            <button key={f.path} type="button" className="folder" onClick={() => go({ folder: f.path })} title={f.path}>
+              <span aria-hidden>📁</span>
+              <span style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>{f.name}</span>
+              <span className="n">{f.clipCount}</span>
+            </button>
+          ))}
+        </div>
+      ) : null}
+      <ResultsPanel
+        label="Clips"
+        rows={rows}
+        loading={list.loading}
+        loadingMore={list.loadingMore}
+        error={list.error}
+        pageInfo={list.pageInfo}
+        totalCount={list.totalCount}
+        onMore={() => void list.more()}
+        onRetry={load}
+        exportSource={{ filter }}
+        exportName="earshot-library"
+        summary={list.items.length ? `${list.items.length} of ${list.totalCount.toLocaleString()} clips` : undefined}
+        empty={
+          folder || label ? (
+            <Empty title="No clips here">Go up a folder, or pick another label.</Empty>
+          ) : (
+            <Empty title="The library is empty">
+              Add your sounds: open <Link href="/ingest">Ingest</Link>, enter a folder path on the server and start.
+            </Empty>
+          )
+        }
+      />
+    </div>
+  );
+}

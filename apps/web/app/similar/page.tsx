@@ -1,0 +1,10 @@
+import { Suspense } from 'react';
+import { SimilarView } from './SimilarView';
+
+export default function Page() {
+  return (
+    <Suspense>
+      <SimilarView />
+    </Suspense>
+  );
+}

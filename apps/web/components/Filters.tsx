@@ -1,0 +1,184 @@
+'use client';
+import { useEffect, useState } from 'react';
+import { gql } from '@/lib/api';
+import { FACETS, FOLDERS, PREDICTED_LABELS } from '@/lib/queries';
+import type { ClipFilter, Facets, Folder, LabelCount } from '@/lib/types';
+import { fmtRate } from '@/lib/format';
+
+interface Props {
+  value: ClipFilter;
+  onChange: (f: ClipFilter) => void;
+}
+
+export function activeFilterCount(f: ClipFilter): number {
+  return [f.minDurationSec != null, f.maxDurationSec != null, !!f.formats?.length, !!f.sampleRates?.length, !!f.folderPrefix, !!f.tags?.length, !!f.predictedLabel].filter(Boolean).length;
+}
+
+/** Filter controls fed by `facets` (values present in the library). */
+export function Filters({ value, onChange }: Props) {
+  const [facets, setFacets] = useState<Facets | null>(null);
+  const [labelSets, setLabelSets] = useState<{ id: string; name: string; labels: string[] }[]>([]);
+  const [folders, setFolders] = useState<Folder[]>([]);
+  const [counts, setCounts] = useState<LabelCount[]>([]);
+  const [labelSetId, setLabelSetId] = useState(value.predictedLabel?.labelSet ?? '');
+  const [tagText, setTagText] = useState((value.tags ?? []).join(', '));
+
+  useEffect(() => {
+    gql<{ facets: Facets; labelSets: { id: string; name: string; labels: string[] }[] }>(FACETS)
+      .then((d) => {
+        setFacets(d.facets);
+        setLabelSets(d.labelSets);
+      })
+      .catch(() => undefined); // the result list shows API errors; filters just stay empty
+    gql<{ folders: Folder[] }>(FOLDERS, {})
+      .then((d) => setFolders(d.folders))
+      .catch(() => undefined);
+  }, []);
+
+  useEffect(() => {
+    if (!labelSetId) return setCounts([]);
+    gql<{ predictedLabels: LabelCount[] }>(PREDICTED_LABELS, { labelSet: labelSetId })
+      .then((d) => setCounts(d.predictedLabels))
+      .catch(() => setCounts([]));
+  }, [labelSetId]);
+
+  const set = (patch: Partial<ClipFilter>) => {
+    const next: ClipFilter = { ...value, ...patch };
+    for (const k of Object.keys(next) as (keyof ClipFilter)[]) {
+      const v = next[k];
+      if (v == null || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'number' && Number.isNaN(v))) delete next[k];
+    }
+    onChange(next);
+  };
+  const toggleIn = <T,>(arr: T[] | undefined, v: T): T[] => (arr?.includes(v) ? arr.filter((x) => x !== v) : [...(arr ?? []), v]);
+  const num = (s: string) => (s.trim() === '' ? undefined : Number(s));
+
+  return (
+    <div className="filters" role="group" aria-label="Filters">
+      <fieldset>
+        <legend>Duration (s)</legend>
+        <div className="row tight">
+          <input
+            type="number"
+            min={0}
+            step="0.1"
+            aria-label="Minimum duration in seconds"
+            placeholder={facets ? `min ${facets.minDurationSec.toFixed(1)}` : 'min'}
+            value={value.minDurationSec ?? ''}
+            onChange={(e) => set({ minDurationSec: num(e.target.value) })}
+          />
+          <span className="muted">–</span>
+          <input
+            type="number"
+            min={0}
+            step="0.1"
+            aria-label="Maximum duration in seconds"
+            placeholder={facets ? `max ${facets.maxDurationSec.toFixed(1)}` : 'max'}
+            value={value.maxDurationSec ?? ''}
+            onChange={(e) => set({ maxDurationSec: num(e.target.value) })}
+          />
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>Format</legend>
+        <div className="chips">
+          {(facets?.formats ?? []).map((f) => (
+            <label key={f} className={`chip${value.formats?.includes(f) ? ' on' : ''}`}>
+              <input type="checkbox" checked={!!value.formats?.includes(f)} onChange={() => set({ formats: toggleIn(value.formats, f) })} />
+              {f}
+            </label>
+          ))}
+          {facets && !facets.formats.length && <span className="muted small">none yet</span>}
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>Sample rate</legend>
+        <div className="chips">
+          {(facets?.sampleRates ?? []).map((r) => (
+            <label key={r} className={`chip${value.sampleRates?.includes(r) ? ' on' : ''}`}>
+              <input type="checkbox" checked={!!value.sampleRates?.includes(r)} onChange={() => set({ sampleRates: toggleIn(value.sampleRates, r) })} />
+              {fmtRate(r)}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>Folder</legend>
+        <input
+          type="text"
+          list="folder-options"
+          aria-label="Folder prefix"
+          placeholder="any folder"
+          value={value.folderPrefix ?? ''}
+          onChange={(e) => set({ folderPrefix: e.target.value })}
+        />
+        <datalist id="folder-options">
+          {folders.map((f) => (
+            <option key={f.path} value={f.path}>{`${f.name} (${f.clipCount})`}</option>
+          ))}
+        </datalist>
+      </fieldset>
+      <fieldset>
+        <legend>Tags</legend>
+        <input
+          type="text"
+          list="tag-options"
+          aria-label="Tags, comma separated (all must match)"
+          placeholder={facets?.tags.length ? facets.tags.slice(0, 3).join(', ') : 'comma separated'}
+          value={tagText}
+          onChange={(e) => setTagText(e.target.value)}
+          onBlur={() => set({ tags: tagText.split(',').map((t) => t.trim()).filter(Boolean) })}
+          onKeyDown={(e) => e.key === 'Enter' && set({ tags: tagText.split(',').map((t) => t.trim()).filter(Boolean) })}
+        />
+        <datalist id="tag-options">
+          {(facets?.tags ?? []).map((t) => (
+            <option key={t} value={t} />
+          ))}
+        </datalist>
+      </fieldset>
+      <fieldset>
+        <legend>Predicted label</legend>
+        <div className="row tight">
+          <select
+            aria-label="Label set"
+            value={labelSetId}
+            onChange={(e) => {
+              setLabelSetId(e.target.value);
+              set({ predictedLabel: undefined });
+            }}
+          >
+            <option value="">label set…</option>
+            {labelSets.map((s) => (
+              <option key={s.id} value={s.id}>{s.name}</option>
+            ))}
+          </select>
+          <select
+            aria-label="Predicted label"
+            disabled={!labelSetId}
+            value={value.predictedLabel?.label ?? ''}
+            onChange={(e) => set({ predictedLabel: e.target.value ? { labelSet: labelSetId, label: e.target.value } : undefined })}
+          >
+            <option value="">any label</option>
+            {counts.map((c) => (
+              <option key={c.label} value={c.label}>{`${c.label} (${c.count})`}</option>
+            ))}
+          </select>
+        </div>
+        {labelSetId && !counts.length && <div className="muted small">Run this label set over the library on the Classify page first.</div>}
+      </fieldset>
+      {activeFilterCount(value) > 0 && (
+        <button
+          type="button"
+          className="btn small ghost"
+          onClick={() => {
+            setTagText('');
+            setLabelSetId('');
+            onChange({});
+          }}
+        >
+          Clear filters
+        </button>
+      )}
+    </div>
+  );
+}

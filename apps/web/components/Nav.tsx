@@ -1,0 +1,75 @@
+'use client';
+import Link from 'next/link';
+import { usePathname } from 'next/navigation';
+import { useEffect, useState } from 'react';
+import { gql } from '@/lib/api';
+import { STATUS } from '@/lib/queries';
+
+const LINKS = [
+  { href: '/', label: 'Search' },
+  { href: '/similar', label: 'Find similar' },
+  { href: '/classify', label: 'Classify' },
+  { href: '/library', label: 'Library' },
+  { href: '/ingest', label: 'Ingest' },
+];
+
+interface Status {
+  health: { ok: boolean; backend: string; clips: number; segments: number; version: string };
+  model: { name: string; version: string; isDemo: boolean };
+}
+
+export function Nav() {
+  const path = usePathname();
+  const [status, setStatus] = useState<Status | null>(null);
+  const [down, setDown] = useState(false);
+
+  useEffect(() => {
+    let stop = false;
+    const load = () =>
+      gql<Status>(STATUS)
+        .then((s) => !stop && (setStatus(s), setDown(false)))
+        .catch(() => !stop && setDown(true));
+    void load();
+    const t = setInterval(load, 15000);
+    return () => {
+      stop = true;
+      clearInterval(t);
+    };
+  }, []);
+
+  return (
+    <header className="topbar">
+      <Link href="/" className="brand" aria-label="Earshot home">
+        <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden>
+          <path d="M3 12h2M7 7v10M11 4v16M15 8v8M19 10v4M21 12h0" stroke="currentColor" strokeWidth="2" strokeLinecap="round" fill="none" />
+        </svg>
+        Earshot
+      </Link>
+      <nav aria-label="Main">
+        {LINKS.map((l) => {
+          const on = l.href === '/' ? path === '/' : path?.startsWith(l.href);
+          return (
+            <Link key={l.href} href={l.href} className={on ? 'on' : undefined} aria-current={on ? 'page' : undefined}>
+              {l.label}
+            </Link>
+          );
+        })}
+      </nav>
+      <div className="status" aria-live="polite" data-testid="api-status">
+        {down ? (
+          <span className="dot bad" title="Start the API with npm start">API unreachable</span>
+        ) : status ? (
+          <>
+            <span className="dot ok" />
+            <span>{status.health.clips.toLocaleString()} clips</span>
+            <span className="muted">·</span>
+            <span title={`model ${status.model.name} ${status.model.version} · ${status.health.backend}`}>{status.model.name}</span>
+            {status.model.isDemo && <span className="pill warn" title="A small demo model: it only knows its training classes">demo model</span>}
+          </>
+        ) : (
+          <span className="muted">connecting…</span>
+        )}
+      </div>
+    </header>
+  );
+}

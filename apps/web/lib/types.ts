@@ -1,0 +1,130 @@
+// Types mirroring apps/api/src/graphql/schema.graphql (the contract), only the fields the app asks for.
+
+export interface Clip {
+  id: string;
+  path: string;
+  name: string;
+  folder: string;
+  format: string;
+  codec: string | null;
+  sampleRate: number;
+  channels: number;
+  durationSec: number;
+  sizeBytes: number;
+  tags: string[];
+  waveform: number[];
+  audioUrl: string;
+  predictions?: { label: string; score: number; labelSet: { id: string; name: string } }[];
+}
+
+export interface Hit {
+  cursor: string;
+  clip: Clip;
+  score: number;
+  similarity: number;
+  startSec: number;
+  endSec: number;
+  vectorRank: number | null;
+  keywordRank: number | null;
+  matchedTerms: string[];
+}
+
+export interface PageInfo {
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+export interface SearchConnection {
+  hits: Hit[];
+  pageInfo: PageInfo;
+  totalCount: number;
+}
+
+export interface ClipConnection {
+  nodes: Clip[];
+  pageInfo: PageInfo;
+  totalCount: number;
+}
+
+export interface ClipFilter {
+  minDurationSec?: number;
+  maxDurationSec?: number;
+  formats?: string[];
+  sampleRates?: number[];
+  folderPrefix?: string;
+  tags?: string[];
+  predictedLabel?: { labelSet: string; label: string; minScore?: number };
+}
+
+export interface Facets {
+  formats: string[];
+  sampleRates: number[];
+  channels: number[];
+  tags: string[];
+  minDurationSec: number;
+  maxDurationSec: number;
+}
+
+export interface LabelScore {
+  label: string;
+  score: number;
+  cosine: number;
+}
+
+export interface Classification {
+  scores: LabelScore[];
+  best: LabelScore;
+  multiLabel: boolean;
+  template: string;
+  windows: { startSec: number; endSec: number; best: LabelScore }[];
+}
+
+export interface LabelSet {
+  id: string;
+  name: string;
+  labels: string[];
+  template: string;
+  multiLabel: boolean;
+  updatedAt: string;
+}
+
+export interface LabelCount {
+  label: string;
+  count: number;
+}
+
+export type IngestStatus = 'QUEUED' | 'SCANNING' | 'RUNNING' | 'DONE' | 'FAILED' | 'CANCELLED';
+
+export interface IngestRun {
+  id: string;
+  root: string;
+  status: IngestStatus;
+  reindex: boolean;
+  totalFiles: number;
+  processedFiles: number;
+  skippedFiles: number;
+  failedFiles: number;
+  missingFiles: number;
+  audioSeconds: number;
+  filesPerSec: number;
+  audioHoursPerSec: number;
+  etaSec: number | null;
+  error: string | null;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  failures?: { path: string; code: string; message: string }[];
+}
+
+export interface DuplicatePair {
+  a: Clip;
+  b: Clip;
+  distance: number;
+  identical: boolean;
+}
+
+export interface Folder {
+  path: string;
+  name: string;
+  clipCount: number;
+}

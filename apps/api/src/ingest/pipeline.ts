@@ -219,14 +219,17 @@ export async function runIngest(
 /**
  * For the startIngest mutation: creates the run and returns its id at once; the work goes on
  * in the background of the calling (server) process. Errors end up on the run (status failed,
- * error), never as an unhandled rejection. Poll getRun / listRuns for progress.
+ * error), never as an unhandled rejection. Poll getRun / listRuns for progress; `finished`
+ * resolves when the background work ends (tests and graceful shutdown await it).
  */
-export async function startIngest(deps: IngestDeps, p: { root: string; reindex?: boolean; concurrency?: number }): Promise<{ runId: number }> {
+export async function startIngest(
+  deps: IngestDeps,
+  p: { root: string; reindex?: boolean; concurrency?: number },
+): Promise<{ runId: number; finished: Promise<IngestSummary | null> }> {
   const { runId } = await prepareRun(deps, { root: p.root, reindex: p.reindex, resume: false });
-  void executeRun(deps, runId, { concurrency: p.concurrency }).catch(() => {
-    /* recorded on the run by executeRun */
-  });
-  return { runId };
+  // Never rejects: a failure is recorded on the run (status failed, error) by executeRun.
+  const finished = executeRun(deps, runId, { concurrency: p.concurrency }).catch(() => null);
+  return { runId, finished };
 }
 
 /** Stop a run: no new file is started (files in flight finish their transaction). Returns the updated run. */

@@ -215,7 +215,8 @@ async function ingestOne(db: IngestDb, embedder: AudioEmbedder, job: FileJob, s:
       }
       // Only a touched file (same path, same bytes, already embedded) counts as skipped; a new path
       // for known bytes is a new clip (done) that simply reuses the stored embedding.
-      const status = alreadyEmbedded && old?.contentHash === contentHash ? 'skipped' : 'done';
+      // Under --reindex every file is reported as re-done, whichever copy carried the embedding.
+      const status = !job.reindex && alreadyEmbedded && old?.contentHash === contentHash ? 'skipped' : 'done';
       await markFile(sql, job.fileId, status, contentHash, m.durationSec);
       return status;
     }),

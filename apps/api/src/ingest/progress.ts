@@ -27,6 +27,7 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr) {
   );
   let started = false;
   let lastPlain = 0;
+  let lastLine = '';
   return {
     update(p: ProgressSnapshot) {
       const done = p.run.processedFiles + p.run.skippedFiles + p.run.failedFiles;
@@ -44,8 +45,11 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr) {
         bar.setTotal(p.run.totalFiles);
         bar.update(done, payload);
       } else if (Date.now() - lastPlain > 2000 || p.pending === 0) {
+        const key = `${done}/${p.run.totalFiles}`;
+        if (p.pending === 0 && key === lastLine) return;
         lastPlain = Date.now();
-        stream.write(`progress ${done}/${p.run.totalFiles} files, ${payload.fps} files/s, ${payload.ahps} audio-h/s, ETA ${payload.etaStr}, ${payload.failed} failed\n`);
+        lastLine = key;
+        stream.write(`progress ${key} files, ${payload.fps} files/s, ${payload.ahps} audio-h/s, ETA ${payload.etaStr}, ${payload.failed} failed\n`);
       }
     },
     stop() {

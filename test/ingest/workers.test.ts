@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../apps/api/src/config.js';
+import { count, exited, openDeps, spawnCli, tempDir, tone, waitFor, writeWav } from './fixtures.js';
+
+const serverUrl = loadConfig().databaseUrl;
+if (!serverUrl) console.log('skipping multi-worker ingest: DATABASE_URL is not set (pg-boss needs a Postgres server)');
+
+/**
+ * Scale-out on the pg-boss queue: two `worker` processes plus the `ingest` coordinator share one
+ * run on a Postgres server; every file must be embedded exactly once, by exactly one process.
+ */
+describe.skipIf(!serverUrl)('ingest with 2 worker processes on Postgres (pg-boss)', () => {
+  const lib = tempDir('workers-lib');
+  const dbName = `earshot_ingest_workers_${process.pid}_${Date.now() % 100000}`;
+  const url = new URL(serverUrl ?? 'postgresql://x/y');
+  url.pathname = `/${dbName}`;
+  const env = { DATABASE_URL: url.toString(), EARSHOT_ORT_THREADS: '1', EARSHOT_DATA_DIR: tempDir('workers-data') };
+  const N = 18;
+
+  beforeAll(async () => {
+    // A database of our own: other suites may share the server at the same time.
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    await admin.end();
+    for (let i = 0; i < N; i++) writeWav(path.join(lib, `w${String(i).padStart(2, '0')}.wav`), tone(1 + (i % 3), 150 + 53 * i, 24000, 900 + i), 24000);
+    fs.copyFileSync(path.join(lib, 'w00.wav'), path.join(lib, 'w00-copy.wav'));
+    writeWav(path.join(lib, 'long.wav'), tone(16, 250, 48000, 77));
+  });
+  afterAll(async () => {
+    fs.rmSync(lib, { recursive: true, force: true });
+    fs.rmSync(env.EARSHOT_DATA_DIR, { recursive: true, force: true });
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('embeds each file exactly once across processes', async () => {
+    // Migrate once up front so the workers do not race the first migration.
+    const setup = await openDeps(env);
+    await setup.close();
+    const workers = [spawnCli(['worker', '--concurrency', '1'], env), spawnCli(['worker', '--concurrency', '1'], env)];
+    try {
+      await waitFor(() => workers.every((w) => /ready/.test(w.out())), 'workers ready', 120_000);
+      const coord = spawnCli(['ingest', lib, '--verbose', '--concurrency', '1'], env);
+      const end = await exited(coord);
+      expect(end.code, coord.err()).toBe(0);
+      const embeddedBy = new Map<string, string[]>(); // content hash → processes that embedded it
+      const handledPaths: string[] = [];
+      const logs: [string, string][] = [['coordinator', coord.out()], ['worker1', workers[0].out()], ['worker2', workers[1].out()]];
+      for (const [who, out] of logs) {
+        for (const m of out.matchAll(/done (\S+) embedded=(true|false) segments=\d+ hash=(\w+)/g)) {
+          handledPaths.push(m[1]);
+          if (m[2] === 'true') embeddedBy.set(m[3], [...(embeddedBy.get(m[3]) ?? []), who]);
+        }
+      }
+      const uniqueContents = N + 1; // w00-copy shares w00's bytes
+      expect(handledPaths.sort()).toEqual(fs.readdirSync(lib).map((n) => path.join(lib, n)).sort());
+      expect(embeddedBy.size).toBe(uniqueContents);
+      for (const [hash, who] of embeddedBy) expect(who, `content ${hash} embedded by ${who.join(', ')}`).toHaveLength(1);
+      // The workers took part (each file takes far longer than a 0.5 s poll, so the coordinator cannot take them all).
+      const byWorkers = [...embeddedBy.values()].filter((w) => w[0] !== 'coordinator').length;
+      expect(byWorkers).toBeGreaterThan(0);
+      console.log(`files embedded by process: ${JSON.stringify(Object.fromEntries(logs.map(([w]) => [w, [...embeddedBy.values()].filter((x) => x[0] === w).length])))}`);
+
+      const deps = await openDeps(env);
+      try {
+        expect(await count(deps, `SELECT count(*) AS n FROM "Clip"`)).toBe(N + 2);
+        expect(await count(deps, `SELECT count(*) AS n FROM "Segment" WHERE kind = 'clip'`)).toBe(uniqueContents);
+        const [run] = await deps.store.sql<Record<string, unknown>>(`SELECT status, "processedFiles", "totalFiles" FROM "IngestRun"`);
+        expect(run.status).toBe('done');
+        expect(Number(run.processedFiles)).toBe(N + 2);
+      } finally {
+        await deps.close();
+      }
+    } finally {
+      for (const w of workers) w.kill('SIGTERM');
+      const ends = await Promise.all(workers.map(exited));
+      for (const e of ends) expect(e.code).toBe(0);
+    }
+  });
+});

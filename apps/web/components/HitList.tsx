@@ -165,7 +165,9 @@ export function HitList({ rows, label, actions = true }: Props) {
                 {r.clip.tags.map((t) => (
                   <span key={t} className="pill tag">#{t}</span>
                 ))}
-                <span className="hit-path mono" title={r.clip.path}>{r.clip.path}</span>
+                <span className="hit-path mono" title={r.clip.path}>
+                  <span dir="ltr">{r.clip.path}</span>
+                </span>
               </div>
             </div>
             {actions && (

@@ -43,7 +43,8 @@ export function PlayerProvider({ children }: { children: React.ReactNode }) {
     const start = () => {
       // Seek to the matching window, then play; the browser asks for a Range from there.
       try {
-        el.currentTime = Math.max(0, fromSec);
+        const dur = Number.isFinite(el.duration) ? el.duration : Infinity;
+        el.currentTime = fromSec > 0 && fromSec < dur ? fromSec : 0;
       } catch {
         /* not seekable yet */
       }

@@ -126,7 +126,9 @@ export function LibraryView() {
         <div className="folder-grid" data-testid="folders">
           {folders.map((f) => (
             <button key={f.path} type="button" className="folder" onClick={() => go({ folder: f.path })} title={f.path}>
-              <span aria-hidden>📁</span>
+              <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden style={{ flex: 'none', color: 'var(--accent)' }}>
+                <path d="M3 6.5A1.5 1.5 0 0 1 4.5 5h4.2l2 2h8.8A1.5 1.5 0 0 1 21 8.5v9a1.5 1.5 0 0 1-1.5 1.5h-15A1.5 1.5 0 0 1 3 17.5z" fill="none" stroke="currentColor" strokeWidth="1.6" />
+              </svg>
               <span style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>{f.name}</span>
               <span className="n">{f.clipCount}</span>
             </button>

@@ -1,0 +1,174 @@
+/**
+ * The web app in Chromium against the real API and the real Next server:
+ * search plays audio from the matching window, classify bars sum to 100 %, an uploaded file
+ * finds similar clips, and a started ingest shows live progress with failure reasons.
+ * Screenshots of every page go to test-artifacts/screenshots/.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { API_KEY, REPO, ingestViaApi, launchBrowser, makeLibrary, shot, skipReason } from './harness.js';
+
+const reason = skipReason();
+if (reason) console.log(`[e2e/web] skipped: ${reason}`);
+
+describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
+  let tmp = '';
+  let lib: ReturnType<typeof makeLibrary>;
+  let api: { url: string; close: () => Promise<void> };
+  let web: { url: string; close: () => Promise<void> };
+  let ctx: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-e2e-'));
+    lib = makeLibrary(tmp);
+    const { loadConfig } = await import('../../apps/api/src/config.js');
+    const { startServer } = await import('../../apps/api/src/server.js');
+    const cfg = loadConfig({
+      EARSHOT_DATA_DIR: path.join(tmp, 'data'),
+      EARSHOT_MODEL_DIR: path.join(REPO, 'models'),
+      EARSHOT_MODEL: 'clap-mini',
+      EARSHOT_API_PORT: '0',
+      EARSHOT_API_KEY: API_KEY,
+      EARSHOT_LOG_LEVEL: 'warn',
+      EARSHOT_INGEST_CONCURRENCY: '1',
+    });
+    // The web build and the API start are independent: do them side by side.
+    const webServer = await import('../../apps/web/server.mjs');
+    const [apiHandle] = await Promise.all([startServer(cfg), webServer.buildWeb()]);
+    api = apiHandle as typeof api;
+    const apiUrl = new URL(api.url).origin;
+    const run = await ingestViaApi(apiUrl, lib.library);
+    expect(run.status).toBe('DONE');
+    expect(run.processedFiles).toBeGreaterThan(5);
+    web = await webServer.startWeb({ apiUrl });
+    ctx = await launchBrowser();
+    page = ctx.pages()[0] ?? (await ctx.newPage());
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  }, 600_000);
+
+  afterAll(async () => {
+    await ctx?.close();
+    await web?.close();
+    await api?.close();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('search returns playable results with waveform and matching window; keyboard moves; exports CSV', async () => {
+    await page.goto(`${web.url}/`, { waitUntil: 'networkidle' });
+    await page.fill('input[name=q]', 'piano');
+    await page.press('input[name=q]', 'Enter');
+    const hits = page.locator('[data-testid=hit]');
+    await hits.first().waitFor({ timeout: 30_000 });
+    expect(await hits.count()).toBeGreaterThan(0);
+    // Every hit shows a waveform drawn from Clip.waveform peaks and a highlighted matching window.
+    expect(await page.locator('[data-testid=hit] svg.waveform path.wf-bars').count()).toBe(await hits.count());
+    expect(await page.locator('[data-testid=hit] [data-testid=wf-window]').count()).toBeGreaterThan(0);
+
+    // Keyboard: ↓ from the search box enters the list, ↓ again selects the second row, Space plays it.
+    await page.press('input[name=q]', 'ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    expect(await hits.nth(1).getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('Space');
+    const audio = page.locator('audio[data-testid=player-audio]');
+    await page.waitForFunction(
+      () => {
+        const a = document.querySelector<HTMLAudioElement>('audio[data-testid=player-audio]');
+        return !!a && a.readyState >= 2 && (a.currentTime > 0 || !a.paused);
+      },
+      undefined,
+      { timeout: 20_000 },
+    );
+    const state = await audio.evaluate((a: HTMLAudioElement) => ({ src: a.src, readyState: a.readyState, error: a.error?.code ?? null, duration: a.duration }));
+    expect(state.error).toBeNull();
+    expect(state.src).toMatch(/\/audio\//);
+    expect(state.readyState).toBeGreaterThanOrEqual(2);
+    expect(state.duration).toBeGreaterThan(0);
+    await shot(page, '1-search');
+
+    // Click on the first result: it plays too (and time advances).
+    await hits.first().click();
+    await page.waitForFunction(() => {
+      const a = document.querySelector<HTMLAudioElement>('audio[data-testid=player-audio]');
+      return !!a && a.currentTime > 0.05;
+    }, undefined, { timeout: 20_000 });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'CSV' }).click()]);
+    const csv = fs.readFileSync(await download.path(), 'utf8');
+    expect(csv.split('\n')[0]).toMatch(/path/i);
+    expect(csv.trim().split('\n').length).toBeGreaterThan(1);
+  });
+
+  it('classify shows one bar per label with percentages that sum to 100 %', async () => {
+    await page.goto(`${web.url}/classify`, { waitUntil: 'networkidle' });
+    await page.setInputFiles('[data-testid=file-input]', lib.queryFile);
+    await page.locator('[data-testid=uploaded-info]').waitFor({ timeout: 30_000 });
+    const labels = ['piano', 'guitar', 'violin', 'speech', 'birds'];
+    await page.fill('input[name=labels]', labels.join(', '));
+    await page.click('[data-testid=classify-run]');
+    const bars = page.locator('[data-testid=bar]');
+    await bars.first().waitFor({ timeout: 30_000 });
+    expect(await bars.count()).toBe(labels.length);
+    const pcts = await bars.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-pct'))));
+    const sum = pcts.reduce((a, b) => a + b, 0);
+    expect(Math.abs(sum - 100)).toBeLessThan(0.051);
+    const shown = await page.locator('[data-testid=bar] .bar-pct').allTextContents();
+    const shownSum = shown.map((s) => parseFloat(s)).reduce((a, b) => a + b, 0);
+    expect(Math.abs(shownSum - 100)).toBeLessThan(0.051);
+    expect((await page.locator('[data-testid=bar] .bar-label').allTextContents()).sort()).toEqual([...labels].sort());
+    await shot(page, '3-classify');
+  });
+
+  it('uploading a file finds similar clips, and "Similar" on a result works', async () => {
+    await page.goto(`${web.url}/similar`, { waitUntil: 'networkidle' });
+    await page.setInputFiles('[data-testid=file-input]', lib.queryFile);
+    await page.locator('[data-testid=uploaded-info]').waitFor({ timeout: 30_000 });
+    const hits = page.locator('[data-testid=hit-list] [data-testid=hit]');
+    await hits.first().waitFor({ timeout: 30_000 });
+    expect(await hits.count()).toBeGreaterThan(0);
+    // The uploaded piano is a byte copy of a library clip: the best match is that clip.
+    const first = (await hits.first().locator('.hit-name').textContent()) ?? '';
+    expect(first).toBe(path.basename(lib.queryFile));
+    await shot(page, '2-similar');
+
+    // From a stored clip: the near-duplicates tab lists pairs (or says none at this distance).
+    await page.getByRole('tab', { name: 'Near-duplicates' }).click();
+    await page.waitForSelector('section[aria-label="Near-duplicates"] table, section[aria-label="Near-duplicates"] [data-testid=empty-state]', { timeout: 30_000 });
+  });
+
+  it('library lists folders and clips', async () => {
+    await page.goto(`${web.url}/library`, { waitUntil: 'networkidle' });
+    await page.locator('[data-testid=hit]').first().waitFor({ timeout: 30_000 });
+    const folders = page.locator('[data-testid=folders] .folder');
+    expect(await folders.count()).toBeGreaterThan(0);
+    await shot(page, '4-library');
+    await folders.first().click();
+    await page.waitForURL(/folder=/);
+    await page.locator('[data-testid=hit]').first().waitFor({ timeout: 30_000 });
+  });
+
+  it('an ingest started in the UI shows live progress and failures with reasons', async () => {
+    await page.goto(`${web.url}/ingest`, { waitUntil: 'networkidle' });
+    await page.fill('input[name=apiKey]', API_KEY);
+    await page.fill('input[name=path]', lib.extra);
+    await page.click('[data-testid=start-ingest]');
+    const progress = page.locator('[data-testid=ingest-progress]');
+    await progress.waitFor({ timeout: 30_000 });
+    expect(await progress.locator('.progress').count()).toBe(1);
+    await page.waitForFunction(() => /done|failed|cancelled/.test(document.querySelector('[data-testid=ingest-status]')?.textContent ?? ''), undefined, {
+      timeout: 120_000,
+    });
+    expect(await page.locator('[data-testid=ingest-status]').textContent()).toBe('done');
+    const failures = page.locator('[data-testid=ingest-failures] tbody tr');
+    expect(await failures.count()).toBe(2);
+    const text = (await page.locator('[data-testid=ingest-failures]').textContent()) ?? '';
+    expect(text).toContain('not_audio.wav');
+    expect(text).toContain('empty.wav');
+    await shot(page, '5-ingest');
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -75,8 +75,10 @@ export function SearchView() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [q, hybrid, filter]);
 
+  // A short delay folds a burst of filter edits (typing a duration) into one request.
   useEffect(() => {
-    search();
+    const t = setTimeout(search, 150);
+    return () => clearTimeout(t);
   }, [search]);
 
   const rows = useMemo(() => list.items.map(hitToRow), [list.items]);

@@ -79,6 +79,8 @@ export function Filters({ value, onChange }: Props) {
           />
         </div>
       </fieldset>
+      {facets && (
+        <>
       <fieldset>
         <legend>Format</legend>
         <div className="chips">
@@ -102,6 +104,8 @@ export function Filters({ value, onChange }: Props) {
           ))}
         </div>
       </fieldset>
+        </>
+      )}
       <fieldset>
         <legend>Folder</legend>
         <input

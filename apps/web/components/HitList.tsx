@@ -71,7 +71,7 @@ export function HitList({ rows, label, actions = true }: Props) {
         // From the search box, ↓ jumps into the results.
         if (el instanceof HTMLInputElement && el.type === 'search' && e.key === 'ArrowDown' && rows.length) {
           e.preventDefault();
-          listRef.current?.focus();
+          listRef.current?.focus({ preventScroll: true });
         }
         return;
       }

@@ -70,7 +70,9 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   try {
     body = (await res.json()) as GqlResponse<T>;
   } catch {
-    throw new ApiError(`The API answered HTTP ${res.status} without a GraphQL body.`, res.status >= 500 ? 'NETWORK' : 'INTERNAL');
+    throw res.status >= 500
+      ? new ApiError(`Could not reach the API server (HTTP ${res.status} from the web server's proxy).`, 'NETWORK')
+      : new ApiError(`The API answered HTTP ${res.status} without a GraphQL body.`, 'INTERNAL');
   }
   if (body.errors?.length) {
     const e = body.errors[0];

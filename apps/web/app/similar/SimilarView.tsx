@@ -8,6 +8,7 @@ import { usePaged } from '@/lib/usePaged';
 import { fmtDuration } from '@/lib/format';
 import { AudioDrop, type Uploaded } from '@/components/AudioDrop';
 import { HitList } from '@/components/HitList';
+import { usePlayer } from '@/components/Player';
 import { ResultsPanel } from '@/components/ResultsPanel';
 import { Empty, ErrorBox, Loading } from '@/components/States';
 import { hitToRow } from '../SearchView';
@@ -117,6 +118,22 @@ export function SimilarView() {
   );
 }
 
+function PairClip({ clip }: { clip: Clip }) {
+  const player = usePlayer();
+  const playing = player.clip?.id === clip.id && player.playing;
+  return (
+    <div className="row tight">
+      <button type="button" className="btn icon" style={{ width: 28, height: 28 }} aria-label={`${playing ? 'Pause' : 'Play'} ${clip.name}`} onClick={() => player.toggle(clip)}>
+        {playing ? '❚❚' : '▶'}
+      </button>
+      <div style={{ minWidth: 0 }}>
+        <div>{clip.name}</div>
+        <div className="muted small mono">{clip.folder} · {fmtDuration(clip.durationSec)}</div>
+      </div>
+    </div>
+  );
+}
+
 function NearDuplicates({ clipId }: { clipId: string | null }) {
   const [maxDistance, setMaxDistance] = useState(0.02);
   const [pairs, setPairs] = useState<DuplicatePair[] | null>(null);
@@ -164,14 +181,8 @@ function NearDuplicates({ clipId }: { clipId: string | null }) {
           <tbody>
             {pairs.map((p) => (
               <tr key={`${p.a.id}-${p.b.id}`}>
-                <td>
-                  <div>{p.a.name}</div>
-                  <div className="muted small mono">{p.a.folder} · {fmtDuration(p.a.durationSec)}</div>
-                </td>
-                <td>
-                  <div>{p.b.name}</div>
-                  <div className="muted small mono">{p.b.folder} · {fmtDuration(p.b.durationSec)}</div>
-                </td>
+                <td><PairClip clip={p.a} /></td>
+                <td><PairClip clip={p.b} /></td>
                 <td className="mono">{p.distance.toFixed(4)}</td>
                 <td>{p.identical && <span className="pill warn">identical</span>}</td>
               </tr>

@@ -1,0 +1,157 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { EarshotError } from '../errors.js';
+
+/** An opened database: the adapter Prisma Client and the schema engine talk through, and how to close it. */
+export interface Backend {
+  kind: 'pglite' | 'postgres';
+  adapter: SqlMigrationAwareDriverAdapterFactory;
+  /** Where the data lives, for messages: a folder, `memory://` or the URL without its password. */
+  where: string;
+  close(): Promise<void>;
+}
+
+// Session settings for every connection. iterative_scan (pgvector ≥ 0.8): an HNSW scan with a
+// WHERE filter (e.g. "modelId" = $1) keeps scanning until LIMIT rows pass the filter, instead of
+// returning fewer rows when the nearest ef_search candidates belong to another model.
+const SESSION_SETTINGS: Record<string, string> = { 'hnsw.iterative_scan': 'strict_order' };
+
+/**
+ * The schema engine runs each migration through `executeScript`. adapter-pg splits the script on
+ * every ";" (breaking function bodies and string literals) and runs the pieces one by one outside a
+ * transaction; pglite-prisma-adapter does not await the script, so a failing migration would be
+ * recorded as applied. Both are replaced: the whole script goes to the server as one simple-protocol
+ * query, which Postgres runs in one implicit transaction.
+ */
+function wholeScript(
+  factory: SqlMigrationAwareDriverAdapterFactory,
+  run: (adapter: SqlDriverAdapter, script: string) => Promise<void>,
+): SqlMigrationAwareDriverAdapterFactory {
+  const patch = (a: SqlDriverAdapter): SqlDriverAdapter => {
+    a.executeScript = (script: string) => run(a, script);
+    return a;
+  };
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => patch(await factory.connect()),
+    connectToShadowDb: async () => patch(await factory.connectToShadowDb()),
+  };
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}
+
+/** Embedded Postgres (WASM) with pgvector, persisted in `dir`, or in memory for `memory://`. */
+export async function openPglite(dir: string | 'memory://'): Promise<Backend> {
+  if (dir !== 'memory://') ensureWritableDir(dir);
+  let db: PGlite;
+  try {
+    db = await PGlite.create({ dataDir: dir, extensions: { vector } });
+  } catch (e) {
+    throw new EarshotError(
+      'DATA_DIR_NOT_WRITABLE',
+      `cannot open the embedded database in ${dir}: ${e instanceof Error ? e.message : String(e)}. ` +
+        'If another Earshot process uses this folder, stop it; otherwise move the folder away or set EARSHOT_DATA_DIR to a fresh one',
+      { subject: dir, cause: e },
+    );
+  }
+  for (const [k, v] of Object.entries(SESSION_SETTINGS)) await db.exec(`SET ${k} = '${v}'`);
+  const factory = wholeScript(new PrismaPGlite(db), async (_a, script) => {
+    await db.exec(script);
+  });
+  return { kind: 'pglite', adapter: factory, where: dir, close: () => db.close() };
+}
+
+/** Create the folder if needed and prove we can write there, so the failure is ours and readable. */
+export function ensureWritableDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const probe = path.join(dir, `.write-test-${process.pid}`);
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new EarshotError(
+      'DATA_DIR_NOT_WRITABLE',
+      `data folder ${dir} is not writable (${code}): set EARSHOT_DATA_DIR to a folder this user can write, or fix its permissions`,
+      { subject: dir, cause: e },
+    );
+  }
+}
+
+const CONNECT_TIMEOUT_MS = 10_000;
+
+function pgConfig(url: string): pg.PoolConfig {
+  const options = Object.entries(SESSION_SETTINGS)
+    .map(([k, v]) => `-c ${k}=${v}`)
+    .join(' ');
+  return { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, options };
+}
+
+/**
+ * A Postgres server. Before anything else, one plain connection checks that the server answers
+ * and that the pgvector extension is installed there, so those failures read as what to do.
+ */
+export async function openPostgres(url: string): Promise<Backend> {
+  const where = redactUrl(url);
+  await checkServer(url, where);
+  const config = pgConfig(url);
+  const factory = new PrismaPg(config);
+  const migrationFactory = wholeScript(factory, async (a, script) => {
+    const pool = (a as unknown as { underlyingDriver(): pg.Pool }).underlyingDriver();
+    await pool.query(script);
+  });
+  return { kind: 'postgres', adapter: migrationFactory, where, close: async () => {} };
+}
+
+async function checkServer(url: string, where: string): Promise<void> {
+  const client = new pg.Client(pgConfig(url));
+  // An error event after connect failure must not crash the process.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (e) {
+    throw unreachable(e, where);
+  }
+  try {
+    const { rows } = await client.query<{ installed: string | null; available: boolean }>(
+      `SELECT (SELECT extversion FROM pg_extension WHERE extname = 'vector') AS installed,
+              EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector') AS available`,
+    );
+    if (!rows[0]?.installed && !rows[0]?.available) {
+      throw new EarshotError(
+        'DB_NO_VECTOR_EXTENSION',
+        `the Postgres server at ${where} has no pgvector extension: install pgvector for that server (e.g. the postgresql-<version>-pgvector package, or build it as .ci/run does) or unset DATABASE_URL to use the embedded database`,
+        { subject: where },
+      );
+    }
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function unreachable(e: unknown, where: string): EarshotError {
+  const err = e as { code?: string; message?: string };
+  const reason = err.code && !String(err.message).includes(err.code) ? `${err.code}: ${err.message}` : String(err.message ?? e);
+  const hint =
+    err.code === '28P01' || err.code === '28000'
+      ? 'check the user and password in DATABASE_URL'
+      : err.code === '3D000'
+        ? 'create that database (createdb) or fix its name in DATABASE_URL'
+        : 'start the server or fix host/port in DATABASE_URL, or unset DATABASE_URL to use the embedded database';
+  return new EarshotError('DB_UNREACHABLE', `cannot connect to Postgres at ${where} (${reason}): ${hint}`, { subject: where, cause: e });
+}

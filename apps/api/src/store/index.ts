@@ -1,0 +1,140 @@
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { EarshotError } from '../errors.js';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { openPglite, openPostgres, type Backend } from './backends.js';
+import { applyMigrations, MIGRATIONS_DIR } from './migrations.js';
+
+export { applyMigrations, readMigrations, MIGRATIONS_DIR, SCHEMA_PATH } from './migrations.js';
+
+/** Parameterised SQL ($1, $2, …). Rows come back through Prisma's type mapping, identical on both backends. */
+export type Sql = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
+
+/** Prisma's client inside an interactive transaction. */
+export type TxPrisma = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0] extends infer P
+  ? P extends (tx: infer C) => unknown
+    ? C
+    : never
+  : never;
+
+/** What a transaction callback gets: raw SQL and Prisma, both on the transaction's connection. */
+export interface TxHandle {
+  sql: Sql;
+  prisma: TxPrisma;
+}
+
+export interface Store {
+  backend: 'pglite' | 'postgres';
+  prisma: PrismaClient;
+  /**
+   * One statement with $n parameters. Types as Prisma maps them: int4/float8 → number, int8 (count(*))
+   * → bigint, numeric → Prisma.Decimal, timestamps → Date, arrays → arrays, vector → '[…]' text.
+   */
+  sql: Sql;
+  /**
+   * Run `fn` in one transaction (commit on return, roll back on throw). On PGlite every other query
+   * waits until it ends, so `fn` must only use the handle it is given, never `store.sql`.
+   */
+  tx<T>(fn: (t: TxHandle) => Promise<T>, opts?: { timeoutMs?: number }): Promise<T>;
+  /** Migrations this open applied (empty when the database was already current). */
+  appliedMigrations: string[];
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** Override prisma/migrations (tests). */
+  migrationsDir?: string;
+}
+
+// Long transactions (bulk inserts, index builds) must not hit Prisma's 5 s default, and on PGlite
+// a transaction waits for the previous one to finish before it can start.
+const TX_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * Open the database the config selects and bring its schema up to date:
+ * - `cfg.databaseUrl` set → that Postgres server (needs pgvector installed there);
+ * - otherwise embedded PGlite in `cfg.dataDir/pglite`, or in memory when `cfg.dataDir === ':memory:'`.
+ */
+export async function openStore(cfg: Pick<Config, 'dataDir' | 'databaseUrl'>, opts: OpenStoreOptions = {}): Promise<Store> {
+  const backend: Backend = cfg.databaseUrl
+    ? await openPostgres(cfg.databaseUrl)
+    : await openPglite(cfg.dataDir === ':memory:' ? 'memory://' : path.join(cfg.dataDir, 'pglite'));
+  let prisma: PrismaClient | undefined;
+  try {
+    const appliedMigrations = await applyMigrations(backend.adapter, opts.migrationsDir ?? MIGRATIONS_DIR);
+    prisma = new PrismaClient({ adapter: backend.adapter });
+    const client = prisma;
+    const sqlOf =
+      (q: { $queryRawUnsafe: PrismaClient['$queryRawUnsafe'] }): Sql =>
+      <T>(text: string, params: unknown[] = []) =>
+        q.$queryRawUnsafe<T[]>(text, ...params);
+    return {
+      backend: backend.kind,
+      prisma: client,
+      sql: sqlOf(client),
+      tx: (fn, o) =>
+        client.$transaction((t) => fn({ sql: sqlOf(t), prisma: t as TxPrisma }), {
+          maxWait: TX_TIMEOUT_MS,
+          timeout: o?.timeoutMs ?? TX_TIMEOUT_MS,
+        }),
+      appliedMigrations,
+      close: async () => {
+        await client.$disconnect();
+        await backend.close();
+      },
+    };
+  } catch (e) {
+    await prisma?.$disconnect().catch(() => {});
+    await backend.close().catch(() => {});
+    throw e;
+  }
+}
+
+/** pgvector text form for a `$n::vector` parameter. Non-finite values are refused here, not by the server. */
+export function toVectorLiteral(v: Float32Array | number[]): string {
+  let out = '[';
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    if (!Number.isFinite(x)) throw new EarshotError('INTERNAL', `vector has a non-finite value at index ${i}`);
+    out += (i ? ',' : '') + x;
+  }
+  return out + ']';
+}
+
+/** Parse pgvector's text form back into numbers. */
+export function fromVectorLiteral(s: string): Float32Array {
+  const body = s.trim().replace(/^\[|\]$/g, '');
+  return body ? Float32Array.from(body.split(',').map(Number)) : new Float32Array(0);
+}
+
+export interface ModelIdentity {
+  name: string;
+  version: string;
+  dim: number;
+  featureMode: string;
+}
+
+/**
+ * The EmbeddingModel row for this identity (created on first use). Same name + version with a
+ * different dimension or feature mode is refused: it would mix incompatible vectors.
+ */
+export async function ensureModel(store: Pick<Store, 'sql'>, identity: ModelIdentity): Promise<{ id: number }> {
+  await store.sql(
+    `INSERT INTO "EmbeddingModel" (name, version, dim, "featureMode") VALUES ($1, $2, $3::int, $4)
+     ON CONFLICT (name, version) DO NOTHING`,
+    [identity.name, identity.version, identity.dim, identity.featureMode],
+  );
+  const [row] = await store.sql<{ id: number; dim: number; featureMode: string }>(
+    `SELECT id, dim, "featureMode" FROM "EmbeddingModel" WHERE name = $1 AND version = $2`,
+    [identity.name, identity.version],
+  );
+  if (!row) throw new EarshotError('INTERNAL', `EmbeddingModel ${identity.name}@${identity.version} vanished after insert`);
+  if (row.dim !== identity.dim || row.featureMode !== identity.featureMode) {
+    throw new EarshotError(
+      'MODEL_MISMATCH',
+      `model ${identity.name}@${identity.version} is stored with dim ${row.dim}/${row.featureMode}, not ${identity.dim}/${identity.featureMode}`,
+      { subject: `${identity.name}@${identity.version}` },
+    );
+  }
+  return { id: row.id };
+}

@@ -42,7 +42,8 @@ export function ExportButtons({ source, rows, basename }: Props) {
     try {
       if (source) {
         const { export: f } = await gql<{ export: { filename: string; mimeType: string; content: string } }>(EXPORT, {
-          source: { limit: Math.max(rows.length, 100), ...source },
+          // 200 = the API's default page-size cap (EARSHOT_MAX_PAGE_SIZE).
+          source: { limit: Math.min(Math.max(rows.length, 100), 200), ...source },
           format,
         });
         download(f.filename, f.mimeType, f.content);

@@ -81,29 +81,29 @@ export function Filters({ value, onChange }: Props) {
       </fieldset>
       {facets && (
         <>
-      <fieldset>
-        <legend>Format</legend>
-        <div className="chips">
-          {(facets?.formats ?? []).map((f) => (
-            <label key={f} className={`chip${value.formats?.includes(f) ? ' on' : ''}`}>
-              <input type="checkbox" checked={!!value.formats?.includes(f)} onChange={() => set({ formats: toggleIn(value.formats, f) })} />
-              {f}
-            </label>
-          ))}
-          {facets && !facets.formats.length && <span className="muted small">none yet</span>}
-        </div>
-      </fieldset>
-      <fieldset>
-        <legend>Sample rate</legend>
-        <div className="chips">
-          {(facets?.sampleRates ?? []).map((r) => (
-            <label key={r} className={`chip${value.sampleRates?.includes(r) ? ' on' : ''}`}>
-              <input type="checkbox" checked={!!value.sampleRates?.includes(r)} onChange={() => set({ sampleRates: toggleIn(value.sampleRates, r) })} />
-              {fmtRate(r)}
-            </label>
-          ))}
-        </div>
-      </fieldset>
+          <fieldset>
+            <legend>Format</legend>
+            <div className="chips">
+              {(facets?.formats ?? []).map((f) => (
+                <label key={f} className={`chip${value.formats?.includes(f) ? ' on' : ''}`}>
+                  <input type="checkbox" checked={!!value.formats?.includes(f)} onChange={() => set({ formats: toggleIn(value.formats, f) })} />
+                  {f}
+                </label>
+              ))}
+              {facets && !facets.formats.length && <span className="muted small">none yet</span>}
+            </div>
+          </fieldset>
+          <fieldset>
+            <legend>Sample rate</legend>
+            <div className="chips">
+              {(facets?.sampleRates ?? []).map((r) => (
+                <label key={r} className={`chip${value.sampleRates?.includes(r) ? ' on' : ''}`}>
+                  <input type="checkbox" checked={!!value.sampleRates?.includes(r)} onChange={() => set({ sampleRates: toggleIn(value.sampleRates, r) })} />
+                  {fmtRate(r)}
+                </label>
+              ))}
+            </div>
+          </fieldset>
         </>
       )}
       <fieldset>

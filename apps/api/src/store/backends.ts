@@ -55,6 +55,12 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** The backend the config selects: the server at `databaseUrl`, else PGlite in `dataDir/pglite` (`:memory:` → in memory). */
+export function openBackend(cfg: { dataDir: string; databaseUrl?: string }): Promise<Backend> {
+  if (cfg.databaseUrl) return openPostgres(cfg.databaseUrl);
+  return openPglite(cfg.dataDir === ':memory:' ? 'memory://' : path.join(cfg.dataDir, 'pglite'));
+}
+
 /** Embedded Postgres (WASM) with pgvector, persisted in `dir`, or in memory for `memory://`. */
 export async function openPglite(dir: string | 'memory://'): Promise<Backend> {
   if (dir !== 'memory://') ensureWritableDir(dir);

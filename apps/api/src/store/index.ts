@@ -1,11 +1,11 @@
-import path from 'node:path';
 import type { Config } from '../config.js';
 import { EarshotError } from '../errors.js';
 import { PrismaClient } from '../generated/prisma/client.js';
-import { openPglite, openPostgres, type Backend } from './backends.js';
+import { openBackend, type Backend } from './backends.js';
 import { applyMigrations, MIGRATIONS_DIR } from './migrations.js';
 
 export { applyMigrations, readMigrations, MIGRATIONS_DIR, SCHEMA_PATH } from './migrations.js';
+export { openBackend, type Backend } from './backends.js';
 
 /** Parameterised SQL ($1, $2, …). Rows come back through Prisma's type mapping, identical on both backends. */
 export type Sql = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
@@ -56,9 +56,7 @@ const TX_TIMEOUT_MS = 10 * 60_000;
  * - otherwise embedded PGlite in `cfg.dataDir/pglite`, or in memory when `cfg.dataDir === ':memory:'`.
  */
 export async function openStore(cfg: Pick<Config, 'dataDir' | 'databaseUrl'>, opts: OpenStoreOptions = {}): Promise<Store> {
-  const backend: Backend = cfg.databaseUrl
-    ? await openPostgres(cfg.databaseUrl)
-    : await openPglite(cfg.dataDir === ':memory:' ? 'memory://' : path.join(cfg.dataDir, 'pglite'));
+  const backend: Backend = await openBackend(cfg);
   let prisma: PrismaClient | undefined;
   try {
     const appliedMigrations = await applyMigrations(backend.adapter, opts.migrationsDir ?? MIGRATIONS_DIR);

@@ -94,3 +94,122 @@ export function oneLine(e: unknown): string {
   const db = lines.find((l) => /^(Database error|ERROR|error:|DbError)/i.test(l));
   return (db ?? lines[0] ?? 'unknown error').slice(0, 400);
 }
+
+/**
+ * Index names created by hand in existing migrations (`CREATE INDEX … USING hnsw|gin|gist|ivfflat|brin`).
+ * Prisma's schema cannot describe them, so every generated diff would drop them.
+ */
+export function handWrittenIndexes(list: MigrationList): string[] {
+  const names = new Set<string>();
+  for (const m of list.migrationDirectories) {
+    const content = m.migrationFile.content as { tag: string; value: string };
+    if (content.tag !== 'ok') continue;
+    const re = /CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"([^"]+)"\s+ON\s+[^;]*?USING\s+(hnsw|gin|gist|ivfflat|brin|spgist)\b/gi;
+    for (const match of content.value.matchAll(re)) names.add(match[1]!);
+  }
+  return [...names];
+}
+
+/**
+ * Generated columns written by hand (`"col" <type> GENERATED ALWAYS AS …`), as [table, column].
+ * Prisma reads their expression as a column default and every diff would drop it.
+ */
+export function generatedColumns(list: MigrationList): [string, string][] {
+  const found: [string, string][] = [];
+  for (const m of list.migrationDirectories) {
+    const content = m.migrationFile.content as { tag: string; value: string };
+    if (content.tag !== 'ok') continue;
+    for (const t of content.value.matchAll(/CREATE TABLE "([^"]+)" \(([\s\S]*?)\n\);/g)) {
+      for (const c of t[2]!.matchAll(/^\s*"([^"]+)"[^\n]*GENERATED ALWAYS AS/gm)) found.push([t[1]!, c[1]!]);
+    }
+    for (const c of content.value.matchAll(/ALTER TABLE "([^"]+)"[^;]*?ADD COLUMN "([^"]+)"[^,;]*GENERATED ALWAYS AS/g)) found.push([c[1]!, c[2]!]);
+  }
+  return found;
+}
+
+/** Remove `ALTER COLUMN "col" DROP DEFAULT` for generated columns, alone or as one clause of an ALTER TABLE. */
+export function stripGeneratedDefaults(sql: string, cols: [string, string][]): string {
+  let out = sql;
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  for (const [table, col] of cols) {
+    const t = esc(table);
+    const clause = `ALTER COLUMN "${esc(col)}" DROP DEFAULT`;
+    out = out
+      .replace(new RegExp(`(?:-- AlterTable\\s*\\n)?ALTER TABLE (?:"public"\\.)?"${t}" ${clause};\\s*\\n?`, 'g'), '')
+      .replace(new RegExp(`(ALTER TABLE (?:"public"\\.)?"${t}" )${clause},\\s*`, 'g'), '$1')
+      .replace(new RegExp(`(ALTER TABLE (?:"public"\\.)?"${t}"[^;]*?),\\s*${clause}(?=[,;])`, 'g'), '$1');
+  }
+  return out;
+}
+
+/** Remove `DROP INDEX "name";` (with its `-- DropIndex` comment) for the given indexes. */
+export function stripDropIndexes(sql: string, names: string[]): string {
+  let out = sql;
+  for (const n of names) {
+    const esc = n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    out = out.replace(new RegExp(`(?:-- DropIndex\\s*\\n)?DROP INDEX (?:"public"\\.)?"${esc}";\\s*\\n?`, 'g'), '');
+  }
+  return out.replace(/\n{3,}/g, '\n\n').trim();
+}
+
+/**
+ * The SQL that takes a database at the state of `dir`'s migrations to the Prisma schema
+ * (= `prisma migrate dev --create-only`). Applies the existing migrations to a throwaway in-memory
+ * PGlite and diffs its live schema against the datamodel; "" when nothing changed.
+ * (A shadow-database diff does not work offline: see stack.md §1.)
+ */
+export async function diffMigrationsToSchema(dir = MIGRATIONS_DIR, schemaPath = SCHEMA_PATH): Promise<string> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { vector } = await import('@electric-sql/pglite-pgvector');
+  const { PrismaPGlite } = await import('pglite-prisma-adapter');
+  const db = await PGlite.create({ dataDir: 'memory://', extensions: { vector } });
+  try {
+    const list = readMigrations(dir);
+    const adapter = new PrismaPGlite(db);
+    // Run each migration as one script (the adapter would not await it; see backends.ts).
+    const factory: SqlMigrationAwareDriverAdapterFactory = {
+      provider: adapter.provider,
+      adapterName: adapter.adapterName,
+      connect: async () => Object.assign(await adapter.connect(), { executeScript: async (s: string) => void (await db.exec(s)) }),
+      connectToShadowDb: () => adapter.connectToShadowDb(),
+    };
+    await withSchemaEngine(factory, (engine) => engine.applyMigrations({ migrationsList: list, filters: FILTERS }), schemaPath);
+    const out = await withSchemaEngine(
+      factory,
+      (engine, schema) =>
+        engine.diff({
+          from: { tag: 'schemaDatasource', files: [schema], configDir: path.dirname(schemaPath) },
+          to: { tag: 'schemaDatamodel', files: [schema] },
+          script: true,
+          exitCode: null,
+          filters: FILTERS,
+        }),
+      schemaPath,
+    );
+    const sql = stripDropIndexes(stripGeneratedDefaults(out.stdout ?? '', generatedColumns(list)), handWrittenIndexes(list));
+    // Only comments left (e.g. "-- This is an empty migration.") means no change.
+    return sql.split('\n').every((l) => l.trim() === '' || l.trim().startsWith('--')) ? '' : sql;
+  } finally {
+    await db.close();
+  }
+}
+
+/** Write `<dir>/<UTC timestamp>_<name>/migration.sql`; returns its folder. */
+export function writeMigration(name: string, sql: string, dir = MIGRATIONS_DIR, now = new Date()): string {
+  checkMigrationName(name);
+  const stamp = now.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const folder = path.join(dir, `${stamp}_${name}`);
+  fs.mkdirSync(folder, { recursive: true });
+  fs.writeFileSync(path.join(folder, 'migration.sql'), `${sql.trim()}\n`);
+  const lock = path.join(dir, 'migration_lock.toml');
+  if (!fs.existsSync(lock)) {
+    fs.writeFileSync(lock, '# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "postgresql"\n');
+  }
+  return folder;
+}
+
+export function checkMigrationName(name: string): void {
+  if (!/^[a-z0-9_]+$/.test(name)) {
+    throw new EarshotError('BAD_USER_INPUT', `migration name "${name}" must be lower-case letters, digits and "_"`, { subject: name });
+  }
+}

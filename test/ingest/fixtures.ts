@@ -66,12 +66,15 @@ export function ffmpegConvert(src: string, dst: string, args: string[] = []): vo
 
 export const SHARED_AUDIO_DEV = path.resolve(REPO_ROOT, '../shared/audio-dev');
 
-const TSX = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
 const CLI = path.join(REPO_ROOT, 'apps/api/src/cli.ts');
 
-/** The real CLI as a child process, with an environment of the test's own (temp data dir, maybe DATABASE_URL). */
+/**
+ * The real CLI as a child process, with an environment of the test's own (temp data dir, maybe
+ * DATABASE_URL). Node itself runs the CLI (`--import tsx`), not the `tsx` wrapper: the wrapper
+ * forks a second process, and a SIGKILL to the wrapper would leave the real one running.
+ */
 export function spawnCli(args: string[], env: Record<string, string | undefined>): ChildProcess & { out: () => string; err: () => string } {
-  const child = spawn(TSX, [CLI, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, DATABASE_URL: undefined, EARSHOT_INGEST_CONCURRENCY: undefined, ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -115,12 +115,15 @@ async function ingestOne(db: IngestDb, embedder: AudioEmbedder, job: FileJob, s:
   // Is this content already embedded for this model? Under --reindex only an embedding made by
   // this same run counts (the duplicate of a file this run already re-embedded).
   const [embedded] = await dbStep(
-    db.sql<{ n: unknown }>(
-      job.reindex
-        ? `SELECT count(*) AS n FROM "IngestFile" WHERE "runId" = $1 AND "contentHash" = $2 AND status = 'done' AND id <> $3`
-        : `SELECT count(*) AS n FROM "Segment" WHERE "contentHash" = $2 AND "modelId" = $4 AND kind = 'clip' AND $1::int IS NOT NULL AND $3::int IS NOT NULL`,
-      [job.runId, contentHash, job.fileId, job.modelId],
-    ),
+    job.reindex
+      ? db.sql<{ n: unknown }>(
+          `SELECT count(*) AS n FROM "IngestFile" WHERE "runId" = $1 AND "contentHash" = $2 AND status = 'done' AND id <> $3`,
+          [job.runId, contentHash, job.fileId],
+        )
+      : db.sql<{ n: unknown }>(`SELECT count(*) AS n FROM "Segment" WHERE "contentHash" = $1 AND "modelId" = $2 AND kind = 'clip'`, [
+          contentHash,
+          job.modelId,
+        ]),
   );
   const alreadyEmbedded = num(embedded?.n) > 0;
 

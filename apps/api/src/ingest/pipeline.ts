@@ -6,7 +6,7 @@ import type { Store } from '../store/index.js';
 import { ingestDb, type IngestDb } from './db.js';
 import type { AudioEmbedder } from './embed.js';
 import { EmbedderPool } from './models.js';
-import { processFile, type FileJob, type FileOutcome, type ProcessSettings } from './process-file.js';
+import { markFileFailed, processFile, type FileJob, type FileOutcome, type ProcessSettings } from './process-file.js';
 import { enqueueFiles, openBoss, runLocalQueue, workFiles } from './queue.js';
 import {
   ACTIVE_RUN_STATUSES,
@@ -179,7 +179,7 @@ export async function executeRun(deps: IngestDeps, runId: number, opts: ExecuteO
       const boss = await openBoss(deps.config.databaseUrl);
       try {
         await enqueueFiles(boss, jobs);
-        const stop = await workFiles(boss, concurrency, handle);
+        const stop = await workFiles(boss, concurrency, handle, (job, e) => markFileFailed(db, job, e));
         // Other processes may hold some of the jobs: wait on the database, not on our own handlers.
         for (;;) {
           const r = await progress.tick(true);
@@ -259,15 +259,23 @@ export async function startWorker(
   const settings = processSettings(deps.config);
   const keepers = new Map<number, ReturnType<typeof progressKeeper>>();
   const boss = await openBoss(deps.config.databaseUrl);
-  const stopWork = await workFiles(boss, Math.max(1, opts.concurrency ?? deps.config.ingest.concurrency), async (job) => {
-    const outcome = await processFile(db, await pool.get(job.modelId), job, settings);
-    opts.onFile?.(job, outcome);
-    let k = keepers.get(job.runId);
-    if (!k) keepers.set(job.runId, (k = progressKeeper(db, job.runId)));
-    await k.tick();
-    // Whoever handles a run's last file closes it: the coordinator that started it may be gone.
-    if (outcome.status !== 'noop' && (await finishIfComplete(db, job.runId))) await k.tick(true);
-  });
+  const stopWork = await workFiles(
+    boss,
+    Math.max(1, opts.concurrency ?? deps.config.ingest.concurrency),
+    async (job) => {
+      const outcome = await processFile(db, await pool.get(job.modelId), job, settings);
+      opts.onFile?.(job, outcome);
+      let k = keepers.get(job.runId);
+      if (!k) keepers.set(job.runId, (k = progressKeeper(db, job.runId)));
+      await k.tick();
+      // Whoever handles a run's last file closes it: the coordinator that started it may be gone.
+      if (outcome.status !== 'noop' && (await finishIfComplete(db, job.runId))) await k.tick(true);
+    },
+    async (job, e) => {
+      await markFileFailed(db, job, e);
+      await finishIfComplete(db, job.runId);
+    },
+  );
   return {
     stop: async () => {
       await stopWork();

@@ -61,6 +61,15 @@ export async function processFile(db: IngestDb, embedder: AudioEmbedder, job: Fi
   }
 }
 
+/** The queue's last word on a file whose job kept failing (e.g. the database dropped it mid-write). */
+export async function markFileFailed(db: IngestDb, job: FileJob, err: unknown): Promise<void> {
+  const e = asEarshotError(err, 'INGEST_FAILED', job.path);
+  await db.sql(
+    `UPDATE "IngestFile" SET status = 'failed', "errorCode" = $2, "errorMessage" = $3, "updatedAt" = now() WHERE id = $1 AND status = 'pending'`,
+    [job.fileId, e.code, `gave up after retries: ${e.message}`],
+  );
+}
+
 class DbError extends Error {}
 const isDbError = (e: unknown) => e instanceof DbError;
 /** Database failures must not be recorded as a bad file: tag them so they propagate. */

@@ -48,13 +48,29 @@ export async function enqueueFiles(boss: PgBoss, jobs: FileJob[]): Promise<void>
   }
 }
 
-/** Start `concurrency` pollers on this process; returns a function that stops them (waiting for jobs in hand). */
-export async function workFiles(boss: PgBoss, concurrency: number, handler: (job: FileJob) => Promise<void>): Promise<() => Promise<void>> {
+/**
+ * Start `concurrency` pollers on this process; returns a function that stops them (waiting for
+ * jobs in hand). A job that throws is retried by pg-boss; on its last attempt `giveUp` records
+ * the file as failed instead, so a coordinator waiting for "no file pending" is never stuck.
+ */
+export async function workFiles(
+  boss: PgBoss,
+  concurrency: number,
+  handler: (job: FileJob) => Promise<void>,
+  giveUp: (job: FileJob, err: unknown) => Promise<void>,
+): Promise<() => Promise<void>> {
   const ids: string[] = [];
   for (let i = 0; i < concurrency; i++) {
     ids.push(
-      await boss.work<FileJob>(INGEST_QUEUE, { batchSize: 1, pollingIntervalSeconds: POLL_SEC }, async (batch) => {
-        for (const job of batch) await handler(job.data);
+      await boss.work<FileJob>(INGEST_QUEUE, { batchSize: 1, pollingIntervalSeconds: POLL_SEC, includeMetadata: true }, async (batch) => {
+        for (const job of batch) {
+          try {
+            await handler(job.data);
+          } catch (e) {
+            if (job.retryCount < job.retryLimit) throw e;
+            await giveUp(job.data, e);
+          }
+        }
       }),
     );
   }

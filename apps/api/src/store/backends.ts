@@ -11,7 +11,7 @@ import { EarshotError } from '../errors.js';
 /** An opened database: the adapter Prisma Client and the schema engine talk through, and how to close it. */
 export interface Backend {
   kind: 'pglite' | 'postgres';
-  adapter: SqlMigrationAwareDriverAdapterFactory;
+  adapter: MigrationAdapter;
   /** Where the data lives, for messages: a folder, `memory://` or the URL without its password. */
   where: string;
   close(): Promise<void>;
@@ -29,21 +29,33 @@ const SESSION_SETTINGS: Record<string, string> = { 'hnsw.iterative_scan': 'stric
  * recorded as applied. Both are replaced: the whole script goes to the server as one simple-protocol
  * query, which Postgres runs in one implicit transaction.
  */
-function wholeScript(
+export function wholeScript(
   factory: SqlMigrationAwareDriverAdapterFactory,
   run: (adapter: SqlDriverAdapter, script: string) => Promise<void>,
-): SqlMigrationAwareDriverAdapterFactory {
-  const patch = (a: SqlDriverAdapter): SqlDriverAdapter => {
-    a.executeScript = (script: string) => run(a, script);
-    return a;
-  };
-  return {
+): MigrationAdapter {
+  const out: MigrationAdapter = {
     provider: factory.provider,
     adapterName: factory.adapterName,
     connect: async () => patch(await factory.connect()),
     connectToShadowDb: async () => patch(await factory.connectToShadowDb()),
   };
+  // The engine reports a failed script only as "external connector error": keep the real one.
+  const patch = (a: SqlDriverAdapter): SqlDriverAdapter => {
+    a.executeScript = async (script: string) => {
+      try {
+        await run(a, script);
+      } catch (e) {
+        out.lastScriptError = e;
+        throw e;
+      }
+    };
+    return a;
+  };
+  return out;
 }
+
+/** A driver adapter factory for the schema engine that remembers why the last migration script failed. */
+export type MigrationAdapter = SqlMigrationAwareDriverAdapterFactory & { lastScriptError?: unknown };
 
 export function redactUrl(url: string): string {
   try {

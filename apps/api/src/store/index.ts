@@ -38,6 +38,8 @@ export interface Store {
   tx<T>(fn: (t: TxHandle) => Promise<T>, opts?: { timeoutMs?: number }): Promise<T>;
   /** Migrations this open applied (empty when the database was already current). */
   appliedMigrations: string[];
+  /** Apply migrations added since open (the same step openStore runs); returns their names. */
+  migrate(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -76,6 +78,7 @@ export async function openStore(cfg: Pick<Config, 'dataDir' | 'databaseUrl'>, op
           timeout: o?.timeoutMs ?? TX_TIMEOUT_MS,
         }),
       appliedMigrations,
+      migrate: () => applyMigrations(backend.adapter, opts.migrationsDir ?? MIGRATIONS_DIR),
       close: async () => {
         await client.$disconnect();
         await backend.close();

@@ -6,6 +6,7 @@ import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
 import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { REPO_ROOT } from '../config.js';
 import { EarshotError } from '../errors.js';
+import type { MigrationAdapter } from './backends.js';
 
 // Migrations run through Prisma's schema engine compiled to WebAssembly, driven by a driver adapter
 // (PGlite or pg). The Prisma CLI cannot be used offline: it downloads a native schema-engine binary
@@ -78,11 +79,31 @@ export function readMigrations(dir = MIGRATIONS_DIR): MigrationList {
  * Apply every migration not yet recorded in `_prisma_migrations` (= `prisma migrate deploy`).
  * Idempotent: a second call applies nothing and returns [].
  */
-export async function applyMigrations(adapter: SqlMigrationAwareDriverAdapterFactory, dir = MIGRATIONS_DIR): Promise<string[]> {
+export async function applyMigrations(adapter: MigrationAdapter, dir = MIGRATIONS_DIR): Promise<string[]> {
+  adapter.lastScriptError = undefined;
   try {
-    const out = await withSchemaEngine(adapter, (engine) => engine.applyMigrations({ migrationsList: readMigrations(dir), filters: FILTERS }));
-    return out.appliedMigrationNames;
+    return await withSchemaEngine(adapter, async (engine) => {
+      try {
+        const out = await engine.applyMigrations({ migrationsList: readMigrations(dir), filters: FILTERS });
+        return out.appliedMigrationNames;
+      } catch (e) {
+        const failed = /migration_name="([^"]+)"/.exec(e instanceof Error ? e.message : String(e))?.[1];
+        const cause = adapter.lastScriptError ?? e;
+        if (failed && adapter.lastScriptError) {
+          // The script ran as one transaction and was rolled back, so nothing of it remains:
+          // mark it rolled back, or every later run would refuse to start (Prisma's P3009).
+          await engine.markMigrationRolledBack({ migrationName: failed }).catch(() => {});
+        }
+        throw new EarshotError(
+          'MIGRATION_FAILED',
+          `migration ${failed ?? '(unknown)'} in ${dir} failed: ${oneLine(cause)}` +
+            (failed && adapter.lastScriptError ? '; it was rolled back: fix its migration.sql and start again' : ''),
+          { subject: failed ? path.join(dir, failed, 'migration.sql') : dir, cause },
+        );
+      }
+    });
   } catch (e) {
+    if (e instanceof EarshotError) throw e;
     throw new EarshotError('MIGRATION_FAILED', `applying migrations from ${dir} failed: ${oneLine(e)}`, { subject: dir, cause: e });
   }
 }

@@ -46,3 +46,55 @@ export async function embedSamples(
   }
   return out;
 }
+
+/**
+ * Batches audio-tower calls across the files in flight: while one ONNX run is busy, requests from
+ * other files queue up and go together in the next run (up to `batchSize`). No timer, so no added
+ * latency; one run at a time, which is what the CPU can do anyway (ONNX uses all intra-op threads).
+ * If a mixed batch fails, its items are retried one by one so only the bad file's request fails.
+ */
+export class BatchingEmbedder implements AudioEmbedder {
+  private readonly queue: { f: ClapFeatures; resolve: (v: Float32Array) => void; reject: (e: unknown) => void }[] = [];
+  private running = false;
+
+  constructor(
+    private readonly inner: AudioEmbedder,
+    private readonly batchSize: number,
+  ) {}
+
+  get identity() {
+    return this.inner.identity;
+  }
+
+  embedAudio(batch: ClapFeatures[]): Promise<Float32Array[]> {
+    const out = Promise.all(batch.map((f) => new Promise<Float32Array>((resolve, reject) => this.queue.push({ f, resolve, reject }))));
+    void this.pump();
+    return out;
+  }
+
+  private async pump(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        const take = this.queue.splice(0, this.batchSize);
+        try {
+          const vecs = await this.inner.embedAudio(take.map((t) => t.f));
+          take.forEach((t, i) => t.resolve(vecs[i]));
+        } catch (e) {
+          if (take.length === 1) take[0].reject(e);
+          else
+            for (const t of take) {
+              try {
+                t.resolve((await this.inner.embedAudio([t.f]))[0]);
+              } catch (e1) {
+                t.reject(e1);
+              }
+            }
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}

@@ -4,7 +4,7 @@ import { EarshotError } from '../errors.js';
 import { ClapRuntime, loadBundle } from '../model/index.js';
 import { ensureModel, type Store } from '../store/index.js';
 import { num, type IngestDb } from './db.js';
-import type { AudioEmbedder } from './embed.js';
+import { BatchingEmbedder, type AudioEmbedder } from './embed.js';
 
 /**
  * Embedders by EmbeddingModel id. A worker serves every run in the queue, and runs may name
@@ -24,8 +24,13 @@ export class EmbedderPool {
 
   async ownModelId(): Promise<number> {
     const { id } = await ensureModel(this.store, this.own.identity);
-    this.byId.set(id, Promise.resolve(this.own));
+    if (!this.byId.has(id)) this.byId.set(id, Promise.resolve(this.batched(this.own)));
     return id;
+  }
+
+  /** Files in flight share audio-tower runs (EARSHOT_AUDIO_BATCH items per run). */
+  private batched(e: AudioEmbedder): AudioEmbedder {
+    return new BatchingEmbedder(e, this.config.ort.audioBatchSize);
   }
 
   get(modelId: number): Promise<AudioEmbedder> {
@@ -41,7 +46,7 @@ export class EmbedderPool {
   private async load(modelId: number): Promise<AudioEmbedder> {
     const [m] = await this.db.sql<{ name: string; version: string }>(`SELECT name, version FROM "EmbeddingModel" WHERE id = $1`, [modelId]);
     if (!m) throw new EarshotError('MODEL_NOT_FOUND', `no embedding model with id ${num(modelId)}`, { subject: String(modelId) });
-    if (m.name === this.own.identity.name && m.version === this.own.identity.version) return this.own;
+    if (m.name === this.own.identity.name && m.version === this.own.identity.version) return this.batched(this.own);
     const bundle = await loadBundle(path.join(this.config.modelDir, m.name));
     const rt = await ClapRuntime.open(bundle, {
       provider: this.config.ort.executionProvider,
@@ -54,7 +59,7 @@ export class EmbedderPool {
         subject: m.name,
       });
     }
-    return rt;
+    return this.batched(rt);
   }
 
   async close(): Promise<void> {

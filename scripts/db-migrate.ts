@@ -10,7 +10,7 @@ try {
   const cfg = loadConfig();
   const backend = await openBackend(cfg);
   try {
-    const applied = await applyMigrations(backend.adapter, MIGRATIONS_DIR);
+    const applied = await applyMigrations(backend.migrationAdapter(), MIGRATIONS_DIR);
     console.log(
       applied.length
         ? `db:migrate: applied ${applied.length} migration(s) to ${backend.kind} ${backend.where}: ${applied.join(', ')}`

@@ -11,7 +11,10 @@ import { EarshotError } from '../errors.js';
 /** An opened database: the adapter Prisma Client and the schema engine talk through, and how to close it. */
 export interface Backend {
   kind: 'pglite' | 'postgres';
-  adapter: MigrationAdapter;
+  /** For Prisma Client. */
+  adapter: SqlMigrationAwareDriverAdapterFactory;
+  /** A fresh adapter factory for one schema-engine run (its connections end when the run does). */
+  migrationAdapter(): MigrationAdapter;
   /** Where the data lives, for messages: a folder, `memory://` or the URL without its password. */
   where: string;
   close(): Promise<void>;
@@ -88,10 +91,12 @@ export async function openPglite(dir: string | 'memory://'): Promise<Backend> {
     );
   }
   for (const [k, v] of Object.entries(SESSION_SETTINGS)) await db.exec(`SET ${k} = '${v}'`);
-  const factory = wholeScript(new PrismaPGlite(db), async (_a, script) => {
-    await db.exec(script);
-  });
-  return { kind: 'pglite', adapter: factory, where: dir, close: () => db.close() };
+  const adapter = new PrismaPGlite(db);
+  const migrationAdapter = () =>
+    wholeScript(adapter, async (_a, script) => {
+      await db.exec(script);
+    });
+  return { kind: 'pglite', adapter, migrationAdapter, where: dir, close: () => db.close() };
 }
 
 /** Create the folder if needed and prove we can write there, so the failure is ours and readable. */
@@ -128,12 +133,14 @@ export async function openPostgres(url: string): Promise<Backend> {
   const where = redactUrl(url);
   await checkServer(url, where);
   const config = pgConfig(url);
-  const factory = new PrismaPg(config);
-  const migrationFactory = wholeScript(factory, async (a, script) => {
-    const pool = (a as unknown as { underlyingDriver(): pg.Pool }).underlyingDriver();
-    await pool.query(script);
-  });
-  return { kind: 'postgres', adapter: migrationFactory, where, close: async () => {} };
+  // One connection for the schema engine: it takes Prisma's advisory lock and must release it on
+  // the same session; a lock left on an idle pooled connection stalls the next run for 10 s.
+  const migrationAdapter = () =>
+    wholeScript(new PrismaPg({ ...config, max: 1 }), async (a, script) => {
+      const pool = (a as unknown as { underlyingDriver(): pg.Pool }).underlyingDriver();
+      await pool.query(script);
+    });
+  return { kind: 'postgres', adapter: new PrismaPg(config), migrationAdapter, where, close: async () => {} };
 }
 
 async function checkServer(url: string, where: string): Promise<void> {

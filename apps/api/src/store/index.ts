@@ -61,7 +61,7 @@ export async function openStore(cfg: Pick<Config, 'dataDir' | 'databaseUrl'>, op
   const backend: Backend = await openBackend(cfg);
   let prisma: PrismaClient | undefined;
   try {
-    const appliedMigrations = await applyMigrations(backend.adapter, opts.migrationsDir ?? MIGRATIONS_DIR);
+    const appliedMigrations = await applyMigrations(backend.migrationAdapter(), opts.migrationsDir ?? MIGRATIONS_DIR);
     prisma = new PrismaClient({ adapter: backend.adapter });
     const client = prisma;
     const sqlOf =
@@ -78,7 +78,7 @@ export async function openStore(cfg: Pick<Config, 'dataDir' | 'databaseUrl'>, op
           timeout: o?.timeoutMs ?? TX_TIMEOUT_MS,
         }),
       appliedMigrations,
-      migrate: () => applyMigrations(backend.adapter, opts.migrationsDir ?? MIGRATIONS_DIR),
+      migrate: () => applyMigrations(backend.migrationAdapter(), opts.migrationsDir ?? MIGRATIONS_DIR),
       close: async () => {
         await client.$disconnect();
         await backend.close();

@@ -3,7 +3,11 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import * as bg from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
-import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import {
+  bindMigrationAwareSqlAdapterFactory,
+  type SqlDriverAdapter,
+  type SqlMigrationAwareDriverAdapterFactory,
+} from '@prisma/driver-adapter-utils';
 import { REPO_ROOT } from '../config.js';
 import { EarshotError } from '../errors.js';
 import type { MigrationAdapter } from './backends.js';
@@ -43,15 +47,28 @@ export async function withSchemaEngine<T>(
 ): Promise<T> {
   await initWasm();
   const content = fs.readFileSync(schemaPath, 'utf8');
-  const engine = await bg.SchemaEngine.new(
-    { datamodels: [[schemaPath, content]] },
-    () => {},
-    bindMigrationAwareSqlAdapterFactory(adapter),
-  );
+  // The engine never disposes the adapters it connects; do it here so no pool outlives the run.
+  const opened: SqlDriverAdapter[] = [];
+  const tracked: SqlMigrationAwareDriverAdapterFactory = {
+    provider: adapter.provider,
+    adapterName: adapter.adapterName,
+    connect: async () => {
+      const a = await adapter.connect();
+      opened.push(a);
+      return a;
+    },
+    connectToShadowDb: async () => {
+      const a = await adapter.connectToShadowDb();
+      opened.push(a);
+      return a;
+    },
+  };
+  const engine = await bg.SchemaEngine.new({ datamodels: [[schemaPath, content]] }, () => {}, bindMigrationAwareSqlAdapterFactory(tracked));
   try {
     return await fn(engine, { path: schemaPath, content });
   } finally {
     engine.free();
+    await Promise.all(opened.map((a) => a.dispose().catch(() => {})));
   }
 }
 

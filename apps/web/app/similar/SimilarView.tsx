@@ -123,7 +123,7 @@ function PairClip({ clip }: { clip: Clip }) {
   const playing = player.clip?.id === clip.id && player.playing;
   return (
     <div className="row tight">
-      <button type="button" className="btn icon" style={{ width: 28, height: 28 }} aria-label={`${playing ? 'Pause' : 'Play'} ${clip.name}`} onClick={() => player.toggle(clip)}>
+      <button type="button" className="btn icon sm" aria-label={`${playing ? 'Pause' : 'Play'} ${clip.name}`} onClick={() => player.toggle(clip)}>
         {playing ? '❚❚' : '▶'}
       </button>
       <div style={{ minWidth: 0 }}>

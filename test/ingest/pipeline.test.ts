@@ -2,8 +2,20 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { splitWindows } from '../../apps/api/src/features/index.js';
-import { cancelIngest, getRun, ingestDb, listFailures, runIngest, runProgress, startIngest, type IngestSummary } from '../../apps/api/src/ingest/index.js';
+import { clapFeatures, splitWindows } from '../../apps/api/src/features/index.js';
+import { BatchingEmbedder } from '../../apps/api/src/ingest/embed.js';
+import {
+  cancelIngest,
+  getRun,
+  ingestDb,
+  listFailures,
+  prepareRun,
+  resumeIngests,
+  runIngest,
+  runProgress,
+  startIngest,
+  type IngestSummary,
+} from '../../apps/api/src/ingest/index.js';
 import { count, ffmpegConvert, hasTool, openDeps, tempDir, tone, writeWav } from './fixtures.js';
 
 /**
@@ -173,6 +185,32 @@ describe('ingest pipeline on PGlite', () => {
     const p = runProgress(run!);
     expect(p.etaSec).toBe(0);
     expect(p.filesPerSec).toBeGreaterThan(0);
+  });
+
+  it('resumeIngests picks up a run that a dead process left behind', async () => {
+    const db = ingestDb(deps.store);
+    const { runId } = await prepareRun(deps, { root: lib, resume: false });
+    expect((await getRun(db, runId))?.status).toBe('queued');
+    const { runIds, finished } = await resumeIngests(deps);
+    expect(runIds).toContain(runId);
+    await finished;
+    expect((await getRun(db, runId))?.status).toBe('done');
+  });
+
+  it('batched audio-tower runs give the same vectors as one-by-one runs', async () => {
+    const feats = [tone(1, 300, 48000, 11), tone(2, 500, 48000, 12), tone(3, 700, 48000, 13)].map((x) =>
+      clapFeatures(x, deps.runtime.identity.featureMode),
+    );
+    const single = [];
+    for (const f of feats) single.push((await deps.runtime.embedAudio([f]))[0]);
+    const batcher = new BatchingEmbedder(deps.runtime, 2);
+    // Three concurrent callers: the first runs alone, the other two share the next run.
+    const batched = await Promise.all(feats.map((f) => batcher.embedAudio([f]).then((v) => v[0])));
+    for (let i = 0; i < feats.length; i++) {
+      let dot = 0;
+      for (let k = 0; k < single[i].length; k++) dot += single[i][k] * batched[i][k];
+      expect(dot).toBeCloseTo(1, 4);
+    }
   });
 
   it('rejects a folder that does not exist with FILE_NOT_FOUND naming it', async () => {

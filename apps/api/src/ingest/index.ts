@@ -2,7 +2,7 @@
  * Ingest: scan → sniff → hash → skip unchanged → decode → features → audio tower (batched)
  * → one transaction per file. Queue: pg-boss on a Postgres server, in-process on PGlite.
  */
-export { startIngest, cancelIngest, runIngest, prepareRun, executeRun, startWorker, processSettings } from './pipeline.js';
+export { startIngest, cancelIngest, resumeIngests, runIngest, prepareRun, executeRun, startWorker, processSettings } from './pipeline.js';
 export type { IngestDeps, IngestSummary, ProgressSnapshot, ExecuteOptions } from './pipeline.js';
 export { getRun, listRuns, listFailures, runProgress, ACTIVE_RUN_STATUSES } from './runs.js';
 export type { IngestRunRow, IngestFailure, RunProgress, RunStatus } from './runs.js';

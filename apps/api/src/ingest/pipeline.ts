@@ -232,6 +232,25 @@ export async function startIngest(
   return { runId, finished };
 }
 
+/**
+ * For server start-up: runs left queued/scanning/running by a process that died (for this
+ * process's model) are resumed in the background, exactly as a re-run of the CLI would.
+ */
+export async function resumeIngests(deps: IngestDeps, p: { concurrency?: number } = {}): Promise<{ runIds: number[]; finished: Promise<unknown> }> {
+  const db = ingestDb(deps.store);
+  const pool = new EmbedderPool(db, deps.store, deps.config, deps.runtime);
+  const modelId = await pool.ownModelId();
+  const rows = await db.sql<{ id: unknown }>(
+    `SELECT id FROM "IngestRun" WHERE "modelId" = $1 AND status IN ('queued', 'scanning', 'running') ORDER BY id`,
+    [modelId],
+  );
+  const runIds = rows.map((r) => Number(r.id));
+  const finished = (async () => {
+    for (const id of runIds) await executeRun(deps, id, { concurrency: p.concurrency }).catch(() => null);
+  })();
+  return { runIds, finished };
+}
+
 /** Stop a run: no new file is started (files in flight finish their transaction). Returns the updated run. */
 export async function cancelIngest(deps: Pick<IngestDeps, 'store'>, runId: number): Promise<IngestRunRow> {
   return cancelRun(ingestDb(deps.store), runId);

@@ -83,6 +83,8 @@ export async function launchBrowser(): Promise<BrowserContext> {
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
       '--disable-sync', '--no-first-run', '--disable-quic', '--autoplay-policy=no-user-gesture-required', '--mute-audio',
+      // A fake microphone (a beeping tone) with the permission prompt auto-accepted, for the recording test.
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
     ],
   });
 }

@@ -140,6 +140,17 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
     await page.waitForSelector('section[aria-label="Near-duplicates"] table, section[aria-label="Near-duplicates"] [data-testid=empty-state]', { timeout: 30_000 });
   });
 
+  it('a microphone recording (Chromium fake device) is uploaded as WAV and finds similar clips', async () => {
+    await page.goto(`${web.url}/similar`, { waitUntil: 'networkidle' });
+    await page.click('[data-testid=record-start]');
+    await page.locator('[data-testid=record-stop]').waitFor();
+    await page.waitForTimeout(1500); // record a short take of the fake device's beeps
+    await page.click('[data-testid=record-stop]');
+    await page.locator('[data-testid=uploaded-info]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-testid=uploaded-info]').textContent()).toContain('recording.wav');
+    await page.locator('[data-testid=hit-list] [data-testid=hit]').first().waitFor({ timeout: 30_000 });
+  });
+
   it('library lists folders and clips', async () => {
     await page.goto(`${web.url}/library`, { waitUntil: 'networkidle' });
     await page.locator('[data-testid=hit]').first().waitFor({ timeout: 30_000 });

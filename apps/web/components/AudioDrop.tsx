@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { uploadAudio, type UploadResult } from '@/lib/api';
 import { fmtDuration } from '@/lib/format';
+import { recordingToWav } from '@/lib/wav';
 import { ErrorBox } from './States';
 
 export interface Uploaded extends UploadResult {
@@ -58,7 +59,9 @@ export function AudioDrop({ onUploaded, current, label = 'Drop an audio file her
         stream.getTracks().forEach((t) => t.stop());
         setRecording(null);
         const blob = new Blob(chunks, { type: rec.mimeType || 'audio/webm' });
-        void send(blob, `recording.${(rec.mimeType || 'audio/webm').includes('ogg') ? 'ogg' : 'webm'}`);
+        recordingToWav(blob)
+          .then((wav) => send(wav, 'recording.wav'))
+          .catch((e: Error) => setError(new Error(`Could not read the recording: ${e.message}. Upload a file instead.`)));
       };
       rec.start();
       setElapsed(0);
@@ -109,11 +112,11 @@ export function AudioDrop({ onUploaded, current, label = 'Drop an audio file her
       <div className="row">
         {canRecord &&
           (recording ? (
-            <button type="button" className="btn danger" onClick={() => recording.rec.stop()}>
+            <button type="button" className="btn danger" onClick={() => recording.rec.stop()} data-testid="record-stop">
               ■ Stop recording ({elapsed.toFixed(1)} s)
             </button>
           ) : (
-            <button type="button" className="btn ghost" onClick={startRec} disabled={!!busy}>
+            <button type="button" className="btn ghost" onClick={startRec} disabled={!!busy} data-testid="record-start">
               ● Record from microphone
             </button>
           ))}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { ENV_NAMES, loadConfig } from './config.js';
+import { EarshotError } from './errors.js';
+
+/** Bad values per variable; paths and host are free-form (a path's writability is checked on open). */
+const BAD: Record<string, string[]> = {
+  DATABASE_URL: ['mysql://localhost/x', 'localhost:5432'],
+  EARSHOT_MODEL: ['clap mini', '../etc'],
+  EARSHOT_API_PORT: ['70000', 'http', '-1', '80.5'],
+  EARSHOT_WEB_PORT: ['65536', 'x'],
+  EARSHOT_API_KEY: ['short'],
+  EARSHOT_LOG_LEVEL: ['loud', 'INFO'],
+  EARSHOT_ORT_PROVIDER: ['tpu'],
+  EARSHOT_ORT_THREADS: ['-1', '1.5', 'all'],
+  EARSHOT_AUDIO_BATCH: ['0', '257'],
+  EARSHOT_INGEST_CONCURRENCY: ['0', 'many'],
+  EARSHOT_WINDOW_SEC: ['0', 'ten'],
+  EARSHOT_HOP_SEC: ['0.1'],
+  EARSHOT_MAX_DURATION_SEC: ['0', '1e9'],
+  EARSHOT_MAX_UPLOAD_BYTES: ['10', '50MB'],
+  EARSHOT_MAX_UPLOAD_SEC: ['0'],
+  EARSHOT_MAX_LABELS: ['0', '1001'],
+  EARSHOT_MAX_PAGE_SIZE: ['0'],
+  EARSHOT_MAX_QUERY_DEPTH: ['1'],
+  EARSHOT_MAX_ALIASES: ['0'],
+  EARSHOT_MAX_TOKENS: ['5'],
+  EARSHOT_MAX_COST: ['5'],
+  EARSHOT_TEXT_CACHE: ['-1'],
+};
+const FREE_FORM = ['EARSHOT_DATA_DIR', 'EARSHOT_MODEL_DIR', 'EARSHOT_HOST'];
+
+function configError(env: Record<string, string>): EarshotError {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(EarshotError);
+    return e as EarshotError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('has defaults for everything: an empty environment is valid and uses the embedded database', () => {
+    const cfg = loadConfig({});
+    expect(cfg.databaseUrl).toBeUndefined();
+    expect(cfg.dataDir).toMatch(/\.data$/);
+    expect(cfg.apiPort).toBe(4000);
+    expect(cfg.ingest.hopSec).toBeLessThanOrEqual(cfg.ingest.windowSec);
+  });
+
+  it('reads good values and treats empty strings as unset', () => {
+    const cfg = loadConfig({
+      DATABASE_URL: 'postgresql://u:p@db.example:5433/earshot',
+      EARSHOT_API_PORT: '0',
+      EARSHOT_ORT_THREADS: '4',
+      EARSHOT_LOG_LEVEL: 'debug',
+      EARSHOT_DATA_DIR: '',
+    });
+    expect(cfg).toMatchObject({ databaseUrl: 'postgresql://u:p@db.example:5433/earshot', apiPort: 0, logLevel: 'debug' });
+    expect(cfg.ort.intraOpThreads).toBe(4);
+    expect(cfg.dataDir).toMatch(/\.data$/);
+  });
+
+  it('covers every variable it knows', () => {
+    expect(new Set([...Object.keys(BAD), ...FREE_FORM])).toEqual(new Set(Object.values(ENV_NAMES)));
+  });
+
+  for (const [name, values] of Object.entries(BAD)) {
+    for (const value of values) {
+      it(`${name}=${JSON.stringify(value)} → CONFIG_INVALID naming ${name}`, () => {
+        const e = configError({ [name]: value });
+        expect(e.code).toBe('CONFIG_INVALID');
+        expect(e.message).toContain(`${name}=`);
+        expect(e.message).toContain(value);
+        expect(e.toLine()).not.toContain('\n');
+        // Only the bad variable is blamed.
+        for (const other of Object.values(ENV_NAMES)) if (other !== name) expect(e.message).not.toContain(`${other}=`);
+      });
+    }
+  }
+
+  it('names every bad variable at once', () => {
+    const e = configError({ EARSHOT_API_PORT: 'x', EARSHOT_LOG_LEVEL: 'loud' });
+    expect(e.details?.issues).toHaveLength(2);
+    expect(e.message).toMatch(/EARSHOT_API_PORT="x".*EARSHOT_LOG_LEVEL="loud"/);
+  });
+
+  it('refuses a hop longer than the window', () => {
+    const e = configError({ EARSHOT_WINDOW_SEC: '5', EARSHOT_HOP_SEC: '6' });
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.message).toMatch(/EARSHOT_HOP_SEC.*EARSHOT_WINDOW_SEC/);
+  });
+});

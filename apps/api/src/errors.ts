@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'DB_NO_VECTOR_EXTENSION',
   'DATA_DIR_NOT_WRITABLE',
   'MIGRATION_FAILED',
+  'DB_IN_USE',
   // audio
   'FILE_NOT_FOUND',
   'FILE_EMPTY',

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -119,6 +119,30 @@ describe('bad storage input gives one line that says what to do', () => {
       env: { ...process.env, HOME: dir },
     });
     expect(out.trim()).toMatch(/^DATA_DIR_NOT_WRITABLE: data folder .*\/data\/pglite is not writable \(EACCES\): set EARSHOT_DATA_DIR/);
+  });
+
+  it('a second open of the same embedded database folder → DB_IN_USE; a lock left by a dead process is taken over', async () => {
+    const dataDir = fs.mkdtempSync(path.join(tmp, 'locked-'));
+    const first = await openStore({ dataDir });
+    try {
+      const e = await openError({ dataDir });
+      expect(e.code).toBe('DB_IN_USE');
+      expect(e.message).toContain(`process ${process.pid}`);
+      expect(e.message).toMatch(/DATABASE_URL/);
+    } finally {
+      await first.close();
+    }
+    // kill -9 leaves the lock file behind with the pid of a process that no longer exists.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    fs.writeFileSync(path.join(dataDir, 'pglite.lock'), `${dead}\n`);
+    const again = await openStore({ dataDir });
+    try {
+      expect(again.appliedMigrations).toEqual([]);
+      expect(fs.readFileSync(path.join(dataDir, 'pglite.lock'), 'utf8').trim()).toBe(String(process.pid));
+    } finally {
+      await again.close();
+    }
+    expect(fs.existsSync(path.join(dataDir, 'pglite.lock'))).toBe(false);
   });
 
   it('a failing migration → MIGRATION_FAILED naming it and the SQL error; rolled back, so the fixed file applies', async () => {

@@ -78,11 +78,16 @@ export function openBackend(cfg: { dataDir: string; databaseUrl?: string }): Pro
 
 /** Embedded Postgres (WASM) with pgvector, persisted in `dir`, or in memory for `memory://`. */
 export async function openPglite(dir: string | 'memory://'): Promise<Backend> {
-  if (dir !== 'memory://') ensureWritableDir(dir);
+  let unlock = () => {};
+  if (dir !== 'memory://') {
+    ensureWritableDir(dir);
+    unlock = lockDataDir(dir);
+  }
   let db: PGlite;
   try {
     db = await PGlite.create({ dataDir: dir, extensions: { vector } });
   } catch (e) {
+    unlock();
     throw new EarshotError(
       'DATA_DIR_NOT_WRITABLE',
       `cannot open the embedded database in ${dir}: ${e instanceof Error ? e.message : String(e)}. ` +
@@ -90,13 +95,73 @@ export async function openPglite(dir: string | 'memory://'): Promise<Backend> {
       { subject: dir, cause: e },
     );
   }
-  for (const [k, v] of Object.entries(SESSION_SETTINGS)) await db.exec(`SET ${k} = '${v}'`);
+  try {
+    for (const [k, v] of Object.entries(SESSION_SETTINGS)) await db.exec(`SET ${k} = '${v}'`);
+  } catch (e) {
+    await db.close().catch(() => {});
+    unlock();
+    throw e;
+  }
   const adapter = new PrismaPGlite(db);
   const migrationAdapter = () =>
     wholeScript(adapter, async (_a, script) => {
       await db.exec(script);
     });
-  return { kind: 'pglite', adapter, migrationAdapter, where: dir, close: () => db.close() };
+  return {
+    kind: 'pglite',
+    adapter,
+    migrationAdapter,
+    where: dir,
+    close: async () => {
+      try {
+        await db.close();
+      } finally {
+        unlock();
+      }
+    },
+  };
+}
+
+/**
+ * PGlite is one Postgres backend inside this process: a second process (or a second PGlite in
+ * this one) on the same folder would corrupt it. `<dir>.lock` holds the owner's pid; a lock whose
+ * process is gone (crash, kill -9) is taken over.
+ */
+function lockDataDir(dir: string): () => void {
+  const lockPath = `${dir}.lock`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      fs.writeFileSync(lockPath, `${process.pid}\n`, { flag: 'wx' });
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        fs.rmSync(lockPath, { force: true });
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const pid = Number.parseInt(fs.readFileSync(lockPath, 'utf8'), 10);
+    if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) {
+      throw new EarshotError(
+        'DB_IN_USE',
+        `the embedded database in ${dir} is in use by process ${pid}${pid === process.pid ? ' (this one)' : ''}: stop that Earshot server/CLI first, ` +
+          'or set EARSHOT_DATA_DIR to another folder, or use a Postgres server (DATABASE_URL) to share one database between processes',
+        { subject: dir },
+      );
+    }
+    fs.rmSync(lockPath, { force: true });
+  }
+  throw new EarshotError('DB_IN_USE', `could not take the lock ${lockPath}: another process keeps taking it`, { subject: dir });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Create the folder if needed and prove we can write there, so the failure is ours and readable. */

@@ -8,10 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from './config.js';
 import { EarshotError, asEarshotError } from './errors.js';
-import { formatSummary, progressBar } from './ingest/progress.js';
-import { runIngest, startWorker, type FileJob, type FileOutcome } from './ingest/index.js';
-import { ClapRuntime, loadBundle } from './model/index.js';
-import { openStore } from './store/index.js';
+import type { FileJob, FileOutcome } from './ingest/index.js';
 
 const HELP: Record<string, string> = {
   main: `earshot <command> [options]
@@ -61,7 +58,9 @@ function positiveInt(cmd: string, name: string, v: string | undefined): number |
   return n;
 }
 
+// Heavy modules (ONNX runtime, Prisma, PGlite) load only when a command runs, so --help and usage errors are instant.
 async function openRuntime(cfg: Config, modelName: string) {
+  const { ClapRuntime, loadBundle } = await import('./model/index.js');
   const bundle = await loadBundle(path.join(cfg.modelDir, modelName));
   return ClapRuntime.open(bundle, {
     provider: cfg.ort.executionProvider,
@@ -99,6 +98,11 @@ async function ingestCommand(argv: string[]) {
   const concurrency = positiveInt('ingest', 'concurrency', values.concurrency);
   const cfg = loadConfig();
   const modelName = values.model ?? cfg.modelName;
+  const { checkRoot } = await import('./ingest/pipeline.js');
+  await checkRoot(positionals[0]); // before the slow part: a typo fails in a second
+  const { openStore } = await import('./store/index.js');
+  const { runIngest } = await import('./ingest/index.js');
+  const { formatSummary, progressBar } = await import('./ingest/progress.js');
   const store = await openStore(cfg);
   const runtime = await openRuntime(cfg, modelName).catch(async (e) => {
     await store.close();
@@ -147,8 +151,13 @@ async function workerCommand(argv: string[]) {
     });
   }
   const modelName = values.model ?? cfg.modelName;
+  const { openStore } = await import('./store/index.js');
+  const { startWorker } = await import('./ingest/index.js');
   const store = await openStore(cfg);
-  const runtime = await openRuntime(cfg, modelName);
+  const runtime = await openRuntime(cfg, modelName).catch(async (e) => {
+    await store.close();
+    throw e;
+  });
   const worker = await startWorker(
     { store, runtime, config: { ...cfg, modelName } },
     { concurrency, onFile: (job, o) => process.stdout.write(`${process.pid} ${fileLine(job, o)}\n`) },

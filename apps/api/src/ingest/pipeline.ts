@@ -67,7 +67,8 @@ export function processSettings(cfg: Config): ProcessSettings {
   };
 }
 
-async function checkRoot(root: string): Promise<string> {
+/** The folder to ingest, absolute; FILE_NOT_FOUND / BAD_USER_INPUT naming it otherwise. */
+export async function checkRoot(root: string): Promise<string> {
   const abs = path.resolve(root);
   let st;
   try {

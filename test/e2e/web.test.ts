@@ -123,6 +123,28 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
     await shot(page, '3-classify');
   });
 
+  it('a saved label set runs over the library and the library browses by predicted label', async () => {
+    await page.goto(`${web.url}/classify`, { waitUntil: 'networkidle' });
+    await page.fill('aside[aria-label="Label sets"] input[name=apiKey]', API_KEY);
+    await page.getByRole('button', { name: '+ New set' }).click();
+    const form = page.locator('aside[aria-label="Label sets"] form');
+    await form.locator('input').nth(0).fill('e2e instruments');
+    await form.locator('input').nth(1).fill('piano, guitar, birds, speech');
+    await form.getByRole('button', { name: 'Create' }).click();
+    const item = page.locator('aside[aria-label="Label sets"] li', { hasText: 'e2e instruments' });
+    await item.waitFor({ timeout: 30_000 });
+    await item.getByRole('button', { name: 'Run over library' }).click();
+    const chips = item.locator('a.chip');
+    await chips.first().waitFor({ timeout: 120_000 });
+    const counts = (await chips.allTextContents()).map((t) => Number(t.split('·')[1]));
+    expect(counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    await chips.first().click();
+    await page.waitForURL(/\/library\?labelSet=.*&label=/);
+    await page.locator('[data-testid=hit]').first().waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-testid=hit]').count()).toBe(counts[0]);
+    await shot(page, '6-library-by-label');
+  });
+
   it('uploading a file finds similar clips, and "Similar" on a result works', async () => {
     await page.goto(`${web.url}/similar`, { waitUntil: 'networkidle' });
     await page.setInputFiles('[data-testid=file-input]', lib.queryFile);

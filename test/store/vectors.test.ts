@@ -170,6 +170,25 @@ describe(`vectors on ${process.env.DATABASE_URL ? 'the Postgres server' : 'embed
     }
   });
 
+  it('a small model far from the query still gets a full page through HNSW (iterative scan is on by default)', async () => {
+    // Without hnsw.iterative_scan the index returns its ef_search nearest rows, all of other
+    // models here, and the filter leaves 0 rows; the store turns it on for every session.
+    const [setting] = await store.sql<{ v: string }>(`SELECT current_setting('hnsw.iterative_scan') AS v`);
+    expect(setting!.v).toBe('strict_order');
+    const small = (await ensureModel(store, { name: 'model-small', version: 'v1', dim: DIM, featureMode: 'fusion' })).id;
+    await insertSegments(store, small, 's', vecA.slice(0, 20).map((v) => v.map((x) => -x)));
+    const rows = await store.tx(async (tx) => {
+      await forceHnsw(tx);
+      return tx.sql<{ modelId: number }>(
+        `SELECT "modelId" FROM "Segment" WHERE ("modelId" + 0) = $2 ORDER BY embedding <=> $1::vector LIMIT 10`,
+        [toVectorLiteral(vecA[0]!), small],
+      );
+    });
+    expect(rows).toHaveLength(10);
+    expect(rows.every((r) => r.modelId === small)).toBe(true);
+    await store.sql(`DELETE FROM "EmbeddingModel" WHERE id = $1`, [small]);
+  });
+
   it('ensureModel: one row per identity, new version = new model, same identity with other dim refused', async () => {
     const again = await ensureModel(store, { name: 'model-a', version: 'v1', dim: DIM, featureMode: 'fusion' });
     expect(again.id).toBe(modelA);

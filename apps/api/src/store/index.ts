@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { EarshotError } from '../errors.js';
-import { PrismaClient } from '../generated/prisma/client.js';
+import { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import { openBackend, type Backend } from './backends.js';
 import { applyMigrations, MIGRATIONS_DIR } from './migrations.js';
 
@@ -11,11 +11,7 @@ export { openBackend, type Backend } from './backends.js';
 export type Sql = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
 
 /** Prisma's client inside an interactive transaction. */
-export type TxPrisma = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0] extends infer P
-  ? P extends (tx: infer C) => unknown
-    ? C
-    : never
-  : never;
+export type TxPrisma = Prisma.TransactionClient;
 
 /** What a transaction callback gets: raw SQL and Prisma, both on the transaction's connection. */
 export interface TxHandle {

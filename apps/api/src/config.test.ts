@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENV_NAMES, loadConfig } from './config.js';
 import { EarshotError } from './errors.js';
@@ -59,6 +60,11 @@ describe('loadConfig', () => {
     expect(cfg).toMatchObject({ databaseUrl: 'postgresql://u:p@db.example:5433/earshot', apiPort: 0, logLevel: 'debug' });
     expect(cfg.ort.intraOpThreads).toBe(4);
     expect(cfg.dataDir).toMatch(/\.data$/);
+  });
+
+  it("keeps EARSHOT_DATA_DIR=':memory:' (in-memory embedded database) and resolves other paths", () => {
+    expect(loadConfig({ EARSHOT_DATA_DIR: ':memory:' }).dataDir).toBe(':memory:');
+    expect(loadConfig({ EARSHOT_DATA_DIR: 'rel/data' }).dataDir).toBe(path.resolve('rel/data'));
   });
 
   it('covers every variable it knows', () => {

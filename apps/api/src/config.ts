@@ -57,7 +57,8 @@ type Env = Record<string, string | undefined>;
 export function loadConfig(env: Env = process.env): Config {
   const e = (k: string) => (env[k] === undefined || env[k] === '' ? undefined : env[k]);
   const raw = {
-    dataDir: path.resolve(e('EARSHOT_DATA_DIR') ?? path.join(REPO_ROOT, '.data')),
+    // ':memory:' keeps the embedded database in memory (nothing written; tests, demos).
+    dataDir: e('EARSHOT_DATA_DIR') === ':memory:' ? ':memory:' : path.resolve(e('EARSHOT_DATA_DIR') ?? path.join(REPO_ROOT, '.data')),
     databaseUrl: e('DATABASE_URL'),
     modelDir: path.resolve(e('EARSHOT_MODEL_DIR') ?? path.join(REPO_ROOT, 'models')),
     modelName: e('EARSHOT_MODEL') ?? 'clap-mini',

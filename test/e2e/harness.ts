@@ -92,7 +92,7 @@ export async function launchBrowser(): Promise<BrowserContext> {
 export async function shot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(SHOTS_DIR, { recursive: true });
   const file = path.join(SHOTS_DIR, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage: false }); // the viewport: what a user sees first
   return file;
 }
 

@@ -61,18 +61,21 @@ export async function workFiles(
 ): Promise<() => Promise<void>> {
   const ids: string[] = [];
   for (let i = 0; i < concurrency; i++) {
-    ids.push(
-      await boss.work<FileJob>(INGEST_QUEUE, { batchSize: 1, pollingIntervalSeconds: POLL_SEC, includeMetadata: true }, async (batch) => {
-        for (const job of batch) {
-          try {
-            await handler(job.data);
-          } catch (e) {
-            if (job.retryCount < job.retryLimit) throw e;
-            await giveUp(job.data, e);
-          }
+    let id = '';
+    id = await boss.work<FileJob>(INGEST_QUEUE, { batchSize: 1, pollingIntervalSeconds: POLL_SEC, includeMetadata: true }, async (batch) => {
+      for (const job of batch) {
+        try {
+          await handler(job.data);
+        } catch (e) {
+          if (job.retryCount < job.retryLimit) throw e;
+          await giveUp(job.data, e);
         }
-      }),
-    );
+      }
+      // pg-boss waits out the polling interval after every fetch; while there is work, ask for the
+      // next job at once instead (a 0.2 s file would otherwise cost 0.5 s).
+      if (batch.length > 0) boss.notifyWorker(id);
+    });
+    ids.push(id);
   }
   return async () => {
     await Promise.all(ids.map((id) => boss.offWork({ id })));

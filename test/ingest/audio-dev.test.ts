@@ -3,14 +3,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIngest, type IngestSummary } from '../../apps/api/src/ingest/index.js';
 import { AUDIO_EXTENSIONS } from '../../apps/api/src/ingest/scan.js';
-import { count, openDeps, SHARED_AUDIO_DEV, tempDir } from './fixtures.js';
+import { count, openDeps, SHARED_AUDIO_DEV } from './fixtures.js';
 
 const present = fs.existsSync(SHARED_AUDIO_DEV);
 if (!present) console.log(`skipping audio-dev ingest: ${SHARED_AUDIO_DEV} is absent`);
 
 /** Every case of the shared dev set: good files stored, each bad file rejected with its code, the run goes on. */
 describe.skipIf(!present)('ingest ../shared/audio-dev', () => {
-  const dataDir = tempDir('ingest-audiodev');
   let deps: Awaited<ReturnType<typeof openDeps>>;
   let summary: IngestSummary;
   const goodFiles = present
@@ -29,12 +28,11 @@ describe.skipIf(!present)('ingest ../shared/audio-dev', () => {
   };
 
   beforeAll(async () => {
-    deps = await openDeps({ EARSHOT_DATA_DIR: dataDir });
+    deps = await openDeps({ EARSHOT_DATA_DIR: ':memory:' });
     summary = await runIngest(deps, { root: SHARED_AUDIO_DEV, concurrency: 2 });
   });
   afterAll(async () => {
     await deps?.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('stores every good file and finishes the run', async () => {

@@ -24,7 +24,6 @@ import { count, ffmpegConvert, hasTool, openDeps, tempDir, tone, writeWav } from
  */
 describe('ingest pipeline on PGlite', () => {
   const lib = tempDir('ingest-lib');
-  const dataDir = tempDir('ingest-data');
   let deps: Awaited<ReturnType<typeof openDeps>>;
   const sha = (p: string) => createHash('sha256').update(fs.readFileSync(p)).digest('hex');
   const P = (rel: string) => path.join(lib, rel);
@@ -53,12 +52,11 @@ describe('ingest pipeline on PGlite', () => {
     } else {
       console.log('ffmpeg not found: FLAC/MP3 cases skipped (WAV cases still run)');
     }
-    deps = await openDeps({ EARSHOT_DATA_DIR: dataDir, EARSHOT_AUDIO_BATCH: '4' });
+    deps = await openDeps({ EARSHOT_DATA_DIR: ':memory:', EARSHOT_AUDIO_BATCH: '4' });
   });
   afterAll(async () => {
     await deps?.close();
     fs.rmSync(lib, { recursive: true, force: true });
-    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   const windowsOf = (sec: number) => splitWindows(Math.round(sec * 48000), 48000, 10, 5);

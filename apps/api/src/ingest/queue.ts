@@ -85,11 +85,19 @@ export async function workFiles(
 /** A concurrency-limited loop over an in-memory list: the queue on embedded PGlite (one process owns the data dir). */
 export async function runLocalQueue<T>(items: T[], concurrency: number, handler: (item: T) => Promise<void>, stopped: () => boolean): Promise<void> {
   let next = 0;
+  let failed = false;
   const lane = async () => {
-    while (next < items.length && !stopped()) {
+    while (next < items.length && !stopped() && !failed) {
       const item = items[next++];
-      await handler(item);
+      try {
+        await handler(item);
+      } catch (e) {
+        failed = true; // a database error: stop the other lanes too, the run is resumable
+        throw e;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
+  const results = await Promise.allSettled(Array.from({ length: Math.max(1, concurrency) }, lane));
+  const bad = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (bad) throw bad.reason;
 }

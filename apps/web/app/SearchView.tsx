@@ -1,6 +1,6 @@
 'use client';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { gql } from '@/lib/api';
 import { SEARCH } from '@/lib/queries';
 import type { ClipFilter, Hit, SearchConnection } from '@/lib/types';
@@ -45,6 +45,20 @@ export function SearchView() {
   const filterParam = params.get('f');
   const filter = useMemo(() => parseFilter(filterParam), [filterParam]);
   const list = usePaged<Hit>();
+  const inputRef = useRef<HTMLInputElement>(null);
+
+  // "/" jumps back to the search box from anywhere on the page (as on most search sites).
+  useEffect(() => {
+    const h = (e: KeyboardEvent) => {
+      const el = document.activeElement;
+      if (e.key !== '/' || el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return;
+      e.preventDefault();
+      inputRef.current?.focus();
+      inputRef.current?.select();
+    };
+    window.addEventListener('keydown', h);
+    return () => window.removeEventListener('keydown', h);
+  }, []);
 
   const setUrl = useCallback(
     (next: { q?: string; hybrid?: boolean; filter?: ClipFilter }) => {
@@ -97,6 +111,7 @@ export function SearchView() {
         <input
           type="search"
           name="q"
+          ref={inputRef}
           aria-label="Describe the sound you are looking for"
           placeholder="Describe a sound: “rain on a tin roof”, “door slam”, “cello”…"
           value={text}

@@ -113,7 +113,7 @@ export function SearchView() {
           name="q"
           ref={inputRef}
           aria-label="Describe the sound you are looking for"
-          placeholder="Describe a sound: “rain on a tin roof”, “door slam”, “cello”…"
+          placeholder="Describe a sound: “rain on a tin roof”, “door slam”, “cello”…   ( / )"
           value={text}
           onChange={(e) => setText(e.target.value)}
           autoFocus

@@ -30,7 +30,7 @@ export function ResultsPanel(p: Props) {
         <div className="muted" data-testid="results-summary">
           {p.loading ? 'Searching…' : p.summary ?? (p.rows.length ? `${p.rows.length} of ${p.totalCount.toLocaleString()} shown` : '')}
           {!!p.rows.length && !p.loading && (
-            <span className="small"> · <span className="kbd">↑</span> <span className="kbd">↓</span> move, <span className="kbd">space</span> play, <span className="kbd">/</span> search</span>
+            <span className="small"> · <span className="kbd">↑</span> <span className="kbd">↓</span> move, <span className="kbd">space</span> play</span>
           )}
         </div>
         <ExportButtons rows={p.rows} source={p.exportSource} basename={p.exportName} />

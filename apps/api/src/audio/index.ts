@@ -97,14 +97,16 @@ function ffmpegDecode(bytes: Uint8Array): Promise<Raw> {
 function wavDeclaresNoSamples(b: Uint8Array): boolean {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let fmt = false;
-  for (let at = 12; at + 8 <= b.length; ) {
+  let at = 12;
+  while (at + 8 <= b.length) {
     const id = String.fromCharCode(...b.subarray(at, at + 4));
     const size = v.getUint32(at + 4, true);
     if (id === 'fmt ') fmt = size >= 16 && at + 8 + 16 <= b.length;
     if (id === 'data') return fmt && (size === 0 || at + 8 >= b.length);
     at += 8 + size + (size & 1);
   }
-  return false;
+  // Every chunk parsed to the exact end of the file, a format chunk, and no data chunk at all.
+  return fmt && at === b.length;
 }
 
 function toMono(channels: Float32Array[]): Float32Array {

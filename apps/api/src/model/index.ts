@@ -1,0 +1,224 @@
+/**
+ * CLAP runtime: both towers on onnxruntime-node, the bundle's tokenizer through transformers.js,
+ * L2-normalised 512-d embeddings, a text-embedding cache and zero-shot scores (SPEC §3).
+ */
+import path from 'node:path';
+import ort from 'onnxruntime-node';
+import { EarshotError } from '../errors.js';
+import type { ClapFeatures, FeatureMode } from '../features/index.js';
+import { loadBundle, type BundleManifest, type ModelBundle } from './bundle.js';
+import { Lru } from './lru.js';
+
+export { loadBundle, type BundleManifest, type ModelBundle } from './bundle.js';
+
+export interface RuntimeOptions {
+  provider: 'cpu' | 'cuda';
+  intraOpThreads: number;
+  textCacheSize: number;
+}
+
+export interface ModelIdentity {
+  name: string;
+  version: string;
+  dim: number;
+  featureMode: FeatureMode;
+}
+
+export interface LabelScore {
+  label: string;
+  score: number;
+  cosine: number;
+}
+
+export interface ZeroShotOptions {
+  template?: string;
+  multiLabel?: boolean;
+}
+
+type Tokenizer = (
+  texts: string[],
+  opts: { padding: boolean; truncation: boolean; max_length: number },
+) => { input_ids: { data: BigInt64Array; dims: number[] }; attention_mask: { data: BigInt64Array; dims: number[] } };
+
+async function loadTokenizer(bundle: ModelBundle): Promise<Tokenizer> {
+  const tf = await import('@huggingface/transformers');
+  // Offline by construction: the tokenizer comes from the bundle folder, never from the hub.
+  tf.env.allowRemoteModels = false;
+  tf.env.allowLocalModels = true;
+  tf.env.localModelPath = path.dirname(bundle.dir) + path.sep;
+  try {
+    const tok = await tf.AutoTokenizer.from_pretrained(path.basename(bundle.dir));
+    return tok as unknown as Tokenizer;
+  } catch (e) {
+    throw new EarshotError('MODEL_INVALID', `cannot load the tokenizer: ${(e as Error).message}`, { subject: bundle.tokenizerPath, cause: e });
+  }
+}
+
+function normalise(v: Float32Array): Float32Array {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  const k = s > 0 ? 1 / Math.sqrt(s) : 0;
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i] * k;
+  return out;
+}
+
+function rows(t: ort.Tensor, dim: number): Float32Array[] {
+  const data = t.data as Float32Array;
+  const n = data.length / dim;
+  return Array.from({ length: n }, (_, i) => normalise(data.subarray(i * dim, (i + 1) * dim)));
+}
+
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+/** Default cosine at which a multi-label score is 0.5, when the bundle names none. */
+const MULTI_LABEL_COSINE = 0.2;
+
+export class ClapRuntime {
+  readonly identity: ModelIdentity;
+  readonly manifest: BundleManifest;
+  private readonly textCache: Lru<string, Float32Array>;
+
+  private constructor(
+    readonly bundle: ModelBundle,
+    private readonly audio: ort.InferenceSession,
+    private readonly text: ort.InferenceSession,
+    private readonly tokenizer: Tokenizer,
+    opts: RuntimeOptions,
+  ) {
+    this.manifest = bundle.manifest;
+    this.identity = { name: bundle.manifest.name, version: bundle.version, dim: bundle.manifest.embeddingDim, featureMode: bundle.manifest.featureMode };
+    this.textCache = new Lru(opts.textCacheSize);
+  }
+
+  static async open(bundle: ModelBundle, opts: RuntimeOptions): Promise<ClapRuntime> {
+    const session = async (file: string, providers: string[]) => {
+      try {
+        return await ort.InferenceSession.create(file, {
+          executionProviders: providers,
+          intraOpNumThreads: opts.intraOpThreads,
+          graphOptimizationLevel: 'all',
+        });
+      } catch (e) {
+        throw new EarshotError('MODEL_INVALID', `onnxruntime cannot load ${path.basename(file)}: ${(e as Error).message}`, { subject: file, cause: e });
+      }
+    };
+    let providers = opts.provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'];
+    let audio: ort.InferenceSession;
+    try {
+      audio = await session(bundle.audioPath, providers);
+    } catch (e) {
+      if (opts.provider !== 'cuda') throw e;
+      process.emitWarning(`CUDA execution provider unavailable, running ${bundle.manifest.name} on CPU: ${(e as Error).message}`);
+      providers = ['cpu'];
+      audio = await session(bundle.audioPath, providers);
+    }
+    const text = await session(bundle.textPath, providers);
+    const want = bundle.manifest.featureMode === 'fusion' ? ['input_features', 'is_longer'] : ['input_features'];
+    for (const name of want) {
+      if (!audio.inputNames.includes(name)) {
+        throw new EarshotError('MODEL_INVALID', `audio tower has no input "${name}" (inputs: ${audio.inputNames.join(', ')}) for featureMode ${bundle.manifest.featureMode}`, {
+          subject: bundle.audioPath,
+        });
+      }
+    }
+    return new ClapRuntime(bundle, audio, text, await loadTokenizer(bundle), opts);
+  }
+
+  static async openDir(dir: string, opts: RuntimeOptions): Promise<ClapRuntime> {
+    return ClapRuntime.open(await loadBundle(dir), opts);
+  }
+
+  /** One forward pass over the batch; L2-normalised rows in input order. */
+  async embedAudio(batch: ClapFeatures[]): Promise<Float32Array[]> {
+    if (batch.length === 0) return [];
+    const ch = this.identity.featureMode === 'fusion' ? 4 : 1;
+    const per = ch * 1001 * 64;
+    const data = new Float32Array(batch.length * per);
+    const longer = new Uint8Array(batch.length);
+    batch.forEach((f, i) => {
+      if (f.channels !== ch || f.data.length !== per) {
+        throw new EarshotError('MODEL_MISMATCH', `features have ${f.channels} channel(s); model ${this.identity.name} (${this.identity.featureMode}) needs ${ch}`, {
+          subject: this.identity.name,
+        });
+      }
+      data.set(f.data, i * per);
+      longer[i] = f.isLonger ? 1 : 0;
+    });
+    const feeds: Record<string, ort.Tensor> = { input_features: new ort.Tensor('float32', data, [batch.length, ch, 1001, 64]) };
+    if (ch === 4) feeds.is_longer = new ort.Tensor('bool', longer, [batch.length, 1]);
+    try {
+      const out = await this.audio.run(feeds);
+      return rows(out[this.audio.outputNames[0]], this.identity.dim);
+    } catch (e) {
+      throw new EarshotError('INFERENCE_FAILED', `audio tower failed: ${(e as Error).message}`, { subject: this.identity.name, cause: e });
+    }
+  }
+
+  /** Text embeddings, cached per exact string. */
+  async embedText(texts: string[]): Promise<Float32Array[]> {
+    const out: (Float32Array | undefined)[] = texts.map((t) => this.textCache.get(t));
+    const todo = [...new Set(texts.filter((_, i) => !out[i]))];
+    if (todo.length) {
+      const enc = this.tokenizer(todo, { padding: true, truncation: true, max_length: this.manifest.maxTextLength });
+      const ids = new ort.Tensor('int64', enc.input_ids.data, enc.input_ids.dims);
+      const mask = new ort.Tensor('int64', enc.attention_mask.data, enc.attention_mask.dims);
+      let res: ort.InferenceSession.ReturnType;
+      try {
+        res = await this.text.run({ input_ids: ids, attention_mask: mask });
+      } catch (e) {
+        throw new EarshotError('INFERENCE_FAILED', `text tower failed: ${(e as Error).message}`, { subject: this.identity.name, cause: e });
+      }
+      const vecs = rows(res[this.text.outputNames[0]], this.identity.dim);
+      todo.forEach((t, i) => this.textCache.set(t, vecs[i]));
+      const fresh = new Map(todo.map((t, i) => [t, vecs[i]]));
+      texts.forEach((t, i) => (out[i] ??= fresh.get(t)));
+    }
+    return out as Float32Array[];
+  }
+
+  /** Token ids as the text tower sees them (for tests and debugging). */
+  tokenize(text: string): number[] {
+    const enc = this.tokenizer([text], { padding: false, truncation: true, max_length: this.manifest.maxTextLength });
+    return Array.from(enc.input_ids.data, Number);
+  }
+
+  get textCacheStats(): { hits: number; misses: number; size: number } {
+    return { hits: this.textCache.hits, misses: this.textCache.misses, size: this.textCache.size };
+  }
+
+  /**
+   * Zero-shot scores of one (normalised) audio embedding against labels, in label order.
+   * Single-label: softmax(exp(logitScaleA)·cos) over the labels (SPEC §3.1).
+   * Multi-label: each label alone, sigmoid(exp(logitScaleA)·(cos − c0)), where c0 is the bundle's
+   * multiLabelCosine (0.2 by default): a label scores 0.5 at that cosine, independent of the others.
+   */
+  async zeroShot(audio: Float32Array, labels: string[], opts: ZeroShotOptions = {}): Promise<LabelScore[]> {
+    const template = opts.template ?? this.manifest.promptTemplate;
+    const prompts = labels.map((l) => (template.includes('{}') ? template.replaceAll('{}', l) : `${template} ${l}`));
+    return scoreLabels(audio, labels, await this.embedText(prompts), this.manifest, opts.multiLabel ?? false);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.audio.release(), this.text.release()]);
+  }
+}
+
+/** Scores of an audio embedding against precomputed label embeddings (shared by single clips and windows). */
+export function scoreLabels(audio: Float32Array, labels: string[], textEmb: Float32Array[], m: BundleManifest, multiLabel: boolean): LabelScore[] {
+  const scale = Math.exp(m.logitScaleA);
+  const cos = textEmb.map((t) => cosine(audio, t));
+  if (multiLabel) {
+    const c0 = m.multiLabelCosine ?? MULTI_LABEL_COSINE;
+    return labels.map((label, i) => ({ label, cosine: cos[i], score: 1 / (1 + Math.exp(-scale * (cos[i] - c0))) }));
+  }
+  const logits = cos.map((c) => scale * c);
+  const max = Math.max(...logits);
+  const ex = logits.map((l) => Math.exp(l - max));
+  const sum = ex.reduce((a, b) => a + b, 0);
+  return labels.map((label, i) => ({ label, cosine: cos[i], score: ex[i] / sum }));
+}

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { sniffFormat } from '../audio/index.js';
+import { SNIFF_BYTES, sniffFormat } from '../audio/index.js';
 
 /**
  * Extensions that make a file an ingest candidate even when its content is not audio:
@@ -12,7 +12,7 @@ export const AUDIO_EXTENSIONS = new Set([
 ]);
 
 /** Bytes read from a file without an audio extension to decide whether it is audio anyway (magic numbers sit in the first few bytes). */
-const HEAD_BYTES = 4096;
+const HEAD_BYTES = SNIFF_BYTES;
 
 export interface ScannedFile {
   path: string;

@@ -103,7 +103,8 @@ export async function waitFor(pred: () => boolean, what: string, timeoutMs = 300
 
 /** Real store (PGlite in `dataDir`, or the server at `databaseUrl`) + the real bundled model. */
 export async function openDeps(env: Record<string, string>): Promise<IngestDeps & { close: () => Promise<void> }> {
-  const config: Config = loadConfig(env);
+  // Settings from the environment (e.g. EARSHOT_MODEL_DIR) apply, but the database is always the test's own.
+  const config: Config = loadConfig({ ...process.env, DATABASE_URL: undefined, ...env });
   const store = await openStore(config);
   const bundle = await loadBundle(path.join(config.modelDir, config.modelName));
   const runtime = await ClapRuntime.open(bundle, { provider: 'cpu', intraOpThreads: 1, textCacheSize: 0 });

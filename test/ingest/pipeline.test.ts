@@ -16,15 +16,19 @@ import {
   startIngest,
   type IngestSummary,
 } from '../../apps/api/src/ingest/index.js';
+import { createTestDatabase, testServerUrl } from '../helpers/store.js';
 import { count, ffmpegConvert, hasTool, openDeps, tempDir, tone, writeWav } from './fixtures.js';
 
 /**
- * The whole pipeline in-process on embedded PGlite (the in-process queue), with the real
- * bundled model and WAV/FLAC/MP3 files written by code.
+ * The whole pipeline in one process with the real bundled model and WAV/FLAC/MP3 files written by
+ * code: on embedded PGlite (in-process queue), or on a fresh database of the DATABASE_URL server
+ * (pg-boss queue) when the suite runs against one.
  */
-describe('ingest pipeline on PGlite', () => {
+const server = testServerUrl();
+describe(`ingest pipeline on ${server ? 'a Postgres server (pg-boss queue)' : 'PGlite (in-process queue)'}`, () => {
   const lib = tempDir('ingest-lib');
   let deps: Awaited<ReturnType<typeof openDeps>>;
+  let testDb: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
   const sha = (p: string) => createHash('sha256').update(fs.readFileSync(p)).digest('hex');
   const P = (rel: string) => path.join(lib, rel);
   const LONG_SEC = 23;
@@ -52,10 +56,12 @@ describe('ingest pipeline on PGlite', () => {
     } else {
       console.log('ffmpeg not found: FLAC/MP3 cases skipped (WAV cases still run)');
     }
-    deps = await openDeps({ EARSHOT_DATA_DIR: ':memory:', EARSHOT_AUDIO_BATCH: '4' });
+    testDb = server ? await createTestDatabase(server) : undefined;
+    deps = await openDeps({ EARSHOT_DATA_DIR: ':memory:', EARSHOT_AUDIO_BATCH: '4', ...(testDb ? { DATABASE_URL: testDb.url } : {}) });
   });
   afterAll(async () => {
     await deps?.close();
+    await testDb?.drop();
     fs.rmSync(lib, { recursive: true, force: true });
   });
 

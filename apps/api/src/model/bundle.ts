@@ -61,21 +61,21 @@ function sha256(file: string): Promise<string> {
   });
 }
 
-/** Hashing hundreds of MB at every start is slow: remember the hash per (size, mtime) beside the bundle. */
-async function towerVersion(dir: string, files: string[]): Promise<string> {
+/**
+ * Hashing hundreds of MB at every open is slow: remember the version per (path, size, mtime) for the life
+ * of the process. Nothing is written beside the bundle (bundles may be read-only or committed).
+ */
+const versionCache = new Map<string, string>();
+
+async function towerVersion(files: string[]): Promise<string> {
   const stats = await Promise.all(files.map((f) => fs.stat(f)));
-  const key = stats.map((s) => `${s.size}:${Math.round(s.mtimeMs)}`).join('|');
-  const cacheFile = path.join(dir, '.earshot-version.json');
-  try {
-    const c = JSON.parse(await fs.readFile(cacheFile, 'utf8'));
-    if (c.key === key && typeof c.version === 'string') return c.version;
-  } catch {
-    /* no cache yet */
-  }
+  const key = files.map((f, i) => `${f}:${stats[i].size}:${stats[i].mtimeMs}`).join('|');
+  const hit = versionCache.get(key);
+  if (hit) return hit;
   const h = createHash('sha256');
   for (const f of files) h.update(await sha256(f));
   const version = h.digest('hex').slice(0, 16);
-  await fs.writeFile(cacheFile, JSON.stringify({ key, version })).catch(() => {}); // read-only bundle: just hash next time
+  versionCache.set(key, version);
   return version;
 }
 
@@ -114,5 +114,5 @@ export async function loadBundle(dir: string): Promise<ModelBundle> {
   } catch (e) {
     throw new EarshotError('MODEL_INVALID', `tokenizer is not valid JSON: ${(e as Error).message}`, { subject: tokenizerPath, cause: e });
   }
-  return { dir: abs, manifest: m, audioPath, textPath, tokenizerPath, version: await towerVersion(abs, [audioPath, textPath]) };
+  return { dir: abs, manifest: m, audioPath, textPath, tokenizerPath, version: await towerVersion([audioPath, textPath]) };
 }

@@ -82,6 +82,7 @@ export class ClapRuntime {
   readonly identity: ModelIdentity;
   readonly manifest: BundleManifest;
   private readonly textCache: Lru<string, Float32Array>;
+  private readonly padId: number;
 
   private constructor(
     readonly bundle: ModelBundle,
@@ -90,6 +91,7 @@ export class ClapRuntime {
     private readonly tokenizer: Tokenizer,
     opts: RuntimeOptions,
   ) {
+    this.padId = (tokenizer as unknown as { pad_token_id?: number }).pad_token_id ?? 1; // RoBERTa's <pad>
     this.manifest = bundle.manifest;
     this.identity = { name: bundle.manifest.name, version: bundle.version, dim: bundle.manifest.embeddingDim, featureMode: bundle.manifest.featureMode };
     this.textCache = new Lru(opts.textCacheSize);
@@ -164,9 +166,16 @@ export class ClapRuntime {
     const out: (Float32Array | undefined)[] = texts.map((t) => this.textCache.get(t));
     const todo = [...new Set(texts.filter((_, i) => !out[i]))];
     if (todo.length) {
-      const enc = this.tokenizer(todo, { padding: true, truncation: true, max_length: this.manifest.maxTextLength });
-      const ids = new ort.Tensor('int64', enc.input_ids.data, enc.input_ids.dims);
-      const mask = new ort.Tensor('int64', enc.attention_mask.data, enc.attention_mask.dims);
+      const enc = todo.map((t) => this.encode(t));
+      const S = Math.max(...enc.map((e) => e.length));
+      const idData = new BigInt64Array(todo.length * S).fill(BigInt(this.padId));
+      const maskData = new BigInt64Array(todo.length * S);
+      enc.forEach((e, i) => e.forEach((id, j) => {
+        idData[i * S + j] = BigInt(id);
+        maskData[i * S + j] = 1n;
+      }));
+      const ids = new ort.Tensor('int64', idData, [todo.length, S]);
+      const mask = new ort.Tensor('int64', maskData, [todo.length, S]);
       let res: ort.InferenceSession.ReturnType;
       try {
         res = await this.text.run({ input_ids: ids, attention_mask: mask });
@@ -181,10 +190,19 @@ export class ClapRuntime {
     return out as Float32Array[];
   }
 
-  /** Token ids as the text tower sees them (for tests and debugging). */
+  /**
+   * Token ids as the text tower sees them. Truncation to maxTextLength keeps the closing special token
+   * (</s>), as Python's tokenizers do (transformers.js cuts after adding it, which would drop it).
+   */
   tokenize(text: string): number[] {
-    const enc = this.tokenizer([text], { padding: false, truncation: true, max_length: this.manifest.maxTextLength });
-    return Array.from(enc.input_ids.data, Number);
+    return this.encode(text);
+  }
+
+  private encode(text: string): number[] {
+    const enc = this.tokenizer([text], { padding: false, truncation: false, max_length: this.manifest.maxTextLength });
+    const ids = Array.from(enc.input_ids.data, Number);
+    const max = this.manifest.maxTextLength;
+    return ids.length <= max ? ids : [...ids.slice(0, max - 1), ids[ids.length - 1]];
   }
 
   get textCacheStats(): { hits: number; misses: number; size: number } {

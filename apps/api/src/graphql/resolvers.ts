@@ -1,0 +1,191 @@
+/**
+ * Thin resolvers: check limits, call one search/ or ingest/ function, map rows to schema types.
+ * Mutations are authorised once per operation by the auth plugin (graphql/errors.ts), not here.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { GraphQLScalarType, Kind } from 'graphql';
+import type { Config } from '../config.js';
+import { EarshotError } from '../errors.js';
+import { cancelIngest, getRun, ingestDb, listFailures, listRuns, runProgress, startIngest, type IngestRunRow } from '../ingest/index.js';
+import type { ClapRuntime } from '../model/index.js';
+import * as search from '../search/index.js';
+import type { ClipFilter, ClipRow, Hit, HitPage, LabelSetRow, UploadRegistry } from '../search/index.js';
+import type { Store } from '../store/index.js';
+
+export interface ApiContext {
+  store: Store;
+  runtime: ClapRuntime;
+  config: Config;
+  modelId: number;
+  uploads: UploadRegistry;
+  version: string;
+  /** Background ingest work started by this server (awaited on close). */
+  background: Set<Promise<unknown>>;
+}
+
+const DateTime = new GraphQLScalarType({
+  name: 'DateTime',
+  description: 'ISO-8601 date-time string',
+  serialize: (v) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString()),
+  parseValue: (v) => new Date(String(v)),
+  parseLiteral: (ast) => (ast.kind === Kind.STRING ? new Date(ast.value) : null),
+});
+
+const pageSize = (ctx: ApiContext, first: number | null | undefined, dflt: number) => search.checkPageSize(first, ctx.config.limits.maxPageSize, dflt);
+
+const hitPage = (p: HitPage) => ({ hits: p.hits, pageInfo: { hasNextPage: p.hasNextPage, endCursor: p.endCursor }, totalCount: p.totalCount });
+
+async function uploadVectors(ctx: ApiContext, id: string) {
+  return ctx.uploads.vectors(id);
+}
+async function uploadVector(ctx: ApiContext, id: string) {
+  const v = await ctx.uploads.vectors(id);
+  return v[0].embedding;
+}
+
+function mapRun(r: IngestRunRow) {
+  return { ...r, status: r.status.toUpperCase(), ...runProgress(r) };
+}
+
+async function requireRun(ctx: ApiContext, id: string) {
+  const run = await getRun(ingestDb(ctx.store), search.intId(id, 'id'));
+  if (!run) throw new EarshotError('NOT_FOUND', `no ingest run with id ${id}`, { subject: id });
+  return run;
+}
+
+function exportStem(src: { text?: string | null; similarToClip?: string | null }): string {
+  if (src.text) return `search_${src.text}`;
+  if (src.similarToClip) return `similar_${src.similarToClip}`;
+  return 'library';
+}
+
+export const resolvers = {
+  DateTime,
+  Query: {
+    health: async (_: unknown, __: unknown, ctx: ApiContext) => {
+      const [{ c }] = await ctx.store.sql<{ c: bigint }>(`SELECT count(*) AS c FROM "Clip" WHERE status = 'active'`);
+      const [{ s }] = await ctx.store.sql<{ s: bigint }>(`SELECT count(*) AS s FROM "Segment" WHERE "modelId" = $1::int`, [ctx.modelId]);
+      return { ok: true, backend: ctx.store.backend, clips: Number(c), segments: Number(s), version: ctx.version };
+    },
+    model: (_: unknown, __: unknown, ctx: ApiContext) => ({
+      ...ctx.runtime.identity,
+      source: ctx.runtime.manifest.source,
+      isDemo: ctx.runtime.manifest.isDemo,
+      promptTemplate: ctx.runtime.manifest.promptTemplate,
+    }),
+    clip: (_: unknown, a: { id: string }, ctx: ApiContext) => search.getClip(ctx.store, a.id),
+    clips: async (_: unknown, a: { filter?: ClipFilter; first?: number; after?: string }, ctx: ApiContext) => {
+      const p = await search.listClips(ctx.store, ctx.modelId, { filter: a.filter, first: pageSize(ctx, a.first, 50), after: a.after });
+      return { nodes: p.nodes, pageInfo: { hasNextPage: p.hasNextPage, endCursor: p.endCursor }, totalCount: p.totalCount };
+    },
+    folders: (_: unknown, a: { prefix?: string }, ctx: ApiContext) => search.listFolders(ctx.store, a.prefix),
+    facets: (_: unknown, __: unknown, ctx: ApiContext) => search.facets(ctx.store),
+    searchByText: async (_: unknown, a: { query: string; filter?: ClipFilter; first?: number; after?: string; hybrid?: boolean }, ctx: ApiContext) =>
+      hitPage(
+        await search.searchByText(ctx.store, ctx.modelId, (t) => ctx.runtime.embedText(t), {
+          query: a.query,
+          filter: a.filter,
+          first: pageSize(ctx, a.first, 20),
+          after: a.after,
+          hybrid: a.hybrid ?? true,
+        }),
+      ),
+    similarTo: async (_: unknown, a: { clip?: string; audio?: string; filter?: ClipFilter; first?: number; after?: string }, ctx: ApiContext) =>
+      hitPage(await search.similarTo(ctx.store, ctx.modelId, (id) => uploadVector(ctx, id), { ...a, first: pageSize(ctx, a.first, 20) })),
+    nearDuplicates: (_: unknown, a: { clip?: string; maxDistance?: number; first?: number }, ctx: ApiContext) =>
+      search.nearDuplicates(ctx.store, ctx.modelId, { clip: a.clip, maxDistance: a.maxDistance ?? 0.02, first: pageSize(ctx, a.first, 50) }),
+    classify: (_: unknown, a: search.ClassifyInput, ctx: ApiContext) =>
+      search.classify(ctx.store, ctx.modelId, ctx.runtime, (id) => uploadVectors(ctx, id), a, ctx.config.limits.maxLabels),
+    labelSets: (_: unknown, __: unknown, ctx: ApiContext) => search.listLabelSets(ctx.store),
+    labelSet: (_: unknown, a: { id: string }, ctx: ApiContext) => search.getLabelSet(ctx.store, a.id),
+    predictedLabels: (_: unknown, a: { labelSet: string }, ctx: ApiContext) => search.predictedLabels(ctx.store, ctx.modelId, a.labelSet),
+    ingestRuns: async (_: unknown, a: { first?: number }, ctx: ApiContext) =>
+      (await listRuns(ingestDb(ctx.store), pageSize(ctx, a.first, 20))).map(mapRun),
+    ingestRun: async (_: unknown, a: { id: string }, ctx: ApiContext) => {
+      const n = Number(a.id);
+      if (!Number.isSafeInteger(n) || n < 1) return null;
+      const r = await getRun(ingestDb(ctx.store), n);
+      return r ? mapRun(r) : null;
+    },
+    export: async (
+      _: unknown,
+      a: { source: { text?: string; hybrid?: boolean; similarToClip?: string; filter?: ClipFilter; limit?: number }; format: search.ExportFormat },
+      ctx: ApiContext,
+    ) => {
+      const src = a.source;
+      const limit = src.limit ?? 100;
+      if (!Number.isInteger(limit) || limit < 1) throw new EarshotError('BAD_USER_INPUT', `limit must be a positive integer, got ${limit}`, { subject: 'limit' });
+      if (limit > search.EXPORT_MAX) throw new EarshotError('LIMIT_EXCEEDED', `limit ${limit} exceeds the export maximum ${search.EXPORT_MAX}`, { subject: 'limit' });
+      if (src.text && src.similarToClip) throw new EarshotError('BAD_USER_INPUT', 'give at most one of text / similarToClip', { subject: 'source' });
+      // Pages of maxPageSize, so an export costs what the same pages would cost one by one.
+      const per = ctx.config.limits.maxPageSize;
+      const collect = async (next: (first: number, after: string | null) => Promise<{ rows: Hit[] | ClipRow[]; more: boolean; cursor: string | null }>) => {
+        const all: (Hit | ClipRow)[] = [];
+        let after: string | null = null;
+        for (;;) {
+          const r = await next(Math.min(per, limit - all.length), after);
+          all.push(...r.rows);
+          if (!r.more || all.length >= limit) return all;
+          after = r.cursor;
+        }
+      };
+      let rows: search.ExportRow[];
+      if (src.text || src.similarToClip) {
+        const hits = (await collect(async (first, after) => {
+          const p = src.text
+            ? await search.searchByText(ctx.store, ctx.modelId, (t) => ctx.runtime.embedText(t), { query: src.text, filter: src.filter, first, after, hybrid: src.hybrid ?? true })
+            : await search.similarTo(ctx.store, ctx.modelId, (id) => uploadVector(ctx, id), { clip: src.similarToClip, filter: src.filter, first, after });
+          return { rows: p.hits, more: p.hasNextPage, cursor: p.endCursor };
+        })) as Hit[];
+        rows = search.fromHits(hits);
+      } else {
+        const clips = (await collect(async (first, after) => {
+          const p = await search.listClips(ctx.store, ctx.modelId, { filter: src.filter, first, after });
+          return { rows: p.nodes, more: p.hasNextPage, cursor: p.endCursor };
+        })) as ClipRow[];
+        rows = search.fromClips(clips);
+      }
+      return search.renderExport(rows, a.format, exportStem(src));
+    },
+  },
+  Mutation: {
+    startIngest: async (_: unknown, a: { path: string; reindex?: boolean }, ctx: ApiContext) => {
+      const root = path.resolve(a.path);
+      if (!fs.existsSync(root)) throw new EarshotError('FILE_NOT_FOUND', `no folder ${root} on the server`, { subject: root });
+      const { runId, finished } = await startIngest(
+        { store: ctx.store, runtime: ctx.runtime, config: ctx.config },
+        { root, reindex: a.reindex ?? false, concurrency: ctx.config.ingest.concurrency },
+      );
+      ctx.background.add(finished);
+      void finished.finally(() => ctx.background.delete(finished));
+      return mapRun(await requireRun(ctx, String(runId)));
+    },
+    cancelIngest: async (_: unknown, a: { id: string }, ctx: ApiContext) => {
+      await requireRun(ctx, a.id);
+      return mapRun(await cancelIngest({ store: ctx.store }, Number(a.id)));
+    },
+    createLabelSet: (_: unknown, a: { input: search.LabelSetInput }, ctx: ApiContext) => search.createLabelSet(ctx.store, a.input, ctx.config.limits.maxLabels),
+    updateLabelSet: (_: unknown, a: { id: string; input: search.LabelSetInput }, ctx: ApiContext) =>
+      search.updateLabelSet(ctx.store, a.id, a.input, ctx.config.limits.maxLabels),
+    deleteLabelSet: (_: unknown, a: { id: string }, ctx: ApiContext) => search.deleteLabelSet(ctx.store, a.id),
+    classifyLibrary: (_: unknown, a: { labelSet: string; filter?: ClipFilter }, ctx: ApiContext) =>
+      search.classifyLibrary(ctx.store, ctx.modelId, ctx.runtime, a.labelSet, a.filter),
+    setClipTags: (_: unknown, a: { id: string; tags: string[] }, ctx: ApiContext) => search.setClipTags(ctx.store, a.id, a.tags),
+    deleteClip: (_: unknown, a: { id: string }, ctx: ApiContext) => search.deleteClip(ctx.store, a.id),
+  },
+  Clip: {
+    waveform: (c: ClipRow) => c.peaks,
+    audioUrl: (c: ClipRow) => `/audio/${c.id}`,
+    status: (c: ClipRow) => c.status.toUpperCase(),
+    predictions: async (c: ClipRow, _: unknown, ctx: ApiContext) => {
+      const preds = await search.clipPredictions(ctx.store, ctx.modelId, c.contentHash);
+      const sets = new Map<number, LabelSetRow | null>();
+      for (const p of preds) if (!sets.has(p.labelSetId)) sets.set(p.labelSetId, await search.getLabelSet(ctx.store, p.labelSetId));
+      return preds.filter((p) => sets.get(p.labelSetId)).map((p) => ({ labelSet: sets.get(p.labelSetId), label: p.label, score: p.score }));
+    },
+  },
+  IngestRun: {
+    failures: (r: IngestRunRow, a: { first?: number }, ctx: ApiContext) => listFailures(ingestDb(ctx.store), r.id, pageSize(ctx, a.first, 100)),
+  },
+};

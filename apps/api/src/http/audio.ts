@@ -1,0 +1,78 @@
+/** GET /audio/:clipId: the stored file, with HTTP range requests (206) for seeking in the player. */
+import fs from 'node:fs';
+import express, { type Router } from 'express';
+import { EarshotError } from '../errors.js';
+import { getClip } from '../search/index.js';
+import type { Store } from '../store/index.js';
+import { sendError } from './errors.js';
+
+const MIME: Record<string, string> = {
+  wav: 'audio/wav',
+  mp3: 'audio/mpeg',
+  flac: 'audio/flac',
+  ogg: 'audio/ogg',
+  opus: 'audio/ogg',
+  m4a: 'audio/mp4',
+  aiff: 'audio/aiff',
+};
+
+/** One byte range of a `size`-byte file, 'unsatisfiable', or null for "send it all" (no or multi-range header). */
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+  if (!header) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m) return null; // multiple or malformed ranges: the whole file is a valid answer
+  if (m[1] === '' && m[2] === '') return null;
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    const n = Number(m[2]);
+    if (n === 0) return 'unsatisfiable';
+    start = Math.max(0, size - n);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start >= size || start > end) return 'unsatisfiable';
+  return { start, end };
+}
+
+export function audioRouter(store: Store, log?: (m: string) => void): Router {
+  const r = express.Router();
+  r.get('/audio/:clipId', async (req, res) => {
+    try {
+      const clip = await getClip(store, req.params.clipId);
+      if (!clip) throw new EarshotError('NOT_FOUND', `no clip with id ${req.params.clipId}`, { subject: req.params.clipId });
+      let stat: fs.Stats;
+      try {
+        stat = await fs.promises.stat(clip.path);
+      } catch {
+        throw new EarshotError('FILE_NOT_FOUND', `the file of clip ${clip.id} is gone from disk`, { subject: clip.path });
+      }
+      const size = stat.size;
+      res.setHeader('Accept-Ranges', 'bytes');
+      res.setHeader('Content-Type', MIME[clip.format] ?? 'application/octet-stream');
+      res.setHeader('Cache-Control', 'no-cache');
+      const range = parseRange(req.headers.range, size);
+      if (range === 'unsatisfiable') {
+        res.status(416).setHeader('Content-Range', `bytes */${size}`).end();
+        return;
+      }
+      const { start, end } = range ?? { start: 0, end: size - 1 };
+      if (range) {
+        res.status(206).setHeader('Content-Range', `bytes ${start}-${end}/${size}`);
+      }
+      res.setHeader('Content-Length', String(size === 0 ? 0 : end - start + 1));
+      if (req.method === 'HEAD' || size === 0) {
+        res.end();
+        return;
+      }
+      const stream = fs.createReadStream(clip.path, { start, end });
+      stream.on('error', (e) => sendError(res, e, log));
+      stream.pipe(res);
+    } catch (e) {
+      sendError(res, e, log);
+    }
+  });
+  return r;
+}

@@ -1,0 +1,262 @@
+/** Zero-shot classification (stored clips use their stored segment vectors), label sets, library runs. */
+import { EarshotError } from '../errors.js';
+import type { SegmentVector } from '../ingest/embed.js';
+import { scoreLabels, type BundleManifest, type LabelScore } from '../model/index.js';
+import type { Store } from '../store/index.js';
+import { fromVectorLiteral } from '../store/index.js';
+import { requireClip } from './clips.js';
+import { embeddedSql, filterSql, intId, type ClipFilter } from './filters.js';
+
+export const DEFAULT_TEMPLATE = 'This is a sound of {}.';
+
+export interface ClassifyRuntime {
+  manifest: BundleManifest;
+  embedText(texts: string[]): Promise<Float32Array[]>;
+}
+
+export interface Classification {
+  scores: LabelScore[];
+  best: LabelScore;
+  multiLabel: boolean;
+  template: string;
+  windows: { startSec: number; endSec: number; best: LabelScore; scores: LabelScore[] }[];
+}
+
+export interface LabelSetRow {
+  id: number;
+  name: string;
+  labels: string[];
+  template: string;
+  multiLabel: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const prompt = (template: string, label: string) => (template.includes('{}') ? template.replaceAll('{}', label) : `${template} ${label}`);
+
+/** Trimmed, non-empty, distinct labels within the limit. */
+export function checkLabels(labels: string[], maxLabels: number): string[] {
+  const clean = labels.map((l) => l.trim());
+  if (clean.length === 0) throw new EarshotError('BAD_USER_INPUT', 'give at least one label', { subject: 'labels' });
+  if (clean.some((l) => !l)) throw new EarshotError('BAD_USER_INPUT', 'labels must not be empty', { subject: 'labels' });
+  if (new Set(clean).size !== clean.length) throw new EarshotError('BAD_USER_INPUT', 'labels must be distinct', { subject: 'labels' });
+  if (clean.length > maxLabels) throw new EarshotError('LIMIT_EXCEEDED', `${clean.length} labels exceed the maximum of ${maxLabels}`, { subject: 'labels' });
+  return clean;
+}
+
+const bestOf = (s: LabelScore[]) => s.reduce((a, b) => (b.score > a.score ? b : a));
+
+/** Scores of one set of segment vectors (whole clip first) against the labels. */
+export async function classifyVectors(rt: ClassifyRuntime, vectors: SegmentVector[], labels: string[], template: string, multiLabel: boolean): Promise<Classification> {
+  const text = await rt.embedText(labels.map((l) => prompt(template, l)));
+  const whole = vectors.find((v) => v.kind === 'clip');
+  if (!whole) throw new EarshotError('NOT_FOUND', 'no whole-clip embedding to classify');
+  const scores = scoreLabels(whole.embedding, labels, text, rt.manifest, multiLabel);
+  const windows = vectors
+    .filter((v) => v.kind === 'window')
+    .sort((a, b) => a.startSec - b.startSec)
+    .map((w) => {
+      const s = scoreLabels(w.embedding, labels, text, rt.manifest, multiLabel);
+      return { startSec: w.startSec, endSec: w.endSec, best: bestOf(s), scores: s };
+    });
+  return { scores, best: bestOf(scores), multiLabel, template, windows };
+}
+
+/** Stored segment vectors of a content hash for this model, whole clip first. */
+export async function storedVectors(store: Store, modelId: number, contentHash: string): Promise<SegmentVector[]> {
+  const rows = await store.sql<{ kind: string; startSec: number; endSec: number; v: string }>(
+    `SELECT kind, "startSec", "endSec", embedding::text AS v FROM "Segment" WHERE "contentHash" = $1 AND "modelId" = $2::int ORDER BY kind, "startSec"`,
+    [contentHash, modelId],
+  );
+  return rows.map((r) => ({ kind: r.kind === 'clip' ? 'clip' : 'window', startSec: Number(r.startSec), endSec: Number(r.endSec), embedding: fromVectorLiteral(r.v) }));
+}
+
+export interface ClassifyInput {
+  clip?: string | null;
+  audio?: string | null;
+  labels?: string[] | null;
+  labelSet?: string | null;
+  template?: string | null;
+  multiLabel?: boolean | null;
+}
+
+export async function classify(
+  store: Store,
+  modelId: number,
+  rt: ClassifyRuntime,
+  uploadVectors: (id: string) => Promise<SegmentVector[]>,
+  input: ClassifyInput,
+  maxLabels: number,
+): Promise<Classification> {
+  if (!!input.clip === !!input.audio) throw new EarshotError('BAD_USER_INPUT', 'give exactly one of clip or audio', { subject: 'clip' });
+  if (!!input.labels === !!input.labelSet) throw new EarshotError('BAD_USER_INPUT', 'give exactly one of labels or labelSet', { subject: 'labels' });
+  let labels: string[];
+  let template = input.template ?? DEFAULT_TEMPLATE;
+  let multiLabel = input.multiLabel ?? false;
+  if (input.labelSet) {
+    const set = await requireLabelSet(store, input.labelSet);
+    labels = set.labels;
+    // A saved set carries its own prompt and mode; explicit non-default arguments still win.
+    if (input.template == null || input.template === DEFAULT_TEMPLATE) template = set.template;
+    if (input.multiLabel == null || input.multiLabel === false) multiLabel = set.multiLabel;
+  } else {
+    labels = checkLabels(input.labels as string[], maxLabels);
+  }
+  let vectors: SegmentVector[];
+  if (input.clip) {
+    const clip = await requireClip(store, input.clip);
+    vectors = await storedVectors(store, modelId, clip.contentHash);
+    if (!vectors.length) throw new EarshotError('NOT_FOUND', `clip ${clip.id} has no embedding for the running model (re-ingest it)`, { subject: clip.path });
+  } else {
+    vectors = await uploadVectors(input.audio as string);
+  }
+  return classifyVectors(rt, vectors, labels, template, multiLabel);
+}
+
+// ---- label sets ----
+
+function mapSet(r: Record<string, unknown>): LabelSetRow {
+  return {
+    id: Number(r.id),
+    name: String(r.name),
+    labels: (r.labels as string[]) ?? [],
+    template: String(r.template),
+    multiLabel: Boolean(r.multiLabel),
+    createdAt: r.createdAt as Date,
+    updatedAt: r.updatedAt as Date,
+  };
+}
+
+const SET_COLUMNS = `id, name, labels, template, "multiLabel", "createdAt", "updatedAt"`;
+
+export async function listLabelSets(store: Store): Promise<LabelSetRow[]> {
+  return (await store.sql(`SELECT ${SET_COLUMNS} FROM "LabelSet" ORDER BY name, id`)).map(mapSet);
+}
+
+export async function getLabelSet(store: Store, id: string | number): Promise<LabelSetRow | null> {
+  const n = Number(id);
+  if (!Number.isSafeInteger(n) || n < 1) return null;
+  const [r] = await store.sql(`SELECT ${SET_COLUMNS} FROM "LabelSet" WHERE id = $1::int`, [n]);
+  return r ? mapSet(r) : null;
+}
+
+export async function requireLabelSet(store: Store, id: string | number): Promise<LabelSetRow> {
+  intId(id, 'labelSet');
+  const s = await getLabelSet(store, id);
+  if (!s) throw new EarshotError('NOT_FOUND', `no label set with id ${id}`, { subject: String(id) });
+  return s;
+}
+
+export interface LabelSetInput {
+  name: string;
+  labels: string[];
+  template?: string | null;
+  multiLabel?: boolean | null;
+}
+
+function checkSetInput(input: LabelSetInput, maxLabels: number) {
+  const name = input.name.trim();
+  if (!name) throw new EarshotError('BAD_USER_INPUT', 'name must not be empty', { subject: 'name' });
+  return { name, labels: checkLabels(input.labels, maxLabels), template: input.template ?? DEFAULT_TEMPLATE, multiLabel: input.multiLabel ?? false };
+}
+
+async function nameTaken(store: Store, name: string, exceptId = 0): Promise<void> {
+  const rows = await store.sql(`SELECT id FROM "LabelSet" WHERE name = $1 AND id <> $2::int`, [name, exceptId]);
+  if (rows.length) throw new EarshotError('BAD_USER_INPUT', `a label set named ${JSON.stringify(name)} exists already`, { subject: 'name' });
+}
+
+export async function createLabelSet(store: Store, input: LabelSetInput, maxLabels: number): Promise<LabelSetRow> {
+  const v = checkSetInput(input, maxLabels);
+  await nameTaken(store, v.name);
+  const [r] = await store.sql(
+    `INSERT INTO "LabelSet" (name, labels, template, "multiLabel", "updatedAt") VALUES ($1, $2::text[], $3, $4, now()) RETURNING ${SET_COLUMNS}`,
+    [v.name, v.labels, v.template, v.multiLabel],
+  );
+  return mapSet(r);
+}
+
+/** Update a set; its stored predictions are dropped because they no longer match its labels. */
+export async function updateLabelSet(store: Store, id: string, input: LabelSetInput, maxLabels: number): Promise<LabelSetRow> {
+  const set = await requireLabelSet(store, id);
+  const v = checkSetInput(input, maxLabels);
+  await nameTaken(store, v.name, set.id);
+  return store.tx(async (t) => {
+    const [r] = await t.sql(
+      `UPDATE "LabelSet" SET name = $1, labels = $2::text[], template = $3, "multiLabel" = $4, "updatedAt" = now() WHERE id = $5::int RETURNING ${SET_COLUMNS}`,
+      [v.name, v.labels, v.template, v.multiLabel, set.id],
+    );
+    const changed = JSON.stringify([set.labels, set.template, set.multiLabel]) !== JSON.stringify([v.labels, v.template, v.multiLabel]);
+    if (changed) await t.sql(`DELETE FROM "Prediction" WHERE "labelSetId" = $1::int`, [set.id]);
+    return mapSet(r);
+  });
+}
+
+export async function deleteLabelSet(store: Store, id: string): Promise<boolean> {
+  const set = await requireLabelSet(store, id);
+  await store.sql(`DELETE FROM "LabelSet" WHERE id = $1::int`, [set.id]);
+  return true;
+}
+
+export interface LabelCount {
+  label: string;
+  count: number;
+}
+
+/** Active clips per predicted label of a set (this model's predictions), most frequent first. */
+export async function predictedLabels(store: Store, modelId: number, labelSet: string): Promise<LabelCount[]> {
+  const set = await requireLabelSet(store, labelSet);
+  const rows = await store.sql<{ label: string; n: bigint }>(
+    `SELECT p.label, count(c.id) AS n FROM "Prediction" p JOIN "Clip" c ON c."contentHash" = p."contentHash" AND c.status = 'active'
+      WHERE p."labelSetId" = $1::int AND p."modelId" = $2::int GROUP BY p.label ORDER BY n DESC, p.label`,
+    [set.id, modelId],
+  );
+  return rows.map((r) => ({ label: r.label, count: Number(r.n) }));
+}
+
+/**
+ * Classify every embedded clip under the filter with a label set and store one prediction per
+ * content (best label, its score, all scores in label order). Work goes in pages of 200 contents.
+ */
+export async function classifyLibrary(store: Store, modelId: number, rt: ClassifyRuntime, labelSet: string, filter?: ClipFilter | null) {
+  const set = await requireLabelSet(store, labelSet);
+  const text = await rt.embedText(set.labels.map((l) => prompt(set.template, l)));
+  const params: unknown[] = [];
+  const where = `${filterSql(filter, params, modelId)} AND ${embeddedSql(params, modelId)}`;
+  const hashes = (await store.sql<{ h: string }>(`SELECT DISTINCT c."contentHash" AS h FROM "Clip" c WHERE ${where} ORDER BY h`, params)).map((r) => r.h);
+  for (let i = 0; i < hashes.length; i += 200) {
+    const chunk = hashes.slice(i, i + 200);
+    const rows = await store.sql<{ h: string; v: string }>(
+      `SELECT "contentHash" AS h, embedding::text AS v FROM "Segment" WHERE "modelId" = $1::int AND kind = 'clip' AND "contentHash" = ANY($2::text[])`,
+      [modelId, chunk],
+    );
+    const preds = rows.map((r) => {
+      const s = scoreLabels(fromVectorLiteral(r.v), set.labels, text, rt.manifest, set.multiLabel);
+      const b = bestOf(s);
+      return { h: r.h, label: b.label, score: b.score, scores: s.map((x) => x.score) };
+    });
+    await store.sql(
+      `INSERT INTO "Prediction" ("contentHash", "labelSetId", "modelId", label, score, scores)
+       SELECT t.h, $1::int, $2::int, t.l, t.s, ARRAY(SELECT jsonb_array_elements_text(t.a::jsonb)::float8)
+         FROM unnest($3::text[], $4::text[], $5::float8[], $6::text[]) AS t(h, l, s, a)
+       ON CONFLICT ("contentHash", "labelSetId", "modelId") DO UPDATE
+         SET label = EXCLUDED.label, score = EXCLUDED.score, scores = EXCLUDED.scores, "createdAt" = now()`,
+      [set.id, modelId, preds.map((p) => p.h), preds.map((p) => p.label), preds.map((p) => p.score), preds.map((p) => JSON.stringify(p.scores))],
+    );
+  }
+  const [{ n }] = await store.sql<{ n: bigint }>(`SELECT count(*) AS n FROM "Clip" c WHERE ${where}`, params);
+  return { labelSet: set, classified: Number(n), counts: await predictedLabels(store, modelId, String(set.id)) };
+}
+
+export interface StoredPrediction {
+  labelSetId: number;
+  label: string;
+  score: number;
+}
+
+export async function clipPredictions(store: Store, modelId: number, contentHash: string): Promise<StoredPrediction[]> {
+  const rows = await store.sql<{ labelSetId: number; label: string; score: number }>(
+    `SELECT "labelSetId", label, score FROM "Prediction" WHERE "contentHash" = $1 AND "modelId" = $2::int ORDER BY "labelSetId"`,
+    [contentHash, modelId],
+  );
+  return rows.map((r) => ({ labelSetId: Number(r.labelSetId), label: r.label, score: Number(r.score) }));
+}

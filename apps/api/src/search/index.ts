@@ -1,0 +1,7 @@
+/** search/: plain functions over (store, runtime, modelId, input) → plain results matching the GraphQL types. */
+export * from './filters.js';
+export * from './clips.js';
+export * from './rank.js';
+export * from './classify.js';
+export * from './export.js';
+export { UploadRegistry, type UploadInfo, type UploadOptions } from './uploads.js';

@@ -1,0 +1,287 @@
+/**
+ * Ranked retrieval: vector KNN over segments (best window per clip), full-text keyword ranking,
+ * reciprocal rank fusion, keyset cursors, near-duplicates.
+ */
+import { EarshotError } from '../errors.js';
+import type { Store } from '../store/index.js';
+import { fromVectorLiteral, toVectorLiteral } from '../store/index.js';
+import { countEmbedded, decodeCursor, encodeCursor, getClips, requireClip, type ClipRow } from './clips.js';
+import { embeddedSql, filterSql, type ClipFilter } from './filters.js';
+
+/** RRF constant (Cormack et al.): fused score = Σ 1 / (k + rank). */
+export const RRF_K = 60;
+/**
+ * Hybrid fuses the top HYBRID_POOL of each list. A fixed pool (not one sized by the page) keeps
+ * every clip's fused score the same on every page, so cursors stay stable.
+ */
+export const HYBRID_POOL = 500;
+
+export interface Hit {
+  clip: ClipRow;
+  score: number;
+  similarity: number;
+  startSec: number;
+  endSec: number;
+  vectorRank: number | null;
+  keywordRank: number | null;
+  matchedTerms: string[];
+  cursor: string;
+}
+
+export interface HitPage {
+  hits: Hit[];
+  hasNextPage: boolean;
+  endCursor: string | null;
+  totalCount: number;
+}
+
+interface VecHit {
+  clipId: number;
+  similarity: number;
+  startSec: number;
+  endSec: number;
+}
+
+interface Ranked {
+  clipId: number;
+  score: number;
+  vec: VecHit | null;
+  vectorRank: number | null;
+  keywordRank: number | null;
+}
+
+/**
+ * The `need` clips under the filter nearest to q, each with its best segment (whole clip or window).
+ * Segments come from the HNSW index (iterative scan keeps filtered queries full); the segment limit
+ * grows until `need` distinct clips are found or the candidates run out, so the list is exact.
+ */
+export async function vectorRanking(
+  store: Store,
+  modelId: number,
+  q: Float32Array,
+  filter: ClipFilter | null | undefined,
+  need: number,
+  excludeClipId?: number,
+): Promise<VecHit[]> {
+  if (need <= 0) return [];
+  const params: unknown[] = [toVectorLiteral(q), modelId];
+  let where = filterSql(filter, params, modelId);
+  if (excludeClipId !== undefined) {
+    params.push(excludeClipId);
+    where += ` AND c.id <> $${params.length}::int`;
+  }
+  let limit = need * 3 + 20;
+  for (;;) {
+    const rows = await store.sql<{ clipId: number; startSec: number; endSec: number; sim: number }>(
+      `SELECT c.id AS "clipId", s."startSec", s."endSec", 1 - (s.embedding <=> $1::vector) AS sim
+         FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash"
+        WHERE s."modelId" = $2::int AND ${where}
+        ORDER BY s.embedding <=> $1::vector
+        LIMIT ${limit}`,
+      params,
+    );
+    const best = new Map<number, VecHit>();
+    for (const r of rows) {
+      const id = Number(r.clipId);
+      const sim = Number(r.sim);
+      const cur = best.get(id);
+      if (!cur || sim > cur.similarity) best.set(id, { clipId: id, similarity: sim, startSec: Number(r.startSec), endSec: Number(r.endSec) });
+    }
+    if (best.size >= need || rows.length < limit) {
+      return [...best.values()].sort((a, b) => b.similarity - a.similarity || a.clipId - b.clipId).slice(0, need);
+    }
+    limit *= 4;
+  }
+}
+
+/** Best segment of each given clip against q (for clips found only by keyword). */
+async function bestSegments(store: Store, modelId: number, q: Float32Array, clipIds: number[]): Promise<Map<number, VecHit>> {
+  if (!clipIds.length) return new Map();
+  const rows = await store.sql<{ clipId: number; startSec: number; endSec: number; sim: number }>(
+    `SELECT DISTINCT ON (c.id) c.id AS "clipId", s."startSec", s."endSec", 1 - (s.embedding <=> $1::vector) AS sim
+       FROM "Clip" c JOIN "Segment" s ON s."contentHash" = c."contentHash" AND s."modelId" = $2::int
+      WHERE c.id = ANY($3::int[])
+      ORDER BY c.id, s.embedding <=> $1::vector`,
+    [toVectorLiteral(q), modelId, clipIds],
+  );
+  return new Map(rows.map((r) => [Number(r.clipId), { clipId: Number(r.clipId), similarity: Number(r.sim), startSec: Number(r.startSec), endSec: Number(r.endSec) }]));
+}
+
+/** Full-text ranking on name, path and tags: any query word matches (OR), ranked by ts_rank. */
+export async function keywordRanking(store: Store, modelId: number, query: string, filter: ClipFilter | null | undefined, need: number): Promise<number[]> {
+  const params: unknown[] = [query];
+  const where = `${filterSql(filter, params, modelId)} AND ${embeddedSql(params, modelId)}`;
+  const rows = await store.sql<{ id: number }>(
+    `SELECT c.id FROM "Clip" c,
+            (SELECT NULLIF(replace(earshot_words_query($1)::text, ' & ', ' | '), '')::tsquery AS q) w
+      WHERE w.q IS NOT NULL AND c.search @@ w.q AND ${where}
+      ORDER BY ts_rank(c.search, w.q) DESC, c.id
+      LIMIT ${need}`,
+    params,
+  );
+  return rows.map((r) => Number(r.id));
+}
+
+/** Words as the full-text column splits them: lower case, split on anything not a letter or digit. */
+export const words = (s: string): string[] => s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+
+function matchedTerms(query: string, clip: ClipRow): string[] {
+  const have = new Set([...words(clip.name), ...words(clip.path), ...clip.tags.flatMap(words)]);
+  return [...new Set(words(query))].filter((w) => have.has(w));
+}
+
+type Cursor = { s: number; id: number };
+
+/** Page of a ranked list after a keyset cursor (score desc, clip id asc). */
+async function page(store: Store, ranked: Ranked[], first: number, after: string | null | undefined, query: string | null, totalCount: number): Promise<HitPage> {
+  const cur = decodeCursor<Cursor>(after);
+  let start = 0;
+  if (cur) {
+    start = ranked.findIndex((r) => r.score < cur.s || (r.score === cur.s && r.clipId > cur.id));
+    if (start < 0) start = ranked.length;
+  }
+  const slice = ranked.slice(start, start + first);
+  const clips = await getClips(store, slice.map((r) => r.clipId));
+  const hits: Hit[] = slice
+    .filter((r) => clips.has(r.clipId))
+    .map((r) => {
+      const clip = clips.get(r.clipId) as ClipRow;
+      const v = r.vec;
+      return {
+        clip,
+        score: r.score,
+        similarity: v?.similarity ?? 0,
+        startSec: v?.startSec ?? 0,
+        endSec: v?.endSec ?? clip.durationSec,
+        vectorRank: r.vectorRank,
+        keywordRank: r.keywordRank,
+        matchedTerms: query ? matchedTerms(query, clip) : [],
+        cursor: encodeCursor({ s: r.score, id: r.clipId } satisfies Cursor),
+      };
+    });
+  return {
+    hits,
+    hasNextPage: ranked.length > start + first,
+    endCursor: hits.length ? hits[hits.length - 1].cursor : null,
+    totalCount,
+  };
+}
+
+/** Vector list from the top until it extends `first + 1` past the cursor. */
+async function vectorPage(store: Store, modelId: number, q: Float32Array, filter: ClipFilter | null | undefined, first: number, after: string | null | undefined, exclude?: number): Promise<Ranked[]> {
+  const cur = decodeCursor<Cursor>(after);
+  // The cursor does not say how deep it is: extend the list until it reaches first + 1 past the cursor.
+  let need = Math.max(first + 1, 50);
+  for (;;) {
+    const list = await vectorRanking(store, modelId, q, filter, need, exclude);
+    const ranked = list.map((v, i) => ({ clipId: v.clipId, score: v.similarity, vec: v, vectorRank: i + 1, keywordRank: null }));
+    if (list.length < need) return ranked;
+    const pos = cur ? ranked.findIndex((r) => r.score < cur.s || (r.score === cur.s && r.clipId > cur.id)) : 0;
+    if (pos >= 0 && ranked.length > pos + first) return ranked;
+    need *= 4;
+  }
+}
+
+export interface TextSearchInput {
+  query: string;
+  filter?: ClipFilter | null;
+  first: number;
+  after?: string | null;
+  hybrid?: boolean | null;
+}
+
+export async function searchByText(store: Store, modelId: number, embedText: (t: string[]) => Promise<Float32Array[]>, input: TextSearchInput): Promise<HitPage> {
+  const query = input.query.trim();
+  if (!query) throw new EarshotError('BAD_USER_INPUT', 'query must not be empty', { subject: 'query' });
+  const [q] = await embedText([query]);
+  const total = await countEmbedded(store, modelId, input.filter);
+  if (input.hybrid === false) {
+    return page(store, await vectorPage(store, modelId, q, input.filter, input.first, input.after), input.first, input.after, query, total);
+  }
+  const [vec, kw] = [await vectorRanking(store, modelId, q, input.filter, HYBRID_POOL), await keywordRanking(store, modelId, query, input.filter, HYBRID_POOL)];
+  const fused = new Map<number, Ranked>();
+  vec.forEach((v, i) => fused.set(v.clipId, { clipId: v.clipId, score: 1 / (RRF_K + i + 1), vec: v, vectorRank: i + 1, keywordRank: null }));
+  kw.forEach((id, i) => {
+    const r = fused.get(id) ?? { clipId: id, score: 0, vec: null, vectorRank: null, keywordRank: null };
+    r.score += 1 / (RRF_K + i + 1);
+    r.keywordRank = i + 1;
+    fused.set(id, r);
+  });
+  const missing = [...fused.values()].filter((r) => !r.vec).map((r) => r.clipId);
+  const extra = await bestSegments(store, modelId, q, missing);
+  for (const id of missing) (fused.get(id) as Ranked).vec = extra.get(id) ?? null;
+  const ranked = [...fused.values()].sort((a, b) => b.score - a.score || a.clipId - b.clipId);
+  return page(store, ranked, input.first, input.after, query, total);
+}
+
+/** The whole-clip embedding of a stored clip for this model (NOT_FOUND when it has none). */
+export async function clipVector(store: Store, modelId: number, clip: ClipRow): Promise<Float32Array> {
+  const [row] = await store.sql<{ v: string }>(
+    `SELECT embedding::text AS v FROM "Segment" WHERE "contentHash" = $1 AND "modelId" = $2::int AND kind = 'clip'`,
+    [clip.contentHash, modelId],
+  );
+  if (!row) throw new EarshotError('NOT_FOUND', `clip ${clip.id} has no embedding for the running model (re-ingest it)`, { subject: clip.path });
+  return fromVectorLiteral(row.v);
+}
+
+export interface SimilarInput {
+  clip?: string | null;
+  audio?: string | null;
+  filter?: ClipFilter | null;
+  first: number;
+  after?: string | null;
+}
+
+export async function similarTo(store: Store, modelId: number, uploadVector: (id: string) => Promise<Float32Array>, input: SimilarInput): Promise<HitPage> {
+  if (!!input.clip === !!input.audio) throw new EarshotError('BAD_USER_INPUT', 'give exactly one of clip or audio', { subject: 'clip' });
+  let q: Float32Array;
+  let exclude: number | undefined;
+  if (input.clip) {
+    const clip = await requireClip(store, input.clip);
+    q = await clipVector(store, modelId, clip);
+    exclude = clip.id;
+  } else {
+    q = await uploadVector(input.audio as string);
+  }
+  const total = await countEmbedded(store, modelId, input.filter);
+  const ranked = await vectorPage(store, modelId, q, input.filter, input.first, input.after, exclude);
+  return page(store, ranked, input.first, input.after, null, exclude !== undefined ? Math.max(0, total - 1) : total);
+}
+
+export interface DuplicatePair {
+  a: ClipRow;
+  b: ClipRow;
+  distance: number;
+  identical: boolean;
+}
+
+/** Pairs within maxDistance (cosine) of whole-clip embeddings, nearest first. */
+export async function nearDuplicates(store: Store, modelId: number, p: { clip?: string | null; maxDistance: number; first: number }): Promise<DuplicatePair[]> {
+  if (!(p.maxDistance >= 0 && p.maxDistance <= 2)) throw new EarshotError('BAD_USER_INPUT', `maxDistance must be in [0, 2], got ${p.maxDistance}`, { subject: 'maxDistance' });
+  let rows: { a: number; b: number; d: number }[];
+  if (p.clip) {
+    const clip = await requireClip(store, p.clip);
+    const q = await clipVector(store, modelId, clip);
+    rows = await store.sql(
+      `SELECT $3::int AS a, c.id AS b, s.embedding <=> $1::vector AS d
+         FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash"
+        WHERE s."modelId" = $2::int AND s.kind = 'clip' AND c.status = 'active' AND c.id <> $3::int AND (s.embedding <=> $1::vector) <= $4::float8
+        ORDER BY d, c.id LIMIT $5::int`,
+      [toVectorLiteral(q), modelId, clip.id, p.maxDistance, p.first],
+    );
+  } else {
+    rows = await store.sql(
+      `WITH e AS (SELECT c.id, s.embedding FROM "Clip" c JOIN "Segment" s ON s."contentHash" = c."contentHash"
+                   WHERE s."modelId" = $1::int AND s.kind = 'clip' AND c.status = 'active')
+       SELECT x.id AS a, y.id AS b, x.embedding <=> y.embedding AS d FROM e x JOIN e y ON x.id < y.id
+        WHERE (x.embedding <=> y.embedding) <= $2::float8 ORDER BY d, a, b LIMIT $3::int`,
+      [modelId, p.maxDistance, p.first],
+    );
+  }
+  const clips = await getClips(store, [...new Set(rows.flatMap((r) => [Number(r.a), Number(r.b)]))]);
+  return rows.map((r) => {
+    const a = clips.get(Number(r.a)) as ClipRow;
+    const b = clips.get(Number(r.b)) as ClipRow;
+    return { a, b, distance: Math.max(0, Number(r.d)), identical: a.contentHash === b.contentHash };
+  });
+}

@@ -1,0 +1,184 @@
+/**
+ * The API server: Express 5 + Apollo Server 5 (POST /graphql), POST /upload, GET /audio/:clipId,
+ * GET /healthz and a small local landing page at GET /. Run directly: `tsx apps/api/src/server.ts`.
+ */
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { loadConfig, type Config } from './config.js';
+import { isEarshotError } from './errors.js';
+import { createApollo, type RequestContext } from './graphql/index.js';
+import { audioRouter } from './http/audio.js';
+import { canWrite } from './http/auth.js';
+import { cors } from './http/cors.js';
+import { landingPage } from './http/landing.js';
+import { uploadRouter } from './http/upload.js';
+import { resumeIngests } from './ingest/index.js';
+import { ClapRuntime, loadBundle } from './model/index.js';
+import { UploadRegistry } from './search/index.js';
+import { ensureModel, openStore, type Store } from './store/index.js';
+
+export interface ServerDeps {
+  store: Store;
+  runtime: ClapRuntime;
+  config: Config;
+}
+
+export interface ServerHandle {
+  /** Origin of the server, e.g. http://127.0.0.1:4000 (GraphQL at `${url}/graphql`). */
+  url: string;
+  port: number;
+  deps: ServerDeps;
+  /** Stop listening; closes the store and runtime only when this server opened them. */
+  close(): Promise<void>;
+}
+
+const VERSION = (() => {
+  try {
+    const pkg = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'package.json');
+    return String((JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version?: string }).version ?? '0.0.0');
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+export async function openRuntime(cfg: Config): Promise<ClapRuntime> {
+  const bundle = await loadBundle(path.join(cfg.modelDir, cfg.modelName));
+  return ClapRuntime.open(bundle, {
+    provider: cfg.ort.executionProvider,
+    intraOpThreads: cfg.ort.intraOpThreads,
+    textCacheSize: cfg.limits.textCacheSize,
+  });
+}
+
+/**
+ * Start the API. With `deps`, the given store/runtime are used (and left open on close): PGlite
+ * allows one opener per process, so `npm start` shares one store between this server and others.
+ */
+export async function startServer(cfg: Config, deps: { store?: Store; runtime?: ClapRuntime } = {}): Promise<ServerHandle> {
+  const levels = ['debug', 'info', 'warn', 'error'];
+  const logAt = (level: string) => (msg: string) => {
+    if (levels.indexOf(level) >= levels.indexOf(cfg.logLevel)) console.error(`[earshot-api] ${msg}`);
+  };
+  const logError = logAt('error');
+  const ownStore = !deps.store;
+  const ownRuntime = !deps.runtime;
+  const store = deps.store ?? (await openStore(cfg));
+  let runtime: ClapRuntime;
+  try {
+    runtime = deps.runtime ?? (await openRuntime(cfg));
+  } catch (e) {
+    if (ownStore) await store.close();
+    throw e;
+  }
+  const { id: modelId } = await ensureModel(store, runtime.identity);
+  const full: ServerDeps = { store, runtime, config: cfg };
+  const uploads = new UploadRegistry(runtime, {
+    maxUploadBytes: cfg.limits.maxUploadBytes,
+    maxUploadDurationSec: cfg.limits.maxUploadDurationSec,
+    windowSec: cfg.ingest.windowSec,
+    hopSec: cfg.ingest.hopSec,
+    batchSize: cfg.ort.audioBatchSize,
+  });
+  const background = new Set<Promise<unknown>>();
+  const apollo = createApollo(cfg, logError);
+  await apollo.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(cors);
+  app.get('/', (_req, res) => {
+    res.type('html').send(landingPage(VERSION));
+  });
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await store.sql('SELECT 1');
+      res.json({ ok: true, backend: store.backend, model: `${runtime.identity.name}@${runtime.identity.version}`, version: VERSION });
+    } catch (e) {
+      res.status(503).json({ ok: false, error: { code: isEarshotError(e) ? e.code : 'DB_UNREACHABLE', message: 'database unreachable' } });
+    }
+  });
+  app.use(uploadRouter(uploads, cfg.limits.maxUploadBytes, logError));
+  app.use(audioRouter(store, logError));
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }): Promise<RequestContext> => ({
+        store,
+        runtime,
+        config: cfg,
+        modelId,
+        uploads,
+        version: VERSION,
+        background,
+        canWrite: canWrite(req, cfg.apiKey),
+      }),
+    }),
+  );
+
+  const server = app.listen(cfg.apiPort, cfg.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
+
+  // Runs a dead process left queued/running continue here, in the background.
+  try {
+    const resumed = await resumeIngests(full, { concurrency: cfg.ingest.concurrency });
+    if (resumed.runIds.length) logAt('info')(`resuming ingest runs ${resumed.runIds.join(', ')}`);
+    const f = resumed.finished.catch(() => null);
+    background.add(f);
+    void f.finally(() => background.delete(f));
+  } catch (e) {
+    logError(`could not resume ingests: ${(e as Error).message}`);
+  }
+
+  let closed = false;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    deps: full,
+    async close() {
+      if (closed) return;
+      closed = true;
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await apollo.stop();
+      if (ownRuntime) await runtime.close();
+      if (ownStore) await store.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let cfg: Config;
+  try {
+    cfg = loadConfig();
+  } catch (e) {
+    console.error(isEarshotError(e) ? e.toLine() : String(e));
+    process.exit(1);
+  }
+  try {
+    const h = await startServer(cfg);
+    console.log(`Earshot API on ${h.url} (GraphQL ${h.url}/graphql, model ${h.deps.runtime.identity.name}, ${h.deps.store.backend})`);
+    const stop = () => {
+      h.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  } catch (e) {
+    console.error(isEarshotError(e) ? e.toLine() : (e as Error).stack);
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) void main();

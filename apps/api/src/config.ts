@@ -21,6 +21,8 @@ const schema = z.object({
   apiPort: int(0, 65535),
   webPort: int(0, 65535),
   apiKey: z.string().min(8, 'must be at least 8 characters').optional(),
+  /** Folder `npm start` ingests into an empty library; null = off. */
+  demoLibrary: z.string().min(1).nullable(),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']),
   ort: z.object({
     executionProvider: z.enum(['cpu', 'cuda']),
@@ -66,6 +68,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiPort: e('EARSHOT_API_PORT') ?? '4000',
     webPort: e('EARSHOT_WEB_PORT') ?? '3000',
     apiKey: e('EARSHOT_API_KEY'),
+    demoLibrary: e('EARSHOT_DEMO_LIBRARY') === 'off' ? null : path.resolve(e('EARSHOT_DEMO_LIBRARY') ?? path.join(REPO_ROOT, 'demo', 'library')),
     logLevel: e('EARSHOT_LOG_LEVEL') ?? 'info',
     ort: {
       executionProvider: e('EARSHOT_ORT_PROVIDER') ?? 'cpu',
@@ -118,6 +121,7 @@ export const ENV_NAMES: Record<string, string> = {
   apiPort: 'EARSHOT_API_PORT',
   webPort: 'EARSHOT_WEB_PORT',
   apiKey: 'EARSHOT_API_KEY',
+  demoLibrary: 'EARSHOT_DEMO_LIBRARY',
   logLevel: 'EARSHOT_LOG_LEVEL',
   'ort.executionProvider': 'EARSHOT_ORT_PROVIDER',
   'ort.intraOpThreads': 'EARSHOT_ORT_THREADS',

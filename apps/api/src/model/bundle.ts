@@ -22,6 +22,8 @@ const manifestSchema = z.object({
   promptTemplate: z.string().includes('{}'),
   maxTextLength: z.number().int().min(4).max(512),
   isDemo: z.boolean().default(false),
+  /** Audio tower exported with a fixed batch (fused CLAP export: 1, SPEC §3.2): the runtime runs at most this many clips per call. */
+  maxAudioBatch: z.number().int().positive().optional(),
   /** Cosine at which a label's multi-label score is 0.5 (see zeroShot). */
   multiLabelCosine: z.number().min(-1).max(1).optional(),
   files: z.object({ audio: z.string().min(1), text: z.string().min(1), tokenizer: z.string().min(1) }),

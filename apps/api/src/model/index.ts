@@ -135,9 +135,15 @@ export class ClapRuntime {
     return ClapRuntime.open(await loadBundle(dir), opts);
   }
 
-  /** One forward pass over the batch; L2-normalised rows in input order. */
+  /** One forward pass over the batch (or chunks of the bundle's maxAudioBatch); L2-normalised rows in input order. */
   async embedAudio(batch: ClapFeatures[]): Promise<Float32Array[]> {
     if (batch.length === 0) return [];
+    const max = this.manifest.maxAudioBatch;
+    if (max && batch.length > max) {
+      const out: Float32Array[] = [];
+      for (let i = 0; i < batch.length; i += max) out.push(...(await this.embedAudio(batch.slice(i, i + max))));
+      return out;
+    }
     const ch = this.identity.featureMode === 'fusion' ? 4 : 1;
     const per = ch * 1001 * 64;
     const data = new Float32Array(batch.length * per);

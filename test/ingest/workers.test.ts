@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../apps/api/src/config.js';
+import { createTestDatabase, testServerUrl } from '../helpers/store.js';
 import { count, exited, openDeps, spawnCli, tempDir, tone, waitFor, writeWav } from './fixtures.js';
 
-const serverUrl = loadConfig().databaseUrl;
+const serverUrl = testServerUrl();
 if (!serverUrl) console.log('skipping multi-worker ingest: DATABASE_URL is not set (pg-boss needs a Postgres server)');
 
 /**
@@ -14,18 +13,14 @@ if (!serverUrl) console.log('skipping multi-worker ingest: DATABASE_URL is not s
  */
 describe.skipIf(!serverUrl)('ingest with 2 worker processes on Postgres (pg-boss)', () => {
   const lib = tempDir('workers-lib');
-  const dbName = `earshot_ingest_workers_${process.pid}_${Date.now() % 100000}`;
-  const url = new URL(serverUrl ?? 'postgresql://x/y');
-  url.pathname = `/${dbName}`;
-  const env = { DATABASE_URL: url.toString(), EARSHOT_ORT_THREADS: '1', EARSHOT_DATA_DIR: tempDir('workers-data') };
+  const env: Record<string, string> = { EARSHOT_ORT_THREADS: '1', EARSHOT_DATA_DIR: tempDir('workers-data') };
+  let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
   const N = 18;
 
   beforeAll(async () => {
     // A database of our own: other suites may share the server at the same time.
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
+    testDb = await createTestDatabase(serverUrl!);
+    env.DATABASE_URL = testDb.url;
     for (let i = 0; i < N; i++) writeWav(path.join(lib, `w${String(i).padStart(2, '0')}.wav`), tone(1 + (i % 3), 150 + 53 * i, 24000, 900 + i), 24000);
     fs.copyFileSync(path.join(lib, 'w00.wav'), path.join(lib, 'w00-copy.wav'));
     writeWav(path.join(lib, 'long.wav'), tone(16, 250, 48000, 77));
@@ -33,10 +28,7 @@ describe.skipIf(!serverUrl)('ingest with 2 worker processes on Postgres (pg-boss
   afterAll(async () => {
     fs.rmSync(lib, { recursive: true, force: true });
     fs.rmSync(env.EARSHOT_DATA_DIR, { recursive: true, force: true });
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await testDb?.drop();
   });
 
   it('embeds each file exactly once across processes', async () => {

@@ -186,6 +186,8 @@ export const resolvers = {
     },
   },
   IngestRun: {
-    failures: (r: IngestRunRow, a: { first?: number }, ctx: ApiContext) => listFailures(ingestDb(ctx.store), r.id, pageSize(ctx, a.first, 100)),
+    // The run page lists up to 100 failures whatever the page-size setting; the cost limit bounds it.
+    failures: (r: IngestRunRow, a: { first?: number }, ctx: ApiContext) =>
+      listFailures(ingestDb(ctx.store), r.id, search.checkPageSize(a.first, Math.max(ctx.config.limits.maxPageSize, 1000), 100)),
   },
 };

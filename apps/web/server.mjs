@@ -44,6 +44,23 @@ export function isBuildFresh() {
  */
 export async function buildWeb(opts = {}) {
   if (!opts.force && isBuildFresh()) return 'fresh build present';
+  // Several processes may want a build at once (npm start, the e2e tests); Next refuses a second
+  // concurrent build of the same folder, so wait for the other one and use its output when fresh.
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    try {
+      return await runNextBuild(opts);
+    } catch (e) {
+      if (!/Another next build process is already running/.test(String(e)) || Date.now() > deadline) throw e;
+      opts.log?.('another next build is running; waiting for it\n');
+      while (fs.existsSync(path.join(WEB_DIR, '.next', 'lock')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((r) => setTimeout(r, 1000));
+      if (!opts.force && isBuildFresh()) return 'fresh build made by another process';
+    }
+  }
+}
+
+function runNextBuild(opts) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [NEXT_BIN, 'build'], {
       cwd: WEB_DIR,

@@ -125,6 +125,22 @@ export async function recordScan(db: IngestDb, runId: number, root: string, file
       [runId, files.slice(i, i + CHUNK).map((f) => f.path)],
     );
   }
+  const [run] = await db.sql<{ modelId: unknown; reindex: boolean }>(`SELECT "modelId", reindex FROM "IngestRun" WHERE id = $1`, [runId]);
+  if (run && !run.reindex) {
+    // Unchanged files (same path, size and mtime as an active clip whose content is embedded for this
+    // model) are settled here in one statement per 1,000 files: a re-scan of 100k files costs no per-file work.
+    for (let i = 0; i < files.length; i += CHUNK) {
+      const part = files.slice(i, i + CHUNK);
+      await db.sql(
+        `UPDATE "IngestFile" f SET status = 'skipped', "contentHash" = c."contentHash", "durationSec" = c."durationSec", "updatedAt" = now()
+           FROM unnest($2::text[], $3::float8[], $4::float8[]) AS s(path, size, mtime), "Clip" c
+          WHERE f."runId" = $1 AND f.status = 'pending' AND f.path = s.path AND c.path = s.path AND c.status = 'active'
+            AND c."sizeBytes" = s.size::bigint AND c.mtime = (to_timestamp(s.mtime / 1000) AT TIME ZONE 'UTC')
+            AND EXISTS (SELECT 1 FROM "Segment" g WHERE g."contentHash" = c."contentHash" AND g."modelId" = $5 AND g.kind = 'clip')`,
+        [runId, part.map((f) => f.path), part.map((f) => f.size), part.map((f) => f.mtimeMs), num(run.modelId)],
+      );
+    }
+  }
   const prefix = rootPrefix(root);
   const paths = files.map((f) => f.path);
   await db.sql(

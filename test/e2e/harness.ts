@@ -89,10 +89,11 @@ export async function launchBrowser(): Promise<BrowserContext> {
   });
 }
 
-export async function shot(page: Page, name: string): Promise<string> {
+/** Screenshot of the viewport (what a user sees first), or of the whole page with `full`. */
+export async function shot(page: Page, name: string, full = false): Promise<string> {
   fs.mkdirSync(SHOTS_DIR, { recursive: true });
   const file = path.join(SHOTS_DIR, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: false }); // the viewport: what a user sees first
+  await page.screenshot({ path: file, fullPage: full });
   return file;
 }
 

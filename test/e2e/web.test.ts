@@ -120,7 +120,7 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
     const shownSum = shown.map((s) => parseFloat(s)).reduce((a, b) => a + b, 0);
     expect(Math.abs(shownSum - 100)).toBeLessThan(0.051);
     expect((await page.locator('[data-testid=bar] .bar-label').allTextContents()).sort()).toEqual([...labels].sort());
-    await shot(page, '3-classify');
+    await shot(page, '3-classify', true);
   });
 
   it('a saved label set runs over the library and the library browses by predicted label', async () => {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EarshotError } from '../../apps/api/src/errors.js';
@@ -6,6 +7,7 @@ import { clapFeatures } from '../../apps/api/src/features/index.js';
 import { ClapRuntime, loadBundle, scoreLabels } from '../../apps/api/src/model/index.js';
 import { features, HAS_MINI, MINI_DIR, RUNTIME_OPTS, synth } from './mini.js';
 
+const require = createRequire(import.meta.url);
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 /** .npy float16 reader (little-endian, C order) for the bundle's reference features. */
 function readNpyF16(buf: Buffer): { shape: number[]; data: Float32Array } {
@@ -178,6 +180,27 @@ describe.skipIf(!HAS_MINI)('ClapRuntime on models/clap-mini', () => {
     // a custom template changes the prompts
     const custom = await rt.zeroShot(audio, labels, { template: 'the sound of {}' });
     expect(custom.map((r) => r.cosine)).not.toEqual(res.map((r) => r.cosine));
+  });
+
+  it("provider 'cuda' runs (on CPU with a warning where the CUDA execution provider is unavailable) and gives the same vectors", async () => {
+    const warnings: string[] = [];
+    const onWarn = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarn);
+    const gpu = await ClapRuntime.open(await loadBundle(MINI_DIR), { ...RUNTIME_OPTS, provider: 'cuda' });
+    try {
+      const f = features(3, 3, rt.identity.featureMode);
+      const [a] = await gpu.embedAudio([f]);
+      const [b] = await rt.embedAudio([f]);
+      expect(maxDiff(a, b)).toBeLessThan(1e-4);
+      await new Promise((r) => setImmediate(r));
+      // the npm package ships the CPU build only: then the fallback must have said so
+      if (!fs.existsSync(path.join(path.dirname(require.resolve('onnxruntime-node')), '../bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so'))) {
+        expect(warnings.join('\n')).toMatch(/CUDA execution provider unavailable/);
+      }
+    } finally {
+      process.off('warning', onWarn);
+      await gpu.close();
+    }
   });
 
   it('scoreLabels is numerically stable for large scales', () => {

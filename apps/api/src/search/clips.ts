@@ -170,9 +170,13 @@ export async function facets(store: Store) {
 }
 
 /** Count of clips under the filter that have an embedding of this model. */
-export async function countEmbedded(store: Store, modelId: number, filter?: ClipFilter | null): Promise<number> {
+export async function countEmbedded(store: Store, modelId: number, filter?: ClipFilter | null, excludeClipId?: number): Promise<number> {
   const params: unknown[] = [];
-  const where = `${filterSql(filter, params, modelId)} AND ${embeddedSql(params, modelId)}`;
+  let where = `${filterSql(filter, params, modelId)} AND ${embeddedSql(params, modelId)}`;
+  if (excludeClipId !== undefined) {
+    params.push(excludeClipId);
+    where += ` AND c.id <> $${params.length}::int`;
+  }
   const [{ n }] = await store.sql<{ n: bigint }>(`SELECT count(*) AS n FROM "Clip" c WHERE ${where}`, params);
   return Number(n);
 }

@@ -243,9 +243,9 @@ export async function similarTo(store: Store, modelId: number, uploadVector: (id
   } else {
     q = await uploadVector(input.audio as string);
   }
-  const total = await countEmbedded(store, modelId, input.filter);
+  const total = await countEmbedded(store, modelId, input.filter, exclude);
   const ranked = await vectorPage(store, modelId, q, input.filter, input.first, input.after, exclude);
-  return page(store, ranked, input.first, input.after, null, exclude !== undefined ? Math.max(0, total - 1) : total);
+  return page(store, ranked, input.first, input.after, null, total);
 }
 
 export interface DuplicatePair {

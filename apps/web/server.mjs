@@ -1,6 +1,6 @@
 // Build and run the web app from other code (the root `npm start`, the end-to-end tests).
 // `next start` runs as a child process so it can be stopped cleanly and never shares a heap with the API.
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -106,10 +106,11 @@ export async function startWeb(opts = {}) {
   if (!fs.existsSync(path.join(WEB_DIR, '.next', 'BUILD_ID'))) {
     throw new Error('apps/web has no production build: run `npm run web:build` first');
   }
-  const child = spawn(process.execPath, [NEXT_BIN, 'start', '-H', host, '-p', String(port)], {
+  // Through supervise.mjs (an IPC child): next-server stops with us even if we are SIGKILLed.
+  const child = fork(path.join(WEB_DIR, 'supervise.mjs'), ['start', '-H', host, '-p', String(port)], {
     cwd: WEB_DIR,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let out = '';
   const onData = (d) => {
@@ -138,7 +139,7 @@ export async function startWeb(opts = {}) {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      setTimeout(() => child.kill('SIGKILL'), 8000).unref();
     });
   return { url: `http://${host}:${port}`, port, close };
 }

@@ -127,6 +127,27 @@ describe.skipIf(!HAS_MINI)('ClapRuntime on models/clap-mini', () => {
     }
   });
 
+  it('MODEL_INVALID at open when a tower lacks its contract inputs or is not ONNX, naming the file', async () => {
+    const os = await import('node:os');
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-towers-'));
+    try {
+      fs.cpSync(MINI_DIR, tmp, { recursive: true });
+      const b = await loadBundle(tmp);
+      // towers swapped: the "text" file is an audio tower
+      fs.copyFileSync(b.audioPath, b.textPath);
+      const e1 = await ClapRuntime.open(await loadBundle(tmp), RUNTIME_OPTS).catch((x) => x);
+      expect((e1 as EarshotError).code).toBe('MODEL_INVALID');
+      expect((e1 as EarshotError).subject).toBe(b.textPath);
+      expect((e1 as EarshotError).message).toMatch(/input_ids/);
+      fs.writeFileSync(b.audioPath, 'not an onnx file');
+      const e2 = await ClapRuntime.open(await loadBundle(tmp), RUNTIME_OPTS).catch((x) => x);
+      expect((e2 as EarshotError).code).toBe('MODEL_INVALID');
+      expect((e2 as EarshotError).subject).toBe(b.audioPath);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('rejects features of the other mode with MODEL_MISMATCH', async () => {
     const other = rt.identity.featureMode === 'fusion' ? 'rand_trunc' : 'fusion';
     const e = await rt.embedAudio([clapFeatures(synth(1, 2), other)]).catch((x) => x);

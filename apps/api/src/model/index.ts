@@ -119,16 +119,29 @@ export class ClapRuntime {
       providers = ['cpu'];
       audio = await session(bundle.audioPath, providers);
     }
-    const text = await session(bundle.textPath, providers);
-    const want = bundle.manifest.featureMode === 'fusion' ? ['input_features', 'is_longer'] : ['input_features'];
-    for (const name of want) {
-      if (!audio.inputNames.includes(name)) {
-        throw new EarshotError('MODEL_INVALID', `audio tower has no input "${name}" (inputs: ${audio.inputNames.join(', ')}) for featureMode ${bundle.manifest.featureMode}`, {
-          subject: bundle.audioPath,
-        });
+    const text = await session(bundle.textPath, providers).catch(async (e) => {
+      await audio.release();
+      throw e;
+    });
+    try {
+      const want = bundle.manifest.featureMode === 'fusion' ? ['input_features', 'is_longer'] : ['input_features'];
+      for (const name of want) {
+        if (!audio.inputNames.includes(name)) {
+          throw new EarshotError('MODEL_INVALID', `audio tower has no input "${name}" (inputs: ${audio.inputNames.join(', ')}) for featureMode ${bundle.manifest.featureMode}`, {
+            subject: bundle.audioPath,
+          });
+        }
       }
+      for (const name of ['input_ids', 'attention_mask']) {
+        if (!text.inputNames.includes(name)) {
+          throw new EarshotError('MODEL_INVALID', `text tower has no input "${name}" (inputs: ${text.inputNames.join(', ')})`, { subject: bundle.textPath });
+        }
+      }
+      return new ClapRuntime(bundle, audio, text, await loadTokenizer(bundle), opts);
+    } catch (e) {
+      await Promise.all([audio.release(), text.release()]);
+      throw e;
     }
-    return new ClapRuntime(bundle, audio, text, await loadTokenizer(bundle), opts);
   }
 
   static async openDir(dir: string, opts: RuntimeOptions): Promise<ClapRuntime> {

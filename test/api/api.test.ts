@@ -130,7 +130,7 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let i = 0; i < 10; i++) {
-      const { clips } = await ok(`query($a: String) { clips(first: 3, after: $a) { totalCount nodes { id path } pageInfo { hasNextPage endCursor } } }`, { a: after });
+      const { clips }: any = await ok(`query($a: String) { clips(first: 3, after: $a) { totalCount nodes { id path } pageInfo { hasNextPage endCursor } } }`, { a: after });
       expect(clips.totalCount).toBe(7);
       seen.push(...clips.nodes.map((n: { path: string }) => n.path));
       if (!clips.pageInfo.hasNextPage) break;
@@ -186,7 +186,7 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     const paged: string[] = [];
     let after: string | null = null;
     for (let i = 0; i < 10; i++) {
-      const p = (await ok(q, { q: 'a high pitched beep', first: 2, after })).searchByText;
+      const p: any = (await ok(q, { q: 'a high pitched beep', first: 2, after })).searchByText;
       paged.push(...p.hits.map((x: any) => x.clip.id));
       if (!p.pageInfo.hasNextPage) break;
       after = p.pageInfo.endCursor;
@@ -266,7 +266,7 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
 
   it('uploads: raw and multipart bodies, similarTo / classify by upload id, size and duration caps', async () => {
     const bytes = wavBytes(tone(1.5, 440, 48000, 1), 48000);
-    const raw = await fetch(`${h.url}/upload`, { method: 'POST', headers: { 'content-type': 'audio/wav', 'x-filename': 'q.wav' }, body: bytes });
+    const raw = await fetch(`${h.url}/upload`, { method: 'POST', headers: { 'content-type': 'audio/wav', 'x-filename': 'q.wav' }, body: new Uint8Array(bytes) });
     expect(raw.status).toBe(201);
     const up = (await raw.json()) as { id: string; durationSec: number; format: string; sampleRate: number; channels: number };
     expect(up).toMatchObject({ format: 'wav', sampleRate: 48000, channels: 1 });

@@ -218,8 +218,17 @@ export class ClapRuntime {
   }
 
   private encode(text: string): number[] {
-    const enc = this.tokenizer([text], { padding: false, truncation: false, max_length: this.manifest.maxTextLength });
-    const ids = Array.from(enc.input_ids.data, Number);
+    let ids: number[];
+    try {
+      const enc = this.tokenizer([text], { padding: false, truncation: false, max_length: this.manifest.maxTextLength });
+      ids = Array.from(enc.input_ids.data, Number);
+    } catch (e) {
+      // e.g. a tokenizer_config.json without unk_token and a word outside a word-level vocabulary
+      throw new EarshotError('MODEL_INVALID', `the tokenizer cannot encode ${JSON.stringify(text.slice(0, 80))}: ${(e as Error).message}`, {
+        subject: this.bundle.tokenizerPath,
+        cause: e,
+      });
+    }
     const max = this.manifest.maxTextLength;
     return ids.length <= max ? ids : [...ids.slice(0, max - 1), ids[ids.length - 1]];
   }

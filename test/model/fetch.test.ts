@@ -42,6 +42,8 @@ describe('model:fetch download logic (local HTTP server)', () => {
   /** Paths whose body the server cuts off after this many bytes (a dropped connection). */
   const cutAfter = new Map<string, number>();
   const lfs = new Set<string>();
+  /** the sha256 the hub announces, when a test wants it to differ from the served bytes */
+  const lfsSha = new Map<string, string>();
 
   beforeAll(async () => {
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'earshot-fetch-'));
@@ -57,13 +59,17 @@ describe('model:fetch download logic (local HTTP server)', () => {
     server = http.createServer((req, res) => {
       const url = req.url ?? '';
       requests.push({ url, range: req.headers.range });
-      const body = files.get(url);
+      // like huggingface.co: LFS files redirect to a CDN path; only the hub's redirect carries the sha256
+      if (lfs.has(url)) {
+        res.writeHead(302, { Location: `/cdn${url}`, 'X-Linked-Etag': `"${lfsSha.get(url) ?? sha(files.get(url)!)}"` }).end();
+        return;
+      }
+      const body = files.get(url.replace(/^\/cdn/, ''));
       if (!body) {
         res.writeHead(404).end('not found');
         return;
       }
-      const headers: Record<string, string> = { 'Accept-Ranges': 'bytes' };
-      if (lfs.has(url)) headers['X-Linked-Etag'] = `"${sha(body)}"`;
+      const headers: Record<string, string> = { 'Accept-Ranges': 'bytes', ETag: '"0123456789abcdef0123456789abcdef"' }; // CDN-style md5 ETag
       let from = 0;
       let to = body.length - 1;
       const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
@@ -79,9 +85,10 @@ describe('model:fetch download logic (local HTTP server)', () => {
         res.writeHead(200, { ...headers, 'Content-Length': String(body.length) });
       }
       const slice = body.subarray(from, to + 1);
-      const cut = cutAfter.get(url);
+      const key = url.replace(/^\/cdn/, '');
+      const cut = cutAfter.get(key);
       if (cut !== undefined) {
-        cutAfter.delete(url);
+        cutAfter.delete(key);
         res.write(slice.subarray(0, cut), () => res.destroy());
       } else res.end(slice);
     });
@@ -109,7 +116,10 @@ describe('model:fetch download logic (local HTTP server)', () => {
     const seen: DownloadProgress[] = [];
     requests.length = 0;
     const r = await downloadFile(url, dest, { onProgress: (p) => seen.push({ ...p }) });
-    expect(requests[0].range).toBe(`bytes=${partSize}-`);
+    // the GET (and the CDN request it is redirected to) carry the Range; the HEAD only reads the hub checksum
+    const gets = requests.filter((r) => r.range);
+    expect(gets.map((r) => r.range)).toEqual([`bytes=${partSize}-`, `bytes=${partSize}-`]);
+    expect(gets.map((r) => r.url.startsWith('/cdn/'))).toEqual([false, true]);
     expect(r.resumedFrom).toBe(partSize);
     expect(r.sha256).toBe(sha(body));
     expect((await fs.readFile(dest)).equals(body)).toBe(true);
@@ -139,23 +149,26 @@ describe('model:fetch download logic (local HTTP server)', () => {
     expect((e as EarshotError).subject).toBe(url);
     await expect(fs.stat(`${dest}.part`)).rejects.toThrow();
     await expect(fs.stat(dest)).rejects.toThrow();
-    // the hub's own LFS checksum is checked too: corrupt the served file after taking its hash
+    // the hub's own LFS checksum (on its redirect, read by a HEAD) is checked too: announce another hash
     const audioPath = '/Org/clap-test/resolve/main/onnx/audio_model.onnx';
-    const orig = files.get(audioPath)!;
-    const tampered = Buffer.from(orig);
-    tampered[10] ^= 0xff;
-    files.set(audioPath, tampered);
-    lfs.delete(audioPath);
+    lfsSha.set(audioPath, 'cd'.repeat(32));
+    try {
+      const e2 = await downloadFile(`${base}${audioPath}`, path.join(tmp, 'bad', 'a.onnx')).catch((x) => x);
+      expect((e2 as EarshotError).code).toBe('CHECKSUM_MISMATCH');
+      expect((e2 as EarshotError).message).toMatch(/expected cdcd/);
+    } finally {
+      lfsSha.delete(audioPath);
+    }
+    // the same header on a plain 200 response counts as well
+    const body = Buffer.from('tampered');
     const server2 = http.createServer((req, res) => {
-      res.writeHead(200, { 'X-Linked-Etag': `"${sha(orig)}"`, 'Content-Length': String(tampered.length) }).end(tampered);
+      res.writeHead(200, { 'X-Linked-Etag': `"${'ef'.repeat(32)}"`, 'Content-Length': String(body.length) }).end(body);
     });
     await new Promise<void>((r) => server2.listen(0, '127.0.0.1', r));
     try {
-      const e2 = await downloadFile(`http://127.0.0.1:${(server2.address() as AddressInfo).port}/x`, path.join(tmp, 'bad', 'a.onnx')).catch((x) => x);
-      expect((e2 as EarshotError).code).toBe('CHECKSUM_MISMATCH');
+      const e4 = await downloadFile(`http://127.0.0.1:${(server2.address() as AddressInfo).port}/x`, path.join(tmp, 'bad', 'b.onnx')).catch((x) => x);
+      expect((e4 as EarshotError).code).toBe('CHECKSUM_MISMATCH');
     } finally {
-      files.set(audioPath, orig);
-      lfs.add(audioPath);
       await new Promise((r) => server2.close(r));
     }
     const e3 = await downloadFile(`${base}/nope`, path.join(tmp, 'bad', 'nope')).catch((x) => x);

@@ -51,6 +51,20 @@ function hubSha256(res: Response): string | undefined {
 }
 
 /**
+ * LFS files answer `resolve/` with a redirect to a CDN whose ETag is not a sha256; the checksum header is on
+ * the hub's own redirect. So ask the hub first with a HEAD that does not follow redirects (what
+ * huggingface_hub does). Any failure here just means "no hub checksum": the GET reports real errors.
+ */
+async function hubChecksum(url: string, headers: Record<string, string>): Promise<string | undefined> {
+  try {
+    const res = await fetch(url, { method: 'HEAD', redirect: 'manual', headers });
+    return hubSha256(res);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Download `url` to `dest`. An existing `dest.part` is resumed with `Range: bytes=<size>-` (a server that
  * answers 200 instead of 206 gets a fresh download). The finished file is checked against `expectSha256`
  * or, failing that, the hub's own checksum header; a mismatch deletes the partial file (it cannot be
@@ -94,7 +108,7 @@ export async function downloadFile(
     await res.body?.cancel();
     throw new EarshotError('DOWNLOAD_FAILED', `HTTP ${res.status} ${res.statusText}`, { subject: url });
   }
-  const expect = opts.expectSha256?.toLowerCase() ?? hubSha256(res);
+  const expect = opts.expectSha256?.toLowerCase() ?? hubSha256(res) ?? (await hubChecksum(url, opts.headers ?? {}));
   if (res.status !== 416 && res.body) {
     let done = start;
     const file = path.basename(dest);

@@ -28,7 +28,7 @@ const BAD: Record<string, string[]> = {
   EARSHOT_MAX_COST: ['5'],
   EARSHOT_TEXT_CACHE: ['-1'],
 };
-const FREE_FORM = ['EARSHOT_DATA_DIR', 'EARSHOT_MODEL_DIR', 'EARSHOT_HOST'];
+const FREE_FORM = ['EARSHOT_DEMO_LIBRARY', 'EARSHOT_DATA_DIR', 'EARSHOT_MODEL_DIR', 'EARSHOT_HOST'];
 
 function configError(env: Record<string, string>): EarshotError {
   try {
@@ -95,5 +95,12 @@ describe('loadConfig', () => {
     const e = configError({ EARSHOT_WINDOW_SEC: '5', EARSHOT_HOP_SEC: '6' });
     expect(e.code).toBe('CONFIG_INVALID');
     expect(e.message).toMatch(/EARSHOT_HOP_SEC.*EARSHOT_WINDOW_SEC/);
+  });
+});
+
+describe('listening beyond loopback', () => {
+  it('needs an API key, because the web proxy makes every browser request look local', () => {
+    expect(() => loadConfig({ EARSHOT_HOST: '0.0.0.0' })).toThrow(/EARSHOT_API_KEY/);
+    expect(loadConfig({ EARSHOT_HOST: '0.0.0.0', EARSHOT_API_KEY: 'a-long-enough-key' }).host).toBe('0.0.0.0');
   });
 });

@@ -105,6 +105,11 @@ export function loadConfig(env: Env = process.env): Config {
     });
   }
   const cfg = parsed.data;
+  // Without a key, writes are allowed from loopback only; the web app's proxy reaches the API from
+  // loopback, so listening beyond this machine without a key would open writes to everyone.
+  if (!cfg.apiKey && !['127.0.0.1', 'localhost', '::1'].includes(cfg.host)) {
+    throw new EarshotError('CONFIG_INVALID', `EARSHOT_HOST=${JSON.stringify(cfg.host)} listens beyond this machine: set EARSHOT_API_KEY (8+ characters) so writes need a key`);
+  }
   if (cfg.ingest.hopSec > cfg.ingest.windowSec) {
     throw new EarshotError('CONFIG_INVALID', `EARSHOT_HOP_SEC (${cfg.ingest.hopSec}) must not exceed EARSHOT_WINDOW_SEC (${cfg.ingest.windowSec})`);
   }

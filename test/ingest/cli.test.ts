@@ -1,9 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
 import { exited, spawnCli, tempDir } from './fixtures.js';
 
 /** The CLI's contract with a user at a terminal: help on every command, usage errors exit 2, config errors name the variable. */
 describe('earshot CLI: ingest and worker commands', () => {
   const env = { EARSHOT_DATA_DIR: tempDir('cli-data') };
+  afterAll(() => fs.rmSync(env.EARSHOT_DATA_DIR, { recursive: true, force: true }));
 
   it('prints help for the program and for each command', async () => {
     for (const [args, text] of [

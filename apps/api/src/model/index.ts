@@ -69,6 +69,11 @@ function rows(t: ort.Tensor, dim: number): Float32Array[] {
   return Array.from({ length: n }, (_, i) => normalise(data.subarray(i * dim, (i + 1) * dim)));
 }
 
+/** The contract's output name when the graph has it (Xenova's exports also output last_hidden_state), else the first output. */
+function pick(names: readonly string[], want: string): string {
+  return names.includes(want) ? want : names[0];
+}
+
 export function cosine(a: Float32Array, b: Float32Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
@@ -174,7 +179,7 @@ export class ClapRuntime {
     if (ch === 4) feeds.is_longer = new ort.Tensor('bool', longer, [batch.length, 1]);
     try {
       const out = await this.audio.run(feeds);
-      return rows(out[this.audio.outputNames[0]], this.identity.dim);
+      return rows(out[pick(this.audio.outputNames, 'audio_embeds')], this.identity.dim);
     } catch (e) {
       throw new EarshotError('INFERENCE_FAILED', `audio tower failed: ${(e as Error).message}`, { subject: this.identity.name, cause: e });
     }
@@ -201,7 +206,7 @@ export class ClapRuntime {
       } catch (e) {
         throw new EarshotError('INFERENCE_FAILED', `text tower failed: ${(e as Error).message}`, { subject: this.identity.name, cause: e });
       }
-      const vecs = rows(res[this.text.outputNames[0]], this.identity.dim);
+      const vecs = rows(res[pick(this.text.outputNames, 'text_embeds')], this.identity.dim);
       todo.forEach((t, i) => this.textCache.set(t, vecs[i]));
       const fresh = new Map(todo.map((t, i) => [t, vecs[i]]));
       texts.forEach((t, i) => (out[i] ??= fresh.get(t)));

@@ -443,5 +443,13 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     const badCursor = await post(`{ clips(after: "%%%") { totalCount } }`);
     expect(code(badCursor)).toBe('BAD_USER_INPUT');
     for (const r of [syntax, unknown, badCursor]) expect(JSON.stringify(r)).not.toMatch(/stacktrace|\bat .*\.ts:\d+/);
+    const malformed = await fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    expect(malformed.status).toBe(400);
+    const mBody = await malformed.text();
+    expect(JSON.parse(mBody).error.code).toBe('BAD_USER_INPUT');
+    expect(mBody).not.toMatch(/\bat .*:\d+:\d+/);
+    const noRoute = await fetch(`${h.url}/nope`);
+    expect(noRoute.status).toBe(404);
+    expect(((await noRoute.json()) as any).error.code).toBe('NOT_FOUND');
   });
 });

@@ -9,11 +9,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { loadConfig, type Config } from './config.js';
-import { isEarshotError } from './errors.js';
+import { EarshotError, isEarshotError } from './errors.js';
 import { createApollo, type RequestContext } from './graphql/index.js';
 import { audioRouter } from './http/audio.js';
 import { canWrite } from './http/auth.js';
 import { cors } from './http/cors.js';
+import { sendError } from './http/errors.js';
 import { landingPage } from './http/landing.js';
 import { uploadRouter } from './http/upload.js';
 import { resumeIngests } from './ingest/index.js';
@@ -119,6 +120,17 @@ export async function startServer(cfg: Config, deps: { store?: Store; runtime?: 
       }),
     }),
   );
+
+  app.use((req: express.Request, res: express.Response) => {
+    sendError(res, new EarshotError('NOT_FOUND', `no route ${req.method} ${req.path}`, { subject: req.path }), logError);
+  });
+  // Express's default handler would answer HTML with a stack trace: every error leaves as { error: { code } }.
+  app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const e = err as { type?: string; message?: string };
+    if (e.type === 'entity.too.large') return sendError(res, new EarshotError('LIMIT_EXCEEDED', 'request body too large', { subject: 'body' }), logError);
+    if (e.type === 'entity.parse.failed') return sendError(res, new EarshotError('BAD_USER_INPUT', `malformed JSON body: ${e.message ?? ''}`, { subject: 'body' }), logError);
+    sendError(res, err, logError);
+  });
 
   const server = app.listen(cfg.apiPort, cfg.host);
   await new Promise<void>((resolve, reject) => {

@@ -15,7 +15,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 401,
   NOT_FOUND: 404,
   FILE_NOT_FOUND: 404,
-  LIMIT_EXCEEDED: 400,
+  LIMIT_EXCEEDED: 413,
 };
 
 export function sendError(res: Response, e: unknown, log: (m: string) => void = console.error): void {

@@ -234,6 +234,19 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     const lib2 = (await ok(`{ nearDuplicates(maxDistance: 0.001) { distance identical a { name } b { name } } }`)).nearDuplicates;
     expect(lib2).toHaveLength(1);
     expect(lib2[0].identical).toBe(true);
+    // With every distance allowed, a 7-clip library has all 21 pairs (each content probes its 16 nearest), nearest first.
+    const everything = (await ok(`{ nearDuplicates(maxDistance: 2, first: 50) { distance identical a { id } b { id } } }`)).nearDuplicates;
+    expect(everything).toHaveLength(21);
+    expect(new Set(everything.map((x: any) => `${x.a.id}-${x.b.id}`)).size).toBe(21);
+    for (let i = 1; i < everything.length; i++) expect(everything[i].distance).toBeGreaterThanOrEqual(everything[i - 1].distance);
+    expect(everything.filter((x: any) => x.identical)).toHaveLength(1);
+    // The library-wide distances agree with the single-clip query.
+    const fromOne = (await ok(`query($c: ID) { nearDuplicates(clip: $c, maxDistance: 2) { distance b { id } } }`, { c: ids['sweep_up.wav'] })).nearDuplicates;
+    expect(fromOne).toHaveLength(6);
+    for (const x of fromOne) {
+      const m = everything.find((y: any) => [y.a.id, y.b.id].sort().join() === [ids['sweep_up.wav'], x.b.id].sort().join());
+      expect(m.distance).toBeCloseTo(x.distance, 6);
+    }
     const both = await post(`{ similarTo(first: 1) { totalCount } }`);
     expect(code(both)).toBe('BAD_USER_INPUT');
     const missing = await post(`{ similarTo(clip: "99999") { totalCount } }`);

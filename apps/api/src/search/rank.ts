@@ -255,6 +255,52 @@ export interface DuplicatePair {
   identical: boolean;
 }
 
+/** Nearest stored contents looked at per content in the library-wide search (HNSW, one probe each). */
+export const DUPLICATE_NEIGHBOURS = 16;
+
+/**
+ * Library-wide pairs: one HNSW probe per stored content (its DUPLICATE_NEIGHBOURS nearest contents)
+ * instead of all n² distances, then content pairs expanded to active clip pairs; clips sharing the
+ * same bytes pair at distance 0.
+ */
+async function libraryPairs(store: Store, modelId: number, maxDistance: number): Promise<{ a: number; b: number; d: number }[]> {
+  const near = await store.sql<{ ha: string; hb: string; d: number }>(
+    `WITH src AS (
+       SELECT s.id, s."contentHash", s.embedding FROM "Segment" s
+        WHERE s."modelId" = $1::int AND s.kind = 'clip'
+          AND EXISTS (SELECT 1 FROM "Clip" c WHERE c."contentHash" = s."contentHash" AND c.status = 'active'))
+     SELECT x."contentHash" AS ha, n."contentHash" AS hb, n.d FROM src x
+     CROSS JOIN LATERAL (
+       SELECT s2."contentHash", s2.embedding <=> x.embedding AS d FROM "Segment" s2
+        WHERE s2."modelId" = $1::int AND s2.kind = 'clip' AND s2.id <> x.id
+        ORDER BY s2.embedding <=> x.embedding LIMIT ${DUPLICATE_NEIGHBOURS}) n
+     WHERE n.d <= $2::float8`,
+    [modelId, maxDistance],
+  );
+  const contentPairs = new Map<string, number>();
+  for (const r of near) {
+    const [x, y] = r.ha < r.hb ? [r.ha, r.hb] : [r.hb, r.ha];
+    contentPairs.set(`${x}\n${y}`, Math.max(0, Number(r.d)));
+  }
+  const hashes = [...new Set([...contentPairs.keys()].flatMap((k) => k.split('\n')))];
+  const clipRows = await store.sql<{ id: number; h: string }>(
+    `SELECT c.id, c."contentHash" AS h FROM "Clip" c
+      WHERE c.status = 'active' AND (c."contentHash" = ANY($1::text[])
+         OR c."contentHash" IN (SELECT "contentHash" FROM "Clip" WHERE status = 'active' GROUP BY "contentHash" HAVING count(*) > 1))`,
+    [hashes],
+  );
+  const byHash = new Map<string, number[]>();
+  for (const r of clipRows) byHash.set(r.h, [...(byHash.get(r.h) ?? []), Number(r.id)]);
+  const out: { a: number; b: number; d: number }[] = [];
+  const pair = (i: number, j: number, d: number) => out.push({ a: Math.min(i, j), b: Math.max(i, j), d });
+  for (const ids of byHash.values()) for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) pair(ids[i], ids[j], 0);
+  for (const [k, d] of contentPairs) {
+    const [x, y] = k.split('\n');
+    for (const i of byHash.get(x) ?? []) for (const j of byHash.get(y) ?? []) pair(i, j, d);
+  }
+  return out;
+}
+
 /** Pairs within maxDistance (cosine) of whole-clip embeddings, nearest first. */
 export async function nearDuplicates(store: Store, modelId: number, p: { clip?: string | null; maxDistance: number; first: number }): Promise<DuplicatePair[]> {
   if (!(p.maxDistance >= 0 && p.maxDistance <= 2)) throw new EarshotError('BAD_USER_INPUT', `maxDistance must be in [0, 2], got ${p.maxDistance}`, { subject: 'maxDistance' });
@@ -270,14 +316,10 @@ export async function nearDuplicates(store: Store, modelId: number, p: { clip?: 
       [toVectorLiteral(q), modelId, clip.id, p.maxDistance, p.first],
     );
   } else {
-    rows = await store.sql(
-      `WITH e AS (SELECT c.id, s.embedding FROM "Clip" c JOIN "Segment" s ON s."contentHash" = c."contentHash"
-                   WHERE s."modelId" = $1::int AND s.kind = 'clip' AND c.status = 'active')
-       SELECT x.id AS a, y.id AS b, x.embedding <=> y.embedding AS d FROM e x JOIN e y ON x.id < y.id
-        WHERE (x.embedding <=> y.embedding) <= $2::float8 ORDER BY d, a, b LIMIT $3::int`,
-      [modelId, p.maxDistance, p.first],
-    );
+    rows = await libraryPairs(store, modelId, p.maxDistance);
   }
+  rows.sort((x, y) => x.d - y.d || x.a - y.a || x.b - y.b);
+  rows = rows.slice(0, p.first);
   const clips = await getClips(store, [...new Set(rows.flatMap((r) => [Number(r.a), Number(r.b)]))]);
   return rows.map((r) => {
     const a = clips.get(Number(r.a)) as ClipRow;

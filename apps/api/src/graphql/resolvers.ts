@@ -10,8 +10,9 @@ import { EarshotError } from '../errors.js';
 import { cancelIngest, getRun, ingestDb, listFailures, listRuns, runProgress, startIngest, type IngestRunRow } from '../ingest/index.js';
 import type { ClapRuntime } from '../model/index.js';
 import * as search from '../search/index.js';
-import type { ClipFilter, ClipRow, Hit, HitPage, LabelSetRow, UploadRegistry } from '../search/index.js';
+import type { ClipRow, Hit, HitPage, LabelSetRow, UploadRegistry } from '../search/index.js';
 import type { Store } from '../store/index.js';
+import type * as G from './types.generated.js';
 
 export interface ApiContext {
   store: Store;
@@ -74,14 +75,14 @@ export const resolvers = {
       isDemo: ctx.runtime.manifest.isDemo,
       promptTemplate: ctx.runtime.manifest.promptTemplate,
     }),
-    clip: (_: unknown, a: { id: string }, ctx: ApiContext) => search.getClip(ctx.store, a.id),
-    clips: async (_: unknown, a: { filter?: ClipFilter; first?: number; after?: string }, ctx: ApiContext) => {
+    clip: (_: unknown, a: G.QueryClipArgs, ctx: ApiContext) => search.getClip(ctx.store, a.id),
+    clips: async (_: unknown, a: G.QueryClipsArgs, ctx: ApiContext) => {
       const p = await search.listClips(ctx.store, ctx.modelId, { filter: a.filter, first: pageSize(ctx, a.first, 50), after: a.after });
       return { nodes: p.nodes, pageInfo: { hasNextPage: p.hasNextPage, endCursor: p.endCursor }, totalCount: p.totalCount };
     },
-    folders: (_: unknown, a: { prefix?: string }, ctx: ApiContext) => search.listFolders(ctx.store, a.prefix),
+    folders: (_: unknown, a: G.QueryFoldersArgs, ctx: ApiContext) => search.listFolders(ctx.store, a.prefix),
     facets: (_: unknown, __: unknown, ctx: ApiContext) => search.facets(ctx.store),
-    searchByText: async (_: unknown, a: { query: string; filter?: ClipFilter; first?: number; after?: string; hybrid?: boolean }, ctx: ApiContext) =>
+    searchByText: async (_: unknown, a: G.QuerySearchByTextArgs, ctx: ApiContext) =>
       hitPage(
         await search.searchByText(ctx.store, ctx.modelId, (t) => ctx.runtime.embedText(t), {
           query: a.query,
@@ -91,18 +92,18 @@ export const resolvers = {
           hybrid: a.hybrid ?? true,
         }),
       ),
-    similarTo: async (_: unknown, a: { clip?: string; audio?: string; filter?: ClipFilter; first?: number; after?: string }, ctx: ApiContext) =>
+    similarTo: async (_: unknown, a: G.QuerySimilarToArgs, ctx: ApiContext) =>
       hitPage(await search.similarTo(ctx.store, ctx.modelId, (id) => uploadVector(ctx, id), { ...a, first: pageSize(ctx, a.first, 20) })),
-    nearDuplicates: (_: unknown, a: { clip?: string; maxDistance?: number; first?: number }, ctx: ApiContext) =>
+    nearDuplicates: (_: unknown, a: G.QueryNearDuplicatesArgs, ctx: ApiContext) =>
       search.nearDuplicates(ctx.store, ctx.modelId, { clip: a.clip, maxDistance: a.maxDistance ?? 0.02, first: pageSize(ctx, a.first, 50) }),
-    classify: (_: unknown, a: search.ClassifyInput, ctx: ApiContext) =>
+    classify: (_: unknown, a: G.QueryClassifyArgs, ctx: ApiContext) =>
       search.classify(ctx.store, ctx.modelId, ctx.runtime, (id) => uploadVectors(ctx, id), a, ctx.config.limits.maxLabels),
     labelSets: (_: unknown, __: unknown, ctx: ApiContext) => search.listLabelSets(ctx.store),
-    labelSet: (_: unknown, a: { id: string }, ctx: ApiContext) => search.getLabelSet(ctx.store, a.id),
-    predictedLabels: (_: unknown, a: { labelSet: string }, ctx: ApiContext) => search.predictedLabels(ctx.store, ctx.modelId, a.labelSet),
-    ingestRuns: async (_: unknown, a: { first?: number }, ctx: ApiContext) =>
+    labelSet: (_: unknown, a: G.QueryLabelSetArgs, ctx: ApiContext) => search.getLabelSet(ctx.store, a.id),
+    predictedLabels: (_: unknown, a: G.QueryPredictedLabelsArgs, ctx: ApiContext) => search.predictedLabels(ctx.store, ctx.modelId, a.labelSet),
+    ingestRuns: async (_: unknown, a: G.QueryIngestRunsArgs, ctx: ApiContext) =>
       (await listRuns(ingestDb(ctx.store), pageSize(ctx, a.first, 20))).map(mapRun),
-    ingestRun: async (_: unknown, a: { id: string }, ctx: ApiContext) => {
+    ingestRun: async (_: unknown, a: G.QueryIngestRunArgs, ctx: ApiContext) => {
       const n = Number(a.id);
       if (!Number.isSafeInteger(n) || n < 1) return null;
       const r = await getRun(ingestDb(ctx.store), n);
@@ -110,7 +111,7 @@ export const resolvers = {
     },
     export: async (
       _: unknown,
-      a: { source: { text?: string; hybrid?: boolean; similarToClip?: string; filter?: ClipFilter; limit?: number }; format: search.ExportFormat },
+      a: G.QueryExportArgs,
       ctx: ApiContext,
     ) => {
       const src = a.source;
@@ -150,7 +151,7 @@ export const resolvers = {
     },
   },
   Mutation: {
-    startIngest: async (_: unknown, a: { path: string; reindex?: boolean }, ctx: ApiContext) => {
+    startIngest: async (_: unknown, a: G.MutationStartIngestArgs, ctx: ApiContext) => {
       const root = path.resolve(a.path);
       if (!fs.existsSync(root)) throw new EarshotError('FILE_NOT_FOUND', `no folder ${root} on the server`, { subject: root });
       const { runId, finished } = await startIngest(
@@ -161,18 +162,18 @@ export const resolvers = {
       void finished.finally(() => ctx.background.delete(finished));
       return mapRun(await requireRun(ctx, String(runId)));
     },
-    cancelIngest: async (_: unknown, a: { id: string }, ctx: ApiContext) => {
+    cancelIngest: async (_: unknown, a: G.MutationCancelIngestArgs, ctx: ApiContext) => {
       await requireRun(ctx, a.id);
       return mapRun(await cancelIngest({ store: ctx.store }, Number(a.id)));
     },
-    createLabelSet: (_: unknown, a: { input: search.LabelSetInput }, ctx: ApiContext) => search.createLabelSet(ctx.store, a.input, ctx.config.limits.maxLabels),
-    updateLabelSet: (_: unknown, a: { id: string; input: search.LabelSetInput }, ctx: ApiContext) =>
+    createLabelSet: (_: unknown, a: G.MutationCreateLabelSetArgs, ctx: ApiContext) => search.createLabelSet(ctx.store, a.input, ctx.config.limits.maxLabels),
+    updateLabelSet: (_: unknown, a: G.MutationUpdateLabelSetArgs, ctx: ApiContext) =>
       search.updateLabelSet(ctx.store, a.id, a.input, ctx.config.limits.maxLabels),
-    deleteLabelSet: (_: unknown, a: { id: string }, ctx: ApiContext) => search.deleteLabelSet(ctx.store, a.id),
-    classifyLibrary: (_: unknown, a: { labelSet: string; filter?: ClipFilter }, ctx: ApiContext) =>
+    deleteLabelSet: (_: unknown, a: G.MutationDeleteLabelSetArgs, ctx: ApiContext) => search.deleteLabelSet(ctx.store, a.id),
+    classifyLibrary: (_: unknown, a: G.MutationClassifyLibraryArgs, ctx: ApiContext) =>
       search.classifyLibrary(ctx.store, ctx.modelId, ctx.runtime, a.labelSet, a.filter),
-    setClipTags: (_: unknown, a: { id: string; tags: string[] }, ctx: ApiContext) => search.setClipTags(ctx.store, a.id, a.tags),
-    deleteClip: (_: unknown, a: { id: string }, ctx: ApiContext) => search.deleteClip(ctx.store, a.id),
+    setClipTags: (_: unknown, a: G.MutationSetClipTagsArgs, ctx: ApiContext) => search.setClipTags(ctx.store, a.id, a.tags),
+    deleteClip: (_: unknown, a: G.MutationDeleteClipArgs, ctx: ApiContext) => search.deleteClip(ctx.store, a.id),
   },
   Clip: {
     waveform: (c: ClipRow) => c.peaks,
@@ -187,7 +188,7 @@ export const resolvers = {
   },
   IngestRun: {
     // The run page lists up to 100 failures whatever the page-size setting; the cost limit bounds it.
-    failures: (r: IngestRunRow, a: { first?: number }, ctx: ApiContext) =>
+    failures: (r: IngestRunRow, a: G.IngestRunFailuresArgs, ctx: ApiContext) =>
       listFailures(ingestDb(ctx.store), r.id, search.checkPageSize(a.first, Math.max(ctx.config.limits.maxPageSize, 1000), 100)),
   },
 };

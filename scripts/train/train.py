@@ -203,7 +203,7 @@ def main():
     ap.add_argument("--seed", type=int, default=20261125)
     ap.add_argument("--train-per-class", type=int, default=60)
     ap.add_argument("--test-per-class", type=int, default=20)
-    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--epochs", type=int, default=14)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "models/clap-mini"))
     ap.add_argument("--cache", default=os.path.join(HERE, ".cache"))
@@ -298,6 +298,8 @@ def export(out, audio, text, vocab, logit_scale, metrics, sample_x):
         json.dump(manifest, f, indent=1)
     with open(os.path.join(out, "metrics.json"), "w") as f:
         json.dump(metrics, f, indent=1)
+    from model_card import write_card
+    write_card(out)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import { EarshotError, asEarshotError } from '../errors.js';
 import { toVectorLiteral } from '../store/index.js';
 import { num, type IngestDb, type Sql } from './db.js';
 import { embedSamples, type AudioEmbedder, type SegmentVector } from './embed.js';
-import { sha256File } from './hash.js';
+import { sha256File } from '../hash.js';
 import { readHead } from './scan.js';
 
 /** One unit of queue work: a file row of a run. */

@@ -3,11 +3,11 @@
  * One loader for every bundle (the bundled demo model, fetched exports, our own CLAP exports).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { EarshotError } from '../errors.js';
+import { sha256File } from '../hash.js';
 
 const manifestSchema = z.object({
   name: z.string().min(1),
@@ -53,16 +53,6 @@ async function mustExist(file: string, what: string): Promise<{ size: number; mt
   }
 }
 
-function sha256(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(file)
-      .on('data', (d) => h.update(d))
-      .on('error', reject)
-      .on('end', () => resolve(h.digest('hex')));
-  });
-}
-
 /**
  * Hashing hundreds of MB at every open is slow: remember the version per (path, size, mtime) for the life
  * of the process. Nothing is written beside the bundle (bundles may be read-only or committed).
@@ -75,7 +65,7 @@ async function towerVersion(files: string[]): Promise<string> {
   const hit = versionCache.get(key);
   if (hit) return hit;
   const h = createHash('sha256');
-  for (const f of files) h.update(await sha256(f));
+  for (const f of files) h.update(await sha256File(f));
   const version = h.digest('hex').slice(0, 16);
   versionCache.set(key, version);
   return version;

@@ -3,13 +3,13 @@
  * Plain HTTP (Node's fetch), resumable through Range requests on `<file>.part`, sha256-verified.
  * Used by scripts/fetch-model.ts (`npm run model:fetch -- <name>`); no part of the API server.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EarshotError } from '../errors.js';
+import { sha256File } from '../hash.js';
 import type { BundleManifest } from './bundle.js';
 
 export interface DownloadProgress {
@@ -28,15 +28,6 @@ export interface DownloadResult {
   resumedFrom: number;
 }
 
-export function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(file)
-      .on('data', (d) => h.update(d))
-      .on('error', reject)
-      .on('end', () => resolve(h.digest('hex')));
-  });
-}
 
 /**
  * The hub's resolve endpoint names an LFS file's sha256 in X-Linked-Etag (or ETag) — a checksum we did

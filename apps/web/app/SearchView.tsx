@@ -132,12 +132,7 @@ export function SearchView() {
         <ResultsPanel
           label="Search results"
           rows={rows}
-          loading={list.loading}
-          loadingMore={list.loadingMore}
-          error={list.error}
-          pageInfo={list.pageInfo}
-          totalCount={list.totalCount}
-          onMore={() => void list.more()}
+          list={list}
           onRetry={search}
           exportSource={q ? { text: q, hybrid, filter: activeFilterCount(filter) ? filter : undefined } : undefined}
           exportName="earshot-search"

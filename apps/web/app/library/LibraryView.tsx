@@ -138,12 +138,7 @@ export function LibraryView() {
       <ResultsPanel
         label="Clips"
         rows={rows}
-        loading={list.loading}
-        loadingMore={list.loadingMore}
-        error={list.error}
-        pageInfo={list.pageInfo}
-        totalCount={list.totalCount}
-        onMore={() => void list.more()}
+        list={list}
         onRetry={load}
         exportSource={{ filter }}
         exportName="earshot-library"

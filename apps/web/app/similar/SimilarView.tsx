@@ -70,12 +70,7 @@ export function SimilarView() {
             <ResultsPanel
               label="Similar clips"
               rows={rows}
-              loading={list.loading}
-              loadingMore={list.loadingMore}
-              error={list.error}
-              pageInfo={list.pageInfo}
-              totalCount={list.totalCount}
-              onMore={() => void list.more()}
+              list={list}
               onRetry={runSimilar}
               exportSource={!uploaded && clipId ? { similarToClip: clipId } : undefined}
               exportName="earshot-similar"

@@ -201,6 +201,15 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
     const text = (await page.locator('[data-testid=ingest-failures]').textContent()) ?? '';
     expect(text).toContain('not_audio.wav');
     expect(text).toContain('empty.wav');
+    // The drawn bar must agree with "N of N files" once its width transition has settled.
+    await expect
+      .poll(() =>
+        page
+          .locator('.progress > div')
+          .first()
+          .evaluate((el) => el.getBoundingClientRect().width / el.parentElement!.getBoundingClientRect().width),
+      )
+      .toBeCloseTo(1, 2);
     await shot(page, '5-ingest');
     expect(pageErrors).toEqual([]);
   });

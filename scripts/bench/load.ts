@@ -1,0 +1,136 @@
+/**
+ * npm run bench:load [-- --duration 20 --concurrency 1,4,16 --files 40]
+ * Bounded load test of the real API: starts the server (temp data dir, port 0, loopback only),
+ * ingests a subset of demo/library through the real pipeline, then fires a fixed mix of GraphQL
+ * POSTs (searchByText with varied texts, similarTo a stored clip, classify) with autocannon at each
+ * concurrency step for a fixed duration. Reports req/s, p50/p99 latency, errors and non-2xx, and the
+ * process RSS before and after each step (server and load generator share this process, so RSS
+ * covers both). Writes bench/results/load.json.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { loadConfig } from '../../apps/api/src/config.js';
+import { runIngest } from '../../apps/api/src/ingest/index.js';
+import { startServer } from '../../apps/api/src/server.js';
+import { arg, numList, REPO_ROOT, r2, rssMb, writeResult } from './common.js';
+
+const DURATION = numList(arg('duration'), [20])[0]!;
+const STEPS = numList(arg('concurrency'), [1, 4, 16]);
+const FILES = numList(arg('files'), [40])[0]!;
+if (DURATION * STEPS.length > 60) {
+  console.error(`refusing: ${DURATION} s × ${STEPS.length} steps exceeds the 60 s bound of issue 8`);
+  process.exit(2);
+}
+
+function listAudio(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...listAudio(p));
+    else if (/\.(wav|mp3|flac|ogg|opus)$/i.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
+async function gql(url: string, query: string, variables: Record<string, unknown> = {}) {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const body = (await res.json()) as { data?: any; errors?: unknown[] };
+  if (!res.ok || body.errors) throw new Error(`GraphQL failed (${res.status}): ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+async function main() {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-bench-load-'));
+  const lib = path.join(tmp, 'library');
+  // Every k-th file of the demo library, so the subset spans its folders (instruments, formats).
+  const all = listAudio(path.join(REPO_ROOT, 'demo', 'library'));
+  const step = Math.max(1, Math.floor(all.length / FILES));
+  const pick = all.filter((_, i) => i % step === 0).slice(0, FILES);
+  for (const f of pick) {
+    const rel = path.relative(path.join(REPO_ROOT, 'demo', 'library'), f);
+    fs.mkdirSync(path.join(lib, path.dirname(rel)), { recursive: true });
+    fs.copyFileSync(f, path.join(lib, rel));
+  }
+  const cfg = loadConfig({ ...process.env, EARSHOT_DATA_DIR: path.join(tmp, 'data'), EARSHOT_API_PORT: '0', EARSHOT_DEMO_LIBRARY: 'off', DATABASE_URL: '' });
+  const api = await startServer(cfg);
+  const steps: Record<string, unknown>[] = [];
+  try {
+    console.log(`server ${api.url} (${api.deps.store.backend}); ingesting ${pick.length} files…`);
+    const t0 = performance.now();
+    const summary = await runIngest(api.deps, { root: lib });
+    console.log(`ingested in ${r2((performance.now() - t0) / 1000)} s: ${JSON.stringify(summary)}`);
+    const clips = await gql(api.url, `{ clips(first: 5) { edges { node { id } } } }`).catch(async () => null);
+    let clipId: string | undefined = clips?.clips?.edges?.[0]?.node?.id;
+    if (!clipId) {
+      const d = await gql(api.url, `query($q: String!) { searchByText(query: $q, first: 1) { hits { clip { id } } } }`, { q: 'guitar' });
+      clipId = d.searchByText.hits[0]?.clip.id;
+    }
+    if (!clipId) throw new Error('no clip stored after ingest');
+    const texts = ['a dog barking', 'acoustic guitar strumming', 'rain on a window', 'piano chord', 'drum loop', 'someone speaking', 'banjo', 'bird song'];
+    const body = (query: string, variables: Record<string, unknown>) => JSON.stringify({ query, variables });
+    const requests = [
+      ...texts.map((q) => ({ method: 'POST' as const, path: '/graphql', headers: { 'content-type': 'application/json' }, body: body(`query($q: String!) { searchByText(query: $q, first: 20) { totalCount hits { score clip { id } } } }`, { q }) })),
+      { method: 'POST' as const, path: '/graphql', headers: { 'content-type': 'application/json' }, body: body(`query($c: ID!) { similarTo(clip: $c, first: 20) { hits { score clip { id } } } }`, { c: clipId }) },
+      { method: 'POST' as const, path: '/graphql', headers: { 'content-type': 'application/json' }, body: body(`query($c: ID!) { classify(clip: $c, labels: ["guitar", "piano", "drums", "voice", "dog"]) { best { label score } } }`, { c: clipId }) },
+    ];
+    // A GraphQL error comes back with HTTP 200, so non-2xx alone would miss it: count bodies with errors.
+    let graphqlErrors = 0;
+    const counted = requests.map((r) => ({
+      ...r,
+      onResponse: (_status: number, resBody: string) => {
+        if (resBody.includes('"errors"')) graphqlErrors++;
+      },
+    }));
+    // Check each request once by hand so the load numbers are about working queries.
+    for (const r of requests) {
+      const d = JSON.parse(r.body);
+      await gql(api.url, d.query, d.variables);
+    }
+    global.gc?.();
+    const rssStart = rssMb();
+    for (const connections of STEPS) {
+      const before = rssMb();
+      graphqlErrors = 0;
+      const res = await autocannon({ url: api.url, connections, duration: DURATION, requests: counted });
+      const after = rssMb();
+      const s = {
+        connections,
+        durationS: DURATION,
+        requests: res.requests.total,
+        reqPerSec: r2(res.requests.average),
+        latencyP50Ms: res.latency.p50,
+        latencyP99Ms: res.latency.p99,
+        latencyMaxMs: res.latency.max,
+        errors: res.errors,
+        timeouts: res.timeouts,
+        non2xx: res.non2xx,
+        graphqlErrors,
+        rssBeforeMb: before,
+        rssAfterMb: after,
+      };
+      steps.push(s);
+      console.log(`  c=${connections}: ${s.reqPerSec} req/s, p50 ${s.latencyP50Ms} ms, p99 ${s.latencyP99Ms} ms, errors ${s.errors}, timeouts ${s.timeouts}, non-2xx ${s.non2xx}, GraphQL errors ${s.graphqlErrors}, RSS ${before} → ${after} MB`);
+    }
+    const file = writeResult('load', {
+      measuredAt: new Date().toISOString(),
+      backend: api.deps.store.backend,
+      files: pick.length,
+      mix: `${texts.length} searchByText (hybrid), 1 similarTo, 1 classify (5 labels), round-robin`,
+      rssStartMb: rssStart,
+      rssEndMb: rssMb(),
+      steps,
+    });
+    console.table(steps);
+    console.log(`wrote ${file}`);
+  } finally {
+    await api.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,160 @@
+/**
+ * npm run bench:queries [-- --sizes 10000,100000 --ef 40,100,200,400 --queries 50]
+ * Vector KNN latency at scale: synthetic clustered 512-d unit vectors (like real embeddings, which
+ * sit in clusters, not uniformly on the sphere) stored as Segment rows; per size, exact scan vs the
+ * HNSW index at each hnsw.ef_search, p50/p95/p99 and recall@10 of HNSW against the exact top 10.
+ * PGlite in memory by default; with DATABASE_URL a fresh database on that server (dropped after).
+ * Measures the SQL KNN itself (the query searchByText/similarTo run under their clip join), not
+ * text encoding or GraphQL. Writes bench/results/queries.json.
+ */
+import { loadConfig } from '../../apps/api/src/config.js';
+import { ensureModel, openStore, toVectorLiteral, type Store } from '../../apps/api/src/store/index.js';
+import { createTestDatabase } from '../../test/helpers/store.js';
+import { arg, numList, pct, r2, rssMb, writeResult } from './common.js';
+
+const DIM = 512;
+const SIZES = numList(arg('sizes'), [10_000, 100_000]);
+const EFS = numList(arg('ef'), [40, 100, 200, 400]);
+const QUERIES = numList(arg('queries'), [50])[0]!;
+const CENTRES = 200;
+const K = 10;
+const BATCH = 1000;
+
+// Seeded PRNG + Box-Muller so runs are reproducible.
+let seed = 12345;
+const rand = () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+const gauss = () => Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
+const unit = (v: Float32Array) => {
+  let n = 0;
+  for (const x of v) n += x * x;
+  n = Math.sqrt(n);
+  for (let i = 0; i < v.length; i++) v[i]! /= n;
+  return v;
+};
+const randomUnit = () => unit(Float32Array.from({ length: DIM }, gauss));
+const centres = Array.from({ length: CENTRES }, randomUnit);
+/** A point near a random centre; noise sigma per dim chosen so cos(point, centre) ≈ 0.7. */
+const near = (sigma = 0.045) => {
+  const c = centres[Math.floor(rand() * CENTRES)]!;
+  return unit(Float32Array.from(c, (x) => x + sigma * gauss()));
+};
+const lit = (v: Float32Array) => toVectorLiteral(Array.from(v, (x) => Math.round(x * 1e6) / 1e6));
+
+async function fill(store: Store, modelId: number, from: number, to: number) {
+  await store.sql(`DROP INDEX IF EXISTS "Segment_embedding_hnsw"`);
+  const t0 = performance.now();
+  for (let i = from; i < to; i += BATCH) {
+    const n = Math.min(BATCH, to - i);
+    const hashes: string[] = [];
+    const vecs: string[] = [];
+    for (let j = 0; j < n; j++) {
+      hashes.push(`bench-${i + j}`);
+      vecs.push(lit(near()));
+    }
+    await store.sql(
+      `INSERT INTO "Segment" ("contentHash", "modelId", kind, "startSec", "endSec", embedding)
+       SELECT h, $3::int, 'clip', 0, 10, v::vector FROM unnest($1::text[], $2::text[]) AS t(h, v)`,
+      [hashes, vecs, modelId],
+    );
+    if ((i / BATCH) % 10 === 0) process.stdout.write(`\r  inserted ${i + n}/${to}`);
+  }
+  const insertS = (performance.now() - t0) / 1000;
+  process.stdout.write(`\r  inserted ${to} rows in ${r2(insertS)} s; building HNSW index…\n`);
+  const t1 = performance.now();
+  await store.sql(`CREATE INDEX "Segment_embedding_hnsw" ON "Segment" USING hnsw ("embedding" vector_cosine_ops)`);
+  await store.sql(`ANALYZE "Segment"`);
+  const indexS = (performance.now() - t1) / 1000;
+  console.log(`  index built in ${r2(indexS)} s`);
+  return { insertS: r2(insertS), indexS: r2(indexS) };
+}
+
+const KNN = `SELECT id FROM "Segment" WHERE "modelId" = $2::int ORDER BY embedding <=> $1::vector LIMIT ${K}`;
+
+/** Run every query in its own transaction with the given planner/index settings; ms per query. */
+async function runAll(store: Store, modelId: number, qs: string[], settings: string[]) {
+  const ms: number[] = [];
+  const ids: number[][] = [];
+  for (const q of qs) {
+    const t = performance.now();
+    const rows = await store.tx(async ({ sql }) => {
+      for (const s of settings) await sql(s);
+      return sql<{ id: number }>(KNN, [q, modelId]);
+    });
+    ms.push(performance.now() - t);
+    ids.push(rows.map((r) => r.id));
+  }
+  return { ms, ids };
+}
+
+async function plan(store: Store, modelId: number, q: string, settings: string[]) {
+  return store.tx(async ({ sql }) => {
+    for (const s of settings) await sql(s);
+    const rows = await sql<{ 'QUERY PLAN': string }>(`EXPLAIN ${KNN}`, [q, modelId]);
+    return rows.map((r) => Object.values(r)[0]).join(' ').includes('hnsw') ? 'hnsw' : 'seq';
+  });
+}
+
+async function main() {
+  const cfg = loadConfig();
+  let drop: (() => Promise<void>) | undefined;
+  let databaseUrl: string | undefined;
+  if (cfg.databaseUrl) {
+    const db = await createTestDatabase(cfg.databaseUrl);
+    databaseUrl = db.url;
+    drop = db.drop;
+  }
+  const store = await openStore({ dataDir: ':memory:', databaseUrl });
+  console.log(`bench:queries on ${store.backend}: sizes ${SIZES.join(', ')}, ef_search ${EFS.join(', ')}, ${QUERIES} queries`);
+  const results: Record<string, unknown>[] = [];
+  try {
+    const { id: modelId } = await ensureModel(store, { name: 'bench-synthetic', version: '1', dim: DIM, featureMode: 'none' });
+    let have = 0;
+    for (const size of [...SIZES].sort((a, b) => a - b)) {
+      console.log(`size ${size}:`);
+      const build = await fill(store, modelId, have, size);
+      have = size;
+      const qs = Array.from({ length: QUERIES }, () => lit(near()));
+      // Warm up caches so the first measured query is not a cold read.
+      await runAll(store, modelId, qs.slice(0, 3), []);
+      const exactSettings = ['SET LOCAL enable_indexscan = off'];
+      const exact = await runAll(store, modelId, qs, exactSettings);
+      const exactPlan = await plan(store, modelId, qs[0]!, exactSettings);
+      const row = (mode: string, ef: number | null, ms: number[], recall: number | null, usedPlan: string) => {
+        const r = { backend: store.backend, size, mode, efSearch: ef, plan: usedPlan, p50Ms: r2(pct(ms, 50)), p95Ms: r2(pct(ms, 95)), p99Ms: r2(pct(ms, 99)), recallAt10: recall, ...build };
+        results.push(r);
+        console.log(
+          `  ${mode.padEnd(6)} ef=${String(ef ?? '-').padEnd(4)} plan=${usedPlan.padEnd(4)} p50 ${r.p50Ms} ms  p95 ${r.p95Ms} ms  p99 ${r.p99Ms} ms` +
+            (recall === null ? '' : `  recall@10 ${recall}`),
+        );
+      };
+      row('exact', null, exact.ms, 1, exactPlan);
+      for (const ef of EFS) {
+        const settings = [`SET LOCAL hnsw.ef_search = ${ef}`];
+        const h = await runAll(store, modelId, qs, settings);
+        let hit = 0;
+        h.ids.forEach((ids, i) => {
+          const truth = new Set(exact.ids[i]);
+          hit += ids.filter((id) => truth.has(id)).length;
+        });
+        row('hnsw', ef, h.ms, Math.round((hit / (K * qs.length)) * 1000) / 1000, await plan(store, modelId, qs[0]!, settings));
+      }
+    }
+  } finally {
+    await store.close();
+    await drop?.();
+  }
+  const file = writeResult('queries', { measuredAt: new Date().toISOString(), dim: DIM, centres: CENTRES, queries: QUERIES, k: K, peakRssMb: rssMb(), results });
+  console.table(results.map(({ backend, size, mode, efSearch, p50Ms, p95Ms, p99Ms, recallAt10 }) => ({ backend, size, mode, efSearch, p50Ms, p95Ms, p99Ms, recallAt10 })));
+  console.log(`wrote ${file}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -3,6 +3,7 @@
  * Plain HTTP (Node's fetch), resumable through Range requests on `<file>.part`, sha256-verified.
  * Used by scripts/fetch-model.ts (`npm run model:fetch -- <name>`); no part of the API server.
  */
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -111,10 +112,14 @@ export async function downloadFile(
       }
     };
     opts.onProgress?.({ file, done, total });
+    const out = createWriteStream(part, { flags: start > 0 ? 'a' : 'w' });
     try {
-      await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), counter, createWriteStream(part, { flags: start > 0 ? 'a' : 'w' }));
+      await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), counter, out);
     } catch (e) {
-      // Keep the part file: the next run resumes from where this one stopped.
+      // Keep the part file: the next run resumes from where this one stopped. pipeline() rejects as soon
+      // as the source fails, while a write may still be in flight: wait for the file to close so the
+      // part's size is final before anyone (a retry, a test) reads it.
+      if (!out.closed) await once(out, 'close').catch(() => undefined);
       throw new EarshotError('DOWNLOAD_FAILED', `download interrupted after ${done} bytes: ${(e as Error).message}`, { subject: url, cause: e });
     }
     if (total !== null && done !== total) {

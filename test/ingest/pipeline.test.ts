@@ -118,6 +118,16 @@ describe(`ingest pipeline on ${server ? 'a Postgres server (pg-boss queue)' : 'P
     // Vectors are unit length (cosine search relies on it).
     const [norm] = await deps.store.sql<{ n: number }>(`SELECT vector_norm(embedding) AS n FROM "Segment" WHERE "contentHash" = $1 AND kind = 'clip'`, [a.contentHash]);
     expect(Number(norm.n)).toBeCloseTo(1, 3);
+
+    // The finished run refreshed the planner statistics (PGlite has no autovacuum; without them the
+    // planner keeps empty-table guesses and vector search never uses the HNSW index).
+    const stats = await deps.store.sql<{ relname: string; reltuples: number }>(
+      `SELECT relname, reltuples FROM pg_class WHERE relname IN ('Clip', 'Segment') ORDER BY relname`,
+    );
+    expect(stats.map((s) => [s.relname, Number(s.reltuples)])).toEqual([
+      ['Clip', clips.length],
+      ['Segment', await count(deps, `SELECT count(*) AS n FROM "Segment"`)],
+    ]);
   });
 
   it('skips everything on an unchanged re-scan', async () => {

@@ -187,7 +187,25 @@ export async function refreshCounters(db: IngestDb, runId: number): Promise<{ ru
        "audioSeconds" = $6::float8, "updatedAt" = now() WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
     [runId, total, n('done'), n('skipped'), n('failed'), c.done?.secs ?? 0],
   );
+  const done = n('done');
+  if (done >= (analyzeAt.get(runId) ?? 256)) {
+    analyzeAt.set(runId, done * 2);
+    await refreshPlannerStats(db);
+  }
   return { run: r ? mapRun(r) : null, pending: n('pending') };
+}
+
+/** Per run: the embedded-file count at which the planner statistics are next refreshed (doubling). */
+const analyzeAt = new Map<number, number>();
+
+/**
+ * Refresh the planner's statistics of the searched tables. PGlite has no autovacuum daemon, so
+ * without this a library ingested there keeps the empty-table estimates forever and every vector
+ * search becomes an exact scan (measured: 54 ms instead of 11 ms at 5,000 clips, linear in size).
+ * Run at doubling counts during an ingest and when it finishes; cheap (ANALYZE samples).
+ */
+export async function refreshPlannerStats(db: IngestDb): Promise<void> {
+  await db.sql(`ANALYZE "Clip", "Segment"`);
 }
 
 /** Terminal transition; a cancelled run stays cancelled. */
@@ -233,5 +251,9 @@ export async function finishIfComplete(db: IngestDb, runId: number): Promise<boo
         AND NOT EXISTS (SELECT 1 FROM "IngestFile" WHERE "runId" = $1 AND status = 'pending') RETURNING id`,
     [runId],
   );
+  if (rows.length > 0) {
+    analyzeAt.delete(runId);
+    await refreshPlannerStats(db);
+  }
   return rows.length > 0;
 }

@@ -8,6 +8,8 @@
  * text encoding or GraphQL. Writes bench/results/queries.json.
  */
 import { loadConfig } from '../../apps/api/src/config.js';
+import { openRuntime } from '../../apps/api/src/server.js';
+import { classify, searchByText, similarTo } from '../../apps/api/src/search/index.js';
 import { ensureModel, openStore, toVectorLiteral, type Store } from '../../apps/api/src/store/index.js';
 import { createTestDatabase } from '../../test/helpers/store.js';
 import { arg, numList, pct, r2, rssMb, writeResult } from './common.js';
@@ -44,6 +46,9 @@ const near = (sigma = 0.045) => {
   const c = centres[Math.floor(rand() * CENTRES)]!;
   return unit(Float32Array.from(c, (x) => x + sigma * gauss()));
 };
+/** File names from a small vocabulary, so hybrid search's keyword half has realistic matches to fuse. */
+const WORDS = ['rain', 'roof', 'door', 'wood', 'metal', 'glass', 'car', 'engine', 'bird', 'dog', 'crowd', 'wind', 'water', 'fire', 'piano', 'guitar', 'drum', 'bell', 'siren', 'step'];
+const clipPath = (i: number) => `/bench/${WORDS[i % 7]}-${(i >> 3) % 40}/${WORDS[(i * 7) % WORDS.length]}_${WORDS[(i * 13 + 5) % WORDS.length]}_${i}.wav`;
 const lit = (v: Float32Array) => toVectorLiteral(Array.from(v, (x) => Math.round(x * 1e6) / 1e6));
 
 async function fill(store: Store, modelId: number, from: number, to: number) {
@@ -53,10 +58,19 @@ async function fill(store: Store, modelId: number, from: number, to: number) {
     const n = Math.min(BATCH, to - i);
     const hashes: string[] = [];
     const vecs: string[] = [];
+    const paths: string[] = [];
     for (let j = 0; j < n; j++) {
       hashes.push(`bench-${i + j}`);
       vecs.push(lit(near()));
+      paths.push(clipPath(i + j));
     }
+    // One clip per vector, so the domain queries (which join Clip) see the same rows as the raw KNN.
+    await store.sql(
+      `INSERT INTO "Clip" (path, folder, name, "contentHash", format, "sampleRate", channels, "durationSec", "sizeBytes", mtime, "updatedAt")
+       SELECT p, regexp_replace(p, '[^/]*$', ''), regexp_replace(p, '^.*/', ''), h, 'wav', 48000, 1, 10, 960044, now(), now()
+         FROM unnest($1::text[], $2::text[]) AS t(h, p)`,
+      [hashes, paths],
+    );
     await store.sql(
       `INSERT INTO "Segment" ("contentHash", "modelId", kind, "startSec", "endSec", embedding)
        SELECT h, $3::int, 'clip', 0, 10, v::vector FROM unnest($1::text[], $2::text[]) AS t(h, v)`,
@@ -68,7 +82,7 @@ async function fill(store: Store, modelId: number, from: number, to: number) {
   process.stdout.write(`\r  inserted ${to} rows in ${r2(insertS)} s; building HNSW index…\n`);
   const t1 = performance.now();
   await store.sql(`CREATE INDEX "Segment_embedding_hnsw" ON "Segment" USING hnsw ("embedding" vector_cosine_ops)`);
-  await store.sql(`ANALYZE "Segment"`);
+  await store.sql(`ANALYZE "Clip", "Segment"`); // as an ingest run does when it finishes (refreshPlannerStats)
   const indexS = (performance.now() - t1) / 1000;
   console.log(`  index built in ${r2(indexS)} s`);
   return { insertS: r2(insertS), indexS: r2(indexS) };
@@ -112,6 +126,13 @@ async function main() {
   const store = await openStore({ dataDir: ':memory:', databaseUrl });
   console.log(`bench:queries on ${store.backend}: sizes ${SIZES.join(', ')}, ef_search ${EFS.join(', ')}, ${QUERIES} queries`);
   const results: Record<string, unknown>[] = [];
+  const apiResults: Record<string, unknown>[] = [];
+  const rt = await openRuntime(cfg);
+  const embedText = (t: string[]) => rt.embedText(t);
+  let textNo = 0;
+  const noUpload = async (): Promise<never> => {
+    throw new Error('no uploads in this benchmark');
+  };
   try {
     const { id: modelId } = await ensureModel(store, { name: 'bench-synthetic', version: '1', dim: DIM, featureMode: 'none' });
     let have = 0;
@@ -144,13 +165,42 @@ async function main() {
         });
         row('hnsw', ef, h.ms, Math.round((hit / (K * qs.length)) * 1000) / 1000, await plan(store, modelId, qs[0]!, settings));
       }
+      // The API's own operations at this size (session defaults: HNSW with iterative scans), with the
+      // text tower of the running model, first page of 20 as the web app asks for.
+      // New texts at every size (the runtime's text LRU would otherwise hide the text tower later on).
+      const texts = Array.from({ length: QUERIES + 1 }, () => {
+        const i = textNo++;
+        return `${WORDS[i % WORDS.length]} ${WORDS[Math.floor(i / WORDS.length) % WORDS.length]} ${['sound', 'noise', 'recording', 'sample'][Math.floor(i / 400) % 4]}`;
+      });
+      const clipIds = Array.from({ length: QUERIES + 1 }, () => String(1 + Math.floor(rand() * size)));
+      const labels = ['rain', 'dog barking', 'piano', 'car engine', 'siren'];
+      const ops: [string, (i: number) => Promise<unknown>][] = [
+        ['searchByText hybrid', (i) => searchByText(store, modelId, embedText, { query: texts[i]!, first: 20, hybrid: true })],
+        ['searchByText vector', (i) => searchByText(store, modelId, embedText, { query: texts[i]!, first: 20, hybrid: false })],
+        ['similarTo clip', (i) => similarTo(store, modelId, noUpload, { clip: clipIds[i]!, first: 20 })],
+        ['classify clip (5 labels)', (i) => classify(store, modelId, rt, noUpload, { clip: clipIds[i]!, labels }, 64)],
+      ];
+      for (const [op, run] of ops) {
+        await run(QUERIES); // warm-up (sessions, plan cache) on a query not measured
+        const ms: number[] = [];
+        for (let i = 0; i < QUERIES; i++) {
+          const t = performance.now();
+          await run(i);
+          ms.push(performance.now() - t);
+        }
+        const r = { backend: store.backend, size, mode: 'api', op, p50Ms: r2(pct(ms, 50)), p95Ms: r2(pct(ms, 95)), p99Ms: r2(pct(ms, 99)) };
+        apiResults.push(r);
+        console.log(`  api    ${op.padEnd(26)} p50 ${r.p50Ms} ms  p95 ${r.p95Ms} ms  p99 ${r.p99Ms} ms`);
+      }
     }
   } finally {
+    await rt.close?.();
     await store.close();
     await drop?.();
   }
-  const file = writeResult('queries', { measuredAt: new Date().toISOString(), dim: DIM, centres: CENTRES, queries: QUERIES, k: K, peakRssMb: rssMb(), results });
+  const file = writeResult('queries', { measuredAt: new Date().toISOString(), model: cfg.modelName, dim: DIM, centres: CENTRES, queries: QUERIES, k: K, peakRssMb: rssMb(), results, api: apiResults });
   console.table(results.map(({ backend, size, mode, efSearch, p50Ms, p95Ms, p99Ms, recallAt10 }) => ({ backend, size, mode, efSearch, p50Ms, p95Ms, p99Ms, recallAt10 })));
+  console.table(apiResults);
   console.log(`wrote ${file}`);
 }
 

@@ -88,13 +88,19 @@ async function main() {
       const d = JSON.parse(r.body);
       await gql(api.url, d.query, d.variables);
     }
-    global.gc?.();
+    // Heap after a full GC is what would grow with a leak; RSS also moves with allocator warm-up.
+    const heapMb = () => {
+      global.gc?.();
+      return Math.round(process.memoryUsage().heapUsed / 1048576);
+    };
+    const heapStart = heapMb();
     const rssStart = rssMb();
     for (const connections of STEPS) {
       const before = rssMb();
       graphqlErrors = 0;
       const res = await autocannon({ url: api.url, connections, duration: DURATION, requests: counted });
       const after = rssMb();
+      const heapAfterMb = heapMb();
       const s = {
         connections,
         durationS: DURATION,
@@ -109,9 +115,10 @@ async function main() {
         graphqlErrors,
         rssBeforeMb: before,
         rssAfterMb: after,
+        heapAfterGcMb: heapAfterMb,
       };
       steps.push(s);
-      console.log(`  c=${connections}: ${s.reqPerSec} req/s, p50 ${s.latencyP50Ms} ms, p99 ${s.latencyP99Ms} ms, errors ${s.errors}, timeouts ${s.timeouts}, non-2xx ${s.non2xx}, GraphQL errors ${s.graphqlErrors}, RSS ${before} → ${after} MB`);
+      console.log(`  c=${connections}: ${s.reqPerSec} req/s, p50 ${s.latencyP50Ms} ms, p99 ${s.latencyP99Ms} ms, errors ${s.errors}, timeouts ${s.timeouts}, non-2xx ${s.non2xx}, GraphQL errors ${s.graphqlErrors}, RSS ${before} → ${after} MB, heap after GC ${heapAfterMb} MB`);
     }
     const file = writeResult('load', {
       measuredAt: new Date().toISOString(),
@@ -120,6 +127,9 @@ async function main() {
       mix: `${texts.length} searchByText (hybrid), 1 similarTo, 1 classify (5 labels), round-robin`,
       rssStartMb: rssStart,
       rssEndMb: rssMb(),
+      heapStartMb: heapStart,
+      heapEndMb: heapMb(),
+      gcExposed: typeof global.gc === 'function',
       steps,
     });
     console.table(steps);

@@ -4,8 +4,11 @@
  * sit in clusters, not uniformly on the sphere) stored as Segment rows; per size, exact scan vs the
  * HNSW index at each hnsw.ef_search, p50/p95/p99 and recall@10 of HNSW against the exact top 10.
  * PGlite in memory by default; with DATABASE_URL a fresh database on that server (dropped after).
- * Measures the SQL KNN itself (the query searchByText/similarTo run under their clip join), not
- * text encoding or GraphQL. Writes bench/results/queries.json.
+ * Two layers: the bare SQL KNN (exact vs HNSW, recall), then the API's domain functions
+ * (searchByText hybrid and vector-only with the running model's text tower, similarTo a stored clip,
+ * classify a stored clip against 5 labels) over one synthetic clip per vector, with the session's
+ * default index settings. Not GraphQL/HTTP: bench:load covers that. Writes
+ * bench/results/queries-<backend>.json.
  */
 import { loadConfig } from '../../apps/api/src/config.js';
 import { openRuntime } from '../../apps/api/src/server.js';
@@ -125,6 +128,7 @@ async function main() {
   }
   const store = await openStore({ dataDir: ':memory:', databaseUrl });
   console.log(`bench:queries on ${store.backend}: sizes ${SIZES.join(', ')}, ef_search ${EFS.join(', ')}, ${QUERIES} queries`);
+  const backendName = store.backend;
   const results: Record<string, unknown>[] = [];
   const apiResults: Record<string, unknown>[] = [];
   const rt = await openRuntime(cfg);
@@ -198,7 +202,7 @@ async function main() {
     await store.close();
     await drop?.();
   }
-  const file = writeResult('queries', { measuredAt: new Date().toISOString(), model: cfg.modelName, dim: DIM, centres: CENTRES, queries: QUERIES, k: K, peakRssMb: rssMb(), results, api: apiResults });
+  const file = writeResult(`queries-${backendName}`, { measuredAt: new Date().toISOString(), model: cfg.modelName, dim: DIM, centres: CENTRES, queries: QUERIES, k: K, peakRssMb: rssMb(), results, api: apiResults });
   console.table(results.map(({ backend, size, mode, efSearch, p50Ms, p95Ms, p99Ms, recallAt10 }) => ({ backend, size, mode, efSearch, p50Ms, p95Ms, p99Ms, recallAt10 })));
   console.table(apiResults);
   console.log(`wrote ${file}`);

@@ -38,6 +38,8 @@ export interface DecodeOptions {
   maxDurationSec?: number;
   /** Name for error messages (the path, or an upload's file name). */
   name?: string;
+  /** Told the ms spent resampling to 48 kHz (bench:ingest splits decode from resample). */
+  onResample?: (ms: number) => void;
 }
 
 const CODECS: Record<AudioFormat, string> = {
@@ -164,7 +166,9 @@ export async function decodeBuffer(bytes: Uint8Array, opts: DecodeOptions = {}):
       throw new EarshotError('AUDIO_INVALID_SAMPLES', `sample ${i} is ${mono[i]} (NaN or infinite values in the audio data)`, { subject });
     }
   }
+  const t0 = opts.onResample ? performance.now() : 0;
   const samples = await resample(mono, rate, TARGET_RATE);
+  opts.onResample?.(performance.now() - t0);
   return {
     samples,
     sampleRate: TARGET_RATE,

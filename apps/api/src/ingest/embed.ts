@@ -1,4 +1,5 @@
 import { clapFeatures, splitWindows, type ClapFeatures, type FeatureMode } from '../features/index.js';
+import { timed, timedSync, type StageTimings } from './timings.js';
 
 /** What the pipeline needs from the model runtime (ClapRuntime satisfies it). */
 export interface AudioEmbedder {
@@ -18,6 +19,8 @@ export interface EmbedOptions {
   windowSec: number;
   hopSec: number;
   batchSize: number;
+  /** bench:ingest's stage accumulator (feature time); absent in production. */
+  timings?: StageTimings;
 }
 
 /**
@@ -40,7 +43,9 @@ export async function embedSamples(
   const out: SegmentVector[] = [];
   for (let i = 0; i < jobs.length; i += opts.batchSize) {
     const chunk = jobs.slice(i, i + opts.batchSize);
-    const feats = chunk.map((j) => clapFeatures(j.from === 0 && j.to === samples.length ? samples : samples.subarray(j.from, j.to), mode));
+    const feats = timedSync(opts.timings, 'features', () =>
+      chunk.map((j) => clapFeatures(j.from === 0 && j.to === samples.length ? samples : samples.subarray(j.from, j.to), mode)),
+    );
     const vecs = await embedder.embedAudio(feats);
     chunk.forEach((j, k) => out.push({ kind: j.kind, startSec: j.startSec, endSec: j.endSec, embedding: vecs[k] }));
   }
@@ -60,6 +65,8 @@ export class BatchingEmbedder implements AudioEmbedder {
   constructor(
     private readonly inner: AudioEmbedder,
     private readonly batchSize: number,
+    /** bench:ingest: each forward pass's time (model) and size. */
+    private readonly timings?: StageTimings,
   ) {}
 
   get identity() {
@@ -72,6 +79,11 @@ export class BatchingEmbedder implements AudioEmbedder {
     return out;
   }
 
+  private forward(batch: ClapFeatures[]): Promise<Float32Array[]> {
+    this.timings?.batches.push(batch.length);
+    return timed(this.timings, 'model', () => this.inner.embedAudio(batch));
+  }
+
   private async pump(): Promise<void> {
     if (this.running) return;
     this.running = true;
@@ -79,14 +91,14 @@ export class BatchingEmbedder implements AudioEmbedder {
       while (this.queue.length > 0) {
         const take = this.queue.splice(0, this.batchSize);
         try {
-          const vecs = await this.inner.embedAudio(take.map((t) => t.f));
+          const vecs = await this.forward(take.map((t) => t.f));
           take.forEach((t, i) => t.resolve(vecs[i]));
         } catch (e) {
           if (take.length === 1) take[0].reject(e);
           else
             for (const t of take) {
               try {
-                t.resolve((await this.inner.embedAudio([t.f]))[0]);
+                t.resolve((await this.forward([t.f]))[0]);
               } catch (e1) {
                 t.reject(e1);
               }

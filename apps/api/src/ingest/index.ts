@@ -11,3 +11,5 @@ export type { FileJob, FileOutcome, ProcessSettings } from './process-file.js';
 export { scanFolder, AUDIO_EXTENSIONS } from './scan.js';
 export { ingestDb } from './db.js';
 export { INGEST_QUEUE } from './queue.js';
+export { newStageTimings, STAGES } from './timings.js';
+export type { StageTimings, Stage } from './timings.js';

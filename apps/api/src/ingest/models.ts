@@ -5,6 +5,7 @@ import { ClapRuntime, loadBundle } from '../model/index.js';
 import { ensureModel, type Store } from '../store/index.js';
 import { num, type IngestDb } from './db.js';
 import { BatchingEmbedder, type AudioEmbedder } from './embed.js';
+import type { StageTimings } from './timings.js';
 
 /**
  * Embedders by EmbeddingModel id. A worker serves every run in the queue, and runs may name
@@ -20,6 +21,8 @@ export class EmbedderPool {
     private readonly store: Store,
     private readonly config: Config,
     private readonly own: AudioEmbedder,
+    /** bench:ingest's stage accumulator (model time per forward pass); absent in production. */
+    private readonly timings?: StageTimings,
   ) {}
 
   async ownModelId(): Promise<number> {
@@ -30,7 +33,7 @@ export class EmbedderPool {
 
   /** Files in flight share audio-tower runs (EARSHOT_AUDIO_BATCH items per run). */
   private batched(e: AudioEmbedder): AudioEmbedder {
-    return new BatchingEmbedder(e, this.config.ort.audioBatchSize);
+    return new BatchingEmbedder(e, this.config.ort.audioBatchSize, this.timings);
   }
 
   get(modelId: number): Promise<AudioEmbedder> {

@@ -23,6 +23,7 @@ import {
   type IngestRunRow,
 } from './runs.js';
 import { scanFolder } from './scan.js';
+import { timedDb, type StageTimings } from './timings.js';
 
 export interface IngestDeps {
   store: Store;
@@ -44,6 +45,8 @@ export interface ExecuteOptions {
   onProgress?: (p: ProgressSnapshot) => void;
   /** Called after each file this process handled. */
   onFile?: (job: FileJob, outcome: FileOutcome) => void;
+  /** bench:ingest: summed ms per stage (decode, resample, features, model, hash, database) of this run. */
+  timings?: StageTimings;
 }
 
 export interface IngestSummary {
@@ -136,14 +139,14 @@ function progressKeeper(db: IngestDb, runId: number, onProgress?: (p: ProgressSn
  * Returns when no file of the run is pending, or the run was cancelled.
  */
 export async function executeRun(deps: IngestDeps, runId: number, opts: ExecuteOptions = {}): Promise<IngestSummary> {
-  const db = ingestDb(deps.store);
+  const db = timedDb(ingestDb(deps.store), opts.timings);
   const run0 = await getRun(db, runId);
   if (!run0) throw new EarshotError('NOT_FOUND', `no ingest run with id ${runId}`, { subject: String(runId) });
   const resumed = run0.status !== 'queued';
   const concurrency = Math.max(1, opts.concurrency ?? deps.config.ingest.concurrency);
-  const pool = new EmbedderPool(db, deps.store, deps.config, deps.runtime);
+  const pool = new EmbedderPool(db, deps.store, deps.config, deps.runtime, opts.timings);
   await pool.ownModelId();
-  const settings = processSettings(deps.config);
+  const settings = { ...processSettings(deps.config), timings: opts.timings };
   const progress = progressKeeper(db, runId, opts.onProgress);
   let ignoredFiles = 0;
   let cancelled = false;

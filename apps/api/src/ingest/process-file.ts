@@ -7,6 +7,7 @@ import { num, type IngestDb, type Sql } from './db.js';
 import { embedSamples, type AudioEmbedder, type SegmentVector } from './embed.js';
 import { sha256File } from '../hash.js';
 import { readHead } from './scan.js';
+import { resampleHook, timed, type StageTimings } from './timings.js';
 
 /** One unit of queue work: a file row of a run. */
 export interface FileJob {
@@ -22,6 +23,8 @@ export interface ProcessSettings {
   hopSec: number;
   batchSize: number;
   maxDurationSec: number;
+  /** bench:ingest's stage accumulator; absent in production. */
+  timings?: StageTimings;
 }
 
 export type FileOutcome =
@@ -119,7 +122,7 @@ async function ingestOne(db: IngestDb, embedder: AudioEmbedder, job: FileJob, s:
       subject: job.path,
     });
   }
-  const contentHash = await sha256File(job.path);
+  const contentHash = await timed(s.timings, 'hash', () => sha256File(job.path));
 
   // Is this content already embedded for this model? Under --reindex only an embedding made by
   // this same run counts (the duplicate of a file this run already re-embedded).
@@ -150,7 +153,9 @@ async function ingestOne(db: IngestDb, embedder: AudioEmbedder, job: FileJob, s:
     if (twin) meta = { ...twin, sampleRate: num(twin.sampleRate), channels: num(twin.channels), durationSec: num(twin.durationSec), peaks: (twin.peaks ?? []).map(Number) };
   }
   if (!meta || !alreadyEmbedded) {
-    const decoded = await decodeFile(job.path, { maxDurationSec: s.maxDurationSec });
+    const decoded = await timed(s.timings, 'decode', () =>
+      decodeFile(job.path, { maxDurationSec: s.maxDurationSec, onResample: resampleHook(s.timings) }),
+    );
     meta = {
       format: decoded.meta.format,
       codec: decoded.meta.codec,
@@ -166,6 +171,7 @@ async function ingestOne(db: IngestDb, embedder: AudioEmbedder, job: FileJob, s:
           windowSec: s.windowSec,
           hopSec: s.hopSec,
           batchSize: s.batchSize,
+          timings: s.timings,
         });
       } catch (e) {
         throw asEarshotError(e, 'INFERENCE_FAILED', job.path);

@@ -40,6 +40,11 @@ export interface DecodeOptions {
   name?: string;
   /** Told the ms spent resampling to 48 kHz (bench:ingest splits decode from resample). */
   onResample?: (ms: number) => void;
+  /**
+   * Try ffmpeg when the JS decoders reject the bytes (default true). The header fuzzer turns it off
+   * for most cases: a spawn per rejected case costs ~200 ms and ffmpeg runs out of process anyway.
+   */
+  ffmpeg?: boolean;
 }
 
 const CODECS: Record<AudioFormat, string> = {
@@ -73,6 +78,9 @@ function hasFfmpeg(): Promise<boolean> {
   return ffmpegAvailable;
 }
 
+/** A broken file must not hold an ingest worker forever: ffmpeg gets this long, then SIGKILL. */
+const FFMPEG_TIMEOUT_MS = 60_000;
+
 /** ffmpeg decode to 48 kHz mono float (soxr resampler); used when the JS decoder fails. */
 function ffmpegDecode(bytes: Uint8Array): Promise<Raw> {
   return new Promise((resolve, reject) => {
@@ -83,9 +91,12 @@ function ffmpegDecode(bytes: Uint8Array): Promise<Raw> {
     let err = '';
     p.stdout.on('data', (d: Buffer) => out.push(d));
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => p.kill('SIGKILL'), FFMPEG_TIMEOUT_MS);
     p.on('error', reject);
     p.stdin.on('error', () => {}); // ffmpeg may stop reading a broken file early
-    p.on('exit', (code) => {
+    p.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (signal === 'SIGKILL') return reject(new Error(`ffmpeg gave no result within ${FFMPEG_TIMEOUT_MS / 1000} s`));
       if (code !== 0) return reject(new Error(err.trim().split('\n').pop() || `ffmpeg exited with ${code}`));
       const buf = Buffer.concat(out);
       const samples = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + (buf.length - (buf.length % 4))));
@@ -137,7 +148,7 @@ export async function decodeBuffer(bytes: Uint8Array, opts: DecodeOptions = {}):
     raw = await jsDecode(bytes);
     if (!raw.channelData.length || raw.channelData[0].length === 0) throw new Error('no samples decoded');
   } catch (jsErr) {
-    if (!(await hasFfmpeg())) {
+    if (opts.ffmpeg === false || !(await hasFfmpeg())) {
       throw new EarshotError('AUDIO_DECODE_FAILED', `cannot decode ${format}: ${(jsErr as Error).message}`, { subject, cause: jsErr });
     }
     try {

@@ -5,6 +5,38 @@ const { create, ConverterType } = lsr as unknown as {
   ConverterType: Record<string, number>;
 };
 
+/** libsamplerate-js refuses (throws a bare string) rates above this. */
+const LIB_MAX_RATE = 192000;
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * The rate pair handed to libsamplerate-js. The converter itself only uses the ratio, but the JS
+ * wrapper (a) throws for rates above 192 kHz, which WAV headers may declare (up to our 768 kHz
+ * limit), and (b) splits inputs longer than ~1 M samples into blocks of rate/10 samples, which
+ * for rates like 11025 Hz is fractional and ends in "RangeError: start offset of Float32Array
+ * should be a multiple of 4" (an 11025 Hz file longer than ~21 s). Both found by
+ * test/faults/fuzz-decode.test.ts. The same ratio in other numbers avoids both. When no exact pair
+ * fits (rates like 310147 Hz or 4846 Hz) and the input is long enough to be split, or a rate is
+ * above 192 kHz, the nearest pair with a multiple of 10 as input is used: off by < 0.13 % for
+ * such odd rates, and the output length is fixed by the caller anyway.
+ */
+export function converterRates(from: number, to: number, n: number): [number, number] {
+  const fits = (f: number, t: number) => f <= LIB_MAX_RATE && t <= LIB_MAX_RATE;
+  if (fits(from, to) && from % 10 === 0) return [from, to];
+  if (Number.isInteger(from) && Number.isInteger(to)) {
+    const g = gcd(from, to);
+    const f0 = from / g;
+    const t0 = to / g;
+    for (let k = 1; fits(f0 * k, t0 * k); k++) if ((f0 * k) % 10 === 0) return [f0 * k, t0 * k];
+  }
+  // The wrapper splits only when input or output exceeds its 1008000-sample buffer.
+  if (fits(from, to) && Math.max(n, Math.ceil((n * to) / from)) <= 1_008_000) return [from, to];
+  const scale = LIB_MAX_RATE / Math.max(from, to);
+  const f = Math.max(10, Math.round((from * scale) / 10) * 10);
+  return [f, Math.max(1, Math.min(LIB_MAX_RATE, Math.round((f * to) / from)))];
+}
+
 /**
  * Band-limited sinc resampling (libsamplerate, SRC_SINC_FASTEST: ≥ 80 dB SNR on a sine (tested), 88 dB on 16-bit audio,
  * measured in stack.md; linear interpolation gives 62 dB and shifts embeddings). The output has
@@ -18,7 +50,8 @@ export async function resample(x: Float32Array, fromRate: number, toRate: number
   const tail = Math.ceil(fromRate / 100);
   const padded = new Float32Array(x.length + tail);
   padded.set(x);
-  const src = await create(1, fromRate, toRate, { converterType: ConverterType.SRC_SINC_FASTEST });
+  const [srcFrom, srcTo] = converterRates(fromRate, toRate, padded.length);
+  const src = await create(1, srcFrom, srcTo, { converterType: ConverterType.SRC_SINC_FASTEST });
   try {
     const y = src.full(padded);
     if (y.length >= want) return y.slice(0, want);

@@ -54,7 +54,9 @@ export class EarshotError extends Error {
 
   /** One line for logs and the CLI: `CODE: message (subject)`. */
   toLine(): string {
-    return `${this.code}: ${this.message}${this.subject ? ` (${this.subject})` : ''}`;
+    // Wrapped messages may span lines (Prisma's do: a disk-full INSERT printed five lines, found by bench:faults).
+    const message = this.message.replace(/\s*\n\s*/g, ' ').trim();
+    return `${this.code}: ${message}${this.subject ? ` (${this.subject})` : ''}`;
   }
 }
 

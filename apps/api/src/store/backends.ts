@@ -77,6 +77,17 @@ export function openBackend(cfg: { dataDir: string; databaseUrl?: string }): Pro
 }
 
 /** Embedded Postgres (WASM) with pgvector, persisted in `dir`, or in memory for `memory://`. */
+/**
+ * PGlite's file system throws Emscripten ErrnoError objects ({ name, errno }, WASI numbering), not
+ * Errors, so String(e) said "[object Object]" on a full disk (found by bench:faults).
+ */
+const WASI_ERRNO: Record<number, string> = { 2: 'EACCES', 19: 'EDQUOT', 22: 'EFBIG', 29: 'EIO', 44: 'ENOENT', 51: 'ENOSPC', 54: 'ENOTDIR', 63: 'EPERM', 69: 'EROFS' };
+function wasiErrno(e: unknown): string | undefined {
+  const errno = (e as { errno?: unknown } | null)?.errno;
+  if (e instanceof Error || typeof errno !== 'number') return undefined;
+  return WASI_ERRNO[errno] ?? `errno ${errno}`;
+}
+
 export async function openPglite(dir: string | 'memory://'): Promise<Backend> {
   let unlock = () => {};
   if (dir !== 'memory://') {
@@ -88,10 +99,13 @@ export async function openPglite(dir: string | 'memory://'): Promise<Backend> {
     db = await PGlite.create({ dataDir: dir, extensions: { vector } });
   } catch (e) {
     unlock();
+    const fsCode = wasiErrno(e);
     throw new EarshotError(
       'DATA_DIR_NOT_WRITABLE',
-      `cannot open the embedded database in ${dir}: ${e instanceof Error ? e.message : String(e)}. ` +
-        'If another Earshot process uses this folder, stop it; otherwise move the folder away or set EARSHOT_DATA_DIR to a fresh one',
+      fsCode === 'ENOSPC'
+        ? `cannot open the embedded database in ${dir}: no space left on the device (ENOSPC). Free disk space or set EARSHOT_DATA_DIR to a folder on a disk with room`
+        : `cannot open the embedded database in ${dir}: ${e instanceof Error ? e.message : fsCode ? `file system error ${fsCode}` : String(e)}. ` +
+            'If another Earshot process uses this folder, stop it; otherwise move the folder away or set EARSHOT_DATA_DIR to a fresh one',
       { subject: dir, cause: e },
     );
   }

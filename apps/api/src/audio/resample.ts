@@ -1,9 +1,15 @@
 import lsr from '@alexanderolsen/libsamplerate-js';
 
 const { create, ConverterType } = lsr as unknown as {
-  create: (channels: number, from: number, to: number, opts: { converterType: number }) => Promise<{ full: (x: Float32Array) => Float32Array; destroy: () => void }>;
+  create: (channels: number, from: number, to: number, opts: { converterType: number }) => Promise<Converter>;
   ConverterType: Record<string, number>;
 };
+
+interface Converter {
+  full: (x: Float32Array) => Float32Array;
+  simple: (x: Float32Array) => Float32Array;
+  destroy: () => void;
+}
 
 /** libsamplerate-js refuses (throws a bare string) rates above this. */
 const LIB_MAX_RATE = 192000;
@@ -51,14 +57,47 @@ export async function resample(x: Float32Array, fromRate: number, toRate: number
   const padded = new Float32Array(x.length + tail);
   padded.set(x);
   const [srcFrom, srcTo] = converterRates(fromRate, toRate, padded.length);
-  const src = await create(1, srcFrom, srcTo, { converterType: ConverterType.SRC_SINC_FASTEST });
-  try {
-    const y = src.full(padded);
+  const fit = (y: Float32Array) => {
     if (y.length >= want) return y.slice(0, want);
     const out = new Float32Array(want);
     out.set(y);
     return out;
+  };
+  if (Math.max(padded.length, Math.ceil((padded.length * srcTo) / srcFrom)) <= WRAPPER_BLOCK) {
+    // One block: libsamplerate's simple API keeps no state between calls, so one converter per
+    // rate pair serves every file (creating one costs ~23 ms and a 26 MB buffer: ~40 % of the
+    // resample time of a demo-library ingest, measured by bench:ingest). Synchronous, so calls
+    // from concurrent files cannot interleave.
+    return fit((await cachedConverter(srcFrom, srcTo)).simple(padded));
+  }
+  // Longer input: the wrapper cuts it into blocks through the stateful full API, which needs a
+  // fresh converter so no filter state leaks from another file.
+  const src = await create(1, srcFrom, srcTo, { converterType: ConverterType.SRC_SINC_FASTEST });
+  try {
+    return fit(src.full(padded));
   } finally {
     src.destroy();
   }
+}
+
+/** libsamplerate-js resamples in one call up to this many samples (in or out), else in blocks. */
+const WRAPPER_BLOCK = 1_008_000;
+const converters = new Map<string, Promise<Converter>>();
+const MAX_CACHED = 16;
+
+function cachedConverter(from: number, to: number): Promise<Converter> {
+  const key = `${from}:${to}`;
+  let c = converters.get(key);
+  if (!c) {
+    if (converters.size >= MAX_CACHED) {
+      // Odd rates from odd files: forget the oldest rather than keep 26 MB per pair forever. Not
+      // destroyed: a call may hold it between its await and simple(); each converter is its own
+      // WASM instance, so the garbage collector frees it once unreferenced.
+      converters.delete(converters.keys().next().value as string);
+    }
+    c = create(1, from, to, { converterType: ConverterType.SRC_SINC_FASTEST });
+    c.catch(() => converters.delete(key));
+    converters.set(key, c);
+  }
+  return c;
 }

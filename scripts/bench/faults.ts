@@ -256,7 +256,7 @@ async function cluster(): Promise<Cluster | string> {
   if (process.env.EARSHOT_BENCH_PGDATA && process.env.DATABASE_URL) {
     const pgdata = process.env.EARSHOT_BENCH_PGDATA;
     const pgCtl = (a: string[]) => (process.getuid?.() === 0 ? asPg('pg_ctl', a) : execFileSync(path.join(PGBIN, 'pg_ctl'), a, { stdio: 'pipe' }));
-    return { url: process.env.DATABASE_URL, restart: () => pgCtl(['-D', pgdata, '-w', '-m', 'fast', 'restart']), stop: () => {} };
+    return { url: process.env.DATABASE_URL, restart: () => pgCtl(['-D', pgdata, '-l', path.join(pgdata, 'server.log'), '-w', '-m', 'fast', 'restart']), stop: () => {} };
   }
   if (!fs.existsSync('/usr/share/postgresql/15/extension/vector.control')) return 'pgvector is not installed for PostgreSQL 15';
   if (!fs.existsSync(path.join(PGBIN, 'initdb'))) return `${PGBIN}/initdb is absent`;
@@ -270,7 +270,8 @@ async function cluster(): Promise<Cluster | string> {
   execFileSync('psql', ['-q', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-c', 'CREATE DATABASE earshot'], { stdio: 'pipe' });
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/earshot`,
-    restart: () => asPg('pg_ctl', ['-D', pgdata, '-w', '-t', '60', '-m', 'fast', '-o', opts, 'restart']),
+    // -l: without a log file the new postmaster inherits our stdout pipe and execFileSync never returns.
+    restart: () => asPg('pg_ctl', ['-D', pgdata, '-l', path.join(pgdata, 'server.log'), '-w', '-t', '60', '-m', 'fast', '-o', opts, 'restart']),
     stop: () => {
       try {
         asPg('pg_ctl', ['-D', pgdata, '-m', 'immediate', 'stop']);
@@ -299,7 +300,7 @@ async function dbRestart(limit: number | undefined): Promise<Row> {
     c.restart();
     const restartS = (performance.now() - tr) / 1000;
     const end = await exited(run, 300_000);
-    const first = { code: end.code, signal: end.signal, done: run.done(), error: end.code === 0 ? null : cleanError(run.err()) };
+    const first = { code: end.code, signal: end.signal, done: run.done(), error: end.code === 0 ? null : cleanError(run.err()), stderrTail: run.err().slice(-3000) };
     const afterFirst = await storeFacts({ dataDir, databaseUrl: c.url });
     const problems: string[] = [];
     if (!reached || run.exitCode !== null && doneAtRestart >= files.length) problems.push('the run ended before the restart');

@@ -7,7 +7,7 @@ import { ingestDb, type IngestDb } from './db.js';
 import type { AudioEmbedder } from './embed.js';
 import { EmbedderPool } from './models.js';
 import { markFileFailed, processFile, type FileJob, type FileOutcome, type ProcessSettings } from './process-file.js';
-import { enqueueFiles, openBoss, runLocalQueue, workFiles } from './queue.js';
+import { enqueueFiles, isConnectionLoss, openBoss, runLocalQueue, workFiles } from './queue.js';
 import {
   ACTIVE_RUN_STATUSES,
   cancelRun,
@@ -200,7 +200,13 @@ export async function executeRun(deps: IngestDeps, runId: number, opts: ExecuteO
     const end = await progress.tick(true);
     if (end && end.pending === 0) await finishIfComplete(db, runId);
   } catch (e) {
-    const err = asEarshotError(e, 'INGEST_FAILED', run0.root);
+    const err = lostDatabase(e)
+      ? new EarshotError(
+          'DB_UNREACHABLE',
+          `lost the database connection during the ingest (${firstLine(e)}); every file is written whole or not at all: run the same command again to resume`,
+          { subject: run0.root, cause: e },
+        )
+      : asEarshotError(e, 'INGEST_FAILED', run0.root);
     await finishRun(db, runId, 'failed', err.toLine()).catch(() => {});
     throw err;
   } finally {
@@ -307,3 +313,16 @@ export async function startWorker(
     },
   };
 }
+
+/** Prisma reports a lost server as text ("Can't reach database server"), pg with SQLSTATE codes. */
+function lostDatabase(e: unknown): boolean {
+  for (let x: unknown = e, depth = 0; x && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    if (isConnectionLoss(x) || /Can't reach database server|terminating connection|Connection terminated|ECONNREFUSED/.test(String((x as Error).message ?? ''))) return true;
+  }
+  return false;
+}
+
+const firstLine = (e: unknown) => {
+  const m = String((e as Error)?.message ?? e);
+  return (/Message: `([^`]*)`/.exec(m)?.[1] ?? m.split('\n').find((l) => l.trim()) ?? m).trim().slice(0, 200);
+};

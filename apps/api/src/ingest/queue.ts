@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { FileJob } from './process-file.js';
 
@@ -13,8 +15,49 @@ const RETRY_LIMIT = 3;
 /** pg-boss v10's smallest polling interval (attorney.js MIN_POLLING_INTERVAL_MS = 500). */
 const POLL_SEC = 0.5;
 
+/** How long pg-boss's own queries wait for a restarting server before they give up. */
+const RECONNECT_WINDOW_MS = 60_000;
+
+/** Connection-class failures (SQLSTATE 08xxx, 57P01-57P03 admin shutdown / crash / starting up, socket errors). */
+export function isConnectionLoss(e: unknown): boolean {
+  const x = e as { code?: unknown; message?: unknown };
+  const code = typeof x?.code === 'string' ? x.code : '';
+  return /^08|^57P0[123]$|^ECONN(REFUSED|RESET)$|^EPIPE$|^ETIMEDOUT$/.test(code) || /Connection terminated|connection timeout/i.test(String(x?.message ?? ''));
+}
+
+/**
+ * pg-boss 10 completes and fails jobs without awaiting the query (manager.js work(): `this.complete(...)`
+ * / `this.fail(...)`), so a server restart mid-ingest turned into an unhandled rejection that killed
+ * the process with a stack trace (found by bench:faults). pg-boss therefore gets its own pool whose
+ * queries wait out a lost connection (retrying with backoff for RECONNECT_WINDOW_MS) and whose idle
+ * clients may die quietly. A retried job fetch may claim a job whose first claim was lost with the
+ * connection; that job expires and comes back, and the file is written once either way (upserts,
+ * pending check).
+ */
+function reconnectingDb(databaseUrl: string) {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, application_name: 'earshot-ingest' });
+  pool.on('error', () => {}); // an idle client lost with the server: the next query opens a new one
+  return {
+    pool,
+    async executeSql(text: string, values?: unknown[]) {
+      const deadline = Date.now() + RECONNECT_WINDOW_MS;
+      for (let wait = 200; ; wait = Math.min(wait * 2, 5_000)) {
+        try {
+          return await pool.query(text, values as unknown[]);
+        } catch (e) {
+          if (!isConnectionLoss(e) || Date.now() + wait > deadline) throw e;
+          await new Promise((r) => setTimeout(r, wait));
+        }
+      }
+    },
+  };
+}
+
 export async function openBoss(databaseUrl: string): Promise<PgBoss> {
-  const boss = new PgBoss({ connectionString: databaseUrl, max: 4, application_name: 'earshot-ingest', schedule: false });
+  const db = reconnectingDb(databaseUrl);
+  const boss = new PgBoss({ db, schedule: false });
+  // A pool we hand in is not closed by pg-boss.
+  boss.once('stopped', () => void db.pool.end().catch(() => {}));
   // pg-boss reports background errors as events; an unhandled 'error' event would crash the process.
   boss.on('error', (e) => {
     if (!/terminat|ECONNRESET|Connection/.test(String(e))) console.error(`pg-boss: ${e instanceof Error ? e.message : e}`);
@@ -30,17 +73,20 @@ export async function openBoss(databaseUrl: string): Promise<PgBoss> {
 }
 
 /**
- * One job per pending file. The singleton key (run, file) plus the 'stately' policy means a
- * resumed coordinator cannot queue a second copy of a job that is still waiting; a copy that
- * slips past while the first is active finds the file no longer pending and does nothing.
+ * One job per pending file. The singleton key (run, file, this execution) plus the 'stately'
+ * policy keeps one job per file per execution. A resumed run is a new execution: the jobs a dead
+ * process held stay 'active' until they expire (15 min), and keyed per run and file alone they
+ * would block the resumed run for that long (found by bench:faults after a database restart).
+ * A file queued twice is written once: the second job finds it no longer pending, or upserts.
  */
 export async function enqueueFiles(boss: PgBoss, jobs: FileJob[]): Promise<void> {
+  const execution = randomUUID();
   for (let i = 0; i < jobs.length; i += 500) {
     await boss.insert(
       jobs.slice(i, i + 500).map((j) => ({
         name: INGEST_QUEUE,
         data: j,
-        singletonKey: `${j.runId}:${j.fileId}`,
+        singletonKey: `${j.runId}:${j.fileId}:${execution}`,
         retryLimit: RETRY_LIMIT,
         expireInSeconds: JOB_EXPIRE_SEC,
       })),

@@ -189,10 +189,10 @@ describe(`vectors on ${process.env.DATABASE_URL ? 'the Postgres server' : 'embed
     await store.sql(`DELETE FROM "EmbeddingModel" WHERE id = $1`, [small]);
   });
 
-  it('every connection searches with iterative scans and ef_search 100 (recall@10 ≥ 0.98 at 100k in bench:queries)', async () => {
+  it('every connection searches with iterative scans and ef_search 200 (recall@10 ≥ 0.98 at 100k in bench:queries)', async () => {
     const [a] = await store.sql<{ ef: string; it: string }>(`SELECT current_setting('hnsw.ef_search') AS ef, current_setting('hnsw.iterative_scan') AS it`);
     const b = await store.tx(({ sql }) => sql<{ ef: string }>(`SELECT current_setting('hnsw.ef_search') AS ef`));
-    expect([a.ef, a.it, b[0].ef]).toEqual(['100', 'strict_order', '100']);
+    expect([a.ef, a.it, b[0].ef]).toEqual(['200', 'strict_order', '200']);
   });
 
   it('ensureModel: one row per identity, new version = new model, same identity with other dim refused', async () => {

@@ -14,6 +14,7 @@ import { loadConfig } from '../../apps/api/src/config.js';
 import { openRuntime } from '../../apps/api/src/server.js';
 import { classify, searchByText, similarTo } from '../../apps/api/src/search/index.js';
 import { ensureModel, openStore, toVectorLiteral, type Store } from '../../apps/api/src/store/index.js';
+import { prng } from '../../test/helpers/prng.js';
 import { createTestDatabase } from '../../test/helpers/store.js';
 import { arg, numList, pct, r2, rssMb, writeResult } from './common.js';
 
@@ -26,14 +27,7 @@ const K = 10;
 const BATCH = 1000;
 
 // Seeded PRNG + Box-Muller so runs are reproducible.
-let seed = 12345;
-const rand = () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const rand = prng(12345);
 const gauss = () => Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
 const unit = (v: Float32Array) => {
   let n = 0;

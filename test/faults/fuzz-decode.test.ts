@@ -3,7 +3,8 @@ import { decodeBuffer } from '../../apps/api/src/audio/index.js';
 import { EarshotError } from '../../apps/api/src/errors.js';
 import { sine, wavBytes } from '../audio/wav.js';
 import { hasTool } from '../ingest/fixtures.js';
-import { fuzzDecoder, makeSeeds, mutate, prng, seedWav, SEED_FORMATS, type FuzzReport } from './fuzz.js';
+import { prng } from '../helpers/prng.js';
+import { fuzzDecoder, makeSeeds, mutate, seedWav, SEED_FORMATS, type FuzzReport } from './fuzz.js';
 
 /**
  * Thousands of damaged WAV / MP3 / FLAC headers through the real decoder entry (decodeBuffer):

@@ -15,21 +15,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { decodeBuffer, TARGET_RATE } from '../../apps/api/src/audio/index.js';
 import { ERROR_CODES, EarshotError } from '../../apps/api/src/errors.js';
+import { prng } from '../helpers/prng.js';
 
 export type SeedFormat = 'wav' | 'mp3' | 'flac';
 export const SEED_FORMATS: readonly SeedFormat[] = ['wav', 'mp3', 'flac'];
-
-/** mulberry32: tiny, seeded, good enough to pick mutations reproducibly. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 16-bit PCM stereo WAV with an extra LIST chunk before `data`, so chunk-level mutations have something to move. */
 export function seedWav(sec = 0.1, rate = 48000): Buffer {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureModel, fromVectorLiteral, toVectorLiteral, type Store } from '../../apps/api/src/store/index.js';
+import { prng } from '../helpers/prng.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 
 // Runs on whichever backend the environment selects: embedded PGlite by default,
@@ -8,17 +9,6 @@ import { openTestStore, type TestStore } from '../helpers/store.js';
 const DIM = 512;
 const PER_MODEL = 300;
 
-/** mulberry32: small seeded PRNG, so every run stores the same vectors. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const normalize = (v: Float32Array) => {
   let n = 0;
@@ -29,7 +19,7 @@ const normalize = (v: Float32Array) => {
 
 /** Points around 12 centres, like embeddings of a library with a few kinds of sound. */
 function clustered(n: number, seed: number): Float32Array[] {
-  const r = rng(seed);
+  const r = prng(seed); // seeded: every run stores the same vectors
   const centres = Array.from({ length: 12 }, () => normalize(Float32Array.from({ length: DIM }, () => r() * 2 - 1)));
   return Array.from({ length: n }, (_, i) => normalize(centres[i % 12]!.map((c) => c + (r() * 2 - 1) * 0.08)));
 }

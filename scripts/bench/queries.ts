@@ -11,6 +11,7 @@
  * bench/results/queries-<backend>.json.
  */
 import { loadConfig } from '../../apps/api/src/config.js';
+import { refreshPlannerStats } from '../../apps/api/src/ingest/runs.js';
 import { openRuntime } from '../../apps/api/src/server.js';
 import { classify, searchByText, similarTo } from '../../apps/api/src/search/index.js';
 import { ensureModel, openStore, toVectorLiteral, type Store } from '../../apps/api/src/store/index.js';
@@ -84,7 +85,7 @@ async function fill(store: Store, modelId: number, from: number, to: number) {
     await sql(`SET LOCAL maintenance_work_mem = '512MB'`);
     await sql(`CREATE INDEX "Segment_embedding_hnsw" ON "Segment" USING hnsw ("embedding" vector_cosine_ops)`);
   });
-  await store.sql(`ANALYZE "Clip", "Segment"`); // as an ingest run does when it finishes (refreshPlannerStats)
+  await refreshPlannerStats(store); // what an ingest run does when it finishes
   const indexS = (performance.now() - t1) / 1000;
   console.log(`  index built in ${r2(indexS)} s`);
   return { insertS: r2(insertS), indexS: r2(indexS) };

@@ -1,5 +1,5 @@
 import { clapFeatures, splitWindows, type ClapFeatures, type FeatureMode } from '../features/index.js';
-import { timed, timedSync, type StageTimings } from './timings.js';
+import { timedSync, type StageTimings } from './timings.js';
 
 /** What the pipeline needs from the model runtime (ClapRuntime satisfies it). */
 export interface AudioEmbedder {
@@ -41,31 +41,49 @@ export async function embedSamples(
     ...windows.map((w) => ({ kind: 'window' as const, startSec: w.startSec, endSec: w.endSec, from: w.start, to: w.end })),
   ];
   const out: SegmentVector[] = [];
-  for (let i = 0; i < jobs.length; i += opts.batchSize) {
-    const chunk = jobs.slice(i, i + opts.batchSize);
-    const feats = timedSync(opts.timings, 'features', () =>
-      chunk.map((j) => clapFeatures(j.from === 0 && j.to === samples.length ? samples : samples.subarray(j.from, j.to), mode)),
-    );
-    const vecs = await embedder.embedAudio(feats);
-    chunk.forEach((j, k) => out.push({ kind: j.kind, startSec: j.startSec, endSec: j.endSec, embedding: vecs[k] }));
+  // The audio tower runs off this thread: the next batch's features are computed while the
+  // previous batch is in the model, so at most two batches of features exist at once.
+  let inFlight: { chunk: typeof jobs; vecs: Promise<Float32Array[]> } | null = null;
+  const collect = async (f: NonNullable<typeof inFlight>) => {
+    const vecs = await f.vecs;
+    f.chunk.forEach((j, k) => out.push({ kind: j.kind, startSec: j.startSec, endSec: j.endSec, embedding: vecs[k] }));
+  };
+  try {
+    for (let i = 0; i < jobs.length; i += opts.batchSize) {
+      const chunk = jobs.slice(i, i + opts.batchSize);
+      const feats = timedSync(opts.timings, 'features', () =>
+        chunk.map((j) => clapFeatures(j.from === 0 && j.to === samples.length ? samples : samples.subarray(j.from, j.to), mode)),
+      );
+      const next = { chunk, vecs: embedder.embedAudio(feats) };
+      if (inFlight) await collect(inFlight);
+      inFlight = next;
+    }
+    if (inFlight) await collect(inFlight);
+  } catch (e) {
+    // A batch still in flight when an earlier one failed must not become an unhandled rejection.
+    inFlight?.vecs.catch(() => {});
+    throw e;
   }
   return out;
 }
 
 /**
- * Batches audio-tower calls across the files in flight: while one ONNX run is busy, requests from
- * other files queue up and go together in the next run (up to `batchSize`). No timer, so no added
- * latency; one run at a time, which is what the CPU can do anyway (ONNX uses all intra-op threads).
- * If a mixed batch fails, its items are retried one by one so only the bad file's request fails.
+ * Batches audio-tower calls across the files in flight: while the tower is busy, requests from other
+ * files queue up and go together in the next pass (up to `batchSize`). No timer, so no added latency.
+ * Two passes are in flight at a time: the tower runs in its own thread (ThreadedSession) and works
+ * through them back to back, so it never waits for this thread to finish a long decode before it
+ * gets its next batch. If a mixed batch fails, its items are retried one by one so only the bad
+ * file's request fails.
  */
 export class BatchingEmbedder implements AudioEmbedder {
   private readonly queue: { f: ClapFeatures; resolve: (v: Float32Array) => void; reject: (e: unknown) => void }[] = [];
-  private running = false;
+  private inFlight = 0;
+  private busySince = 0;
 
   constructor(
     private readonly inner: AudioEmbedder,
     private readonly batchSize: number,
-    /** bench:ingest: each forward pass's time (model) and size. */
+    /** bench:ingest: the time at least one pass was in flight (model) and each pass's size. */
     private readonly timings?: StageTimings,
   ) {}
 
@@ -75,38 +93,48 @@ export class BatchingEmbedder implements AudioEmbedder {
 
   embedAudio(batch: ClapFeatures[]): Promise<Float32Array[]> {
     const out = Promise.all(batch.map((f) => new Promise<Float32Array>((resolve, reject) => this.queue.push({ f, resolve, reject }))));
-    void this.pump();
+    this.pump();
     return out;
+  }
+
+  private pump(): void {
+    while (this.inFlight < MAX_PASSES_IN_FLIGHT && this.queue.length > 0) {
+      const take = this.queue.splice(0, this.batchSize);
+      if (this.inFlight++ === 0) this.busySince = performance.now();
+      if (this.timings) this.timings.towerSpan ??= { first: this.busySince, last: this.busySince };
+      void this.run(take).finally(() => {
+        if (--this.inFlight === 0 && this.timings) {
+          const now = performance.now();
+          this.timings.ms.model += now - this.busySince;
+          this.timings.towerSpan!.last = now;
+        }
+        this.pump();
+      });
+    }
   }
 
   private forward(batch: ClapFeatures[]): Promise<Float32Array[]> {
     this.timings?.batches.push(batch.length);
-    return timed(this.timings, 'model', () => this.inner.embedAudio(batch));
+    return this.inner.embedAudio(batch);
   }
 
-  private async pump(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  private async run(take: typeof this.queue): Promise<void> {
     try {
-      while (this.queue.length > 0) {
-        const take = this.queue.splice(0, this.batchSize);
-        try {
-          const vecs = await this.forward(take.map((t) => t.f));
-          take.forEach((t, i) => t.resolve(vecs[i]));
-        } catch (e) {
-          if (take.length === 1) take[0].reject(e);
-          else
-            for (const t of take) {
-              try {
-                t.resolve((await this.forward([t.f]))[0]);
-              } catch (e1) {
-                t.reject(e1);
-              }
-            }
+      const vecs = await this.forward(take.map((t) => t.f));
+      take.forEach((t, i) => t.resolve(vecs[i]));
+    } catch (e) {
+      if (take.length === 1) take[0].reject(e);
+      else
+        for (const t of take) {
+          try {
+            t.resolve((await this.forward([t.f]))[0]);
+          } catch (e1) {
+            t.reject(e1);
+          }
         }
-      }
-    } finally {
-      this.running = false;
     }
   }
 }
+
+/** One pass running, the next waiting in the tower's thread. More would only hold more features in memory. */
+const MAX_PASSES_IN_FLIGHT = 2;

@@ -15,10 +15,12 @@ export interface StageTimings {
   ms: Record<Stage, number>;
   /** Items per audio-tower forward pass, in order (the batches the pipeline actually ran). */
   batches: number[];
+  /** performance.now() when the first audio-tower pass was sent and when the last one returned. */
+  towerSpan: { first: number; last: number } | null;
 }
 
 export function newStageTimings(): StageTimings {
-  return { ms: { decode: 0, resample: 0, features: 0, model: 0, hash: 0, database: 0 }, batches: [] };
+  return { ms: { decode: 0, resample: 0, features: 0, model: 0, hash: 0, database: 0 }, batches: [], towerSpan: null };
 }
 
 export async function timed<T>(t: StageTimings | undefined, stage: Stage, fn: () => Promise<T>): Promise<T> {

@@ -8,6 +8,7 @@ import { EarshotError } from '../errors.js';
 import type { ClapFeatures, FeatureMode } from '../features/index.js';
 import { loadBundle, type BundleManifest, type ModelBundle } from './bundle.js';
 import { Lru } from './lru.js';
+import { ThreadedSession } from './threaded-session.js';
 
 export { loadBundle, type BundleManifest, type ModelBundle } from './bundle.js';
 
@@ -91,8 +92,8 @@ export class ClapRuntime {
 
   private constructor(
     readonly bundle: ModelBundle,
-    private readonly audio: ort.InferenceSession,
-    private readonly text: ort.InferenceSession,
+    private readonly audio: ThreadedSession,
+    private readonly text: ThreadedSession,
     private readonly tokenizer: Tokenizer,
     opts: RuntimeOptions,
   ) {
@@ -105,7 +106,7 @@ export class ClapRuntime {
   static async open(bundle: ModelBundle, opts: RuntimeOptions): Promise<ClapRuntime> {
     const session = async (file: string, providers: string[]) => {
       try {
-        return await ort.InferenceSession.create(file, {
+        return await ThreadedSession.create(file, {
           executionProviders: providers,
           intraOpNumThreads: opts.intraOpThreads,
           graphOptimizationLevel: 'all',
@@ -115,7 +116,7 @@ export class ClapRuntime {
       }
     };
     let providers = opts.provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'];
-    let audio: ort.InferenceSession;
+    let audio: ThreadedSession;
     try {
       audio = await session(bundle.audioPath, providers);
     } catch (e) {
@@ -200,7 +201,7 @@ export class ClapRuntime {
       }));
       const ids = new ort.Tensor('int64', idData, [todo.length, S]);
       const mask = new ort.Tensor('int64', maskData, [todo.length, S]);
-      let res: ort.InferenceSession.ReturnType;
+      let res: Record<string, ort.Tensor>;
       try {
         res = await this.text.run({ input_ids: ids, attention_mask: mask });
       } catch (e) {
@@ -236,6 +237,11 @@ export class ClapRuntime {
     }
     const max = this.manifest.maxTextLength;
     return ids.length <= max ? ids : [...ids.slice(0, max - 1), ids[ids.length - 1]];
+  }
+
+  /** ms the audio tower has spent in forward passes (timed in its thread); bench:ingest reads it. */
+  get audioBusyMs(): number {
+    return this.audio.busyMs;
   }
 
   get textCacheStats(): { hits: number; misses: number; size: number } {

@@ -188,6 +188,8 @@ async function main() {
     `bench:ingest on ${where}: ${path.relative(REPO_ROOT, library) || library}, model ${cfg.modelName}, concurrency ${concurrency}, audio batch ${cfg.ort.audioBatchSize}, ${repeat} repetition(s)`,
   );
   if (runtime.manifest.description?.startsWith('BENCHMARK ONLY')) console.log(`  ${runtime.manifest.description}`);
+  const singleThreadedGc = process.execArgv.includes('--single-threaded-gc');
+  console.log(`  V8 garbage collection: ${singleThreadedGc ? 'single-threaded (as `npm run ingest` runs)' : "with V8's helper threads (node's default)"}`);
 
   try {
     // One warm-up forward pass (full batch and single item) so neither measurement pays onnxruntime's first-run cost.
@@ -249,7 +251,7 @@ async function main() {
       cpu: { model: cpus[0]?.model, cores: cpus.length },
       node: process.version,
       model: { ...runtime.identity, description: runtime.manifest.description },
-      settings: { concurrency, audioBatchSize: cfg.ort.audioBatchSize, intraOpThreads: cfg.ort.intraOpThreads, windowSec: cfg.ingest.windowSec, hopSec: cfg.ingest.hopSec, repeat },
+      settings: { singleThreadedGc, concurrency, audioBatchSize: cfg.ort.audioBatchSize, intraOpThreads: cfg.ort.intraOpThreads, windowSec: cfg.ingest.windowSec, hopSec: cfg.ingest.hopSec, repeat },
       library: path.relative(REPO_ROOT, library) || library,
       run: { processed: run.processedFiles, skipped: run.skippedFiles, failed: run.failedFiles, ignored: summary.ignoredFiles, embeddedFiles: pick.embedded, forwardPasses: timings.batches.length, segments: itemsInRun },
       openModelS: r2(openMs / 1000),

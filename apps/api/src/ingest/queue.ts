@@ -37,14 +37,27 @@ export function isConnectionLoss(e: unknown): boolean {
 function reconnectingDb(databaseUrl: string) {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, application_name: 'earshot-ingest' });
   pool.on('error', () => {}); // an idle client lost with the server: the next query opens a new one
+  let ended = false;
+  // After the queue is stopped, pg-boss may still fire a complete/fail it never awaited (bench:faults saw
+  // "Cannot use a pool after calling end" crash the process after a database restart). Such late
+  // bookkeeping is dropped: the job expires and comes back, and IngestFile rows, not pg-boss, say what is done.
+  // Dropped = a promise that never settles: an empty result would be read as a reply (pg-boss then crashed on
+  // `rows[0].count`), and a pending promise does not keep the process alive.
+  const afterEnd = () => new Promise<pg.QueryResult>(() => {});
   return {
     pool,
+    end: () => {
+      ended = true;
+      return pool.end().catch(() => {});
+    },
     async executeSql(text: string, values?: unknown[]) {
       const deadline = Date.now() + RECONNECT_WINDOW_MS;
       for (let wait = 200; ; wait = Math.min(wait * 2, 5_000)) {
+        if (ended) return afterEnd();
         try {
           return await pool.query(text, values as unknown[]);
         } catch (e) {
+          if (ended) return afterEnd();
           if (!isConnectionLoss(e) || Date.now() + wait > deadline) throw e;
           await new Promise((r) => setTimeout(r, wait));
         }
@@ -57,7 +70,7 @@ export async function openBoss(databaseUrl: string): Promise<PgBoss> {
   const db = reconnectingDb(databaseUrl);
   const boss = new PgBoss({ db, schedule: false });
   // A pool we hand in is not closed by pg-boss.
-  boss.once('stopped', () => void db.pool.end().catch(() => {}));
+  boss.once('stopped', () => void db.end());
   // pg-boss reports background errors as events; an unhandled 'error' event would crash the process.
   boss.on('error', (e) => {
     if (!/terminat|ECONNRESET|Connection/.test(String(e))) console.error(`pg-boss: ${e instanceof Error ? e.message : e}`);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clapFeatures, splitWindows } from '../../apps/api/src/features/index.js';
-import { BatchingEmbedder } from '../../apps/api/src/ingest/embed.js';
+import { BatchingEmbedder, embedSamples } from '../../apps/api/src/ingest/embed.js';
 import {
   cancelIngest,
   getRun,
@@ -14,8 +14,10 @@ import {
   runIngest,
   runProgress,
   startIngest,
+  newStageTimings,
   type IngestSummary,
 } from '../../apps/api/src/ingest/index.js';
+import { ClapRuntime, loadBundle } from '../../apps/api/src/model/index.js';
 import { createTestDatabase, testServerUrl } from '../helpers/store.js';
 import { count, ffmpegConvert, hasTool, openDeps, tempDir, tone, writeWav } from './fixtures.js';
 
@@ -212,18 +214,44 @@ describe(`ingest pipeline on ${server ? 'a Postgres server (pg-boss queue)' : 'P
   });
 
   it('batched audio-tower runs give the same vectors as one-by-one runs', async () => {
-    const feats = [tone(1, 300, 48000, 11), tone(2, 500, 48000, 12), tone(3, 700, 48000, 13)].map((x) =>
-      clapFeatures(x, deps.runtime.identity.featureMode),
+    const feats = [tone(1, 300, 48000, 11), tone(2, 500, 48000, 12), tone(3, 700, 48000, 13), tone(1.5, 900, 48000, 14), tone(2.5, 250, 48000, 15)].map(
+      (x) => clapFeatures(x, deps.runtime.identity.featureMode),
     );
     const single = [];
     for (const f of feats) single.push((await deps.runtime.embedAudio([f]))[0]);
-    const batcher = new BatchingEmbedder(deps.runtime, 2);
-    // Three concurrent callers: the first runs alone, the other two share the next run.
+    const timings = newStageTimings();
+    const batcher = new BatchingEmbedder(deps.runtime, 2, timings);
+    // Five concurrent callers: the first two go alone (two passes in flight), the next two wait
+    // and share one pass, the last goes alone.
     const batched = await Promise.all(feats.map((f) => batcher.embedAudio([f]).then((v) => v[0])));
+    expect(timings.batches).toEqual([1, 1, 2, 1]);
     for (let i = 0; i < feats.length; i++) {
       let dot = 0;
       for (let k = 0; k < single[i].length; k++) dot += single[i][k] * batched[i][k];
       expect(dot).toBeCloseTo(1, 4);
+    }
+  });
+
+  it('a long file whose audio tower fails rejects once, with no batch left as an unhandled rejection', async () => {
+    const closed = await ClapRuntime.open(await loadBundle(path.join(deps.config.modelDir, deps.config.modelName)), {
+      provider: 'cpu',
+      intraOpThreads: 1,
+      textCacheSize: 0,
+    });
+    await closed.close();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      // 25 s: the clip and 4 windows in batches of 2, so a second batch is in flight when the first fails.
+      const x = tone(25, 330, 48000, 21);
+      await expect(embedSamples(closed, x, 25, { sampleRate: 48000, windowSec: 10, hopSec: 5, batchSize: 2 })).rejects.toMatchObject({
+        code: 'INFERENCE_FAILED',
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
     }
   });
 

@@ -54,13 +54,13 @@ export async function embedSamples(
       const feats = timedSync(opts.timings, 'features', () =>
         chunk.map((j) => clapFeatures(j.from === 0 && j.to === samples.length ? samples : samples.subarray(j.from, j.to), mode)),
       );
-      const next = { chunk, vecs: embedder.embedAudio(feats) };
-      if (inFlight) await collect(inFlight);
-      inFlight = next;
+      const previous = inFlight;
+      inFlight = { chunk, vecs: embedder.embedAudio(feats) };
+      if (previous) await collect(previous);
     }
     if (inFlight) await collect(inFlight);
   } catch (e) {
-    // A batch still in flight when an earlier one failed must not become an unhandled rejection.
+    // The batch sent last, still in flight when an earlier one failed, must not become an unhandled rejection.
     inFlight?.vecs.catch(() => {});
     throw e;
   }

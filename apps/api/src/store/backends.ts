@@ -79,7 +79,6 @@ export function openBackend(cfg: { dataDir: string; databaseUrl?: string }): Pro
   return openPglite(cfg.dataDir === ':memory:' ? 'memory://' : path.join(cfg.dataDir, 'pglite'));
 }
 
-/** Embedded Postgres (WASM) with pgvector, persisted in `dir`, or in memory for `memory://`. */
 /**
  * PGlite's file system throws Emscripten ErrnoError objects ({ name, errno }, WASI numbering), not
  * Errors, so String(e) said "[object Object]" on a full disk (found by bench:faults).
@@ -91,6 +90,7 @@ function wasiErrno(e: unknown): string | undefined {
   return WASI_ERRNO[errno] ?? `errno ${errno}`;
 }
 
+/** Embedded Postgres (WASM) with pgvector, persisted in `dir`, or in memory for `memory://`. */
 export async function openPglite(dir: string | 'memory://'): Promise<Backend> {
   let unlock = () => {};
   if (dir !== 'memory://') {

@@ -314,14 +314,10 @@ export async function startWorker(
   };
 }
 
-/**
- * Prisma reports a lost server as text ("Can't reach database server", or the SQLSTATE inside its message:
- * "Code: `57P03`. Message: `the database system is shutting down`"), pg with SQLSTATE codes.
- */
+/** A lost database anywhere in the cause chain (Prisma wraps the driver's error). */
 export function lostDatabase(e: unknown): boolean {
-  const text = /Can't reach database server|terminating connection|Connection terminated|ECONNREFUSED|the database system is (shutting down|starting up)|Code: `(08[0-9A-Z]{3}|57P0[123])`/;
   for (let x: unknown = e, depth = 0; x && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
-    if (isConnectionLoss(x) || text.test(String((x as Error).message ?? ''))) return true;
+    if (isConnectionLoss(x)) return true;
   }
   return false;
 }

@@ -18,11 +18,20 @@ const POLL_SEC = 0.5;
 /** How long pg-boss's own queries wait for a restarting server before they give up. */
 const RECONNECT_WINDOW_MS = 60_000;
 
-/** Connection-class failures (SQLSTATE 08xxx, 57P01-57P03 admin shutdown / crash / starting up, socket errors). */
+/**
+ * Connection-class failures (SQLSTATE 08xxx, 57P01-57P03 admin shutdown / crash / starting up, socket
+ * errors). pg puts them in `code`; Prisma only in its message text ("Can't reach database server", or
+ * "Code: `57P03`. Message: `the database system is shutting down`").
+ */
 export function isConnectionLoss(e: unknown): boolean {
   const x = e as { code?: unknown; message?: unknown };
   const code = typeof x?.code === 'string' ? x.code : '';
-  return /^08|^57P0[123]$|^ECONN(REFUSED|RESET)$|^EPIPE$|^ETIMEDOUT$/.test(code) || /Connection terminated|connection timeout/i.test(String(x?.message ?? ''));
+  const message = String(x?.message ?? '');
+  return (
+    /^08|^57P0[123]$|^ECONN(REFUSED|RESET)$|^EPIPE$|^ETIMEDOUT$/.test(code) ||
+    /Connection terminated|connection timeout/i.test(message) ||
+    /Can't reach database server|terminating connection|ECONNREFUSED|the database system is (shutting down|starting up)|Code: `(08[0-9A-Z]{3}|57P0[123])`/.test(message)
+  );
 }
 
 /**

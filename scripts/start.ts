@@ -21,14 +21,18 @@ async function main() {
     console.log(HELP);
     return;
   }
-  const cfg = loadConfig();
+  const loaded = loadConfig();
+  // The API and the web app's proxy share a secret, so the API knows what the proxy forwards is the
+  // browser's request as the proxy saw it (its Host, local or not) rather than a local caller's.
+  const { newProxySecret } = await import('../apps/api/src/http/trust.js');
+  const cfg = { ...loaded, proxySecret: loaded.proxySecret ?? newProxySecret() };
   const log = (s: string) => console.log(`[earshot] ${s}`);
   const { startServer } = await import('../apps/api/src/server.js');
   const web = await import('../apps/web/server.mjs');
   log(web.isBuildFresh() ? 'web app build is up to date' : 'building the web app (first start or sources changed; about a minute)…');
   const [api] = await Promise.all([startServer(cfg), web.buildWeb()]);
   log(`GraphQL API on ${api.url}`);
-  const site = await web.startWeb({ host: cfg.host, port: cfg.webPort, apiUrl: new URL(api.url).origin });
+  const site = await web.startWeb({ host: cfg.host, port: cfg.webPort, apiUrl: new URL(api.url).origin, proxySecret: cfg.proxySecret });
   log(`web app on ${site.url}`);
 
   let ingest: Promise<unknown> = Promise.resolve();

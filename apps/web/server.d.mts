@@ -10,5 +10,7 @@ export declare function startWeb(opts?: {
   port?: number;
   /** Where /graphql, /upload and /audio/* are forwarded (default EARSHOT_API_URL, else http://127.0.0.1:4000). */
   apiUrl?: string;
+  /** The API's EARSHOT_PROXY_SECRET: the proxy then tells the API the browser's Host and whether the client is local. */
+  proxySecret?: string;
   log?: (s: string) => void;
 }): Promise<{ url: string; port: number; close: () => Promise<void> }>;

@@ -91,18 +91,27 @@ export function freePort(host = '127.0.0.1') {
   });
 }
 
+const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
+
 /**
  * Start `next start` for the built app.
- * @param {{ host?: string, port?: number, apiUrl?: string, log?: (s: string) => void }} [opts]
+ * @param {{ host?: string, port?: number, apiUrl?: string, proxySecret?: string, log?: (s: string) => void }} [opts]
  *   port 0 / absent = a free port; apiUrl = where /graphql, /upload and /audio/* are forwarded
- *   (default: EARSHOT_API_URL, else http://127.0.0.1:4000).
+ *   (default: EARSHOT_API_URL, else http://127.0.0.1:4000); proxySecret = the API's EARSHOT_PROXY_SECRET,
+ *   by which the proxy tells the API the Host the browser asked for and whether the client is local.
+ *   Bound beyond loopback, it refuses to start without EARSHOT_API_KEY: every client of its proxy would
+ *   otherwise write as a local user.
  * @returns {Promise<{ url: string, port: number, close: () => Promise<void> }>}
  */
 export async function startWeb(opts = {}) {
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port || (await freePort(host));
-  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+  if (!LOOPBACK.includes(host.toLowerCase()) && !process.env.EARSHOT_API_KEY) {
+    throw new Error(`EARSHOT_HOST=${JSON.stringify(host)} listens beyond this machine: set EARSHOT_API_KEY (the API's key, 8+ characters) so writes need a key`);
+  }
+  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', EARSHOT_HOST: host };
   if (opts.apiUrl) env.EARSHOT_API_URL = opts.apiUrl;
+  if (opts.proxySecret) env.EARSHOT_PROXY_SECRET = opts.proxySecret;
   if (!fs.existsSync(path.join(WEB_DIR, '.next', 'BUILD_ID'))) {
     throw new Error('apps/web has no production build: run `npm run web:build` first');
   }
@@ -152,6 +161,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   } else {
     const e = process.env;
     const web = await startWeb({
+      proxySecret: e.EARSHOT_PROXY_SECRET,
       host: e.EARSHOT_HOST || '127.0.0.1',
       port: Number(e.EARSHOT_WEB_PORT || 3000),
       apiUrl: e.EARSHOT_API_URL || `http://${e.EARSHOT_HOST || '127.0.0.1'}:${e.EARSHOT_API_PORT || 4000}`,

@@ -279,7 +279,7 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
 
   it('uploads: raw and multipart bodies, similarTo / classify by upload id, size and duration caps', async () => {
     const bytes = wavBytes(tone(1.5, 440, 48000, 1), 48000);
-    const raw = await fetch(`${h.url}/upload`, { method: 'POST', headers: { 'content-type': 'audio/wav', 'x-filename': 'q.wav' }, body: new Uint8Array(bytes) });
+    const raw = await fetch(`${h.url}/upload`, { method: 'POST', headers: { 'content-type': 'audio/wav', 'x-filename': 'q.wav', 'x-api-key': KEY }, body: new Uint8Array(bytes) });
     expect(raw.status).toBe(201);
     const up = (await raw.json()) as { id: string; durationSec: number; format: string; sampleRate: number; channels: number };
     expect(up).toMatchObject({ format: 'wav', sampleRate: 48000, channels: 1 });
@@ -295,17 +295,17 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     const form = new FormData();
     form.append('note', 'ignored');
     form.append('file', new Blob([new Uint8Array(wavBytes(noise(1, 3), 48000))], { type: 'audio/wav' }), 'noise.wav');
-    const mp = await fetch(`${h.url}/upload`, { method: 'POST', body: form });
+    const mp = await fetch(`${h.url}/upload`, { method: 'POST', headers: { 'x-api-key': KEY }, body: form });
     expect(mp.status).toBe(201);
     expect(await mp.json()).toMatchObject({ name: 'noise.wav', format: 'wav', channels: 1 });
 
-    const big = await fetch(`${h.url}/upload`, { method: 'POST', body: new Uint8Array(5 * 1024 * 1024) });
+    const big = await fetch(`${h.url}/upload`, { method: 'POST', headers: { 'x-api-key': KEY }, body: new Uint8Array(5 * 1024 * 1024) });
     expect(big.status).toBe(413);
     expect(((await big.json()) as any).error.code).toBe('UPLOAD_TOO_LARGE');
-    const longUp = await fetch(`${h.url}/upload`, { method: 'POST', body: fs.readFileSync(path.join(lib, 'fx', 'long_mix.wav')) });
+    const longUp = await fetch(`${h.url}/upload`, { method: 'POST', headers: { 'x-api-key': KEY }, body: fs.readFileSync(path.join(lib, 'fx', 'long_mix.wav')) });
     expect(longUp.status).toBe(413);
     expect(((await longUp.json()) as any).error.code).toBe('CLIP_TOO_LONG');
-    const junk = await fetch(`${h.url}/upload`, { method: 'POST', body: 'this is not audio at all, just text' });
+    const junk = await fetch(`${h.url}/upload`, { method: 'POST', headers: { 'x-api-key': KEY }, body: 'this is not audio at all, just text' });
     expect(junk.status).toBeGreaterThanOrEqual(400);
     expect(((await junk.json()) as any).error.code).toBe('UNSUPPORTED_FORMAT');
     const gone = await post(`{ similarTo(audio: "u_nope") { totalCount } }`);

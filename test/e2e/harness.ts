@@ -13,6 +13,7 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const CHROMIUM = '/usr/bin/chromium';
 export const SHOTS_DIR = path.join(REPO, 'test-artifacts', 'screenshots');
 export const API_KEY = 'e2e-test-key-0123456789';
+export const PROXY_SECRET = 'e2e-proxy-secret-0123456789';
 const SHARED_AUDIO = path.resolve(REPO, '../shared/audio-dev');
 const DEMO_LIBRARY = path.join(REPO, 'demo', 'library');
 

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { API_KEY, REPO, ingestViaApi, launchBrowser, makeLibrary, shot, skipReason } from './harness.js';
+import { API_KEY, PROXY_SECRET, REPO, ingestViaApi, launchBrowser, makeLibrary, shot, skipReason } from './harness.js';
 
 const reason = skipReason();
 if (reason) console.log(`[e2e/web] skipped: ${reason}`);
@@ -36,6 +36,7 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
       EARSHOT_API_KEY: API_KEY,
       EARSHOT_LOG_LEVEL: 'warn',
       EARSHOT_INGEST_CONCURRENCY: '1',
+      EARSHOT_PROXY_SECRET: PROXY_SECRET,
     });
     // The web build and the API start are independent: do them side by side.
     const webServer = await import('../../apps/web/server.mjs');
@@ -45,10 +46,12 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
     const run = await ingestViaApi(apiUrl, lib.library);
     expect(run.status).toBe('DONE');
     expect(run.processedFiles).toBeGreaterThan(5);
-    web = await webServer.startWeb({ apiUrl });
+    web = await webServer.startWeb({ apiUrl, proxySecret: PROXY_SECRET });
     ctx = await launchBrowser();
     page = ctx.pages()[0] ?? (await ctx.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    // Uploads need the key like writes do (the server has one): the browser holds it as a user who entered it would.
+    await ctx.addInitScript((key) => window.localStorage.setItem('earshot.apiKey', key), API_KEY);
   }, 600_000);
 
   afterAll(async () => {

@@ -21,6 +21,12 @@ const schema = z.object({
   apiPort: int(0, 65535),
   webPort: int(0, 65535),
   apiKey: z.string().min(8, 'must be at least 8 characters').optional(),
+  /** Host names (beyond localhost, 127.0.0.1, ::1 and EARSHOT_HOST) a request's Host header may name. */
+  allowedHosts: z.array(z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, 'host names only (no scheme, port or path)')),
+  /** Origins (scheme://host[:port]) besides the web app's own whose pages may write and read cross-origin. */
+  allowedOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin: http(s)://host[:port], no path')),
+  /** Shared secret by which the web app's proxy proves itself to the API (forwarded client address, origin check). */
+  proxySecret: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Folder `npm start` ingests into an empty library; null = off. */
   demoLibrary: z.string().min(1).nullable(),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']),
@@ -45,12 +51,23 @@ const schema = z.object({
     maxTokens: int(10, 100000),
     maxCost: int(10, 1000000),
     textCacheSize: int(0, 1000000),
+    /** A search text or label: characters, and distinct words (the keyword half ORs one term per word). */
+    maxQueryChars: int(16, 100000),
+    maxQueryWords: int(1, 1000),
+    maxTags: int(1, 10000),
+    maxTagChars: int(1, 10000),
+    /** Server-side deadline for one HTTP request, and Postgres statement_timeout (a server only: PGlite has none). */
+    requestTimeoutMs: int(100, 3_600_000),
+    statementTimeoutMs: int(100, 3_600_000),
   }),
 });
 
 export type Config = z.infer<typeof schema>;
 
 type Env = Record<string, string | undefined>;
+
+/** A comma-separated list; blanks dropped. */
+const list = (v: string | undefined): string[] => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
 /**
  * Read and validate every setting once. Nothing else in the code reads process.env.
@@ -68,6 +85,9 @@ export function loadConfig(env: Env = process.env): Config {
     apiPort: e('EARSHOT_API_PORT') ?? '4000',
     webPort: e('EARSHOT_WEB_PORT') ?? '3000',
     apiKey: e('EARSHOT_API_KEY'),
+    allowedHosts: list(e('EARSHOT_ALLOWED_HOSTS')),
+    allowedOrigins: list(e('EARSHOT_ALLOWED_ORIGINS')).map((o) => o.replace(/\/+$/, '')),
+    proxySecret: e('EARSHOT_PROXY_SECRET'),
     demoLibrary: e('EARSHOT_DEMO_LIBRARY') === 'off' ? null : path.resolve(e('EARSHOT_DEMO_LIBRARY') ?? path.join(REPO_ROOT, 'demo', 'library')),
     logLevel: e('EARSHOT_LOG_LEVEL') ?? 'info',
     ort: {
@@ -89,14 +109,22 @@ export function loadConfig(env: Env = process.env): Config {
       maxQueryDepth: e('EARSHOT_MAX_QUERY_DEPTH') ?? '8',
       maxAliases: e('EARSHOT_MAX_ALIASES') ?? '15',
       maxTokens: e('EARSHOT_MAX_TOKENS') ?? '2000',
-      maxCost: e('EARSHOT_MAX_COST') ?? '5000',
+      // Cost counts `first` (literal, variable or default) as a multiplier: one full page of 200 hits costs ~17k.
+      maxCost: e('EARSHOT_MAX_COST') ?? '20000',
       textCacheSize: e('EARSHOT_TEXT_CACHE') ?? '1000',
+      // 500 characters is ~80 words, past the 77 tokens a CLAP text tower reads at most.
+      maxQueryChars: e('EARSHOT_MAX_QUERY_CHARS') ?? '500',
+      maxQueryWords: e('EARSHOT_MAX_QUERY_WORDS') ?? '32',
+      maxTags: e('EARSHOT_MAX_TAGS') ?? '64',
+      maxTagChars: e('EARSHOT_MAX_TAG_CHARS') ?? '64',
+      requestTimeoutMs: e('EARSHOT_REQUEST_TIMEOUT_MS') ?? '30000',
+      statementTimeoutMs: e('EARSHOT_STATEMENT_TIMEOUT_MS') ?? '20000',
     },
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
-      const key = ENV_NAMES[i.path.join('.')] ?? i.path.join('.');
+      const key = ENV_NAMES[i.path.join('.')] ?? ENV_NAMES[String(i.path[0])] ?? i.path.join('.');
       const value = i.path.reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k as string], raw);
       return `${key}=${JSON.stringify(value)}: ${i.message}`;
     });
@@ -144,4 +172,13 @@ export const ENV_NAMES: Record<string, string> = {
   'limits.maxTokens': 'EARSHOT_MAX_TOKENS',
   'limits.maxCost': 'EARSHOT_MAX_COST',
   'limits.textCacheSize': 'EARSHOT_TEXT_CACHE',
+  'limits.maxQueryChars': 'EARSHOT_MAX_QUERY_CHARS',
+  'limits.maxQueryWords': 'EARSHOT_MAX_QUERY_WORDS',
+  'limits.maxTags': 'EARSHOT_MAX_TAGS',
+  'limits.maxTagChars': 'EARSHOT_MAX_TAG_CHARS',
+  'limits.requestTimeoutMs': 'EARSHOT_REQUEST_TIMEOUT_MS',
+  'limits.statementTimeoutMs': 'EARSHOT_STATEMENT_TIMEOUT_MS',
+  allowedHosts: 'EARSHOT_ALLOWED_HOSTS',
+  allowedOrigins: 'EARSHOT_ALLOWED_ORIGINS',
+  proxySecret: 'EARSHOT_PROXY_SECRET',
 };

@@ -30,6 +30,8 @@ export const ERROR_CODES = [
   'BAD_USER_INPUT',
   'NOT_FOUND',
   'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'DEADLINE_EXCEEDED',
   'LIMIT_EXCEEDED',
   'UPLOAD_TOO_LARGE',
   'INGEST_FAILED',
@@ -70,3 +72,24 @@ export function asEarshotError(e: unknown, fallback: ErrorCode, subject?: string
   const message = e instanceof Error ? e.message : String(e);
   return new EarshotError(fallback, message, { subject, cause: e });
 }
+
+/** The HTTP status that fits each code a client can cause (REST bodies, and GraphQL requests with no data). */
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  BAD_USER_INPUT: 400,
+  FILE_EMPTY: 400,
+  UNSUPPORTED_FORMAT: 415,
+  AUDIO_DECODE_FAILED: 422,
+  AUDIO_NO_SAMPLES: 422,
+  AUDIO_INVALID_SAMPLES: 422,
+  AUDIO_BAD_SAMPLE_RATE: 422,
+  CLIP_TOO_LONG: 413,
+  UPLOAD_TOO_LARGE: 413,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  FILE_NOT_FOUND: 404,
+  LIMIT_EXCEEDED: 413,
+  DEADLINE_EXCEEDED: 503,
+};
+
+export const httpStatus = (code: ErrorCode): number => HTTP_STATUS[code] ?? 500;

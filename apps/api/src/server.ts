@@ -12,9 +12,9 @@ import { loadConfig, type Config } from './config.js';
 import { EarshotError, isEarshotError } from './errors.js';
 import { createApollo, type RequestContext } from './graphql/index.js';
 import { audioRouter } from './http/audio.js';
-import { canWrite } from './http/auth.js';
-import { cors } from './http/cors.js';
+import { deadline } from './http/deadline.js';
 import { sendError } from './http/errors.js';
+import { callerOf, canWrite, guard, trustPolicy } from './http/trust.js';
 import { landingPage } from './http/landing.js';
 import { uploadRouter } from './http/upload.js';
 import { resumeIngests } from './ingest/index.js';
@@ -67,7 +67,7 @@ export async function startServer(cfg: Config, deps: { store?: Store; runtime?: 
   const logError = logAt('error');
   const ownStore = !deps.store;
   const ownRuntime = !deps.runtime;
-  const store = deps.store ?? (await openStore(cfg));
+  const store = deps.store ?? (await openStore(cfg, { statementTimeoutMs: cfg.limits.statementTimeoutMs }));
   let runtime: ClapRuntime;
   try {
     runtime = deps.runtime ?? (await openRuntime(cfg));
@@ -88,9 +88,12 @@ export async function startServer(cfg: Config, deps: { store?: Store; runtime?: 
   const apollo = createApollo(cfg, logError);
   await apollo.start();
 
+  const policy = trustPolicy(cfg);
+  const mayWrite = (req: express.Request, res: express.Response) => canWrite(callerOf(res), req, policy);
   const app = express();
   app.disable('x-powered-by');
-  app.use(cors);
+  app.use(guard(policy, logError));
+  app.use(deadline(cfg.limits.requestTimeoutMs, logError));
   app.get('/', (_req, res) => {
     res.type('html').send(landingPage(VERSION));
   });
@@ -102,13 +105,13 @@ export async function startServer(cfg: Config, deps: { store?: Store; runtime?: 
       res.status(503).json({ ok: false, error: { code: isEarshotError(e) ? e.code : 'DB_UNREACHABLE', message: 'database unreachable' } });
     }
   });
-  app.use(uploadRouter(uploads, cfg.limits.maxUploadBytes, logError));
+  app.use(uploadRouter(uploads, cfg.limits.maxUploadBytes, mayWrite, logError));
   app.use(audioRouter(store, logError));
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }): Promise<RequestContext> => ({
+      context: async ({ req, res }): Promise<RequestContext> => ({
         store,
         runtime,
         config: cfg,
@@ -116,7 +119,7 @@ export async function startServer(cfg: Config, deps: { store?: Store; runtime?: 
         uploads,
         version: VERSION,
         background,
-        canWrite: canWrite(req, cfg.apiKey),
+        canWrite: mayWrite(req, res),
       }),
     }),
   );

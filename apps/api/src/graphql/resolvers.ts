@@ -90,6 +90,7 @@ export const resolvers = {
           first: pageSize(ctx, a.first, 20),
           after: a.after,
           hybrid: a.hybrid ?? true,
+          limits: ctx.config.limits,
         }),
       ),
     similarTo: async (_: unknown, a: G.QuerySimilarToArgs, ctx: ApiContext) =>
@@ -97,7 +98,7 @@ export const resolvers = {
     nearDuplicates: (_: unknown, a: G.QueryNearDuplicatesArgs, ctx: ApiContext) =>
       search.nearDuplicates(ctx.store, ctx.modelId, { clip: a.clip, maxDistance: a.maxDistance ?? 0.02, first: pageSize(ctx, a.first, 50) }),
     classify: (_: unknown, a: G.QueryClassifyArgs, ctx: ApiContext) =>
-      search.classify(ctx.store, ctx.modelId, ctx.runtime, (id) => uploadVectors(ctx, id), a, ctx.config.limits.maxLabels),
+      search.classify(ctx.store, ctx.modelId, ctx.runtime, (id) => uploadVectors(ctx, id), a, ctx.config.limits.maxLabels, ctx.config.limits),
     labelSets: (_: unknown, __: unknown, ctx: ApiContext) => search.listLabelSets(ctx.store),
     labelSet: (_: unknown, a: G.QueryLabelSetArgs, ctx: ApiContext) => search.getLabelSet(ctx.store, a.id),
     predictedLabels: (_: unknown, a: G.QueryPredictedLabelsArgs, ctx: ApiContext) => search.predictedLabels(ctx.store, ctx.modelId, a.labelSet),
@@ -105,7 +106,7 @@ export const resolvers = {
       (await listRuns(ingestDb(ctx.store), pageSize(ctx, a.first, 20))).map(mapRun),
     ingestRun: async (_: unknown, a: G.QueryIngestRunArgs, ctx: ApiContext) => {
       const n = Number(a.id);
-      if (!Number.isSafeInteger(n) || n < 1) return null;
+      if (!search.isId(n)) return null;
       const r = await getRun(ingestDb(ctx.store), n);
       return r ? mapRun(r) : null;
     },
@@ -135,7 +136,7 @@ export const resolvers = {
       if (src.text || src.similarToClip) {
         const hits = (await collect(async (first, after) => {
           const p = src.text
-            ? await search.searchByText(ctx.store, ctx.modelId, (t) => ctx.runtime.embedText(t), { query: src.text, filter: src.filter, first, after, hybrid: src.hybrid ?? true })
+            ? await search.searchByText(ctx.store, ctx.modelId, (t) => ctx.runtime.embedText(t), { query: src.text, filter: src.filter, first, after, hybrid: src.hybrid ?? true, limits: ctx.config.limits })
             : await search.similarTo(ctx.store, ctx.modelId, (id) => uploadVector(ctx, id), { clip: src.similarToClip, filter: src.filter, first, after });
           return { rows: p.hits, more: p.hasNextPage, cursor: p.endCursor };
         })) as Hit[];
@@ -166,13 +167,13 @@ export const resolvers = {
       await requireRun(ctx, a.id);
       return mapRun(await cancelIngest({ store: ctx.store }, Number(a.id)));
     },
-    createLabelSet: (_: unknown, a: G.MutationCreateLabelSetArgs, ctx: ApiContext) => search.createLabelSet(ctx.store, a.input, ctx.config.limits.maxLabels),
+    createLabelSet: (_: unknown, a: G.MutationCreateLabelSetArgs, ctx: ApiContext) => search.createLabelSet(ctx.store, a.input, ctx.config.limits.maxLabels, ctx.config.limits),
     updateLabelSet: (_: unknown, a: G.MutationUpdateLabelSetArgs, ctx: ApiContext) =>
-      search.updateLabelSet(ctx.store, a.id, a.input, ctx.config.limits.maxLabels),
+      search.updateLabelSet(ctx.store, a.id, a.input, ctx.config.limits.maxLabels, ctx.config.limits),
     deleteLabelSet: (_: unknown, a: G.MutationDeleteLabelSetArgs, ctx: ApiContext) => search.deleteLabelSet(ctx.store, a.id),
     classifyLibrary: (_: unknown, a: G.MutationClassifyLibraryArgs, ctx: ApiContext) =>
       search.classifyLibrary(ctx.store, ctx.modelId, ctx.runtime, a.labelSet, a.filter),
-    setClipTags: (_: unknown, a: G.MutationSetClipTagsArgs, ctx: ApiContext) => search.setClipTags(ctx.store, a.id, a.tags),
+    setClipTags: (_: unknown, a: G.MutationSetClipTagsArgs, ctx: ApiContext) => search.setClipTags(ctx.store, a.id, a.tags, ctx.config.limits),
     deleteClip: (_: unknown, a: G.MutationDeleteClipArgs, ctx: ApiContext) => search.deleteClip(ctx.store, a.id),
   },
   Clip: {

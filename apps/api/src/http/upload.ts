@@ -28,11 +28,20 @@ export function multipartFile(body: Buffer, contentType: string, field = 'file')
   return null;
 }
 
-export function uploadRouter(uploads: UploadRegistry, maxUploadBytes: number, log?: (m: string) => void): Router {
+/**
+ * Uploads need write access like mutations (the key when one is set): each keeps decoded audio in
+ * memory until it is embedded, so open uploads let anyone fill the server's memory.
+ */
+export function uploadRouter(uploads: UploadRegistry, maxUploadBytes: number, mayWrite: (req: Request, res: Response) => boolean, log?: (m: string) => void): Router {
   const r = express.Router();
   // Multipart framing adds a little; the audio itself is checked against the exact cap below.
   const raw = express.raw({ type: () => true, limit: maxUploadBytes + 64 * 1024 });
   r.post('/upload', (req: Request, res: Response) => {
+    if (!mayWrite(req, res)) {
+      // Answer before reading the body; close the connection so the unread body is not drained.
+      res.setHeader('Connection', 'close');
+      return sendError(res, new EarshotError('UNAUTHENTICATED', 'uploads need the API key (header x-api-key or Authorization: Bearer <key>)', { subject: 'upload' }), log);
+    }
     raw(req, res, async (err?: unknown) => {
       try {
         if (err) {

@@ -5,7 +5,8 @@ import { scoreLabels, type BundleManifest, type LabelScore } from '../model/inde
 import type { Store } from '../store/index.js';
 import { fromVectorLiteral } from '../store/index.js';
 import { requireClip } from './clips.js';
-import { embeddedSql, filterSql, intId, type ClipFilter } from './filters.js';
+import { embeddedSql, filterSql, intId, isId, type ClipFilter } from './filters.js';
+import { checkText, DEFAULT_TEXT_LIMITS, type TextLimits } from './text.js';
 
 export const DEFAULT_TEMPLATE = 'This is a sound of {}.';
 
@@ -34,14 +35,19 @@ export interface LabelSetRow {
 
 const prompt = (template: string, label: string) => (template.includes('{}') ? template.replaceAll('{}', label) : `${template} ${label}`);
 
-/** Trimmed, non-empty, distinct labels within the limit. */
-export function checkLabels(labels: string[], maxLabels: number): string[] {
-  const clean = labels.map((l) => l.trim());
-  if (clean.length === 0) throw new EarshotError('BAD_USER_INPUT', 'give at least one label', { subject: 'labels' });
-  if (clean.some((l) => !l)) throw new EarshotError('BAD_USER_INPUT', 'labels must not be empty', { subject: 'labels' });
+/** Trimmed, non-empty, distinct labels within the limits (count, and each label's length and words). */
+export function checkLabels(labels: string[], maxLabels: number, limits: TextLimits = DEFAULT_TEXT_LIMITS): string[] {
+  if (labels.length === 0) throw new EarshotError('BAD_USER_INPUT', 'give at least one label', { subject: 'labels' });
+  if (labels.length > maxLabels) throw new EarshotError('LIMIT_EXCEEDED', `${labels.length} labels exceed the maximum of ${maxLabels}`, { subject: 'labels' });
+  if (labels.some((l) => !l.trim())) throw new EarshotError('BAD_USER_INPUT', 'labels must not be empty', { subject: 'labels' });
+  const clean = labels.map((l, i) => checkText(l, limits, `label ${i + 1}`, 'labels'));
   if (new Set(clean).size !== clean.length) throw new EarshotError('BAD_USER_INPUT', 'labels must be distinct', { subject: 'labels' });
-  if (clean.length > maxLabels) throw new EarshotError('LIMIT_EXCEEDED', `${clean.length} labels exceed the maximum of ${maxLabels}`, { subject: 'labels' });
   return clean;
+}
+
+/** A prompt template within the text limits (it is embedded once per label). */
+function checkTemplate(template: string | null | undefined, limits: TextLimits): string {
+  return template == null ? DEFAULT_TEMPLATE : checkText(template, { ...limits, maxQueryWords: limits.maxQueryChars }, 'template');
 }
 
 const bestOf = (s: LabelScore[]) => s.reduce((a, b) => (b.score > a.score ? b : a));
@@ -87,11 +93,12 @@ export async function classify(
   uploadVectors: (id: string) => Promise<SegmentVector[]>,
   input: ClassifyInput,
   maxLabels: number,
+  limits: TextLimits = DEFAULT_TEXT_LIMITS,
 ): Promise<Classification> {
   if (!!input.clip === !!input.audio) throw new EarshotError('BAD_USER_INPUT', 'give exactly one of clip or audio', { subject: 'clip' });
   if (!!input.labels === !!input.labelSet) throw new EarshotError('BAD_USER_INPUT', 'give exactly one of labels or labelSet', { subject: 'labels' });
   let labels: string[];
-  let template = input.template ?? DEFAULT_TEMPLATE;
+  let template = checkTemplate(input.template, limits);
   let multiLabel = input.multiLabel ?? false;
   if (input.labelSet) {
     const set = await requireLabelSet(store, input.labelSet);
@@ -100,7 +107,7 @@ export async function classify(
     if (input.template == null || input.template === DEFAULT_TEMPLATE) template = set.template;
     if (input.multiLabel == null || input.multiLabel === false) multiLabel = set.multiLabel;
   } else {
-    labels = checkLabels(input.labels as string[], maxLabels);
+    labels = checkLabels(input.labels as string[], maxLabels, limits);
   }
   let vectors: SegmentVector[];
   if (input.clip) {
@@ -135,7 +142,7 @@ export async function listLabelSets(store: Store): Promise<LabelSetRow[]> {
 
 export async function getLabelSet(store: Store, id: string | number): Promise<LabelSetRow | null> {
   const n = Number(id);
-  if (!Number.isSafeInteger(n) || n < 1) return null;
+  if (!isId(n)) return null;
   const [r] = await store.sql(`SELECT ${SET_COLUMNS} FROM "LabelSet" WHERE id = $1::int`, [n]);
   return r ? mapSet(r) : null;
 }
@@ -154,10 +161,9 @@ export interface LabelSetInput {
   multiLabel?: boolean | null;
 }
 
-function checkSetInput(input: LabelSetInput, maxLabels: number) {
-  const name = input.name.trim();
-  if (!name) throw new EarshotError('BAD_USER_INPUT', 'name must not be empty', { subject: 'name' });
-  return { name, labels: checkLabels(input.labels, maxLabels), template: input.template ?? DEFAULT_TEMPLATE, multiLabel: input.multiLabel ?? false };
+function checkSetInput(input: LabelSetInput, maxLabels: number, limits: TextLimits) {
+  const name = checkText(input.name, { ...limits, maxQueryWords: limits.maxQueryChars }, 'name');
+  return { name, labels: checkLabels(input.labels, maxLabels, limits), template: checkTemplate(input.template, limits), multiLabel: input.multiLabel ?? false };
 }
 
 async function nameTaken(store: Store, name: string, exceptId = 0): Promise<void> {
@@ -165,8 +171,8 @@ async function nameTaken(store: Store, name: string, exceptId = 0): Promise<void
   if (rows.length) throw new EarshotError('BAD_USER_INPUT', `a label set named ${JSON.stringify(name)} exists already`, { subject: 'name' });
 }
 
-export async function createLabelSet(store: Store, input: LabelSetInput, maxLabels: number): Promise<LabelSetRow> {
-  const v = checkSetInput(input, maxLabels);
+export async function createLabelSet(store: Store, input: LabelSetInput, maxLabels: number, limits: TextLimits = DEFAULT_TEXT_LIMITS): Promise<LabelSetRow> {
+  const v = checkSetInput(input, maxLabels, limits);
   await nameTaken(store, v.name);
   const [r] = await store.sql(
     `INSERT INTO "LabelSet" (name, labels, template, "multiLabel", "updatedAt") VALUES ($1, $2::text[], $3, $4, now()) RETURNING ${SET_COLUMNS}`,
@@ -176,9 +182,9 @@ export async function createLabelSet(store: Store, input: LabelSetInput, maxLabe
 }
 
 /** Update a set; its stored predictions are dropped because they no longer match its labels. */
-export async function updateLabelSet(store: Store, id: string, input: LabelSetInput, maxLabels: number): Promise<LabelSetRow> {
+export async function updateLabelSet(store: Store, id: string, input: LabelSetInput, maxLabels: number, limits: TextLimits = DEFAULT_TEXT_LIMITS): Promise<LabelSetRow> {
   const set = await requireLabelSet(store, id);
-  const v = checkSetInput(input, maxLabels);
+  const v = checkSetInput(input, maxLabels, limits);
   await nameTaken(store, v.name, set.id);
   return store.tx(async (t) => {
     const [r] = await t.sql(

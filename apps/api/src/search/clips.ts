@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { EarshotError } from '../errors.js';
 import type { Store } from '../store/index.js';
-import { embeddedSql, filterSql, intId, type ClipFilter } from './filters.js';
+import { embeddedSql, filterSql, intId, isId, type ClipFilter } from './filters.js';
 
 export interface ClipRow {
   id: number;
@@ -71,7 +71,7 @@ export function checkPageSize(first: number | null | undefined, max: number, dfl
 
 export async function getClip(store: Store, id: string | number): Promise<ClipRow | null> {
   const n = Number(id);
-  if (!Number.isSafeInteger(n) || n < 1) return null;
+  if (!isId(n)) return null;
   const [r] = await store.sql(`SELECT ${CLIP_COLUMNS} FROM "Clip" c WHERE c.id = $1`, [n]);
   return r ? mapClip(r) : null;
 }
@@ -181,7 +181,15 @@ export async function countEmbedded(store: Store, modelId: number, filter?: Clip
   return Number(n);
 }
 
-export async function setClipTags(store: Store, id: string, tags: string[]): Promise<ClipRow> {
+export interface TagLimits {
+  maxTags: number;
+  maxTagChars: number;
+}
+
+export async function setClipTags(store: Store, id: string, tags: string[], limits: TagLimits = { maxTags: 64, maxTagChars: 64 }): Promise<ClipRow> {
+  if (tags.length > limits.maxTags) throw new EarshotError('LIMIT_EXCEEDED', `${tags.length} tags exceed the maximum of ${limits.maxTags}`, { subject: 'tags' });
+  const long = tags.find((t) => t.trim().length > limits.maxTagChars);
+  if (long !== undefined) throw new EarshotError('LIMIT_EXCEEDED', `a tag is ${long.trim().length} characters long; the limit is ${limits.maxTagChars}`, { subject: 'tags' });
   await requireClip(store, id);
   const clean = [...new Set(tags.map((t) => t.trim()).filter(Boolean))];
   await store.sql(`UPDATE "Clip" SET tags = $1::text[], "updatedAt" = now() WHERE id = $2`, [clean, Number(id)]);

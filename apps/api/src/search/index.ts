@@ -4,4 +4,5 @@ export * from './clips.js';
 export * from './rank.js';
 export * from './classify.js';
 export * from './export.js';
+export * from './text.js';
 export { UploadRegistry, type UploadInfo, type UploadOptions } from './uploads.js';

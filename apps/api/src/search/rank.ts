@@ -7,6 +7,7 @@ import type { Store } from '../store/index.js';
 import { fromVectorLiteral, toVectorLiteral } from '../store/index.js';
 import { countEmbedded, decodeCursor, encodeCursor, getClips, requireClip, type ClipRow } from './clips.js';
 import { embeddedSql, filterSql, type ClipFilter } from './filters.js';
+import { checkText, DEFAULT_TEXT_LIMITS, words, type TextLimits } from './text.js';
 
 /** RRF constant (Cormack et al.): fused score = Σ 1 / (k + rank). */
 export const RRF_K = 60;
@@ -110,9 +111,12 @@ async function bestSegments(store: Store, modelId: number, q: Float32Array, clip
   return new Map(rows.map((r) => [Number(r.clipId), { clipId: Number(r.clipId), similarity: Number(r.sim), startSec: Number(r.startSec), endSec: Number(r.endSec) }]));
 }
 
-/** Full-text ranking on name, path and tags: any query word matches (OR), ranked by ts_rank. */
-export async function keywordRanking(store: Store, modelId: number, query: string, filter: ClipFilter | null | undefined, need: number): Promise<number[]> {
-  const params: unknown[] = [query];
+/**
+ * Full-text ranking on name, path and tags: any query word matches (OR), ranked by ts_rank.
+ * At most maxWords distinct words reach the tsquery, whatever the caller checked before.
+ */
+export async function keywordRanking(store: Store, modelId: number, query: string, filter: ClipFilter | null | undefined, need: number, maxWords = DEFAULT_TEXT_LIMITS.maxQueryWords): Promise<number[]> {
+  const params: unknown[] = [[...new Set(words(query))].slice(0, maxWords).join(' ')];
   const where = `${filterSql(filter, params, modelId)} AND ${embeddedSql(params, modelId)}`;
   const rows = await store.sql<{ id: number }>(
     `SELECT c.id FROM "Clip" c,
@@ -124,9 +128,6 @@ export async function keywordRanking(store: Store, modelId: number, query: strin
   );
   return rows.map((r) => Number(r.id));
 }
-
-/** Words as the full-text column splits them: lower case, split on anything not a letter or digit. */
-export const words = (s: string): string[] => s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
 
 function matchedTerms(query: string, clip: ClipRow): string[] {
   const have = new Set([...words(clip.name), ...words(clip.path), ...clip.tags.flatMap(words)]);
@@ -191,11 +192,13 @@ export interface TextSearchInput {
   first: number;
   after?: string | null;
   hybrid?: boolean | null;
+  /** Bounds on the query text (config.limits); DEFAULT_TEXT_LIMITS when absent. */
+  limits?: TextLimits;
 }
 
 export async function searchByText(store: Store, modelId: number, embedText: (t: string[]) => Promise<Float32Array[]>, input: TextSearchInput): Promise<HitPage> {
-  const query = input.query.trim();
-  if (!query) throw new EarshotError('BAD_USER_INPUT', 'query must not be empty', { subject: 'query' });
+  const limits = input.limits ?? DEFAULT_TEXT_LIMITS;
+  const query = checkText(input.query, limits, 'query');
   const [q] = await embedText([query]);
   // The exact total is a join over every clip (~100 ms at 100k clips on a server, where the KNN
   // takes ~5 ms): run it beside the rankings, which a server's pool does in parallel.
@@ -206,7 +209,7 @@ export async function searchByText(store: Store, modelId: number, embedText: (t:
   }
   const [vec, kw, total] = await Promise.all([
     vectorRanking(store, modelId, q, input.filter, HYBRID_POOL),
-    keywordRanking(store, modelId, query, input.filter, HYBRID_POOL),
+    keywordRanking(store, modelId, query, input.filter, HYBRID_POOL, limits.maxQueryWords),
     totalP,
   ]);
   const fused = new Map<number, Ranked>();

@@ -74,8 +74,8 @@ export function redactUrl(url: string): string {
 }
 
 /** The backend the config selects: the server at `databaseUrl`, else PGlite in `dataDir/pglite` (`:memory:` → in memory). */
-export function openBackend(cfg: { dataDir: string; databaseUrl?: string }): Promise<Backend> {
-  if (cfg.databaseUrl) return openPostgres(cfg.databaseUrl);
+export function openBackend(cfg: { dataDir: string; databaseUrl?: string }, opts: { statementTimeoutMs?: number } = {}): Promise<Backend> {
+  if (cfg.databaseUrl) return openPostgres(cfg.databaseUrl, opts.statementTimeoutMs);
   return openPglite(cfg.dataDir === ':memory:' ? 'memory://' : path.join(cfg.dataDir, 'pglite'));
 }
 
@@ -200,8 +200,9 @@ export function ensureWritableDir(dir: string): void {
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
-function pgConfig(url: string): pg.PoolConfig {
-  const options = Object.entries(SESSION_SETTINGS)
+function pgConfig(url: string, statementTimeoutMs?: number): pg.PoolConfig {
+  const settings = statementTimeoutMs ? { ...SESSION_SETTINGS, statement_timeout: String(statementTimeoutMs) } : SESSION_SETTINGS;
+  const options = Object.entries(settings)
     .map(([k, v]) => `-c ${k}=${v}`)
     .join(' ');
   return { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, options };
@@ -211,14 +212,14 @@ function pgConfig(url: string): pg.PoolConfig {
  * A Postgres server. Before anything else, one plain connection checks that the server answers
  * and that the pgvector extension is installed there, so those failures read as what to do.
  */
-export async function openPostgres(url: string): Promise<Backend> {
+export async function openPostgres(url: string, statementTimeoutMs?: number): Promise<Backend> {
   const where = redactUrl(url);
   await checkServer(url, where);
-  const config = pgConfig(url);
+  const config = pgConfig(url, statementTimeoutMs);
   // One connection for the schema engine: it takes Prisma's advisory lock and must release it on
   // the same session; a lock left on an idle pooled connection stalls the next run for 10 s.
   const migrationAdapter = () =>
-    wholeScript(new PrismaPg({ ...config, max: 1 }), async (a, script) => {
+    wholeScript(new PrismaPg({ ...pgConfig(url), max: 1 }), async (a, script) => {
       const pool = (a as unknown as { underlyingDriver(): pg.Pool }).underlyingDriver();
       await pool.query(script);
     });

@@ -42,6 +42,11 @@ export interface Store {
 export interface OpenStoreOptions {
   /** Override prisma/migrations (tests). */
   migrationsDir?: string;
+  /**
+   * Postgres statement_timeout for every pooled connection (the API server sets it so no request can
+   * hold a backend for long; migrations are exempt). PGlite has no timers in WASM and ignores it.
+   */
+  statementTimeoutMs?: number;
 }
 
 // Long transactions (bulk inserts, index builds) must not hit Prisma's 5 s default, and on PGlite
@@ -54,7 +59,7 @@ const TX_TIMEOUT_MS = 10 * 60_000;
  * - otherwise embedded PGlite in `cfg.dataDir/pglite`, or in memory when `cfg.dataDir === ':memory:'`.
  */
 export async function openStore(cfg: Pick<Config, 'dataDir' | 'databaseUrl'>, opts: OpenStoreOptions = {}): Promise<Store> {
-  const backend: Backend = await openBackend(cfg);
+  const backend: Backend = await openBackend(cfg, { statementTimeoutMs: opts.statementTimeoutMs });
   let prisma: PrismaClient | undefined;
   try {
     const appliedMigrations = await applyMigrations(backend.migrationAdapter(), opts.migrationsDir ?? MIGRATIONS_DIR);

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 export const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const NEXT_BIN = path.join(path.dirname(require.resolve('next/package.json')), 'dist/bin/next');
-const SOURCES = ['app', 'components', 'lib', 'public', 'proxy.ts', 'next.config.ts', 'package.json', 'tsconfig.json'];
+const SOURCES = ['app', 'components', 'lib', 'public', 'next.config.ts', 'package.json', 'tsconfig.json'];
 
 /** Newest mtime (ms) of the web app's sources. */
 function newestSource(p = WEB_DIR, names = SOURCES) {

@@ -27,6 +27,15 @@ const BAD: Record<string, string[]> = {
   EARSHOT_MAX_TOKENS: ['5'],
   EARSHOT_MAX_COST: ['5'],
   EARSHOT_TEXT_CACHE: ['-1'],
+  EARSHOT_MAX_QUERY_CHARS: ['5'],
+  EARSHOT_MAX_QUERY_WORDS: ['0'],
+  EARSHOT_MAX_TAGS: ['0'],
+  EARSHOT_MAX_TAG_CHARS: ['0'],
+  EARSHOT_REQUEST_TIMEOUT_MS: ['5'],
+  EARSHOT_STATEMENT_TIMEOUT_MS: ['5'],
+  EARSHOT_ALLOWED_HOSTS: ['http://x.example', 'a b'],
+  EARSHOT_ALLOWED_ORIGINS: ['tools.example', 'http://tools.example/app'],
+  EARSHOT_PROXY_SECRET: ['short'],
 };
 const FREE_FORM = ['EARSHOT_DEMO_LIBRARY', 'EARSHOT_DATA_DIR', 'EARSHOT_MODEL_DIR', 'EARSHOT_HOST'];
 

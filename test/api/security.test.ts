@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../apps/api/src/config.js';
 import type { ServerHandle } from '../../apps/api/src/server.js';
-import { tone, wavBytes } from '../ingest/fixtures.js';
+import { ffmpegConvert, hasTool, tempDir, tone, wavBytes, writeWav } from '../ingest/fixtures.js';
 
 const KEY = 'security-test-key-0123456789';
 const SECRET = 'security-proxy-secret-0123456789';
@@ -179,6 +179,26 @@ describe.skipIf(!!reason)('security: a server that is safe to leave running', ()
     const m = await gql(keyed, mutation(), {}, { 'x-api-key': 'guess-guess-guess-1' });
     expect(code(m)).toBe('UNAUTHENTICATED');
     expect(JSON.stringify(m.body)).not.toContain('guess-guess-guess-1');
+  });
+
+  it.skipIf(!hasTool('ffmpeg'))('4: a FLAC whose header declares an hour is refused before it is decoded', async () => {
+    const dir = tempDir('security-flac');
+    const src = writeWav(path.join(dir, 'one.wav'), tone(1, 440, 44100, 1), 44100);
+    ffmpegConvert(src, path.join(dir, 'one.flac'));
+    const flac = new Uint8Array(fs.readFileSync(path.join(dir, 'one.flac')));
+    // STREAMINFO total samples (36 bits at bytes 21..25): 3600 s at 44.1 kHz.
+    const total = 3600 * 44100;
+    flac[21] = (flac[21] & 0xf0) | Math.floor(total / 2 ** 32);
+    new DataView(flac.buffer).setUint32(22, total >>> 0);
+    const r = await send(keyed, '/upload', { method: 'POST', headers: { 'x-api-key': KEY }, body: flac });
+    expect(r.status).toBe(413);
+    expect(r.body.error.code).toBe('CLIP_TOO_LONG');
+    expect(r.body.error.message).toMatch(/header declares 3600\.0 s.*refused before decoding/);
+    // The real one-second file still goes through the decode thread.
+    const ok = await send(keyed, '/upload', { method: 'POST', headers: { 'x-api-key': KEY }, body: new Uint8Array(fs.readFileSync(path.join(dir, 'one.flac'))) });
+    expect(ok.status).toBe(201);
+    expect(ok.body).toMatchObject({ format: 'flac', sampleRate: 44100 });
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('5: the cost limit counts `first` from variables and defaults, not only literals', async () => {

@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { loadConfig, type Config } from './config.js';
+import { DecodeThread } from './audio/decode-thread.js';
 import { EarshotError, isEarshotError } from './errors.js';
 import { createApollo, type RequestContext } from './graphql/index.js';
 import { audioRouter } from './http/audio.js';
@@ -77,7 +78,9 @@ export async function startServer(cfg: Config, deps: { store?: Store; runtime?: 
   }
   const { id: modelId } = await ensureModel(store, runtime.identity);
   const full: ServerDeps = { store, runtime, config: cfg };
+  const decoder = new DecodeThread();
   const uploads = new UploadRegistry(runtime, {
+    decode: (bytes, o) => decoder.decode(bytes, o),
     maxUploadBytes: cfg.limits.maxUploadBytes,
     maxUploadDurationSec: cfg.limits.maxUploadDurationSec,
     windowSec: cfg.ingest.windowSec,
@@ -165,6 +168,7 @@ export async function startServer(cfg: Config, deps: { store?: Store; runtime?: 
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await apollo.stop();
+      await decoder.close();
       if (ownRuntime) await runtime.close();
       if (ownStore) await store.close();
     },

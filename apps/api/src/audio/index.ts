@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import decodeAudio from 'audio-decode';
 import { EarshotError } from '../errors.js';
+import { declaredSeconds } from './declared.js';
 import { resample } from './resample.js';
 import { sniffFormat, type AudioFormat } from './sniff.js';
 
@@ -142,6 +143,10 @@ export async function decodeBuffer(bytes: Uint8Array, opts: DecodeOptions = {}):
   }
   if (format === 'wav' && wavDeclaresNoSamples(bytes)) {
     throw new EarshotError('AUDIO_NO_SAMPLES', 'the WAV header is valid but its data chunk holds no samples', { subject });
+  }
+  const declared = opts.maxDurationSec !== undefined ? declaredSeconds(bytes) : null;
+  if (declared !== null && declared > (opts.maxDurationSec as number)) {
+    throw new EarshotError('CLIP_TOO_LONG', `the header declares ${declared.toFixed(1)} s, longer than the limit of ${opts.maxDurationSec} s (refused before decoding)`, { subject });
   }
   let raw: Raw;
   try {

@@ -1,9 +1,10 @@
 /**
- * Query audio uploaded over HTTP: decoded once, kept in memory (bounded), embedded on first use.
+ * Query audio uploaded over HTTP: decoded and embedded once; only the embeddings are kept, in memory,
+ * bounded in count and time (64 uploads that kept their decoded samples took a server from 2 to 8 GB).
  * Uploads are query inputs, never library content, so they never touch the database.
  */
 import { randomUUID } from 'node:crypto';
-import { decodeBuffer, type AudioMeta } from '../audio/index.js';
+import { decodeBuffer, type DecodedAudio } from '../audio/index.js';
 import { EarshotError } from '../errors.js';
 import { embedSamples, type AudioEmbedder, type SegmentVector } from '../ingest/embed.js';
 
@@ -18,9 +19,8 @@ export interface UploadInfo {
 
 interface Entry {
   info: UploadInfo;
-  samples: Float32Array | null;
-  meta: AudioMeta;
-  vectors: Promise<SegmentVector[]> | null;
+  /** The embeddings are all an upload is kept for: its samples are dropped as soon as it is embedded. */
+  vectors: SegmentVector[];
   at: number;
 }
 
@@ -30,9 +30,17 @@ export interface UploadOptions {
   windowSec: number;
   hopSec: number;
   batchSize: number;
-  /** Oldest uploads are dropped beyond this many (48 kHz mono floats add up). */
+  /** Oldest uploads are dropped beyond this many. */
   maxEntries?: number;
+  /** Uploads expire this long after they were made (ms). */
+  ttlMs?: number;
+  /** How bytes become 48 kHz mono (the server passes a DecodeThread's decode, off the HTTP thread). */
+  decode?: (bytes: Uint8Array, opts: { maxDurationSec: number; name: string }) => Promise<DecodedAudio>;
 }
+
+/** An upload of the longest allowed duration holds ~1 + 2·duration/window vectors of 2 KB: 600 s → ~245 KB. */
+const DEFAULT_MAX_ENTRIES = 256;
+const DEFAULT_TTL_MS = 60 * 60_000;
 
 export class UploadRegistry {
   private readonly entries = new Map<string, Entry>();
@@ -42,13 +50,17 @@ export class UploadRegistry {
     private readonly opts: UploadOptions,
   ) {}
 
-  /** Decode and keep an upload; UPLOAD_TOO_LARGE / CLIP_TOO_LONG / decode errors name `name`. */
+  /**
+   * Decode, embed and keep only the embeddings (whole clip first, then windows of long uploads).
+   * UPLOAD_TOO_LARGE / CLIP_TOO_LONG / decode errors name `name`. A file whose header declares more
+   * than the duration cap is refused before it is decoded.
+   */
   async add(bytes: Uint8Array, name = 'upload'): Promise<UploadInfo> {
     if (bytes.length > this.opts.maxUploadBytes) {
       throw new EarshotError('UPLOAD_TOO_LARGE', `upload is ${bytes.length} bytes; the limit is ${this.opts.maxUploadBytes}`, { subject: name });
     }
     if (bytes.length === 0) throw new EarshotError('FILE_EMPTY', 'upload is empty', { subject: name });
-    const decoded = await decodeBuffer(bytes, { maxDurationSec: this.opts.maxUploadDurationSec, name });
+    const decoded = await (this.opts.decode ?? decodeBuffer)(bytes, { maxDurationSec: this.opts.maxUploadDurationSec, name });
     const info: UploadInfo = {
       id: `u_${randomUUID()}`,
       name,
@@ -57,8 +69,15 @@ export class UploadRegistry {
       sampleRate: decoded.meta.sampleRate,
       channels: decoded.meta.channels,
     };
-    this.entries.set(info.id, { info, samples: decoded.samples, meta: decoded.meta, vectors: null, at: Date.now() });
-    const max = this.opts.maxEntries ?? 64;
+    const vectors = await embedSamples(this.embedder, decoded.samples, info.durationSec, {
+      sampleRate: 48000,
+      windowSec: this.opts.windowSec,
+      hopSec: this.opts.hopSec,
+      batchSize: this.opts.batchSize,
+    });
+    this.expire();
+    this.entries.set(info.id, { info, vectors, at: Date.now() });
+    const max = this.opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
     while (this.entries.size > max) this.entries.delete(this.entries.keys().next().value as string);
     return info;
   }
@@ -68,25 +87,27 @@ export class UploadRegistry {
   }
 
   /** Whole-clip embedding first, then one per window for uploads longer than one window. */
-  vectors(id: string): Promise<SegmentVector[]> {
-    const e = this.entry(id);
-    if (!e.vectors) {
-      const samples = e.samples as Float32Array;
-      e.vectors = embedSamples(this.embedder, samples, e.info.durationSec, {
-        sampleRate: 48000,
-        windowSec: this.opts.windowSec,
-        hopSec: this.opts.hopSec,
-        batchSize: this.opts.batchSize,
-      }).then((v) => {
-        e.samples = null; // the vectors are all we need from now on
-        return v;
-      });
-      e.vectors.catch(() => (e.vectors = null));
+  async vectors(id: string): Promise<SegmentVector[]> {
+    return this.entry(id).vectors;
+  }
+
+  /** How many uploads are held (after dropping expired ones). */
+  get size(): number {
+    this.expire();
+    return this.entries.size;
+  }
+
+  private expire(): void {
+    const cutoff = Date.now() - (this.opts.ttlMs ?? DEFAULT_TTL_MS);
+    // Insertion order is age order: stop at the first one still fresh.
+    for (const [id, e] of this.entries) {
+      if (e.at >= cutoff) break;
+      this.entries.delete(id);
     }
-    return e.vectors;
   }
 
   private entry(id: string): Entry {
+    this.expire();
     const e = this.entries.get(id);
     if (!e) throw new EarshotError('NOT_FOUND', `no upload ${id} (uploads are kept in memory and expire; upload again)`, { subject: id });
     return e;

@@ -1,0 +1,57 @@
+/** Durations declared by headers (audio/declared.ts), checked on files made by code and by sox/ffmpeg. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { declaredSeconds } from '../../apps/api/src/audio/declared.js';
+import { decodeBuffer } from '../../apps/api/src/audio/index.js';
+import { DecodeThread } from '../../apps/api/src/audio/decode-thread.js';
+import { ffmpegConvert, hasTool, tempDir, tone, wavBytes, writeWav } from '../ingest/fixtures.js';
+
+describe('declaredSeconds', () => {
+  it('reads WAV data size / byte rate, also for a streaming header (size 0)', () => {
+    const wav = new Uint8Array(wavBytes(tone(2.5, 440, 22050, 1), 22050, 2));
+    expect(declaredSeconds(wav)).toBeCloseTo(2.5, 3);
+    const streaming = wav.slice();
+    new DataView(streaming.buffer).setUint32(40, 0, true); // data chunk size of our 44-byte header
+    expect(declaredSeconds(streaming)).toBeCloseTo(2.5, 3);
+  });
+
+  it.skipIf(!hasTool('ffmpeg'))('reads FLAC STREAMINFO and AIFF COMM; says nothing for MP3', () => {
+    const dir = tempDir('declared');
+    const src = writeWav(path.join(dir, 'a.wav'), tone(3, 330, 44100, 2), 44100);
+    for (const [ext, want] of [['flac', 3], ['aiff', 3], ['mp3', null]] as const) {
+      const out = path.join(dir, `a.${ext}`);
+      ffmpegConvert(src, out);
+      const got = declaredSeconds(new Uint8Array(fs.readFileSync(out)));
+      if (want === null) expect(got, ext).toBeNull();
+      else expect(got, ext).toBeCloseTo(want, 2);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a header declaring more than the cap is CLIP_TOO_LONG before any decoding', async () => {
+    const wav = new Uint8Array(wavBytes(tone(0.5, 440, 8000, 1), 8000));
+    // Claim an hour: far past the 4 s of bytes a real decode would find.
+    const v = new DataView(wav.buffer);
+    v.setUint32(28, 1, true); // byte rate 1 B/s: 8,000 bytes "last" 8,000 s
+    await expect(decodeBuffer(wav, { maxDurationSec: 60, name: 'bomb.wav' })).rejects.toMatchObject({ code: 'CLIP_TOO_LONG', subject: 'bomb.wav' });
+  });
+});
+
+describe('DecodeThread', () => {
+  it('decodes on a worker exactly as decodeBuffer does, and keeps typed errors', async () => {
+    const t = new DecodeThread();
+    try {
+      const wav = new Uint8Array(wavBytes(tone(1.2, 440, 44100, 3), 44100, 2));
+      const [there, here] = await Promise.all([t.decode(wav, { name: 'x.wav' }), decodeBuffer(wav, { name: 'x.wav' })]);
+      expect(there.meta).toEqual(here.meta);
+      expect(there.samples).toEqual(here.samples);
+      await expect(t.decode(new TextEncoder().encode('not audio'), { name: 'junk.txt' })).rejects.toMatchObject({ code: 'UNSUPPORTED_FORMAT', subject: 'junk.txt' });
+      await expect(t.decode(wav, { maxDurationSec: 1, name: 'long.wav' })).rejects.toMatchObject({ code: 'CLIP_TOO_LONG' });
+    } finally {
+      await t.close();
+    }
+    await expect(t.decode(new Uint8Array(wavBytes(tone(0.2, 440), 48000)))).resolves.toMatchObject({ sampleRate: 48000 });
+    await t.close();
+  });
+});

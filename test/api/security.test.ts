@@ -267,6 +267,23 @@ describe.skipIf(!!reason)('security: a server that is safe to leave running', ()
     expect(code(tokens)).toBe('LIMIT_EXCEEDED');
   });
 
+  it('12: library-wide near-duplicates of many identical copies return the first `first` pairs, nothing more', async () => {
+    const dir = tempDir('security-copies');
+    const src = writeWav(path.join(dir, 'copy_000.wav'), tone(0.5, 440, 48000, 5));
+    for (let i = 1; i < 40; i++) fs.copyFileSync(src, path.join(dir, `copy_${String(i).padStart(3, '0')}.wav`));
+    const { runIngest } = await import('../../apps/api/src/ingest/index.js');
+    await runIngest(open.deps, { root: dir });
+    const r = await gql(open, `{ nearDuplicates(maxDistance: 0, first: 7) { identical distance a { id } b { id } } }`);
+    const pairs = r.body.data.nearDuplicates as { identical: boolean; distance: number; a: { id: string }; b: { id: string } }[];
+    expect(pairs).toHaveLength(7);
+    expect(pairs.every((p) => p.identical && p.distance === 0)).toBe(true);
+    // (a, b) order: the smallest id paired with the next seven.
+    const ids = pairs.map((p) => [Number(p.a.id), Number(p.b.id)]);
+    const a0 = ids[0][0];
+    expect(ids).toEqual(Array.from({ length: 7 }, (_, i) => [a0, a0 + i + 1]));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('16: tags are bounded in count and length', async () => {
     const many = await gql(open, `mutation($t: [String!]!) { setClipTags(id: "1", tags: $t) { id } }`, { t: Array.from({ length: 65 }, (_, i) => `t${i}`) });
     expect(code(many)).toBe('LIMIT_EXCEEDED');

@@ -16,7 +16,11 @@ const MIME: Record<string, string> = {
   aiff: 'audio/aiff',
 };
 
-/** One byte range of a `size`-byte file, 'unsatisfiable', or null for "send it all" (no or multi-range header). */
+/**
+ * One byte range of a `size`-byte file, 'unsatisfiable', or null for "send it all". RFC 9110 §14.2:
+ * a header that is not a valid range set (multiple ranges here, junk, or last-pos < first-pos) is
+ * ignored and the whole file is sent; only a valid range that starts past the end is 416.
+ */
 export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
   if (!header) return null;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
@@ -31,9 +35,10 @@ export function parseRange(header: string | undefined, size: number): { start: n
     end = size - 1;
   } else {
     start = Number(m[1]);
+    if (m[2] !== '' && Number(m[2]) < start) return null;
     end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
   }
-  if (start >= size || start > end) return 'unsatisfiable';
+  if (start >= size) return 'unsatisfiable';
   return { start, end };
 }
 

@@ -51,9 +51,14 @@ function row(rank: number, c: ClipRow, h: Hit | null): ExportRow {
   };
 }
 
-/** RFC 4180: quote fields holding a comma, quote or line break; double inner quotes. */
-function csvField(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
+/**
+ * RFC 4180: quote fields holding a comma, quote or line break; double inner quotes. A text cell that
+ * starts like a formula (= + - @, tab, CR) gets a leading apostrophe (OWASP's CSV-injection advice):
+ * a file named "=HYPERLINK(…)" must open in a spreadsheet as text. Numbers are left as they are.
+ */
+export function csvField(v: unknown): string {
+  let s = v === null || v === undefined ? '' : String(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

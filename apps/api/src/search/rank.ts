@@ -276,9 +276,12 @@ export const DUPLICATE_NEIGHBOURS = 16;
 /**
  * Library-wide pairs: one HNSW probe per stored content (its DUPLICATE_NEIGHBOURS nearest contents)
  * instead of all n² distances, then content pairs expanded to active clip pairs; clips sharing the
- * same bytes pair at distance 0.
+ * same bytes pair at distance 0. Each group (copies of one content, or two contents' clips) yields at
+ * most `limit` pairs, in (a, b) order: the answer is the first `limit` pairs by (d, a, b), and a pair
+ * among those is among the first `limit` of its own group, whose pairs share its d. Without the cap
+ * 4,001 copies of one file made 8 million pairs (+490 MB).
  */
-async function libraryPairs(store: Store, modelId: number, maxDistance: number): Promise<{ a: number; b: number; d: number }[]> {
+async function libraryPairs(store: Store, modelId: number, maxDistance: number, limit: number): Promise<{ a: number; b: number; d: number }[]> {
   const near = await store.sql<{ ha: string; hb: string; d: number }>(
     `WITH src AS (
        SELECT s.id, s."contentHash", s.embedding FROM "Segment" s
@@ -307,11 +310,25 @@ async function libraryPairs(store: Store, modelId: number, maxDistance: number):
   const byHash = new Map<string, number[]>();
   for (const r of clipRows) byHash.set(r.h, [...(byHash.get(r.h) ?? []), Number(r.id)]);
   const out: { a: number; b: number; d: number }[] = [];
-  const pair = (i: number, j: number, d: number) => out.push({ a: Math.min(i, j), b: Math.max(i, j), d });
-  for (const ids of byHash.values()) for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) pair(ids[i], ids[j], 0);
+  for (const ids of byHash.values()) ids.sort((p, q) => p - q);
+  const group = (pairs: { a: number; b: number }[], d: number) => {
+    pairs.sort((p, q) => p.a - q.a || p.b - q.b);
+    for (const p of pairs.slice(0, limit)) out.push({ ...p, d });
+  };
+  for (const ids of byHash.values()) {
+    // Lexicographic (a, b) pairs of one sorted group, stopping after `limit`.
+    const pairs: { a: number; b: number }[] = [];
+    for (let i = 0; i < ids.length && pairs.length < limit; i++) for (let j = i + 1; j < ids.length && pairs.length < limit; j++) pairs.push({ a: ids[i], b: ids[j] });
+    group(pairs, 0);
+  }
   for (const [k, d] of contentPairs) {
     const [x, y] = k.split('\n');
-    for (const i of byHash.get(x) ?? []) for (const j of byHash.get(y) ?? []) pair(i, j, d);
+    const xs = byHash.get(x) ?? [];
+    const ys = byHash.get(y) ?? [];
+    // The smallest a's first: of each x with the smallest ys, at most `limit` per side is enough.
+    const pairs: { a: number; b: number }[] = [];
+    for (const i of xs.slice(0, limit)) for (const j of ys.slice(0, limit)) pairs.push({ a: Math.min(i, j), b: Math.max(i, j) });
+    group(pairs, d);
   }
   return out;
 }
@@ -331,7 +348,7 @@ export async function nearDuplicates(store: Store, modelId: number, p: { clip?: 
       [toVectorLiteral(q), modelId, clip.id, p.maxDistance, p.first],
     );
   } else {
-    rows = await libraryPairs(store, modelId, p.maxDistance);
+    rows = await libraryPairs(store, modelId, p.maxDistance, p.first);
   }
   rows.sort((x, y) => x.d - y.d || x.a - y.a || x.b - y.b);
   rows = rows.slice(0, p.first);

@@ -1,5 +1,5 @@
 /**
- * npm run bench:faults [-- --only kill,db-restart,data-dir,bad-inputs --kills 3 --fuzz 1000]
+ * npm run bench:faults [-- --only kill,db-restart,data-dir,bad-inputs,security --kills 3 --fuzz 1000]
  * A reliability harness, not a timing benchmark: each fault scenario runs against the real CLI
  * (`tsx apps/api/src/cli.ts ingest`, spawned with node --import tsx so a SIGKILL hits the real
  * process) or the real decoder, then the store is checked with exact counts.
@@ -22,6 +22,10 @@
  *              Expected: one line with a code, no stack trace.
  *  bad-inputs  every row of ../shared/audio-dev/bad-inputs.csv through the CLI (codes per file), and
  *              the header fuzzer of test/faults/fuzz.ts (typed error or valid result per case).
+ *  security    the slow cases of the security review against the real server in a child process
+ *              (faults-security.ts): the freeze pair, 64 uploads under an RSS bound, a one-hour FLAC
+ *              refused before decoding and a 9-minute upload decoded off the HTTP thread, each with
+ *              /healthz polled every 20 ms.
  *
  * Prints a table (scenario, outcome, details, seconds) and writes bench/results/faults.json.
  */
@@ -38,6 +42,7 @@ import { AUDIO_EXTENSIONS } from '../../apps/api/src/ingest/scan.js';
 import { openStore } from '../../apps/api/src/store/index.js';
 import { fuzzDecoder, makeSeeds } from '../../test/faults/fuzz.js';
 import { arg, r2, REPO_ROOT, writeResult } from './common.js';
+import { securityFaults } from './faults-security.js';
 
 interface Row {
   scenario: string;
@@ -508,7 +513,7 @@ async function fuzz(perFormat: number): Promise<Row[]> {
 }
 
 async function main() {
-  const only = new Set((arg('only') ?? 'kill,db-restart,data-dir,bad-inputs').split(','));
+  const only = new Set((arg('only') ?? 'kill,db-restart,data-dir,bad-inputs,security').split(','));
   const limit = arg('files') ? Number(arg('files')) : undefined;
   const rows: Row[] = [];
   const run = async (name: string, f: () => Promise<Row | Row[]>) => {
@@ -527,6 +532,7 @@ async function main() {
   await run('db-restart', () => dbRestart(limit));
   await run('data-dir', dataDirFaults);
   await run('bad-inputs', async () => [await badInputs(), ...(await fuzz(Number(arg('fuzz') ?? 1000)))]);
+  await run('security', securityFaults);
 
   console.log('\n| scenario | outcome | details | s |\n|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.scenario} | ${r.outcome} | ${r.details.replace(/\|/g, '/')} | ${r.seconds} |`);

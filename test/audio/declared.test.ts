@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { declaredSeconds } from '../../apps/api/src/audio/declared.js';
 import { decodeBuffer } from '../../apps/api/src/audio/index.js';
 import { DecodeThread } from '../../apps/api/src/audio/decode-thread.js';
+import { clapFeatures } from '../../apps/api/src/features/index.js';
 import { ffmpegConvert, hasTool, tempDir, tone, wavBytes, writeWav } from '../ingest/fixtures.js';
 
 describe('declaredSeconds', () => {
@@ -39,18 +40,49 @@ describe('declaredSeconds', () => {
 });
 
 describe('DecodeThread', () => {
-  it('decodes on a worker exactly as decodeBuffer does, and keeps typed errors', async () => {
+  it('holds decoded audio in the worker and computes the same features there', async () => {
     const t = new DecodeThread();
     try {
-      const wav = new Uint8Array(wavBytes(tone(1.2, 440, 44100, 3), 44100, 2));
-      const [there, here] = await Promise.all([t.decode(wav, { name: 'x.wav' }), decodeBuffer(wav, { name: 'x.wav' })]);
-      expect(there.meta).toEqual(here.meta);
-      expect(there.samples).toEqual(here.samples);
-      await expect(t.decode(new TextEncoder().encode('not audio'), { name: 'junk.txt' })).rejects.toMatchObject({ code: 'UNSUPPORTED_FORMAT', subject: 'junk.txt' });
-      await expect(t.decode(wav, { maxDurationSec: 1, name: 'long.wav' })).rejects.toMatchObject({ code: 'CLIP_TOO_LONG' });
+      const wav = new Uint8Array(wavBytes(tone(12, 300, 44100, 4), 44100));
+      const here = await decodeBuffer(wav.slice());
+      const held = await t.open(wav.slice(), { name: 'held.wav' });
+      expect(held.meta).toEqual(here.meta);
+      expect(held.length).toBe(here.samples.length);
+      const ranges = [{ from: 0, to: here.samples.length }, { from: 48000, to: 48000 * 11 }];
+      const there = await held.features(ranges, 'fusion');
+      ranges.forEach((r, i) => {
+        const f = clapFeatures(here.samples.subarray(r.from, r.to), 'fusion');
+        expect(there[i].isLonger).toBe(f.isLonger);
+        expect(there[i].data).toEqual(f.data);
+      });
+      await held.release();
+      await expect(held.features(ranges, 'fusion')).rejects.toThrow(/no decoded audio/);
     } finally {
       await t.close();
     }
+  });
+
+  it('decodes on a worker exactly as decodeBuffer does, moves whole buffers, and keeps typed errors', async () => {
+    const t = new DecodeThread();
+    try {
+      const wav = new Uint8Array(wavBytes(tone(1.2, 440, 44100, 3), 44100, 2));
+      const sent = wav.slice();
+      const [there, here] = await Promise.all([t.decode(sent, { name: 'x.wav' }), decodeBuffer(wav, { name: 'x.wav' })]);
+      expect(there.meta).toEqual(here.meta);
+      expect(there.samples).toEqual(here.samples);
+      expect(sent.byteLength).toBe(0); // moved, not copied
+      // A view into a larger buffer is copied; the caller's buffer stays usable.
+      const framed = new Uint8Array(wav.length + 8);
+      framed.set(wav, 8);
+      const view = framed.subarray(8);
+      await t.decode(view, { name: 'x.wav' });
+      expect(view.byteLength).toBe(wav.length);
+      await expect(t.decode(new TextEncoder().encode('not audio'), { name: 'junk.txt' })).rejects.toMatchObject({ code: 'UNSUPPORTED_FORMAT', subject: 'junk.txt' });
+      await expect(t.decode(wav.slice(), { maxDurationSec: 1, name: 'long.wav' })).rejects.toMatchObject({ code: 'CLIP_TOO_LONG' });
+    } finally {
+      await t.close();
+    }
+    // After close, the next call starts a fresh worker.
     await expect(t.decode(new Uint8Array(wavBytes(tone(0.2, 440), 48000)))).resolves.toMatchObject({ sampleRate: 48000 });
     await t.close();
   });

@@ -80,7 +80,7 @@ export async function startServer(cfg: Config, deps: { store?: Store; runtime?: 
   const full: ServerDeps = { store, runtime, config: cfg };
   const decoder = new DecodeThread();
   const uploads = new UploadRegistry(runtime, {
-    decode: (bytes, o) => decoder.decode(bytes, o),
+    open: (bytes, o) => decoder.open(bytes, o),
     maxUploadBytes: cfg.limits.maxUploadBytes,
     maxUploadDurationSec: cfg.limits.maxUploadDurationSec,
     windowSec: cfg.ingest.windowSec,

@@ -1,29 +1,53 @@
 /**
- * decodeBuffer on a worker thread. Decoding and resampling a long file takes seconds of CPU; on the
- * thread that answers HTTP that stalled every request (a 600 KB WAV held the server for 4.7 s). One
- * worker, started on first use; jobs queue in its message port. The worker does not keep the
- * process alive.
+ * Decoding and CLAP features on a worker thread. Decoding, resampling and the features of a long
+ * file take seconds of CPU; on the thread that answers HTTP that stalled every request (a 600 KB WAV
+ * held the server for 4.7 s). One worker, started on first use; jobs queue in its message port. The
+ * worker does not keep the process alive.
  */
 import { Worker } from 'node:worker_threads';
 import { EarshotError, type ErrorCode } from '../errors.js';
+import type { ClapFeatures, FeatureMode } from '../features/index.js';
 import type { AudioMeta, DecodedAudio, DecodeOptions } from './index.js';
 
-type Reply = { id: number; ok: true; samples: Float32Array; meta: AudioMeta } | { id: number; ok: false; err: { code: ErrorCode; message: string; subject?: string } };
+type Reply = ({ id: number; ok: true } & Record<string, unknown>) | { id: number; ok: false; err: { code: ErrorCode; message: string; subject?: string } };
+
+/** Decoded audio that stays in the worker: its features are computed there, range by range. */
+export interface HeldAudio {
+  meta: AudioMeta;
+  /** Samples at 48 kHz. */
+  length: number;
+  features(ranges: { from: number; to: number }[], mode: FeatureMode): Promise<ClapFeatures[]>;
+  release(): Promise<void>;
+}
+
+type DecodeOpts = Pick<DecodeOptions, 'maxDurationSec' | 'name'>;
 
 export class DecodeThread {
   private worker: Worker | null = null;
   private next = 1;
-  private readonly pending = new Map<number, { resolve: (d: DecodedAudio) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: Record<string, unknown>) => void; reject: (e: Error) => void }>();
 
-  /** Like decodeBuffer; the bytes are copied to the worker (the caller keeps its buffer). */
-  decode(bytes: Uint8Array, opts: Pick<DecodeOptions, 'maxDurationSec' | 'name'> = {}): Promise<DecodedAudio> {
-    const w = this.start();
-    const id = this.next++;
-    return new Promise<DecodedAudio>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      if (this.pending.size === 1) w.ref();
-      w.postMessage({ id, bytes, opts });
-    });
+  /**
+   * Like decodeBuffer. Bytes that fill their own ArrayBuffer are moved to the worker, not copied
+   * (a 50 MB upload copied on the HTTP thread cost ~30 ms): the caller must not use them afterwards.
+   */
+  async decode(bytes: Uint8Array, opts: DecodeOpts = {}): Promise<DecodedAudio> {
+    const r = await this.call({ op: 'decode', bytes, opts }, movable(bytes));
+    return { samples: r.samples as Float32Array, sampleRate: 48000, meta: r.meta as AudioMeta };
+  }
+
+  /** Decode and keep the samples in the worker (release them when done). Bytes are moved as in decode. */
+  async open(bytes: Uint8Array, opts: DecodeOpts = {}): Promise<HeldAudio> {
+    const r = await this.call({ op: 'open', bytes, opts }, movable(bytes));
+    const handle = r.handle as number;
+    return {
+      meta: r.meta as AudioMeta,
+      length: r.length as number,
+      features: async (ranges, mode) => (await this.call({ op: 'features', handle, ranges, mode })).feats as ClapFeatures[],
+      release: async () => {
+        if (this.worker) await this.call({ op: 'release', handle });
+      },
+    };
   }
 
   async close(): Promise<void> {
@@ -31,6 +55,16 @@ export class DecodeThread {
     this.worker = null;
     if (w) await w.terminate();
     this.fail(new EarshotError('AUDIO_DECODE_FAILED', 'the decode thread was closed'));
+  }
+
+  private call(msg: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Record<string, unknown>> {
+    const w = this.start();
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      if (this.pending.size === 1) w.ref();
+      w.postMessage({ id, ...msg }, transfer);
+    });
   }
 
   private start(): Worker {
@@ -42,7 +76,7 @@ export class DecodeThread {
       if (!p) return;
       this.pending.delete(r.id);
       if (!this.pending.size) w.unref();
-      if (r.ok) p.resolve({ samples: r.samples, sampleRate: 48000, meta: r.meta });
+      if (r.ok) p.resolve(r);
       else p.reject(new EarshotError(r.err.code, r.err.message, { subject: r.err.subject }));
     });
     // A crashed worker (out of memory on a decode bomb) fails what it held; the next call starts another.
@@ -60,3 +94,7 @@ export class DecodeThread {
     this.pending.clear();
   }
 }
+
+/** The buffer to move with `bytes`, when they fill it whole. */
+const movable = (bytes: Uint8Array): ArrayBuffer[] =>
+  bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : [];

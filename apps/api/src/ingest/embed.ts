@@ -24,13 +24,22 @@ export interface EmbedOptions {
 }
 
 /**
+ * Where features come from when the samples are not on this thread: audio held by the decode thread
+ * (audio/decode-thread.ts), which computes the features of sample ranges there.
+ */
+export interface FeatureSource {
+  length: number;
+  features(ranges: { from: number; to: number }[], mode: FeatureMode): Promise<ClapFeatures[]>;
+}
+
+/**
  * One clip-level embedding of the whole file plus, for files longer than one window, one
  * embedding per window. Features are computed one batch at a time: a fusion feature is
  * 1 MB (4×1001×64 float32), so a 3-hour file's 2,000 windows must never exist at once.
  */
 export async function embedSamples(
   embedder: AudioEmbedder,
-  samples: Float32Array,
+  samples: Float32Array | FeatureSource,
   durationSec: number,
   opts: EmbedOptions,
 ): Promise<SegmentVector[]> {
@@ -51,9 +60,10 @@ export async function embedSamples(
   try {
     for (let i = 0; i < jobs.length; i += opts.batchSize) {
       const chunk = jobs.slice(i, i + opts.batchSize);
-      const feats = timedSync(opts.timings, 'features', () =>
-        chunk.map((j) => clapFeatures(j.from === 0 && j.to === samples.length ? samples : samples.subarray(j.from, j.to), mode)),
-      );
+      const feats =
+        samples instanceof Float32Array
+          ? timedSync(opts.timings, 'features', () => chunk.map((j) => clapFeatures(j.from === 0 && j.to === samples.length ? samples : samples.subarray(j.from, j.to), mode)))
+          : await samples.features(chunk, mode);
       const previous = inFlight;
       inFlight = { chunk, vecs: embedder.embedAudio(feats) };
       if (previous) await collect(previous);

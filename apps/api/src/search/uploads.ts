@@ -4,9 +4,10 @@
  * Uploads are query inputs, never library content, so they never touch the database.
  */
 import { randomUUID } from 'node:crypto';
-import { decodeBuffer, type DecodedAudio } from '../audio/index.js';
+import type { HeldAudio } from '../audio/decode-thread.js';
+import { decodeBuffer, type AudioMeta } from '../audio/index.js';
 import { EarshotError } from '../errors.js';
-import { embedSamples, type AudioEmbedder, type SegmentVector } from '../ingest/embed.js';
+import { embedSamples, type AudioEmbedder, type FeatureSource, type SegmentVector } from '../ingest/embed.js';
 
 export interface UploadInfo {
   id: string;
@@ -34,8 +35,11 @@ export interface UploadOptions {
   maxEntries?: number;
   /** Uploads expire this long after they were made (ms). */
   ttlMs?: number;
-  /** How bytes become 48 kHz mono (the server passes a DecodeThread's decode, off the HTTP thread). */
-  decode?: (bytes: Uint8Array, opts: { maxDurationSec: number; name: string }) => Promise<DecodedAudio>;
+  /**
+   * Decode on another thread and keep the samples there (the server passes a DecodeThread's `open`):
+   * decoding and features then never run on the HTTP thread. Without it, both run here.
+   */
+  open?: (bytes: Uint8Array, opts: { maxDurationSec: number; name: string }) => Promise<HeldAudio>;
 }
 
 /** An upload of the longest allowed duration holds ~1 + 2·duration/window vectors of 2 KB: 600 s → ~245 KB. */
@@ -60,21 +64,29 @@ export class UploadRegistry {
       throw new EarshotError('UPLOAD_TOO_LARGE', `upload is ${bytes.length} bytes; the limit is ${this.opts.maxUploadBytes}`, { subject: name });
     }
     if (bytes.length === 0) throw new EarshotError('FILE_EMPTY', 'upload is empty', { subject: name });
-    const decoded = await (this.opts.decode ?? decodeBuffer)(bytes, { maxDurationSec: this.opts.maxUploadDurationSec, name });
+    const o = { maxDurationSec: this.opts.maxUploadDurationSec, name };
+    const audio: { meta: AudioMeta; source: Float32Array | FeatureSource; release?: () => Promise<void> } = this.opts.open
+      ? await this.opts.open(bytes, o).then((h) => ({ meta: h.meta, source: h, release: h.release }))
+      : await decodeBuffer(bytes, o).then((d) => ({ meta: d.meta, source: d.samples }));
     const info: UploadInfo = {
       id: `u_${randomUUID()}`,
       name,
-      durationSec: decoded.meta.durationSec,
-      format: decoded.meta.format,
-      sampleRate: decoded.meta.sampleRate,
-      channels: decoded.meta.channels,
+      durationSec: audio.meta.durationSec,
+      format: audio.meta.format,
+      sampleRate: audio.meta.sampleRate,
+      channels: audio.meta.channels,
     };
-    const vectors = await embedSamples(this.embedder, decoded.samples, info.durationSec, {
-      sampleRate: 48000,
-      windowSec: this.opts.windowSec,
-      hopSec: this.opts.hopSec,
-      batchSize: this.opts.batchSize,
-    });
+    let vectors: SegmentVector[];
+    try {
+      vectors = await embedSamples(this.embedder, audio.source, info.durationSec, {
+        sampleRate: 48000,
+        windowSec: this.opts.windowSec,
+        hopSec: this.opts.hopSec,
+        batchSize: this.opts.batchSize,
+      });
+    } finally {
+      await audio.release?.();
+    }
     this.expire();
     this.entries.set(info.id, { info, vectors, at: Date.now() });
     const max = this.opts.maxEntries ?? DEFAULT_MAX_ENTRIES;

@@ -1,0 +1,196 @@
+/**
+ * The slow cases of the security review, against the real server in a child process (loopback, a
+ * free port, in-memory PGlite, bounded loops). Timings are measured from this process while a
+ * watcher polls /healthz every 20 ms, so "the server stayed responsive" is a number, not a hope.
+ *
+ *  freeze pair      two searchByText calls of 30 KB ("rain " × 6000) at once: both answered with a
+ *                   clear error in under a second, /healthz fine throughout.
+ *  uploads          64 uploads of an ~90 KB FLAC (20 s of tones and noise): RSS of the server stays
+ *                   under the stated bound (the registry keeps embeddings only).
+ *  decode bomb      a real one-hour FLAC of silence (~0.5 MB, made by ffmpeg): refused before
+ *                   decoding; /healthz answers in < 100 ms throughout.
+ *  long upload      a 9-minute mono WAV (47 MB, under the 50 MB cap) decoded on the decode thread: /healthz answers in < 100 ms while it
+ *                   decodes and resamples.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT, pct, r2 } from './common.js';
+
+export interface Row {
+  scenario: string;
+  outcome: 'pass' | 'fail' | 'skipped';
+  details: string;
+  seconds: number;
+  data?: Record<string, unknown>;
+}
+
+const KEY = 'faults-security-key-0123456789';
+/** RSS growth allowed over 64 uploads: embeddings are ~2 KB a clip; the decode thread's heap comes and goes. */
+const UPLOAD_RSS_BOUND_MB = 300;
+const HEALTH_BOUND_MS = 100;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function rssMbOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+}
+
+async function startChild(): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'apps/api/src/server.ts')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, DATABASE_URL: '', EARSHOT_DATA_DIR: ':memory:', EARSHOT_API_PORT: String(port), EARSHOT_API_KEY: KEY, EARSHOT_LOG_LEVEL: 'warn', EARSHOT_HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const until = Date.now() + 120_000;
+  while (!/Earshot API on/.test(out)) {
+    if (child.exitCode !== null || Date.now() > until) throw new Error(`server did not start: ${out.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    });
+  return { url: `http://127.0.0.1:${port}`, child, stop };
+}
+
+/** Polls /healthz every 20 ms until stopped; returns every latency (ms) and failures. */
+function watchHealth(url: string) {
+  const lat: number[] = [];
+  let failures = 0;
+  let on = true;
+  const loop = (async () => {
+    while (on) {
+      const t = performance.now();
+      try {
+        const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) });
+        if (!r.ok) failures++;
+        await r.arrayBuffer();
+      } catch {
+        failures++;
+      }
+      lat.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  return async () => {
+    on = false;
+    await loop;
+    return { max: r2(Math.max(...lat)), p99: r2(pct(lat, 99)), n: lat.length, failures };
+  };
+}
+
+const ffmpeg = (args: string[]) => spawnSync('ffmpeg', ['-v', 'error', '-y', ...args], { stdio: 'ignore' }).status === 0;
+
+export async function securityFaults(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-faults-security-'));
+  const srv = await startChild();
+  const post = (route: string, body: BodyInit, headers: Record<string, string> = {}) => fetch(`${srv.url}${route}`, { method: 'POST', headers, body });
+  try {
+    // ---- freeze pair
+    {
+      const t0 = performance.now();
+      const stop = watchHealth(srv.url);
+      const body = JSON.stringify({ query: 'query($q: String!) { searchByText(query: $q) { totalCount } }', variables: { q: 'rain '.repeat(6000) } });
+      const answers = await Promise.all(
+        [0, 1].map(async () => {
+          const t = performance.now();
+          const r = await post('/graphql', body, { 'content-type': 'application/json' });
+          const j = (await r.json()) as { errors?: { extensions?: { code?: string } }[] };
+          return { ms: r2(performance.now() - t), status: r.status, code: j.errors?.[0]?.extensions?.code };
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      const health = await stop();
+      const ok = answers.every((a) => a.code === 'LIMIT_EXCEEDED' && a.ms < 1000) && health.failures === 0;
+      rows.push({
+        scenario: 'freeze pair: two 30 KB searchByText at once',
+        outcome: ok ? 'pass' : 'fail',
+        details: `${answers.map((a) => `${a.status} ${a.code} in ${a.ms} ms`).join(', ')}; /healthz max ${health.max} ms over ${health.n} polls, ${health.failures} failed`,
+        seconds: r2((performance.now() - t0) / 1000),
+        data: { answers, health },
+      });
+    }
+
+    // ---- 64 uploads
+    {
+      const t0 = performance.now();
+      const src = path.join(tmp, 'up.wav');
+      const flac = path.join(tmp, 'up.flac');
+      const made = ffmpeg(['-f', 'lavfi', '-i', 'sine=f=440:d=20,volume=0.3', '-f', 'lavfi', '-i', 'anoisesrc=d=20:a=0.02', '-filter_complex', 'amix=inputs=2', '-ar', '44100', '-ac', '2', src]) && ffmpeg(['-i', src, '-compression_level', '8', flac]);
+      if (!made) {
+        rows.push({ scenario: '64 uploads', outcome: 'skipped', details: 'ffmpeg is absent', seconds: 0 });
+      } else {
+        const bytes = fs.readFileSync(flac);
+        // Warm up (model sessions, decode thread) before the baseline.
+        await (await post('/upload', new Uint8Array(bytes), { 'x-api-key': KEY })).arrayBuffer();
+        const before = rssMbOf(srv.child.pid!);
+        let ok = 0;
+        for (let i = 0; i < 64; i++) if ((await post('/upload', new Uint8Array(bytes), { 'x-api-key': KEY })).status === 201) ok++;
+        const after = rssMbOf(srv.child.pid!);
+        rows.push({
+          scenario: `64 uploads of a ${Math.round(bytes.length / 1024)} KB FLAC (20 s stereo)`,
+          outcome: ok === 64 && after - before < UPLOAD_RSS_BOUND_MB ? 'pass' : 'fail',
+          details: `${ok}/64 accepted; server RSS ${before} → ${after} MB (+${after - before}, bound +${UPLOAD_RSS_BOUND_MB})`,
+          seconds: r2((performance.now() - t0) / 1000),
+          data: { before, after, bytes: bytes.length },
+        });
+      }
+    }
+
+    // ---- one-hour FLAC, then a long legitimate upload, each with /healthz watched
+    for (const [name, make, expect] of [
+      ['decode bomb: a one-hour FLAC of silence', (f: string) => ffmpeg(['-f', 'lavfi', '-i', 'anullsrc=r=44100:cl=stereo', '-t', '3600', '-c:a', 'flac', f]), 413],
+      ['long upload: 9 minutes of 44.1 kHz mono WAV', (f: string) => ffmpeg(['-f', 'lavfi', '-i', 'sine=f=220:d=540', '-ar', '44100', '-ac', '1', f]), 201],
+    ] as const) {
+      const t0 = performance.now();
+      const file = path.join(tmp, expect === 413 ? 'hour.flac' : 'long.wav');
+      if (!make(file)) {
+        rows.push({ scenario: name, outcome: 'skipped', details: 'ffmpeg is absent', seconds: 0 });
+        continue;
+      }
+      const bytes = new Uint8Array(fs.readFileSync(file));
+      const before = rssMbOf(srv.child.pid!);
+      const stop = watchHealth(srv.url);
+      const t = performance.now();
+      const r = await post('/upload', bytes, { 'x-api-key': KEY });
+      const j = (await r.json()) as { error?: { code?: string; message?: string } };
+      const ms = r2(performance.now() - t);
+      await new Promise((res) => setTimeout(res, 200));
+      const health = await stop();
+      const after = rssMbOf(srv.child.pid!);
+      const ok = r.status === expect && health.max < HEALTH_BOUND_MS && health.failures === 0;
+      rows.push({
+        scenario: `${name} (${Math.round(bytes.length / 1024)} KB)`,
+        outcome: ok ? 'pass' : 'fail',
+        details: `HTTP ${r.status}${j.error ? ` ${j.error.code}: ${j.error.message}` : ''} in ${ms} ms; /healthz max ${health.max} ms, p99 ${health.p99} ms over ${health.n} polls (bound ${HEALTH_BOUND_MS}), ${health.failures} failed; RSS ${before} → ${after} MB`,
+        seconds: r2((performance.now() - t0) / 1000),
+        data: { status: r.status, ms, health, before, after },
+      });
+    }
+  } finally {
+    await srv.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return rows;
+}

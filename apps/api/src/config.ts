@@ -66,6 +66,9 @@ export type Config = z.infer<typeof schema>;
 
 type Env = Record<string, string | undefined>;
 
+/** Settings whose values never appear in messages. */
+const SECRETS = new Set(['apiKey', 'proxySecret']);
+
 /** A comma-separated list; blanks dropped. */
 const list = (v: string | undefined): string[] => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 
@@ -126,7 +129,9 @@ export function loadConfig(env: Env = process.env): Config {
     const lines = parsed.error.issues.map((i) => {
       const key = ENV_NAMES[i.path.join('.')] ?? ENV_NAMES[String(i.path[0])] ?? i.path.join('.');
       const value = i.path.reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k as string], raw);
-      return `${key}=${JSON.stringify(value)}: ${i.message}`;
+      // A rejected secret is never echoed: error lines end up in logs and terminals.
+      const shown = SECRETS.has(String(i.path[0])) ? `<${String(value ?? '').length} characters, hidden>` : JSON.stringify(value);
+      return `${key}=${shown}: ${i.message}`;
     });
     throw new EarshotError('CONFIG_INVALID', `invalid configuration: ${lines.join('; ')}`, {
       details: { issues: lines },

@@ -89,6 +89,8 @@ export class ClapRuntime {
   readonly manifest: BundleManifest;
   private readonly textCache: Lru<string, Float32Array>;
   private readonly padId: number;
+  /** Whether the text graph declares attention_mask (fed only then). */
+  private readonly textHasMask: boolean;
 
   private constructor(
     readonly bundle: ModelBundle,
@@ -98,6 +100,7 @@ export class ClapRuntime {
     opts: RuntimeOptions,
   ) {
     this.padId = (tokenizer as unknown as { pad_token_id?: number }).pad_token_id ?? 1; // RoBERTa's <pad>
+    this.textHasMask = text.inputNames.includes('attention_mask');
     this.manifest = bundle.manifest;
     this.identity = { name: bundle.manifest.name, version: bundle.version, dim: bundle.manifest.embeddingDim, featureMode: bundle.manifest.featureMode };
     this.textCache = new Lru(opts.textCacheSize);
@@ -138,10 +141,12 @@ export class ClapRuntime {
           });
         }
       }
-      for (const name of ['input_ids', 'attention_mask']) {
-        if (!text.inputNames.includes(name)) {
-          throw new EarshotError('MODEL_INVALID', `text tower has no input "${name}" (inputs: ${text.inputNames.join(', ')})`, { subject: bundle.textPath });
-        }
+      // attention_mask is optional: some exports (a text tower traced without padding) declare only input_ids.
+      const textInputs = new Set(text.inputNames);
+      if (!textInputs.has('input_ids') || [...textInputs].some((n) => n !== 'input_ids' && n !== 'attention_mask')) {
+        throw new EarshotError('MODEL_INVALID', `text tower needs input "input_ids" and at most "attention_mask" besides (inputs: ${text.inputNames.join(', ')})`, {
+          subject: bundle.textPath,
+        });
       }
       return new ClapRuntime(bundle, audio, text, await loadTokenizer(bundle), opts);
     } catch (e) {
@@ -154,7 +159,11 @@ export class ClapRuntime {
     return ClapRuntime.open(await loadBundle(dir), opts);
   }
 
-  /** One forward pass over the batch (or chunks of the bundle's maxAudioBatch); L2-normalised rows in input order. */
+  /**
+   * One forward pass over the batch (or chunks of the bundle's maxAudioBatch); L2-normalised rows in
+   * input order. A maxAudioBatch graph is fixed at exactly that many clips (the exporter's
+   * `--audio-batch N`): a shorter chunk is padded with copies of its last clip, whose rows are dropped.
+   */
   async embedAudio(batch: ClapFeatures[]): Promise<Float32Array[]> {
     if (batch.length === 0) return [];
     const max = this.manifest.maxAudioBatch;
@@ -162,6 +171,10 @@ export class ClapRuntime {
       const out: Float32Array[] = [];
       for (let i = 0; i < batch.length; i += max) out.push(...(await this.embedAudio(batch.slice(i, i + max))));
       return out;
+    }
+    if (max && batch.length < max) {
+      const padded = [...batch, ...Array.from({ length: max - batch.length }, () => batch[batch.length - 1])];
+      return (await this.embedAudio(padded)).slice(0, batch.length);
     }
     const ch = this.identity.featureMode === 'fusion' ? 4 : 1;
     const per = ch * 1001 * 64;
@@ -203,7 +216,7 @@ export class ClapRuntime {
       const mask = new ort.Tensor('int64', maskData, [todo.length, S]);
       let res: Record<string, ort.Tensor>;
       try {
-        res = await this.text.run({ input_ids: ids, attention_mask: mask });
+        res = await this.text.run(this.textHasMask ? { input_ids: ids, attention_mask: mask } : { input_ids: ids });
       } catch (e) {
         throw new EarshotError('INFERENCE_FAILED', `text tower failed: ${(e as Error).message}`, { subject: this.identity.name, cause: e });
       }

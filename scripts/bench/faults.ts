@@ -1,5 +1,5 @@
 /**
- * npm run bench:faults [-- --only kill,db-restart,data-dir,bad-inputs,security --kills 3 --fuzz 1000]
+ * npm run bench:faults [-- --only kill,db-restart,data-dir,files,bad-inputs,security --kills 3 --fuzz 1000]
  * A reliability harness, not a timing benchmark: each fault scenario runs against the real CLI
  * (`tsx apps/api/src/cli.ts ingest`, spawned with node --import tsx so a SIGKILL hits the real
  * process) or the real decoder, then the store is checked with exact counts.
@@ -20,6 +20,12 @@
  *              else reported untested): a 1 MiB tmpfs at open, and a tmpfs 1 MiB above a fresh store
  *              that fills mid-ingest (then: no partial rows, a rerun with room gives exact counts).
  *              Expected: one line with a code, no stack trace.
+ *  files       issue 15's file cases through the real CLI and a real server: data dir 0700 with no
+ *              group/world-writable file, an unreadable sub-folder (as "nobody" when root) recorded as
+ *              FOLDER_UNREADABLE with its clips kept, a file appended to by another process during the
+ *              whole ingest failed FILE_CHANGED, three concurrent identical startIngest calls making one
+ *              run, and damaged copies of the store (truncated Clip table, no PG_VERSION, truncated
+ *              pg_control) refused with DATA_CORRUPT; as root, "nobody" cannot truncate pg_control.
  *  bad-inputs  every row of ../shared/audio-dev/bad-inputs.csv through the CLI (codes per file), and
  *              the header fuzzer of test/faults/fuzz.ts (typed error or valid result per case).
  *  security    the slow cases of the security review against the real server in a child process
@@ -382,7 +388,7 @@ async function dataDirFaults(): Promise<Row[]> {
     if (!mounted) rows.push({ scenario: 'disk full (ENOSPC)', outcome: 'skipped', details: 'cannot mount a tiny tmpfs here (needs root + CAP_SYS_ADMIN): not tested', seconds: 0 });
     else {
       try {
-        await attempt('disk full at open: data dir on a 1 MiB tmpfs', { EARSHOT_DATA_DIR: path.join(mnt, 'data') }, [], 'DATA_DIR_NOT_WRITABLE', /ENOSPC/);
+        await attempt('disk full at open: data dir on a 1 MiB tmpfs', { EARSHOT_DATA_DIR: path.join(mnt, 'data') }, [], 'NO_SPACE_LEFT', /ENOSPC/);
       } finally {
         spawnSync('umount', [mnt]);
       }
@@ -512,8 +518,167 @@ async function fuzz(perFormat: number): Promise<Row[]> {
   return out;
 }
 
+// ------------------------------------------------------------------ 5. files on disk (issue 15 #7–#11, #14, #16)
+/** Paths under `dir` that group or others may write. */
+function looseModes(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const p = path.join(e.parentPath, e.name);
+    if (fs.lstatSync(p).mode & 0o022) out.push(path.relative(dir, p));
+  }
+  return out;
+}
+
+async function fileFaults(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const root = tmp('files');
+  fs.chmodSync(root, 0o755);
+  const lib = path.join(root, 'lib');
+  const demo = audioFiles(path.join(REPO_ROOT, 'demo/library')).slice(0, 12);
+  demo.forEach((f, i) => {
+    const dest = path.join(lib, i % 2 ? 'b' : 'a', path.basename(f));
+    fs.mkdirSync(path.dirname(dest), { recursive: true, mode: 0o755 });
+    fs.copyFileSync(f, dest);
+    fs.chmodSync(dest, 0o644);
+  });
+  for (const d of [lib, path.join(lib, 'a'), path.join(lib, 'b')]) fs.chmodSync(d, 0o755);
+  const dataDir = path.join(root, 'data');
+  fs.mkdirSync(dataDir);
+  // Root reads everything whatever its mode: the CLI runs as "nobody" then, so an unreadable folder is one.
+  const isRoot = process.getuid?.() === 0;
+  const asNobody = isRoot && spawnSync('runuser', ['-u', 'nobody', '--', 'test', '-r', CLI]).status === 0;
+  const prefix = asNobody ? ['runuser', '-u', 'nobody', '--'] : [];
+  if (asNobody) fs.chownSync(dataDir, 65534, 65534);
+  const env = { EARSHOT_DATA_DIR: dataDir, HOME: root, EARSHOT_INGEST_CONCURRENCY: '1' };
+  const step = async (scenario: string, f: () => Promise<string[]>, skip?: string) => {
+    const t0 = performance.now();
+    if (skip) return void rows.push({ scenario, outcome: 'skipped', details: skip, seconds: 0 });
+    let problems: string[];
+    try {
+      problems = await f();
+    } catch (e) {
+      problems = [`harness error: ${(e as Error).message}`];
+    }
+    rows.push({ scenario, outcome: problems.length ? 'fail' : 'pass', details: problems.join('; ') || 'as expected', seconds: r2((performance.now() - t0) / 1000) });
+  };
+  try {
+    await step(`baseline ingest (${demo.length} files)${asNobody ? ' as nobody' : ''}; data dir 0700, no group/world-writable file`, async () => {
+      const c = cli(['ingest', lib], env, prefix);
+      const end = await exited(c);
+      const p: string[] = [];
+      if (end.code !== 0) p.push(`exit ${end.code}: ${cleanError(c.err()).line}`);
+      const pg = path.join(dataDir, 'pglite');
+      if ((fs.statSync(pg).mode & 0o777) !== 0o700) p.push(`pglite folder mode ${(fs.statSync(pg).mode & 0o777).toString(8)}`);
+      const loose = looseModes(pg);
+      if (loose.length) p.push(`${loose.length} group/world-writable: ${loose.slice(0, 3).join(', ')}`);
+      return p;
+    });
+
+    await step(
+      'unreadable sub-folder (chmod 000): a FOLDER_UNREADABLE failure, its clips not marked missing',
+      async () => {
+        fs.chmodSync(path.join(lib, 'b'), 0o000);
+        try {
+          const c = cli(['ingest', lib], env, prefix);
+          await exited(c);
+          const p: string[] = [];
+          if (!new RegExp(`FOLDER_UNREADABLE\\s+${path.join(lib, 'b')}\\s`).test(c.out())) p.push(`no FOLDER_UNREADABLE line: ${c.out().slice(-300)}`);
+          if (!/ 1 failed, 0 missing/.test(c.out())) p.push(`summary: ${c.out().split('\n')[1]?.trim()}`);
+          return p;
+        } finally {
+          fs.chmodSync(path.join(lib, 'b'), 0o755);
+        }
+      },
+      isRoot && !asNobody ? 'running as root and user "nobody" cannot read the repository' : undefined,
+    );
+
+    await step('a file written by another process during the whole ingest: FILE_CHANGED, not stored', async () => {
+      const growing = path.join(lib, 'a', 'zz-growing.wav');
+      fs.copyFileSync(demo[0]!, growing);
+      fs.chmodSync(growing, 0o666);
+      // A separate writer process appends 4 KB every 10 ms until it is killed.
+      const writer = spawn(process.execPath, ['-e', `const fs=require('fs');setInterval(()=>fs.appendFileSync(${JSON.stringify(growing)},Buffer.alloc(4096,1)),10)`], { stdio: 'ignore' });
+      try {
+        const c = cli(['ingest', lib, '--verbose'], env, prefix);
+        await exited(c);
+        const p: string[] = [];
+        if (!new RegExp(`failed ${growing} FILE_CHANGED: `).test(c.out())) p.push(`no FILE_CHANGED for the growing file: ${c.out().split('\n').find((l) => l.includes('zz-growing')) ?? '(no line)'}`);
+        return p;
+      } finally {
+        writer.kill('SIGKILL');
+        fs.rmSync(growing, { force: true });
+      }
+    });
+
+    await step('three identical startIngest calls at once (real server): one run, every file once', async () => {
+      const { startServer } = await import('../../apps/api/src/server.js');
+      const key = 'faults-key-0123456789';
+      const h = await startServer(
+        loadConfig({ ...process.env, DATABASE_URL: undefined, EARSHOT_DATA_DIR: ':memory:', EARSHOT_API_PORT: '0', EARSHOT_API_KEY: key, EARSHOT_LOG_LEVEL: 'error', EARSHOT_INGEST_ROOTS: lib, EARSHOT_ORT_THREADS: '1' }),
+      );
+      const gql = async (query: string, variables: Record<string, unknown> = {}) =>
+        (await (await fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query, variables }) })).json()) as { data?: any; errors?: unknown[] };
+      try {
+        const p: string[] = [];
+        const calls = await Promise.all([lib, `${lib}/`, path.join(lib, 'a', '..')].map((x) => gql(`mutation($p: String!) { startIngest(path: $p) { id status } }`, { p: x })));
+        const ids = new Set(calls.map((c) => c.data?.startIngest?.id));
+        if (ids.size !== 1) p.push(`runs: ${JSON.stringify(calls)}`);
+        let run: any;
+        for (let i = 0; i < 3000; i++) {
+          run = (await gql(`query($id: ID!) { ingestRun(id: $id) { status processedFiles failedFiles totalFiles } }`, { id: [...ids][0] })).data?.ingestRun;
+          if (!['QUEUED', 'SCANNING', 'RUNNING'].includes(run?.status)) break;
+          await sleep(100);
+        }
+        if (run?.status !== 'DONE' || run.processedFiles !== demo.length) p.push(`run: ${JSON.stringify(run)}`);
+        const runs = (await gql(`{ ingestRuns { id } }`)).data?.ingestRuns ?? [];
+        if (runs.length !== 1) p.push(`${runs.length} runs`);
+        const outside = await gql(`mutation { startIngest(path: "/") { id } }`);
+        if (JSON.stringify(outside.errors ?? '').indexOf('PATH_OUTSIDE_ROOTS') < 0) p.push(`startIngest("/"): ${JSON.stringify(outside)}`);
+        return p;
+      } finally {
+        await h.close();
+      }
+    });
+
+    // Damage on root-owned copies of the store (so nobody's store is never touched by root).
+    const pristine = path.join(root, 'pristine');
+    fs.cpSync(dataDir, pristine, { recursive: true });
+    let clipFile = '';
+    {
+      const s = await openStore({ dataDir: pristine, databaseUrl: undefined });
+      clipFile = (await s.sql<{ p: string }>(`SELECT pg_relation_filepath('"Clip"') AS p`))[0]!.p;
+      await s.close();
+    }
+    const damaged = async (scenario: string, damage: (pg: string) => void, expect: RegExp) =>
+      step(scenario, async () => {
+        const dir = fs.mkdtempSync(path.join(root, 'damaged-'));
+        fs.cpSync(pristine, dir, { recursive: true });
+        damage(path.join(dir, 'pglite'));
+        const c = cli(['ingest', lib], { ...env, EARSHOT_DATA_DIR: dir });
+        const end = await exited(c, 180_000);
+        const e = cleanError(c.err());
+        return end.code !== 0 && e.ok && expect.test(e.line) ? [] : [`exit ${end.code}: ${e.line || '(no stderr)'}${e.ok ? '' : ' [not one typed line]'}`];
+      });
+    await damaged('truncated Clip table: DATA_CORRUPT, not an empty library', (pg) => fs.truncateSync(path.join(pg, clipFile), 0), /^DATA_CORRUPT: corrupt: the library holds 0 clips but its marker says \d+/);
+    await damaged('PG_VERSION deleted: DATA_CORRUPT, not re-initialised', (pg) => fs.rmSync(path.join(pg, 'PG_VERSION')), /^DATA_CORRUPT: corrupt: .*no PG_VERSION/);
+    await damaged('pg_control truncated: DATA_CORRUPT, not DATA_DIR_NOT_WRITABLE', (pg) => fs.truncateSync(path.join(pg, 'global', 'pg_control'), 0), /^DATA_CORRUPT: corrupt: cannot open/);
+    await step(
+      'another user (nobody) truncating pg_control of a root-owned store: refused',
+      async () => {
+        const control = path.join(pristine, 'pglite', 'global', 'pg_control');
+        const r = spawnSync('runuser', ['-u', 'nobody', '--', 'truncate', '-s', '0', control], { encoding: 'utf8' });
+        return r.status !== 0 && fs.statSync(control).size > 0 ? [] : [`truncate exit ${r.status}, size ${fs.statSync(control).size}`];
+      },
+      isRoot ? undefined : 'not root: no second user to try as',
+    );
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  return rows;
+}
+
 async function main() {
-  const only = new Set((arg('only') ?? 'kill,db-restart,data-dir,bad-inputs,security').split(','));
+  const only = new Set((arg('only') ?? 'kill,db-restart,data-dir,files,bad-inputs,security').split(','));
   const limit = arg('files') ? Number(arg('files')) : undefined;
   const rows: Row[] = [];
   const run = async (name: string, f: () => Promise<Row | Row[]>) => {
@@ -531,6 +696,7 @@ async function main() {
   await run('kill', () => killAndResume(Number(arg('kills') ?? 3), limit));
   await run('db-restart', () => dbRestart(limit));
   await run('data-dir', dataDirFaults);
+  await run('files', fileFaults);
   await run('bad-inputs', async () => [await badInputs(), ...(await fuzz(Number(arg('fuzz') ?? 1000)))]);
   await run('security', securityFaults);
 

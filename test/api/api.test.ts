@@ -79,6 +79,7 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
 
     cfg = loadConfig({
       EARSHOT_DATA_DIR: ':memory:',
+      EARSHOT_INGEST_ROOTS: tmp,
       EARSHOT_MODEL_DIR: MODEL_DIR,
       EARSHOT_MODEL: 'clap-mini',
       EARSHOT_API_PORT: '0',

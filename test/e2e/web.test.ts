@@ -30,6 +30,7 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
     const { startServer } = await import('../../apps/api/src/server.js');
     const cfg = loadConfig({
       EARSHOT_DATA_DIR: path.join(tmp, 'data'),
+      EARSHOT_INGEST_ROOTS: tmp,
       EARSHOT_MODEL_DIR: path.join(REPO, 'models'),
       EARSHOT_MODEL: 'clap-mini',
       EARSHOT_API_PORT: '0',

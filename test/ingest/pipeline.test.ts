@@ -59,7 +59,7 @@ describe(`ingest pipeline on ${server ? 'a Postgres server (pg-boss queue)' : 'P
       console.log('ffmpeg not found: FLAC/MP3 cases skipped (WAV cases still run)');
     }
     testDb = server ? await createTestDatabase(server) : undefined;
-    deps = await openDeps({ EARSHOT_DATA_DIR: ':memory:', EARSHOT_AUDIO_BATCH: '4', ...(testDb ? { DATABASE_URL: testDb.url } : {}) });
+    deps = await openDeps({ EARSHOT_DATA_DIR: ':memory:', EARSHOT_INGEST_ROOTS: lib, EARSHOT_AUDIO_BATCH: '4', ...(testDb ? { DATABASE_URL: testDb.url } : {}) });
   });
   afterAll(async () => {
     await deps?.close();
@@ -205,7 +205,7 @@ describe(`ingest pipeline on ${server ? 'a Postgres server (pg-boss queue)' : 'P
 
   it('resumeIngests picks up a run that a dead process left behind', async () => {
     const db = ingestDb(deps.store);
-    const { runId } = await prepareRun(deps, { root: lib, resume: false });
+    const { runId } = await prepareRun(deps, { root: lib });
     expect((await getRun(db, runId))?.status).toBe('queued');
     const { runIds, finished } = await resumeIngests(deps);
     expect(runIds).toContain(runId);

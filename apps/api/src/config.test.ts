@@ -14,6 +14,7 @@ const BAD: Record<string, string[]> = {
   EARSHOT_ORT_PROVIDER: ['tpu'],
   EARSHOT_ORT_THREADS: ['-1', '1.5', 'all'],
   EARSHOT_AUDIO_BATCH: ['0', '257'],
+  EARSHOT_INGEST_ROOTS: ['relative/sounds', './x', '~/music'],
   EARSHOT_INGEST_CONCURRENCY: ['0', 'many'],
   EARSHOT_WINDOW_SEC: ['0', 'ten'],
   EARSHOT_HOP_SEC: ['0.1'],
@@ -101,6 +102,14 @@ describe('loadConfig', () => {
     const e = configError({ EARSHOT_API_PORT: 'x', EARSHOT_LOG_LEVEL: 'loud' });
     expect(e.details?.issues).toHaveLength(2);
     expect(e.message).toMatch(/EARSHOT_API_PORT="x".*EARSHOT_LOG_LEVEL="loud"/);
+  });
+
+  it('reads EARSHOT_INGEST_ROOTS as colon- or comma-separated absolute paths; the default is the demo library', () => {
+    expect(loadConfig({ EARSHOT_INGEST_ROOTS: '/srv/a:/srv/b/,/mnt/c' }).ingest.roots).toEqual(['/srv/a', '/srv/b', '/mnt/c']);
+    expect(loadConfig({ EARSHOT_DEMO_LIBRARY: '/srv/demo' }).ingest.roots).toEqual(['/srv/demo']);
+    expect(loadConfig({ EARSHOT_DEMO_LIBRARY: 'off' }).ingest.roots).toEqual([]);
+    const e = configError({ EARSHOT_INGEST_ROOTS: '/srv/a:sounds' });
+    expect(e.message).toMatch(/^invalid configuration: EARSHOT_INGEST_ROOTS="sounds": every ingest root must be an absolute path$/);
   });
 
   it('refuses a hop longer than the window', () => {

@@ -36,6 +36,8 @@ const schema = z.object({
     audioBatchSize: int(1, 256),
   }),
   ingest: z.object({
+    /** Folders (absolute, as given) under which the startIngest mutation may ingest; the CLI may ingest any folder. */
+    roots: z.array(z.string().refine((p) => path.isAbsolute(p), 'every ingest root must be an absolute path')),
     concurrency: int(1, 64),
     windowSec: num(1, 600),
     hopSec: num(0.5, 600),
@@ -78,6 +80,7 @@ const list = (v: string | undefined): string[] => (v ?? '').split(',').map((x) =
  */
 export function loadConfig(env: Env = process.env): Config {
   const e = (k: string) => (env[k] === undefined || env[k] === '' ? undefined : env[k]);
+  const demoLibrary = e('EARSHOT_DEMO_LIBRARY') === 'off' ? null : path.resolve(e('EARSHOT_DEMO_LIBRARY') ?? path.join(REPO_ROOT, 'demo', 'library'));
   const raw = {
     // ':memory:' keeps the embedded database in memory (nothing written; tests, demos).
     dataDir: e('EARSHOT_DATA_DIR') === ':memory:' ? ':memory:' : path.resolve(e('EARSHOT_DATA_DIR') ?? path.join(REPO_ROOT, '.data')),
@@ -91,7 +94,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowedHosts: list(e('EARSHOT_ALLOWED_HOSTS')),
     allowedOrigins: list(e('EARSHOT_ALLOWED_ORIGINS')).map((o) => o.replace(/\/+$/, '')),
     proxySecret: e('EARSHOT_PROXY_SECRET'),
-    demoLibrary: e('EARSHOT_DEMO_LIBRARY') === 'off' ? null : path.resolve(e('EARSHOT_DEMO_LIBRARY') ?? path.join(REPO_ROOT, 'demo', 'library')),
+    demoLibrary,
     logLevel: e('EARSHOT_LOG_LEVEL') ?? 'info',
     ort: {
       executionProvider: e('EARSHOT_ORT_PROVIDER') ?? 'cpu',
@@ -99,6 +102,8 @@ export function loadConfig(env: Env = process.env): Config {
       audioBatchSize: e('EARSHOT_AUDIO_BATCH') ?? '8',
     },
     ingest: {
+      // Colon- or comma-separated absolute paths; unset = the demo library only (none when it is off).
+      roots: e('EARSHOT_INGEST_ROOTS') !== undefined ? splitList(e('EARSHOT_INGEST_ROOTS')!) : demoLibrary ? [demoLibrary] : [],
       concurrency: e('EARSHOT_INGEST_CONCURRENCY') ?? '2',
       windowSec: e('EARSHOT_WINDOW_SEC') ?? '10',
       hopSec: e('EARSHOT_HOP_SEC') ?? '5',
@@ -127,7 +132,8 @@ export function loadConfig(env: Env = process.env): Config {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
-      const key = ENV_NAMES[i.path.join('.')] ?? ENV_NAMES[String(i.path[0])] ?? i.path.join('.');
+      // A list setting's issue names its element (ingest.roots.1): the variable is the list's.
+      const key = ENV_NAMES[i.path.filter((k) => typeof k !== 'number').join('.')] ?? ENV_NAMES[String(i.path[0])] ?? i.path.join('.');
       const value = i.path.reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k as string], raw);
       // A rejected secret is never echoed: error lines end up in logs and terminals.
       const shown = SECRETS.has(String(i.path[0])) ? `<${String(value ?? '').length} characters, hidden>` : JSON.stringify(value);
@@ -149,6 +155,15 @@ export function loadConfig(env: Env = process.env): Config {
   return cfg;
 }
 
+/** `a:b,c` → ['a', 'b', 'c'] (empty entries dropped; paths are trimmed, never resolved: relative ones are refused). */
+function splitList(v: string): string[] {
+  return v
+    .split(/[:,]/)
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .map((x) => (path.isAbsolute(x) ? path.normalize(x).replace(/(.)\/+$/, '$1') : x));
+}
+
 /** Config path → environment variable, for error messages and --help. */
 export const ENV_NAMES: Record<string, string> = {
   dataDir: 'EARSHOT_DATA_DIR',
@@ -164,6 +179,7 @@ export const ENV_NAMES: Record<string, string> = {
   'ort.executionProvider': 'EARSHOT_ORT_PROVIDER',
   'ort.intraOpThreads': 'EARSHOT_ORT_THREADS',
   'ort.audioBatchSize': 'EARSHOT_AUDIO_BATCH',
+  'ingest.roots': 'EARSHOT_INGEST_ROOTS',
   'ingest.concurrency': 'EARSHOT_INGEST_CONCURRENCY',
   'ingest.windowSec': 'EARSHOT_WINDOW_SEC',
   'ingest.hopSec': 'EARSHOT_HOP_SEC',

@@ -10,6 +10,10 @@ export const ERROR_CODES = [
   'DATA_DIR_NOT_WRITABLE',
   'MIGRATION_FAILED',
   'DB_IN_USE',
+  /** The embedded database is damaged or not a database (no PG_VERSION, fewer rows than the store's marker): restore a backup. */
+  'DATA_CORRUPT',
+  /** ENOSPC / EDQUOT: the disk (or quota) of the data folder is full. */
+  'NO_SPACE_LEFT',
   // audio
   'FILE_NOT_FOUND',
   'FILE_EMPTY',
@@ -19,6 +23,17 @@ export const ERROR_CODES = [
   'AUDIO_INVALID_SAMPLES',
   'AUDIO_BAD_SAMPLE_RATE',
   'CLIP_TOO_LONG',
+  // files on disk
+  /** The file's size or mtime is not the one ingested (served by /audio), or changed while it was read (ingest). */
+  'FILE_CHANGED',
+  /** The file resolves (realpath, symlinks) outside the folder it was ingested from. */
+  'FILE_OUTSIDE_ROOT',
+  /** A folder under an ingest root could not be listed (EACCES, EIO…): its clips are left as they were. */
+  'FOLDER_UNREADABLE',
+  /** startIngest was given a relative path. */
+  'PATH_NOT_ABSOLUTE',
+  /** startIngest was given a path that resolves outside EARSHOT_INGEST_ROOTS. */
+  'PATH_OUTSIDE_ROOTS',
   // model
   'MODEL_NOT_FOUND',
   'MODEL_INVALID',
@@ -35,6 +50,8 @@ export const ERROR_CODES = [
   'LIMIT_EXCEEDED',
   'UPLOAD_TOO_LARGE',
   'INGEST_FAILED',
+  /** An active run of the same folder, model and mode exists; its id is in the message. */
+  'INGEST_ALREADY_RUNNING',
   'INTERNAL',
 ] as const;
 
@@ -88,6 +105,8 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   FILE_NOT_FOUND: 404,
+  FILE_CHANGED: 409,
+  FILE_OUTSIDE_ROOT: 403,
   LIMIT_EXCEEDED: 413,
   DEADLINE_EXCEEDED: 503,
 };

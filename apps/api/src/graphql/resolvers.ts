@@ -2,8 +2,6 @@
  * Thin resolvers: check limits, call one search/ or ingest/ function, map rows to schema types.
  * Mutations are authorised once per operation by the auth plugin (graphql/errors.ts), not here.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { GraphQLScalarType, Kind } from 'graphql';
 import type { Config } from '../config.js';
 import { EarshotError } from '../errors.js';
@@ -153,11 +151,10 @@ export const resolvers = {
   },
   Mutation: {
     startIngest: async (_: unknown, a: G.MutationStartIngestArgs, ctx: ApiContext) => {
-      const root = path.resolve(a.path);
-      if (!fs.existsSync(root)) throw new EarshotError('FILE_NOT_FOUND', `no folder ${root} on the server`, { subject: root });
+      // The path as given: startIngest refuses relative paths and real paths outside EARSHOT_INGEST_ROOTS.
       const { runId, finished } = await startIngest(
         { store: ctx.store, runtime: ctx.runtime, config: ctx.config },
-        { root, reindex: a.reindex ?? false, concurrency: ctx.config.ingest.concurrency },
+        { root: a.path, reindex: a.reindex ?? false, concurrency: ctx.config.ingest.concurrency },
       );
       ctx.background.add(finished);
       void finished.finally(() => ctx.background.delete(finished));

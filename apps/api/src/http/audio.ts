@@ -1,7 +1,7 @@
 /** GET /audio/:clipId: the stored file, with HTTP range requests (206) for seeking in the player. */
-import fs from 'node:fs';
 import express, { type Router } from 'express';
 import { EarshotError } from '../errors.js';
+import { ingestDb, openIngestedFile } from '../ingest/index.js';
 import { getClip } from '../search/index.js';
 import type { Store } from '../store/index.js';
 import { sendError } from './errors.js';
@@ -48,18 +48,14 @@ export function audioRouter(store: Store, log?: (m: string) => void): Router {
     try {
       const clip = await getClip(store, req.params.clipId);
       if (!clip) throw new EarshotError('NOT_FOUND', `no clip with id ${req.params.clipId}`, { subject: req.params.clipId });
-      let stat: fs.Stats;
-      try {
-        stat = await fs.promises.stat(clip.path);
-      } catch {
-        throw new EarshotError('FILE_NOT_FOUND', `the file of clip ${clip.id} is gone from disk`, { subject: clip.path });
-      }
-      const size = stat.size;
+      // Still the ingested file (size, mtime, real path inside its root), or a coded error: never other bytes.
+      const { handle, size } = await openIngestedFile(ingestDb(store), clip);
       res.setHeader('Accept-Ranges', 'bytes');
       res.setHeader('Content-Type', MIME[clip.format] ?? 'application/octet-stream');
       res.setHeader('Cache-Control', 'no-cache');
       const range = parseRange(req.headers.range, size);
       if (range === 'unsatisfiable') {
+        await handle.close();
         res.status(416).setHeader('Content-Range', `bytes */${size}`).end();
         return;
       }
@@ -69,11 +65,13 @@ export function audioRouter(store: Store, log?: (m: string) => void): Router {
       }
       res.setHeader('Content-Length', String(size === 0 ? 0 : end - start + 1));
       if (req.method === 'HEAD' || size === 0) {
+        await handle.close();
         res.end();
         return;
       }
-      const stream = fs.createReadStream(clip.path, { start, end });
+      const stream = handle.createReadStream({ start, end, autoClose: true });
       stream.on('error', (e) => sendError(res, e, log));
+      res.on('close', () => stream.destroy()); // a client that goes away must not keep the file open
       stream.pipe(res);
     } catch (e) {
       sendError(res, e, log);

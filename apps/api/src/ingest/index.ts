@@ -13,3 +13,5 @@ export { ingestDb } from './db.js';
 export { INGEST_QUEUE } from './queue.js';
 export { newStageTimings, STAGES } from './timings.js';
 export type { StageTimings, Stage } from './timings.js';
+export { openIngestedFile, ingestRootOf } from './clip-file.js';
+export { resolveIngestRoot } from './roots.js';

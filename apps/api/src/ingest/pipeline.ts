@@ -11,17 +11,19 @@ import { enqueueFiles, isConnectionLoss, openBoss, runLocalQueue, workFiles } fr
 import {
   ACTIVE_RUN_STATUSES,
   cancelRun,
-  createOrResumeRun,
+  createOrJoinRun,
   finishIfComplete,
   finishRun,
   getRun,
   listFailures,
+  markScanning,
   pendingFiles,
   recordScan,
   refreshCounters,
   type IngestFailure,
   type IngestRunRow,
 } from './runs.js';
+import { resolveIngestRoot } from './roots.js';
 import { scanFolder } from './scan.js';
 import { timedDb, type StageTimings } from './timings.js';
 
@@ -83,12 +85,28 @@ export async function checkRoot(root: string): Promise<string> {
   return abs;
 }
 
-/** Create (or resume, see createOrResumeRun) the run row for a folder; nothing is read yet. */
-export async function prepareRun(deps: IngestDeps, p: { root: string; reindex?: boolean; resume?: boolean }): Promise<{ runId: number; resumed: boolean }> {
+/**
+ * Create the run row for a folder, or join the active run of the same folder, model and mode
+ * (created: false; see createOrJoinRun); nothing is read yet. Any folder: the caller decides
+ * whether it may be ingested (startIngest checks the ingest roots, the CLI does not).
+ */
+export async function prepareRun(deps: IngestDeps, p: { root: string; reindex?: boolean }): Promise<{ runId: number; resumed: boolean; created: boolean }> {
   const root = await checkRoot(p.root);
   const pool = new EmbedderPool(ingestDb(deps.store), deps.store, deps.config, deps.runtime);
   const modelId = await pool.ownModelId();
-  return createOrResumeRun(ingestDb(deps.store), { root, modelId, reindex: p.reindex ?? false, resume: p.resume ?? true });
+  const r = await createOrJoinRun(ingestDb(deps.store), { root, modelId, reindex: p.reindex ?? false });
+  return { ...r, resumed: !r.created };
+}
+
+/** Runs this process is executing (or has lined up to resume), so a second startIngest joins instead of repeating the work. */
+const executing = new Map<number, Promise<IngestSummary | null>>();
+
+function track(runId: number, work: Promise<IngestSummary | null>): Promise<IngestSummary | null> {
+  executing.set(runId, work);
+  void work.finally(() => {
+    if (executing.get(runId) === work) executing.delete(runId);
+  });
+  return work;
 }
 
 /** Throttled counter refresh that also finishes the run when nothing is pending (any process may be last). */
@@ -142,7 +160,9 @@ export async function executeRun(deps: IngestDeps, runId: number, opts: ExecuteO
   const db = timedDb(ingestDb(deps.store), opts.timings);
   const run0 = await getRun(db, runId);
   if (!run0) throw new EarshotError('NOT_FOUND', `no ingest run with id ${runId}`, { subject: String(runId) });
-  const resumed = run0.status !== 'queued';
+  // Resumed = an earlier scan of this run was recorded (a crash or kill -9 interrupted it).
+  const [seen] = await db.sql<{ n: unknown }>(`SELECT count(*) AS n FROM "IngestFile" WHERE "runId" = $1`, [runId]);
+  const resumed = Number(seen?.n ?? 0) > 0;
   const concurrency = Math.max(1, opts.concurrency ?? deps.config.ingest.concurrency);
   const pool = new EmbedderPool(db, deps.store, deps.config, deps.runtime, opts.timings);
   await pool.ownModelId();
@@ -167,9 +187,10 @@ export async function executeRun(deps: IngestDeps, runId: number, opts: ExecuteO
     }
   };
   try {
+    await markScanning(db, runId);
     const scan = await scanFolder(run0.root);
     ignoredFiles = scan.ignored;
-    await recordScan(db, runId, run0.root, scan.files);
+    await recordScan(db, runId, run0.root, scan.files, scan.unreadable);
     const first = await progress.tick(true);
     if (first?.run) progress.setBase(first.run.processedFiles + first.run.skippedFiles + first.run.failedFiles, first.run.audioSeconds);
     const jobs: FileJob[] = (await pendingFiles(db, runId)).map((f) => ({
@@ -222,24 +243,36 @@ export async function runIngest(
   deps: IngestDeps,
   p: { root: string; reindex?: boolean } & ExecuteOptions,
 ): Promise<IngestSummary> {
-  const { runId } = await prepareRun(deps, { root: p.root, reindex: p.reindex, resume: true });
+  const { runId } = await prepareRun(deps, { root: p.root, reindex: p.reindex });
   return executeRun(deps, runId, p);
 }
 
 /**
- * For the startIngest mutation: creates the run and returns its id at once; the work goes on
- * in the background of the calling (server) process. Errors end up on the run (status failed,
- * error), never as an unhandled rejection. Poll getRun / listRuns for progress; `finished`
- * resolves when the background work ends (tests and graceful shutdown await it).
+ * For the startIngest mutation: only a folder inside the ingest roots (config.ingest.roots, real
+ * paths: see resolveIngestRoot). Creates the run and returns its id at once, already "scanning";
+ * the work goes on in the background of the calling (server) process. Errors end up on the run
+ * (status failed, error), never as an unhandled rejection. Poll getRun / listRuns for progress;
+ * `finished` resolves when the background work ends (tests and graceful shutdown await it).
+ * Identical calls while a run is active get that run back (joined: true) and start nothing: its
+ * `finished` when this process executes it, else null (on a Postgres server another process does;
+ * a run whose process died is resumed by the next server start).
  */
 export async function startIngest(
   deps: IngestDeps,
   p: { root: string; reindex?: boolean; concurrency?: number },
-): Promise<{ runId: number; finished: Promise<IngestSummary | null> }> {
-  const { runId } = await prepareRun(deps, { root: p.root, reindex: p.reindex, resume: false });
-  // Never rejects: a failure is recorded on the run (status failed, error) by executeRun.
-  const finished = executeRun(deps, runId, { concurrency: p.concurrency }).catch(() => null);
-  return { runId, finished };
+): Promise<{ runId: number; joined: boolean; finished: Promise<IngestSummary | null> }> {
+  const root = await resolveIngestRoot(p.root, deps.config.ingest.roots);
+  const { runId, created } = await prepareRun(deps, { root, reindex: p.reindex });
+  const running = executing.get(runId);
+  if (running) return { runId, joined: true, finished: running };
+  // PGlite belongs to this process alone: an active run nobody here executes was left by a dead one.
+  if (!created && deps.store.backend === 'postgres') return { runId, joined: true, finished: Promise.resolve(null) };
+  // Registered before the next await, so a racing identical call finds it. The run is "scanning"
+  // before this returns; never rejects: a failure is recorded on the run (status failed, error) by executeRun.
+  const marked = markScanning(ingestDb(deps.store), runId);
+  const finished = track(runId, marked.then(() => executeRun(deps, runId, { concurrency: p.concurrency })).catch(() => null));
+  await marked.catch(() => {});
+  return { runId, joined: !created, finished };
 }
 
 /**
@@ -254,11 +287,15 @@ export async function resumeIngests(deps: IngestDeps, p: { concurrency?: number 
     `SELECT id FROM "IngestRun" WHERE "modelId" = $1 AND status IN ('queued', 'scanning', 'running') ORDER BY id`,
     [modelId],
   );
-  const runIds = rows.map((r) => Number(r.id));
-  const finished = (async () => {
-    for (const id of runIds) await executeRun(deps, id, { concurrency: p.concurrency }).catch(() => null);
-  })();
-  return { runIds, finished };
+  const runIds = rows.map((r) => Number(r.id)).filter((id) => !executing.has(id));
+  // One after the other; each is registered at once so a startIngest of the same folder joins it.
+  let chain: Promise<unknown> = Promise.resolve();
+  for (const id of runIds) {
+    const work = chain.then(() => executeRun(deps, id, { concurrency: p.concurrency })).catch(() => null);
+    track(id, work);
+    chain = work;
+  }
+  return { runIds, finished: chain };
 }
 
 /** Stop a run: no new file is started (files in flight finish their transaction). Returns the updated run. */

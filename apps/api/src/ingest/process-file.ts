@@ -52,7 +52,7 @@ export async function processFile(db: IngestDb, embedder: AudioEmbedder, job: Fi
   );
   if (!row || row.status !== 'pending' || row.run_status === 'cancelled') return { status: 'noop' };
   try {
-    return await ingestOne(db, embedder, job, s);
+    return await ingestSettled(db, embedder, job, s);
   } catch (e) {
     if (isDbError(e)) throw e;
     const err = asEarshotError(e, 'INGEST_FAILED', job.path);
@@ -62,6 +62,35 @@ export async function processFile(db: IngestDb, embedder: AudioEmbedder, job: Fi
     );
     return { status: 'failed', code: err.code, message: err.message };
   }
+}
+
+/** ingestOne, read again (CHANGE_WAIT_MS later) while the file is still being written (copy in progress), a few times before FILE_CHANGED fails it. */
+async function ingestSettled(db: IngestDb, embedder: AudioEmbedder, job: FileJob, s: ProcessSettings): Promise<FileOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ingestOne(db, embedder, job, s);
+    } catch (e) {
+      if (!(e instanceof EarshotError && e.code === 'FILE_CHANGED') || attempt >= CHANGE_ATTEMPTS) throw e;
+      await new Promise((r) => setTimeout(r, CHANGE_WAIT_MS));
+    }
+  }
+}
+
+/** Reads of a file whose size or mtime moves while it is ingested (CHANGE_WAIT_MS apart) before it fails with FILE_CHANGED. */
+const CHANGE_ATTEMPTS = 3;
+const CHANGE_WAIT_MS = 1000;
+
+/** The file must be as it was when its reading began, or the stored clip would be a half-written one. */
+async function assertUnchanged(p: string, before: { size: number; mtimeMs: number }): Promise<void> {
+  const now = await fs.stat(p).catch(() => null);
+  if (now && now.size === before.size && now.mtimeMs === before.mtimeMs) return;
+  throw new EarshotError(
+    'FILE_CHANGED',
+    now
+      ? `the file changed while it was read (${before.size} → ${now.size} bytes): still being written? ingest again once it is complete`
+      : 'the file vanished while it was read',
+    { subject: p },
+  );
 }
 
 /** The queue's last word on a file whose job kept failing (e.g. the database dropped it mid-write). */
@@ -179,6 +208,7 @@ async function ingestOne(db: IngestDb, embedder: AudioEmbedder, job: FileJob, s:
     }
   }
   const m = meta;
+  await assertUnchanged(job.path, st);
 
   const final = await dbStep(
     db.tx(async (sql) => {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { EarshotError } from '../errors.js';
 import { num, type IngestDb } from './db.js';
-import type { ScannedFile } from './scan.js';
+import type { ScanFailure, ScannedFile } from './scan.js';
 
 export type RunStatus = 'queued' | 'scanning' | 'running' | 'done' | 'failed' | 'cancelled';
 export const ACTIVE_RUN_STATUSES: RunStatus[] = ['queued', 'scanning', 'running'];
@@ -86,37 +86,62 @@ export async function listFailures(db: IngestDb, runId: number, first = 100): Pr
 }
 
 /**
- * The unfinished run for the same folder, model and mode (a crash or kill -9 left it behind),
- * or a new queued run. Resuming keeps its IngestFile rows, so finished files stay finished.
+ * The active (queued/scanning/running) run for the same folder, model and mode, or a new queued one.
+ * The partial unique index "IngestRun_one_active" makes this one run however many callers race:
+ * each INSERT either creates the run or yields to the one that did (created: false). An unfinished
+ * run that a crash or kill -9 left behind is resumed this way; its IngestFile rows keep their status.
  */
-export async function createOrResumeRun(
+export async function createOrJoinRun(
   db: IngestDb,
-  p: { root: string; modelId: number; reindex: boolean; resume: boolean },
-): Promise<{ runId: number; resumed: boolean }> {
-  if (p.resume) {
-    const [r] = await db.sql<{ id: unknown }>(
+  p: { root: string; modelId: number; reindex: boolean },
+): Promise<{ runId: number; created: boolean }> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const [made] = await db.sql<{ id: unknown }>(
+      `INSERT INTO "IngestRun" (root, "modelId", status, reindex, "startedAt", "updatedAt") VALUES ($1, $2, 'queued', $3, now(), now())
+       ON CONFLICT (root, "modelId", reindex) WHERE status IN ('queued', 'scanning', 'running') DO NOTHING RETURNING id`,
+      [p.root, p.modelId, p.reindex],
+    );
+    if (made) return { runId: num(made.id), created: true };
+    const [active] = await db.sql<{ id: unknown }>(
       `SELECT id FROM "IngestRun" WHERE root = $1 AND "modelId" = $2 AND reindex = $3 AND status IN ('queued', 'scanning', 'running')
         ORDER BY id DESC LIMIT 1`,
       [p.root, p.modelId, p.reindex],
     );
-    if (r) return { runId: num(r.id), resumed: true };
+    if (active) return { runId: num(active.id), created: false };
+    // The active run ended between the two statements: try to create again.
   }
-  const [r] = await db.sql<{ id: unknown }>(
-    `INSERT INTO "IngestRun" (root, "modelId", status, reindex, "startedAt", "updatedAt") VALUES ($1, $2, 'queued', $3, now(), now()) RETURNING id`,
-    [p.root, p.modelId, p.reindex],
-  );
-  return { runId: num(r.id), resumed: false };
+  throw new EarshotError('INGEST_ALREADY_RUNNING', `runs of ${p.root} keep starting and ending: try again`, { subject: p.root });
+}
+
+/** A queued (or resumed) run says "scanning" while its folder is walked, before any file is known. */
+export async function markScanning(db: IngestDb, runId: number): Promise<void> {
+  await db.sql(`UPDATE "IngestRun" SET status = 'scanning', "updatedAt" = now() WHERE id = $1 AND status IN ('queued', 'running')`, [runId]);
 }
 
 const CHUNK = 1000;
 
 /**
  * Record a scan: one pending IngestFile per candidate (existing rows of a resumed run keep their
- * status), active clips under the root that were not found become 'missing' (never deleted),
- * then the run moves to 'running'.
+ * status), one failed row per folder that could not be listed, active clips under the root that
+ * were not found become 'missing' (never deleted) unless they lie in such a folder, then the run
+ * moves to 'running'.
  */
-export async function recordScan(db: IngestDb, runId: number, root: string, files: ScannedFile[]): Promise<{ missing: number }> {
-  await db.sql(`UPDATE "IngestRun" SET status = 'scanning', "updatedAt" = now() WHERE id = $1 AND status IN ('queued', 'running')`, [runId]);
+export async function recordScan(
+  db: IngestDb,
+  runId: number,
+  root: string,
+  files: ScannedFile[],
+  unreadable: ScanFailure[] = [],
+): Promise<{ missing: number }> {
+  await markScanning(db, runId);
+  if (unreadable.length) {
+    await db.sql(
+      `INSERT INTO "IngestFile" ("runId", path, status, "errorCode", "errorMessage", "updatedAt")
+       SELECT $1, t.p, 'failed', t.c, t.m, now() FROM unnest($2::text[], $3::text[], $4::text[]) AS t(p, c, m)
+       ON CONFLICT ("runId", path) DO UPDATE SET status = 'failed', "errorCode" = EXCLUDED."errorCode", "errorMessage" = EXCLUDED."errorMessage", "updatedAt" = now()`,
+      [runId, unreadable.map((u) => u.path), unreadable.map((u) => u.code), unreadable.map((u) => u.message)],
+    );
+  }
   for (let i = 0; i < files.length; i += CHUNK) {
     await db.sql(
       `INSERT INTO "IngestFile" ("runId", path, status, "updatedAt")
@@ -143,14 +168,17 @@ export async function recordScan(db: IngestDb, runId: number, root: string, file
   }
   const prefix = rootPrefix(root);
   const paths = files.map((f) => f.path);
+  // Clips in a folder that could not be listed were not looked at: they are neither found nor missing.
+  const unseen = unreadable.map((u) => rootPrefix(u.path));
+  const notUnseen = `NOT EXISTS (SELECT 1 FROM unnest($3::text[]) AS u(d) WHERE starts_with(path, u.d))`;
   await db.sql(
     `UPDATE "Clip" SET status = 'missing', "updatedAt" = now()
-      WHERE starts_with(path, $1) AND status <> 'missing' AND NOT (path = ANY($2::text[]))`,
-    [prefix, paths],
+      WHERE starts_with(path, $1) AND status <> 'missing' AND NOT (path = ANY($2::text[])) AND ${notUnseen}`,
+    [prefix, paths, unseen],
   );
   const [m] = await db.sql<{ n: unknown }>(
-    `SELECT count(*) AS n FROM "Clip" WHERE starts_with(path, $1) AND status = 'missing' AND NOT (path = ANY($2::text[]))`,
-    [prefix, paths],
+    `SELECT count(*) AS n FROM "Clip" WHERE starts_with(path, $1) AND status = 'missing' AND NOT (path = ANY($2::text[])) AND ${notUnseen}`,
+    [prefix, paths, unseen],
   );
   const missing = num(m?.n);
   await db.sql(

@@ -21,10 +21,18 @@ export interface ScannedFile {
   mtimeMs: number;
 }
 
+/** A folder under the root that could not be listed: recorded as a failure, its clips left alone. */
+export interface ScanFailure {
+  path: string;
+  code: 'FOLDER_UNREADABLE';
+  message: string;
+}
+
 export interface ScanResult {
   files: ScannedFile[];
   /** Non-audio files without an audio extension: counted, never recorded. */
   ignored: number;
+  unreadable: ScanFailure[];
 }
 
 export function hasAudioExtension(p: string): boolean {
@@ -50,7 +58,12 @@ export async function readHead(p: string, n = HEAD_BYTES): Promise<Uint8Array> {
  */
 export async function scanFolder(root: string): Promise<ScanResult> {
   const files: ScannedFile[] = [];
+  const unreadable: ScanFailure[] = [];
   let ignored = 0;
+  const fail = (dir: string, e: unknown, what: string) => {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    unreadable.push({ path: dir, code: 'FOLDER_UNREADABLE', message: `${what} (${code}): its clips are kept as they were; fix its permissions and ingest again` });
+  };
   const walk = async (dir: string): Promise<void> => {
     let entries;
     try {
@@ -58,6 +71,7 @@ export async function scanFolder(root: string): Promise<ScanResult> {
     } catch (e) {
       // An unreadable sub-folder must not stop a 100k-file scan; the root itself is checked by the caller.
       if (dir === root) throw e;
+      fail(dir, e, 'cannot list this folder');
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -72,8 +86,12 @@ export async function scanFolder(root: string): Promise<ScanResult> {
       let st;
       try {
         st = await fs.stat(full);
-      } catch {
-        continue; // dangling link or vanished between readdir and stat
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ELOOP') continue; // dangling link or vanished between readdir and stat
+        // EACCES here: the folder can be listed but not entered (r without x); nothing in it can be read.
+        fail(dir, e, `cannot read the entries of this folder (${ent.name})`);
+        return;
       }
       if (!st.isFile()) continue;
       let candidate = hasAudioExtension(full);
@@ -92,5 +110,5 @@ export async function scanFolder(root: string): Promise<ScanResult> {
     }
   };
   await walk(root);
-  return { files, ignored };
+  return { files, ignored, unreadable };
 }

@@ -95,6 +95,7 @@ export async function openPglite(dir: string | 'memory://'): Promise<Backend> {
   let unlock = () => {};
   if (dir !== 'memory://') {
     ensureWritableDir(dir);
+    refuseForeignDir(dir);
     unlock = lockDataDir(dir);
   }
   let db: PGlite;
@@ -102,16 +103,9 @@ export async function openPglite(dir: string | 'memory://'): Promise<Backend> {
     db = await PGlite.create({ dataDir: dir, extensions: { vector } });
   } catch (e) {
     unlock();
-    const fsCode = wasiErrno(e);
-    throw new EarshotError(
-      'DATA_DIR_NOT_WRITABLE',
-      fsCode === 'ENOSPC'
-        ? `cannot open the embedded database in ${dir}: no space left on the device (ENOSPC). Free disk space or set EARSHOT_DATA_DIR to a folder on a disk with room`
-        : `cannot open the embedded database in ${dir}: ${e instanceof Error ? e.message : fsCode ? `file system error ${fsCode}` : String(e)}. ` +
-            'If another Earshot process uses this folder, stop it; otherwise move the folder away or set EARSHOT_DATA_DIR to a fresh one',
-      { subject: dir, cause: e },
-    );
+    throw openFailure(dir, e);
   }
+  if (dir !== 'memory://') restrictFiles(dir);
   try {
     for (const [k, v] of Object.entries(SESSION_SETTINGS)) await db.exec(`SET ${k} = '${v}'`);
   } catch (e) {
@@ -181,21 +175,94 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Create the folder if needed and prove we can write there, so the failure is ours and readable. */
+/** Create the folder if needed (0700: only this user) and prove we can write there, so the failure is ours and readable. */
 export function ensureWritableDir(dir: string): void {
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    tighten(dir, 0o700);
     const probe = path.join(dir, `.write-test-${process.pid}`);
-    fs.writeFileSync(probe, '');
+    fs.writeFileSync(probe, '', { mode: 0o600 });
     fs.rmSync(probe);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    if (code === 'ENOSPC' || code === 'EDQUOT') throw noSpace(dir, code, e);
     throw new EarshotError(
       'DATA_DIR_NOT_WRITABLE',
       `data folder ${dir} is not writable (${code}): set EARSHOT_DATA_DIR to a folder this user can write, or fix its permissions`,
       { subject: dir, cause: e },
     );
   }
+}
+
+const noSpace = (dir: string, code: string, cause: unknown) =>
+  new EarshotError(
+    'NO_SPACE_LEFT',
+    `no space left on the device of ${dir} (${code}): free disk space, or set EARSHOT_DATA_DIR to a folder on a disk with room`,
+    { subject: dir, cause },
+  );
+
+/** chmod to `mode` when this user owns `p` and it allows more (a folder made by hand with 0755); others' folders are left as they are. */
+function tighten(p: string, mode: number): void {
+  const st = fs.statSync(p);
+  if ((st.mode & 0o777 & ~mode) !== 0 && st.uid === process.getuid?.()) fs.chmodSync(p, (st.mode & 0o777) & mode);
+}
+
+/**
+ * PGlite writes the files of a new cluster with mode 0666 whatever the umask (measured: 968 of
+ * 1,000 files; a umask of 077 around PGlite.create fixed only the folders and files made later), and
+ * any local user could then damage the database. After each open, every file and folder loses its
+ * group/other bits. Files PGlite adds later follow the process umask (0644 under the usual 022)
+ * inside a 0700 folder.
+ */
+export function restrictFiles(dir: string): void {
+  const walk = (d: string) => {
+    for (const ent of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, ent.name);
+      if (ent.isSymbolicLink()) continue;
+      tighten(p, ent.isDirectory() ? 0o700 : 0o600);
+      if (ent.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+}
+
+/**
+ * A folder with files but no PG_VERSION is not an embedded database (or lost its first file): PGlite
+ * would initialise a new, empty one over it and the library would silently start empty.
+ */
+function refuseForeignDir(dir: string): void {
+  const entries = fs.readdirSync(dir).filter((n) => !n.startsWith('.write-test-'));
+  if (entries.length > 0 && !fs.existsSync(path.join(dir, 'PG_VERSION'))) {
+    throw new EarshotError(
+      'DATA_CORRUPT',
+      `corrupt: ${dir} holds ${entries.length} entries but no PG_VERSION, so it is not an intact embedded database. ` +
+        'Restore a backup of the folder, or move it away (or set EARSHOT_DATA_DIR to another folder) to start with an empty library',
+      { subject: dir },
+    );
+  }
+}
+
+/**
+ * Why PGlite.create failed, by what it was: a permission error is DATA_DIR_NOT_WRITABLE, a full disk
+ * NO_SPACE_LEFT, anything else (an abort on a damaged pg_control, a PANIC) DATA_CORRUPT.
+ */
+function openFailure(dir: string, e: unknown): EarshotError {
+  const fsCode = wasiErrno(e) ?? ((e as NodeJS.ErrnoException)?.code as string | undefined);
+  const message = e instanceof Error ? e.message : fsCode ? `file system error ${fsCode}` : String(e);
+  if (fsCode === 'ENOSPC' || fsCode === 'EDQUOT') return noSpace(dir, fsCode, e);
+  if (fsCode === 'EACCES' || fsCode === 'EPERM' || fsCode === 'EROFS') {
+    return new EarshotError(
+      'DATA_DIR_NOT_WRITABLE',
+      `cannot open the embedded database in ${dir}: ${message}. Fix the folder's permissions or set EARSHOT_DATA_DIR to a folder this user can write`,
+      { subject: dir, cause: e },
+    );
+  }
+  return new EarshotError(
+    'DATA_CORRUPT',
+    `corrupt: cannot open the embedded database in ${dir} (${message}). Restore a backup of the folder, ` +
+      'or move it away (or set EARSHOT_DATA_DIR to another folder) to start with an empty library',
+    { subject: dir, cause: e },
+  );
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;

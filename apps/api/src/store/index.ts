@@ -65,6 +65,7 @@ export async function openStore(cfg: Pick<Config, 'dataDir' | 'databaseUrl'>, op
     const appliedMigrations = await applyMigrations(backend.migrationAdapter(), opts.migrationsDir ?? MIGRATIONS_DIR);
     prisma = new PrismaClient({ adapter: backend.adapter });
     const client = prisma;
+    await checkMarker(client, backend.where);
     const sqlOf =
       (q: { $queryRawUnsafe: PrismaClient['$queryRawUnsafe'] }): Sql =>
       <T>(text: string, params: unknown[] = []) =>
@@ -91,6 +92,34 @@ export async function openStore(cfg: Pick<Config, 'dataDir' | 'databaseUrl'>, op
     throw e;
   }
 }
+
+/**
+ * Start-up consistency check: the clip count the triggers of the LibraryMarker row kept (same
+ * transaction as every insert/delete) against the rows "Clip" really holds. A sequential scan is
+ * forced: an index-only scan could count entries of a table whose heap file was truncated.
+ */
+export async function checkMarker(prisma: PrismaClient, where: string): Promise<void> {
+  let marked: number | null;
+  let actual: number;
+  try {
+    [marked, actual] = await prisma.$transaction(async (t) => {
+      await t.$executeRawUnsafe(`SET LOCAL enable_indexscan = off`);
+      await t.$executeRawUnsafe(`SET LOCAL enable_indexonlyscan = off`);
+      await t.$executeRawUnsafe(`SET LOCAL enable_bitmapscan = off`);
+      const [r] = await t.$queryRawUnsafe<{ marked: unknown; actual: unknown }[]>(
+        `SELECT (SELECT clips FROM "LibraryMarker" WHERE id = 1) AS marked, (SELECT count(*) FROM "Clip") AS actual`,
+      );
+      return [r?.marked == null ? null : Number(r.marked), Number(r?.actual ?? 0)] as [number | null, number];
+    });
+  } catch (e) {
+    throw corrupt(where, `reading the library failed: ${e instanceof Error ? e.message.split('\n').find((l) => l.trim()) : String(e)}`, e);
+  }
+  if (marked === null) throw corrupt(where, `the library marker row is gone (${actual} clips found)`);
+  if (actual !== marked) throw corrupt(where, `the library holds ${actual} clips but its marker says ${marked}`);
+}
+
+const corrupt = (where: string, what: string, cause?: unknown) =>
+  new EarshotError('DATA_CORRUPT', `corrupt: ${what}. Restore a backup of the database (${where})`, { subject: where, cause });
 
 /** pgvector text form for a `$n::vector` parameter. Non-finite values are refused here, not by the server. */
 export function toVectorLiteral(v: Float32Array | number[]): string {

@@ -134,7 +134,7 @@ export function oneLine(e: unknown): string {
 }
 
 /**
- * Index names created by hand in existing migrations (`CREATE INDEX … USING hnsw|gin|gist|ivfflat|brin`).
+ * Index names created by hand in existing migrations (`CREATE INDEX … USING hnsw|gin|gist|ivfflat|brin|btree`; Prisma never writes USING, so an explicit btree is a partial index written by hand).
  * Prisma's schema cannot describe them, so every generated diff would drop them.
  */
 export function handWrittenIndexes(list: MigrationList): string[] {
@@ -142,7 +142,7 @@ export function handWrittenIndexes(list: MigrationList): string[] {
   for (const m of list.migrationDirectories) {
     const content = m.migrationFile.content as { tag: string; value: string };
     if (content.tag !== 'ok') continue;
-    const re = /CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"([^"]+)"\s+ON\s+[^;]*?USING\s+(hnsw|gin|gist|ivfflat|brin|spgist)\b/gi;
+    const re = /CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"([^"]+)"\s+ON\s+[^;]*?USING\s+(hnsw|gin|gist|ivfflat|brin|spgist|btree)\b/gi;
     for (const match of content.value.matchAll(re)) names.add(match[1]!);
   }
   return [...names];

@@ -23,7 +23,9 @@ Run \`earshot <command> --help\` for a command's options.`,
 Scans <folder> recursively (hidden files skipped), sniffs each file's format by content,
 hashes it (same bytes at two paths = one embedding, two clips), decodes, embeds the whole clip
 and every window of long files, and stores each file in one transaction. Bad files are recorded
-with an error code and listed at the end; the run goes on.
+with an error code and listed at the end; the run goes on. A sub-folder that cannot be read
+(FOLDER_UNREADABLE: its clips are kept) or a file still being written (FILE_CHANGED) is a failure too.
+The CLI may ingest any folder; the API's startIngest only those inside EARSHOT_INGEST_ROOTS.
 Killed or interrupted? Run the same command again: finished files are skipped.
 On a Postgres server (DATABASE_URL) the work goes through a pg-boss queue that
 \`earshot worker\` processes on other machines share.

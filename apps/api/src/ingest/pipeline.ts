@@ -98,10 +98,20 @@ export async function prepareRun(deps: IngestDeps, p: { root: string; reindex?: 
   return { ...r, resumed: !r.created };
 }
 
-/** Runs this process is executing (or has lined up to resume), so a second startIngest joins instead of repeating the work. */
-const executing = new Map<number, Promise<IngestSummary | null>>();
+/**
+ * Per store (run ids are per database): the runs this process is executing or has lined up to
+ * resume, so a second startIngest joins instead of repeating the work.
+ */
+const executingByStore = new WeakMap<Store, Map<number, Promise<IngestSummary | null>>>();
 
-function track(runId: number, work: Promise<IngestSummary | null>): Promise<IngestSummary | null> {
+function executingIn(store: Store): Map<number, Promise<IngestSummary | null>> {
+  let m = executingByStore.get(store);
+  if (!m) executingByStore.set(store, (m = new Map()));
+  return m;
+}
+
+function track(store: Store, runId: number, work: Promise<IngestSummary | null>): Promise<IngestSummary | null> {
+  const executing = executingIn(store);
   executing.set(runId, work);
   void work.finally(() => {
     if (executing.get(runId) === work) executing.delete(runId);
@@ -227,7 +237,13 @@ export async function executeRun(deps: IngestDeps, runId: number, opts: ExecuteO
           `lost the database connection during the ingest (${firstLine(e)}); every file is written whole or not at all: run the same command again to resume`,
           { subject: run0.root, cause: e },
         )
-      : asEarshotError(e, 'INGEST_FAILED', run0.root);
+      : diskFull(e)
+        ? new EarshotError(
+            'NO_SPACE_LEFT',
+            `no space left on the device of the database during the ingest (${firstLine(e)}); every file is written whole or not at all: free space and run the same command again to resume`,
+            { subject: run0.root, cause: e },
+          )
+        : asEarshotError(e, 'INGEST_FAILED', run0.root);
     await finishRun(db, runId, 'failed', err.toLine()).catch(() => {});
     throw err;
   } finally {
@@ -244,7 +260,10 @@ export async function runIngest(
   p: { root: string; reindex?: boolean } & ExecuteOptions,
 ): Promise<IngestSummary> {
   const { runId } = await prepareRun(deps, { root: p.root, reindex: p.reindex });
-  return executeRun(deps, runId, p);
+  const work = executeRun(deps, runId, p);
+  // npm start ingests the demo library this way inside the server: a startIngest of it joins this run.
+  track(deps.store, runId, work.catch(() => null));
+  return work;
 }
 
 /**
@@ -263,14 +282,14 @@ export async function startIngest(
 ): Promise<{ runId: number; joined: boolean; finished: Promise<IngestSummary | null> }> {
   const root = await resolveIngestRoot(p.root, deps.config.ingest.roots);
   const { runId, created } = await prepareRun(deps, { root, reindex: p.reindex });
-  const running = executing.get(runId);
+  const running = executingIn(deps.store).get(runId);
   if (running) return { runId, joined: true, finished: running };
   // PGlite belongs to this process alone: an active run nobody here executes was left by a dead one.
   if (!created && deps.store.backend === 'postgres') return { runId, joined: true, finished: Promise.resolve(null) };
   // Registered before the next await, so a racing identical call finds it. The run is "scanning"
   // before this returns; never rejects: a failure is recorded on the run (status failed, error) by executeRun.
   const marked = markScanning(ingestDb(deps.store), runId);
-  const finished = track(runId, marked.then(() => executeRun(deps, runId, { concurrency: p.concurrency })).catch(() => null));
+  const finished = track(deps.store, runId, marked.then(() => executeRun(deps, runId, { concurrency: p.concurrency })).catch(() => null));
   await marked.catch(() => {});
   return { runId, joined: !created, finished };
 }
@@ -287,12 +306,12 @@ export async function resumeIngests(deps: IngestDeps, p: { concurrency?: number 
     `SELECT id FROM "IngestRun" WHERE "modelId" = $1 AND status IN ('queued', 'scanning', 'running') ORDER BY id`,
     [modelId],
   );
-  const runIds = rows.map((r) => Number(r.id)).filter((id) => !executing.has(id));
+  const runIds = rows.map((r) => Number(r.id)).filter((id) => !executingIn(deps.store).has(id));
   // One after the other; each is registered at once so a startIngest of the same folder joins it.
   let chain: Promise<unknown> = Promise.resolve();
   for (const id of runIds) {
     const work = chain.then(() => executeRun(deps, id, { concurrency: p.concurrency })).catch(() => null);
-    track(id, work);
+    track(deps.store, id, work);
     chain = work;
   }
   return { runIds, finished: chain };
@@ -355,6 +374,16 @@ export async function startWorker(
 export function lostDatabase(e: unknown): boolean {
   for (let x: unknown = e, depth = 0; x && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
     if (isConnectionLoss(x)) return true;
+  }
+  return false;
+}
+
+/** A full disk anywhere in the cause chain: SQLSTATE 53100 (disk_full), ENOSPC/EDQUOT, or the OS's words in a wrapped message. */
+export function diskFull(e: unknown): boolean {
+  for (let x: unknown = e, depth = 0; x && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    const { code, message } = x as { code?: unknown; message?: unknown };
+    if (code === '53100' || code === 'ENOSPC' || code === 'EDQUOT') return true;
+    if (/No space left on device|ENOSPC|Disk quota exceeded|Code: `53100`/.test(String(message ?? ''))) return true;
   }
   return false;
 }

@@ -44,6 +44,10 @@ export class ApiError extends Error {
         return 'It may have been deleted or re-ingested; refresh the list.';
       case 'FILE_NOT_FOUND':
         return 'The path must exist on the API server’s disk (not on your computer).';
+      case 'PATH_NOT_ABSOLUTE':
+        return 'Give the folder’s full path, starting with /.';
+      case 'PATH_OUTSIDE_ROOTS':
+        return 'The server only ingests folders inside its EARSHOT_INGEST_ROOTS: pick one there, or ask for the folder to be added.';
       default:
         return 'If this keeps happening, look at the API server log.';
     }

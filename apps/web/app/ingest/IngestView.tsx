@@ -48,7 +48,7 @@ export function IngestView() {
       <div className="page-head">
         <div>
           <h1>Ingest</h1>
-          <p>Add a folder from the API server’s disk. Unchanged files are skipped, so re-running is cheap.</p>
+          <p>Add a folder from the API server’s disk: an absolute path inside the server’s <code>EARSHOT_INGEST_ROOTS</code>. Unchanged files are skipped, so re-running is cheap.</p>
         </div>
       </div>
       <div className="layout-side">

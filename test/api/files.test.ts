@@ -30,7 +30,7 @@ describe.skipIf(!!reason)('files on disk through the API', () => {
   };
   const start = (p: string) => post<{ startIngest: { id: string; status: string; root: string } }>(`mutation($p: String!) { startIngest(path: $p) { id status root } }`, { p });
   const runOf = async (id: string) =>
-    (await post(`query($id: ID!) { ingestRun(id: $id) { id status root totalFiles processedFiles skippedFiles failedFiles } }`, { id })).data!.ingestRun;
+    (await post(`query($id: ID!) { ingestRun(id: $id) { id status root totalFiles processedFiles skippedFiles failedFiles failures { path code message } } }`, { id })).data!.ingestRun;
   /** Poll a run to its end; every status seen on the way is returned. */
   const finish = async (id: string) => {
     const seen: string[] = [];
@@ -58,8 +58,11 @@ describe.skipIf(!!reason)('files on disk through the API', () => {
     writeWav(path.join(root, 'a', 'snare.wav'), tone(1.2, 900, 48000, 2));
     writeWav(path.join(outside, 'secret.wav'), tone(0.5, 3000, 48000, 3));
     fs.writeFileSync(path.join(outside, 'secret.txt'), 'do not serve me');
-    // Inside the root, pointing out of it.
+    // Inside the root, pointing out of it: a folder link (never walked) and a file link (a failure).
     fs.symlinkSync(outside, path.join(root, 'escape'));
+    fs.symlinkSync(path.join(outside, 'secret.wav'), path.join(root, 'a', 'link.wav'));
+    // A link that stays inside the root is ingested like any file.
+    fs.symlinkSync(path.join(root, 'a', 'snare.wav'), path.join(root, 'snare-link.wav'));
     const cfg: Config = loadConfig({
       EARSHOT_DATA_DIR: ':memory:',
       EARSHOT_MODEL_DIR: MODEL_DIR,
@@ -110,13 +113,16 @@ describe.skipIf(!!reason)('files on disk through the API', () => {
     expect(calls.map((c) => c.data!.startIngest.status)).toContain('SCANNING');
     const { run, seen } = await finish([...ids][0]!);
     expect(seen).not.toContain('QUEUED');
-    expect(run).toMatchObject({ status: 'DONE', totalFiles: 2, processedFiles: 2, failedFiles: 0 });
+    expect(run).toMatchObject({ status: 'DONE', totalFiles: 4, processedFiles: 3, failedFiles: 1 });
+    expect(run.failures).toEqual([
+      { path: path.join(root, 'a', 'link.wav'), code: 'FILE_OUTSIDE_ROOT', message: expect.stringContaining(`a symlink to ${path.join(outside, 'secret.wav')}, outside the ingested folder`) },
+    ]);
     const runs = (await post(`{ ingestRuns { id root } }`)).data!.ingestRuns;
     expect(runs).toEqual([{ id: [...ids][0], root }]);
     // After it ended, the same call makes a new run (which finds both files unchanged).
     const again = await start(root);
     expect(again.data!.startIngest.id).not.toBe([...ids][0]);
-    expect((await finish(again.data!.startIngest.id)).run).toMatchObject({ status: 'DONE', skippedFiles: 2 });
+    expect((await finish(again.data!.startIngest.id)).run).toMatchObject({ status: 'DONE', skippedFiles: 3, failedFiles: 1 });
   }, 300_000);
 
   it('GET /audio serves a clip only while its file is the ingested one: never the bytes of a swapped-in file', async () => {
@@ -129,6 +135,10 @@ describe.skipIf(!!reason)('files on disk through the API', () => {
     const ok = await audio(id);
     expect(ok.status).toBe(200);
     expect(ok.body.equals(original)).toBe(true);
+    // A symlink that stays inside the root is served.
+    const viaLink = await audio(await clipId('snare-link.wav'));
+    expect(viaLink.status).toBe(200);
+    expect(viaLink.body.equals(fs.readFileSync(path.join(root, 'a', 'snare.wav')))).toBe(true);
     const secret = fs.readFileSync(path.join(outside, 'secret.wav'));
     const refuse = async (code: string, status: number) => {
       const r = await audio(id);

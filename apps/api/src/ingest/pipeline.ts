@@ -200,7 +200,7 @@ export async function executeRun(deps: IngestDeps, runId: number, opts: ExecuteO
     await markScanning(db, runId);
     const scan = await scanFolder(run0.root);
     ignoredFiles = scan.ignored;
-    await recordScan(db, runId, run0.root, scan.files, scan.unreadable);
+    await recordScan(db, runId, run0.root, scan.files, scan.failures);
     const first = await progress.tick(true);
     if (first?.run) progress.setBase(first.run.processedFiles + first.run.skippedFiles + first.run.failedFiles, first.run.audioSeconds);
     const jobs: FileJob[] = (await pendingFiles(db, runId)).map((f) => ({

@@ -122,7 +122,8 @@ const CHUNK = 1000;
 
 /**
  * Record a scan: one pending IngestFile per candidate (existing rows of a resumed run keep their
- * status), one failed row per folder that could not be listed, active clips under the root that
+ * status), one failed row per scan failure (a folder that could not be listed, a symlink out of the
+ * root), active clips under the root that
  * were not found become 'missing' (never deleted) unless they lie in such a folder, then the run
  * moves to 'running'.
  */
@@ -131,15 +132,15 @@ export async function recordScan(
   runId: number,
   root: string,
   files: ScannedFile[],
-  unreadable: ScanFailure[] = [],
+  failures: ScanFailure[] = [],
 ): Promise<{ missing: number }> {
   await markScanning(db, runId);
-  if (unreadable.length) {
+  if (failures.length) {
     await db.sql(
       `INSERT INTO "IngestFile" ("runId", path, status, "errorCode", "errorMessage", "updatedAt")
        SELECT $1, t.p, 'failed', t.c, t.m, now() FROM unnest($2::text[], $3::text[], $4::text[]) AS t(p, c, m)
        ON CONFLICT ("runId", path) DO UPDATE SET status = 'failed', "errorCode" = EXCLUDED."errorCode", "errorMessage" = EXCLUDED."errorMessage", "updatedAt" = now()`,
-      [runId, unreadable.map((u) => u.path), unreadable.map((u) => u.code), unreadable.map((u) => u.message)],
+      [runId, failures.map((u) => u.path), failures.map((u) => u.code), failures.map((u) => u.message)],
     );
   }
   for (let i = 0; i < files.length; i += CHUNK) {
@@ -169,7 +170,7 @@ export async function recordScan(
   const prefix = rootPrefix(root);
   const paths = files.map((f) => f.path);
   // Clips in a folder that could not be listed were not looked at: they are neither found nor missing.
-  const unseen = unreadable.map((u) => rootPrefix(u.path));
+  const unseen = failures.filter((u) => u.code === 'FOLDER_UNREADABLE').map((u) => rootPrefix(u.path));
   const notUnseen = `NOT EXISTS (SELECT 1 FROM unnest($3::text[]) AS u(d) WHERE starts_with(path, u.d))`;
   await db.sql(
     `UPDATE "Clip" SET status = 'missing', "updatedAt" = now()

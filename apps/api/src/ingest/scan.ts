@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SNIFF_BYTES, sniffFormat } from '../audio/index.js';
+import { isInside } from './roots.js';
 
 /**
  * Extensions that make a file an ingest candidate even when its content is not audio:
@@ -21,10 +22,14 @@ export interface ScannedFile {
   mtimeMs: number;
 }
 
-/** A folder under the root that could not be listed: recorded as a failure, its clips left alone. */
+/**
+ * Recorded as a failure of the run: a folder under the root that could not be listed (its clips are
+ * left alone), or a symlinked file whose target lies outside the root (not ingested: /audio would
+ * refuse to serve it anyway).
+ */
 export interface ScanFailure {
   path: string;
-  code: 'FOLDER_UNREADABLE';
+  code: 'FOLDER_UNREADABLE' | 'FILE_OUTSIDE_ROOT';
   message: string;
 }
 
@@ -32,7 +37,7 @@ export interface ScanResult {
   files: ScannedFile[];
   /** Non-audio files without an audio extension: counted, never recorded. */
   ignored: number;
-  unreadable: ScanFailure[];
+  failures: ScanFailure[];
 }
 
 export function hasAudioExtension(p: string): boolean {
@@ -53,16 +58,18 @@ export async function readHead(p: string, n = HEAD_BYTES): Promise<Uint8Array> {
 /**
  * Recursive walk of `root` in a stable (sorted) order. Hidden entries (name starts with '.')
  * are skipped, as are symlinked directories (they can form cycles); symlinked files count
- * under their link path. A file is a candidate when it has an audio extension or its first
+ * under their link path when their target lies inside the root, and are a FILE_OUTSIDE_ROOT failure
+ * otherwise. A sub-folder that cannot be read is a FOLDER_UNREADABLE failure. A file is a candidate when it has an audio extension or its first
  * bytes sniff as audio (a `.dat` that is really a WAV is still a sound).
  */
 export async function scanFolder(root: string): Promise<ScanResult> {
   const files: ScannedFile[] = [];
-  const unreadable: ScanFailure[] = [];
+  const failures: ScanFailure[] = [];
+  const realRoot = await fs.realpath(root);
   let ignored = 0;
   const fail = (dir: string, e: unknown, what: string) => {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    unreadable.push({ path: dir, code: 'FOLDER_UNREADABLE', message: `${what} (${code}): its clips are kept as they were; fix its permissions and ingest again` });
+    failures.push({ path: dir, code: 'FOLDER_UNREADABLE', message: `${what} (${code}): its clips are kept as they were; fix its permissions and ingest again` });
   };
   const walk = async (dir: string): Promise<void> => {
     let entries;
@@ -94,6 +101,13 @@ export async function scanFolder(root: string): Promise<ScanResult> {
         return;
       }
       if (!st.isFile()) continue;
+      if (ent.isSymbolicLink()) {
+        const real = await fs.realpath(full).catch(() => full);
+        if (!isInside(real, realRoot)) {
+          failures.push({ path: full, code: 'FILE_OUTSIDE_ROOT', message: `a symlink to ${real}, outside the ingested folder: not ingested (ingest that folder itself to include it)` });
+          continue;
+        }
+      }
       let candidate = hasAudioExtension(full);
       if (!candidate && st.size > 0) {
         try {
@@ -110,5 +124,5 @@ export async function scanFolder(root: string): Promise<ScanResult> {
     }
   };
   await walk(root);
-  return { files, ignored, unreadable };
+  return { files, ignored, failures };
 }

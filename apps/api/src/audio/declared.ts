@@ -16,7 +16,7 @@ function wavSeconds(b: Uint8Array): number | null {
   while (at + 8 <= b.length) {
     const id = ascii(b, at, 4);
     const size = v.getUint32(at + 4, true);
-    if (id === 'fmt ' && at + 16 <= b.length) byteRate = v.getUint32(at + 8 + 8, true);
+    if (id === 'fmt ' && at + 8 + 12 <= b.length) byteRate = v.getUint32(at + 8 + 8, true);
     if (id === 'data') {
       if (!byteRate) return null;
       // A streaming writer leaves 0 or 0xFFFFFFFF: the bytes that follow are the data.
@@ -62,7 +62,15 @@ function aiffSeconds(b: Uint8Array): number | null {
   return null;
 }
 
-/** Seconds the header says the file holds, or null when the format says nothing we can trust. */
+/**
+ * Seconds the header says the file holds, or null when the format says nothing we can trust. Only
+ * advice: a header too broken to read says nothing (the decoder then names what is wrong with it).
+ */
 export function declaredSeconds(bytes: Uint8Array): number | null {
-  return wavSeconds(bytes) ?? flacSeconds(bytes) ?? aiffSeconds(bytes);
+  try {
+    const s = wavSeconds(bytes) ?? flacSeconds(bytes) ?? aiffSeconds(bytes);
+    return s !== null && Number.isFinite(s) ? s : null;
+  } catch {
+    return null;
+  }
 }

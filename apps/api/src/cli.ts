@@ -1,12 +1,13 @@
 #!/usr/bin/env -S npx tsx
 /**
- * Command-line entry: parse, wire, run. Commands: ingest, worker.
+ * Command-line entry: parse, wire, run. Commands: ingest, worker, eval.
  *   npm run ingest -- <folder> [--model NAME] [--concurrency N] [--reindex]
  *   npm run worker -- [--model NAME] [--concurrency N]
+ *   npm run eval -- <folder with labels.csv> [--model NAME] [--json FILE]
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, type Config } from './config.js';
+import { REPO_ROOT, loadConfig, type Config } from './config.js';
 import { EarshotError, asEarshotError } from './errors.js';
 import type { FileJob, FileOutcome } from './ingest/index.js';
 
@@ -16,6 +17,7 @@ const HELP: Record<string, string> = {
 Commands:
   ingest <folder>   embed every audio file under a folder (resumable; re-run to pick up changes)
   worker            serve the shared ingest queue of a Postgres server (DATABASE_URL)
+  eval <folder>     quality benchmark of a model on a labelled folder (labels.csv)
 
 Run \`earshot <command> --help\` for a command's options.`,
   ingest: `earshot ingest <folder> [--model NAME] [--concurrency N] [--reindex] [--verbose]
@@ -46,6 +48,26 @@ Options:
   --model NAME       model this worker loads first (runs naming other models load them on demand)
   --concurrency N    jobs in flight in this process (default: EARSHOT_INGEST_CONCURRENCY or 2)
   -h, --help         show this help`,
+  eval: `earshot eval <folder> [--model NAME] [--json FILE] [--concurrency N]
+
+Quality benchmark. <folder> holds audio files and a labels.csv whose header names the columns
+file and label (caption and any other columns are allowed and ignored); file is relative to the
+folder. The labelled files go through the real ingest pipeline and model into a throwaway
+in-memory database (never your library, whatever DATABASE_URL says), then the product's own
+search and classify answer, each figure printed beside the level a random answer reaches:
+  zero-shot top-1 over the folder's labels (prompt from the bundle's manifest);
+  text→audio P@5, P@10, mAP with each label as the query: vector only, hybrid, and hybrid with
+    the file names hidden (so name matches don't flatter the keyword half);
+  audio→audio same-label P@5 ("more like this" from each clip that has a same-label partner);
+  classify's expected calibration error; the cutoff's precision/recall and the "none of these"
+    rate print "—" until those features exist.
+Writes every figure and a per-label breakdown as JSON.
+
+Options:
+  --model NAME       model bundle under EARSHOT_MODEL_DIR (default: EARSHOT_MODEL or clap-mini)
+  --json FILE        where the JSON goes (default: bench/results/quality-<model>.json)
+  --concurrency N    files in flight while ingesting (default: EARSHOT_INGEST_CONCURRENCY or 2)
+  -h, --help         show this help`,
 };
 
 function usage(cmd: string, msg: string): never {
@@ -61,13 +83,13 @@ function positiveInt(cmd: string, name: string, v: string | undefined): number |
 }
 
 // Heavy modules (ONNX runtime, Prisma, PGlite) load only when a command runs, so --help and usage errors are instant.
-async function openRuntime(cfg: Config, modelName: string) {
+async function openRuntime(cfg: Config, modelName: string, textCacheSize = 0) {
   const { ClapRuntime, loadBundle } = await import('./model/index.js');
   const bundle = await loadBundle(path.join(cfg.modelDir, modelName));
   return ClapRuntime.open(bundle, {
     provider: cfg.ort.executionProvider,
     intraOpThreads: cfg.ort.intraOpThreads,
-    textCacheSize: 0, // ingest never embeds text
+    textCacheSize, // 0 for ingest, which never embeds text
   });
 }
 
@@ -132,6 +154,43 @@ async function ingestCommand(argv: string[]) {
   }
 }
 
+async function evalCommand(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      json: { type: 'string' },
+      concurrency: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP.eval + '\n');
+    return 0;
+  }
+  if (positionals.length !== 1) usage('eval', positionals.length === 0 ? 'missing <folder>' : `expected one folder, got ${positionals.length}`);
+  const concurrency = positiveInt('eval', 'concurrency', values.concurrency);
+  const base = loadConfig();
+  const cfg: Config = { ...base, ingest: { ...base.ingest, concurrency: concurrency ?? base.ingest.concurrency } };
+  const modelName = values.model ?? cfg.modelName;
+  const fs = await import('node:fs/promises');
+  const { runEval, formatReport } = await import('./eval/index.js');
+  const { progressBar } = await import('./ingest/progress.js');
+  const bar = progressBar();
+  try {
+    const report = await runEval(cfg, { folder: positionals[0], modelName, openRuntime: (c, m) => openRuntime(c, m, 1000), onProgress: (p) => bar.update(p) });
+    bar.stop();
+    const out = path.resolve(values.json ?? path.join(REPO_ROOT, 'bench', 'results', `quality-${modelName}.json`));
+    await fs.mkdir(path.dirname(out), { recursive: true });
+    await fs.writeFile(out, JSON.stringify(report, null, 2) + '\n');
+    process.stdout.write(formatReport(report) + `\n  JSON: ${out}\n`);
+    return 0;
+  } finally {
+    bar.stop();
+  }
+}
+
 async function workerCommand(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
@@ -184,6 +243,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (cmd === 'ingest') return await ingestCommand(rest);
     if (cmd === 'worker') return await workerCommand(rest);
+    if (cmd === 'eval') return await evalCommand(rest);
   } catch (e) {
     if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) usage(cmd, e.message);
     process.stderr.write(asEarshotError(e, 'INTERNAL').toLine() + '\n');

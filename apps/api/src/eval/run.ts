@@ -1,0 +1,264 @@
+/**
+ * `npm run eval`: a labelled folder goes through the real ingest pipeline and model runtime into a
+ * throwaway in-memory store, then the product's own search and classify functions answer the
+ * questions a user asks, and the answers are scored against the labels.
+ *
+ * The folder is linked twice into a temp folder: `named/<file>` (the real names) and
+ * `hidden/clip-0001.<ext>` (names that carry no words). Both copies have the same bytes, so ingest
+ * embeds each sound once and lists it twice; every query is restricted to one copy by folder, which
+ * gives "hybrid with file names hidden" without a second ingest.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { EarshotError } from '../errors.js';
+import { runIngest, type ProgressSnapshot } from '../ingest/index.js';
+import type { ClapRuntime } from '../model/index.js';
+import { classifyVectors, listClips, searchByText, similarTo, storedVectors, type ClipRow } from '../search/index.js';
+import { ensureModel, openStore, type Store } from '../store/index.js';
+import { readLabelledFolder, type LabelledFolder, type LabelledItem } from './labels.js';
+import { averagePrecision, expectedCalibrationError, mean, precisionAt, randomAveragePrecision } from './metrics.js';
+
+/** One figure with the level a random answer reaches on the same data. null = not measurable (yet). */
+export interface Figure {
+  value: number | null;
+  chance: number | null;
+  /** Queries or clips the figure averages over. */
+  n: number;
+  note?: string;
+}
+
+export interface RetrievalFigures {
+  p5: Figure;
+  p10: Figure;
+  map: Figure;
+}
+
+export interface LabelFigures {
+  label: string;
+  clips: number;
+  zeroShotTop1: number;
+  apVector: number;
+  apHybrid: number;
+  apHybridNamesHidden: number;
+}
+
+export interface EvalReport {
+  /** Bumped when a figure changes meaning; new figures may be added without a bump. */
+  schema: 1;
+  model: { name: string; version: string };
+  folder: string;
+  clips: number;
+  labels: number;
+  template: string;
+  /** labels.csv rows the pipeline rejected (code from the decoder) or whose file is absent. */
+  failed: { file: string; code: string; message: string }[];
+  missing: string[];
+  zeroShotTop1: Figure;
+  textToAudio: { vector: RetrievalFigures; hybrid: RetrievalFigures; hybridNamesHidden: RetrievalFigures };
+  /** Over clips whose label has another clip (a single-clip label can never score). */
+  audioToAudioP5: Figure;
+  /** The same over every clip, single-clip labels counting 0 (the figure quoted before eval existed). */
+  audioToAudioP5AllClips: Figure;
+  cutoff: { precision: Figure; recall: Figure };
+  classify: { ece: Figure; noneOfTheseRate: Figure };
+  perLabel: LabelFigures[];
+  seconds: { ingest: number; evaluate: number; total: number };
+}
+
+export interface EvalClip extends LabelledItem {
+  /** Clip ids of the two copies. */
+  named: ClipRow;
+  hidden: ClipRow;
+}
+
+export interface EvalLibrary {
+  clips: EvalClip[];
+  namedFolder: string;
+  hiddenFolder: string;
+}
+
+const NOT_YET = (what: string): Figure => ({ value: null, chance: null, n: 0, note: `${what}: not implemented yet (issue 12)` });
+
+/** Link every labelled file into `<dir>/named/<file>` and `<dir>/hidden/clip-NNNN<ext>`. */
+export async function linkLibrary(folder: LabelledFolder, dir: string): Promise<{ named: Map<string, LabelledItem>; hidden: Map<string, LabelledItem> }> {
+  const named = new Map<string, LabelledItem>();
+  const hidden = new Map<string, LabelledItem>();
+  const width = String(folder.items.length).length;
+  for (const [i, it] of folder.items.entries()) {
+    const a = path.join(dir, 'named', it.file);
+    const b = path.join(dir, 'hidden', `clip-${String(i + 1).padStart(Math.max(4, width), '0')}${path.extname(it.file).toLowerCase()}`);
+    for (const link of [a, b]) {
+      await fs.mkdir(path.dirname(link), { recursive: true });
+      await fs.symlink(it.path, link);
+    }
+    named.set(a, it);
+    hidden.set(b, it);
+  }
+  return { named, hidden };
+}
+
+async function allClips(store: Store, modelId: number, folderPrefix: string): Promise<ClipRow[]> {
+  const out: ClipRow[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const p = await listClips(store, modelId, { filter: { folderPrefix }, first: 500, after });
+    out.push(...p.nodes);
+    if (!p.hasNextPage) return out;
+    after = p.endCursor;
+  }
+}
+
+/** Measure an ingested library with the product's own search and classify functions. */
+export async function evaluate(store: Store, modelId: number, runtime: ClapRuntime, lib: EvalLibrary): Promise<Omit<EvalReport, 'model' | 'folder' | 'failed' | 'missing' | 'seconds'>> {
+  const clips = lib.clips;
+  const n = clips.length;
+  const labels = [...new Set(clips.map((c) => c.label))].sort();
+  const template = runtime.manifest.promptTemplate;
+  const byLabel = new Map<string, EvalClip[]>();
+  for (const c of clips) byLabel.set(c.label, [...(byLabel.get(c.label) ?? []), c]);
+
+  // Zero-shot over all of the folder's labels, with the stored whole-clip vector (as classify does).
+  const zs: { clip: EvalClip; best: string; confidence: number }[] = [];
+  for (const c of clips) {
+    const r = await classifyVectors(runtime, await storedVectors(store, modelId, c.named.contentHash), labels, template, false);
+    zs.push({ clip: c, best: r.best.label, confidence: r.best.score });
+  }
+  const zsRight = zs.filter((z) => z.best === z.clip.label).length;
+
+  // Text → audio: each label is a query; the clips with that label are the relevant ones.
+  const embedText = (t: string[]) => runtime.embedText(t);
+  const variants = {
+    vector: { hybrid: false, folder: lib.namedFolder, key: 'named' as const },
+    hybrid: { hybrid: true, folder: lib.namedFolder, key: 'named' as const },
+    hybridNamesHidden: { hybrid: true, folder: lib.hiddenFolder, key: 'hidden' as const },
+  };
+  const perQuery = new Map<string, Record<keyof typeof variants, { p5: number; p10: number; ap: number }>>();
+  for (const label of labels) {
+    const res = {} as Record<keyof typeof variants, { p5: number; p10: number; ap: number }>;
+    for (const [name, v] of Object.entries(variants) as [keyof typeof variants, (typeof variants)['vector']][]) {
+      const relevant = new Set((byLabel.get(label) ?? []).map((c) => c[v.key].id));
+      const page = await searchByText(store, modelId, embedText, { query: label, filter: { folderPrefix: v.folder }, first: n, hybrid: v.hybrid });
+      const ranked = page.hits.map((h) => h.clip.id);
+      res[name] = { p5: precisionAt(ranked, relevant, 5), p10: precisionAt(ranked, relevant, 10), ap: averagePrecision(ranked, relevant) };
+    }
+    perQuery.set(label, res);
+  }
+  const chanceP = mean(labels.map((l) => (byLabel.get(l)?.length ?? 0) / n));
+  const chanceAp = mean(labels.map((l) => randomAveragePrecision(n, byLabel.get(l)?.length ?? 0)));
+  const retrieval = (name: keyof typeof variants): RetrievalFigures => {
+    const rows = labels.map((l) => (perQuery.get(l) as Record<string, { p5: number; p10: number; ap: number }>)[name]);
+    return {
+      p5: { value: mean(rows.map((r) => r.p5)), chance: chanceP, n: labels.length },
+      p10: { value: mean(rows.map((r) => r.p10)), chance: chanceP, n: labels.length },
+      map: { value: mean(rows.map((r) => r.ap)), chance: chanceAp, n: labels.length },
+    };
+  };
+
+  // Audio → audio: "more like this" from each clip whose label has another clip; same label = right.
+  const a2a: number[] = [];
+  const a2aChance: number[] = [];
+  for (const c of clips) {
+    const same = (byLabel.get(c.label) ?? []).filter((o) => o !== c);
+    if (!same.length) continue;
+    const page = await similarTo(store, modelId, async () => new Float32Array(0), { clip: String(c.named.id), filter: { folderPrefix: lib.namedFolder }, first: 5 });
+    a2a.push(precisionAt(page.hits.map((h) => h.clip.id), new Set(same.map((o) => o.named.id)), 5));
+    a2aChance.push(same.length / (n - 1));
+  }
+
+  const perLabel: LabelFigures[] = labels.map((label) => {
+    const q = perQuery.get(label) as Record<keyof typeof variants, { ap: number }>;
+    const mine = zs.filter((z) => z.clip.label === label);
+    return {
+      label,
+      clips: mine.length,
+      zeroShotTop1: mine.filter((z) => z.best === label).length / mine.length,
+      apVector: q.vector.ap,
+      apHybrid: q.hybrid.ap,
+      apHybridNamesHidden: q.hybridNamesHidden.ap,
+    };
+  });
+
+  return {
+    schema: 1,
+    clips: n,
+    labels: labels.length,
+    template,
+    zeroShotTop1: { value: zsRight / n, chance: 1 / labels.length, n },
+    textToAudio: { vector: retrieval('vector'), hybrid: retrieval('hybrid'), hybridNamesHidden: retrieval('hybridNamesHidden') },
+    audioToAudioP5: { value: a2a.length ? mean(a2a) : null, chance: a2a.length ? mean(a2aChance) : null, n: a2a.length, note: 'queries: clips with a same-label partner' },
+    audioToAudioP5AllClips: { value: mean(a2a) * (a2a.length / n), chance: mean(a2aChance) * (a2a.length / n), n, note: 'single-clip labels count 0' },
+    cutoff: { precision: NOT_YET('the relevance cutoff'), recall: NOT_YET('the relevance cutoff') },
+    classify: {
+      // The softmax's top-1 confidence against being right; "chance" is a perfectly calibrated classifier's 0.
+      ece: { value: expectedCalibrationError(zs.map((z) => ({ confidence: z.confidence, correct: z.best === z.clip.label }))), chance: 0, n, note: 'softmax top-1 confidence, 10 bins' },
+      noneOfTheseRate: NOT_YET('an open-set ("none of these") classify'),
+    },
+    perLabel,
+  };
+}
+
+export interface RunEvalOptions {
+  folder: string;
+  /** Bundle under cfg.modelDir (default cfg.modelName). */
+  modelName?: string;
+  onProgress?: (p: ProgressSnapshot) => void;
+  /** Opens the runtime; the CLI passes its own (same options as ingest). */
+  openRuntime: (cfg: Config, modelName: string) => Promise<ClapRuntime>;
+}
+
+/** The whole run: read labels, link the folder, ingest into an in-memory store, evaluate, clean up. */
+export async function runEval(cfg: Config, opts: RunEvalOptions): Promise<EvalReport> {
+  const t0 = performance.now();
+  const folder = await readLabelledFolder(opts.folder);
+  const modelName = opts.modelName ?? cfg.modelName;
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'earshot-eval-'));
+  // Always a throwaway embedded store, whatever DATABASE_URL says: eval must never touch a library.
+  const evalCfg: Config = { ...cfg, modelName, dataDir: ':memory:', databaseUrl: undefined };
+  let store: Store | undefined;
+  let runtime: ClapRuntime | undefined;
+  try {
+    const links = await linkLibrary(folder, dir);
+    runtime = await opts.openRuntime(evalCfg, modelName);
+    store = await openStore(evalCfg);
+    const summary = await runIngest({ store, runtime, config: evalCfg }, { root: dir, concurrency: cfg.ingest.concurrency, onProgress: opts.onProgress });
+    const tIngest = performance.now();
+    const { id: modelId } = await ensureModel(store, runtime.identity);
+    const namedFolder = path.join(dir, 'named');
+    const hiddenFolder = path.join(dir, 'hidden');
+    const named = new Map((await allClips(store, modelId, namedFolder)).map((c) => [c.path, c]));
+    const hidden = new Map((await allClips(store, modelId, hiddenFolder)).map((c) => [c.path, c]));
+    const byItem = new Map<LabelledItem, ClipRow>();
+    for (const [p, it] of links.hidden) {
+      const c = hidden.get(p);
+      if (c) byItem.set(it, c);
+    }
+    const clips: EvalClip[] = [];
+    for (const [p, it] of links.named) {
+      const a = named.get(p);
+      const b = byItem.get(it);
+      if (a && b) clips.push({ ...it, named: a, hidden: b });
+    }
+    if (!clips.length) throw new EarshotError('INGEST_FAILED', `no file listed in labels.csv could be ingested (${summary.failures.length} failed)`, { subject: folder.csv });
+    const failedFiles = new Map<string, { file: string; code: string; message: string }>();
+    for (const f of summary.failures) {
+      const it = links.named.get(f.path) ?? links.hidden.get(f.path);
+      if (it && !failedFiles.has(it.file)) failedFiles.set(it.file, { file: it.file, code: f.code, message: f.message });
+    }
+    const measured = await evaluate(store, modelId, runtime, { clips, namedFolder, hiddenFolder });
+    const t1 = performance.now();
+    return {
+      ...measured,
+      model: { name: runtime.identity.name, version: runtime.identity.version },
+      folder: folder.root,
+      failed: [...failedFiles.values()],
+      missing: folder.missing,
+      seconds: { ingest: (tIngest - t0) / 1000, evaluate: (t1 - tIngest) / 1000, total: (t1 - t0) / 1000 },
+    };
+  } finally {
+    await store?.close();
+    await runtime?.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}

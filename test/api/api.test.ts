@@ -215,13 +215,41 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
       ).searchByText;
       expect(hybrid.hits[0].clip.id).toBe(last);
       expect(hybrid.hits[0]).toMatchObject({ keywordRank: 1, vectorRank: before.length, matchedTerms: [word] });
-      expect(hybrid.hits[0].score).toBeCloseTo(1 / 61 + 1 / (60 + before.length), 12);
-      expect(hybrid.hits[1].score).toBeCloseTo(1 / 61, 12);
+      // RRF scaled so that first in both lists = 1: (61/2)·(1/61 + 1/(60 + rank)).
+      expect(hybrid.hits[0].score).toBeCloseTo((61 / 2) * (1 / 61 + 1 / (60 + before.length)), 12);
+      expect(hybrid.hits[1].score).toBeCloseTo(0.5, 12);
       const after = await vec();
       expect(after[after.length - 1].clip.id).toBe(last);
     } finally {
       await ok(`mutation($id: ID!) { setClipTags(id: $id, tags: []) { id } }`, { id: last });
     }
+  });
+
+  it('one score, one order: every list shows the value it is ranked by, hybrid exposes its parts', async () => {
+    const fields = `scoreKind hits { score cosine similarity fusedScore vectorRank keywordRank clip { id } }`;
+    const lists = {
+      hybrid: (await ok(`{ searchByText(query: "hum noise", first: 50) { ${fields} } }`)).searchByText,
+      vector: (await ok(`{ searchByText(query: "hum noise", first: 50, hybrid: false) { ${fields} } }`)).searchByText,
+      similar: (await ok(`query($c: ID) { similarTo(clip: $c, first: 50) { ${fields} } }`, { c: ids['sine_440.wav'] })).similarTo,
+    };
+    expect([lists.hybrid.scoreKind, lists.vector.scoreKind, lists.similar.scoreKind]).toEqual(['FUSED', 'COSINE', 'COSINE']);
+    for (const [name, l] of Object.entries(lists) as [string, any][]) {
+      expect(l.hits.length, name).toBeGreaterThan(2);
+      for (let i = 1; i < l.hits.length; i++) expect(l.hits[i - 1].score, `${name} #${i}`).toBeGreaterThanOrEqual(l.hits[i].score);
+      for (const h of l.hits) expect(h.cosine).toBe(h.similarity);
+    }
+    for (const h of lists.hybrid.hits) {
+      expect(h.fusedScore).toBe(h.score);
+      expect(h.score).toBeCloseTo((61 / 2) * ((h.vectorRank ? 1 / (60 + h.vectorRank) : 0) + (h.keywordRank ? 1 / (60 + h.keywordRank) : 0)), 12);
+    }
+    for (const h of [...lists.vector.hits, ...lists.similar.hits]) {
+      expect(h.fusedScore).toBeNull();
+      expect(h.score).toBe(h.cosine);
+    }
+    // The keyword half matches stereo_hum.wav and hiss_noise.wav by name: they lead the hybrid list,
+    // which shows their fused score, not the cosine the old list displayed out of order.
+    expect(lists.hybrid.hits.slice(0, 2).map((h: any) => h.keywordRank).sort()).toEqual([1, 2]);
+    expect(lists.hybrid.hits.some((h: any) => h.score !== h.cosine)).toBe(true);
   });
 
   it('similarTo a clip excludes it and finds its exact copy first; nearDuplicates pairs them', async () => {
@@ -374,8 +402,13 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     expect(csv.mimeType).toBe('text/csv');
     expect(csv.filename).toBe('search_beep.csv');
     const lines = csv.content.trim().split('\r\n');
-    expect(lines[0]).toBe('rank,id,path,name,folder,format,sampleRate,channels,durationSec,tags,score,similarity,startSec,endSec');
+    expect(lines[0]).toBe('rank,id,path,name,folder,format,sampleRate,channels,durationSec,tags,score,scoreKind,cosine,vectorRank,keywordRank,startSec,endSec');
     expect(lines).toHaveLength(5);
+    // The exported score is the order's: non-increasing down the file, and named FUSED for a hybrid search.
+    const cells = lines.slice(1).map((l: string) => l.split(','));
+    const scores = cells.map((c: string[]) => Number(c[10]));
+    for (let i = 1; i < scores.length; i++) expect(scores[i - 1]).toBeGreaterThanOrEqual(scores[i]);
+    expect(new Set(cells.map((c: string[]) => c[11]))).toEqual(new Set(['FUSED']));
     const json = (await ok(`query($c: ID) { export(source: { similarToClip: $c, limit: 100 }, format: JSON) { filename mimeType content } }`, { c: ids['sine_440.wav'] })).export;
     const rows = JSON.parse(json.content);
     expect(rows).toHaveLength(6);

@@ -72,6 +72,10 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
     // Every hit shows a waveform drawn from Clip.waveform peaks and a highlighted matching window.
     expect(await page.locator('[data-testid=hit] svg.waveform path.wf-bars').count()).toBe(await hits.count());
     expect(await page.locator('[data-testid=hit] [data-testid=wf-window]').count()).toBeGreaterThan(0);
+    // One score, one order: the number each row shows never rises down the list (hybrid shows the fused score).
+    const shownScores = (await page.locator('[data-testid=hit] [data-testid=hit-score]').allTextContents()).map(Number);
+    expect(shownScores).toHaveLength(await hits.count());
+    for (let i = 1; i < shownScores.length; i++) expect(shownScores[i - 1]).toBeGreaterThanOrEqual(shownScores[i]);
 
     // Keyboard: ↓ from the search box enters the list, ↓ again selects the second row, Space plays it.
     await page.press('input[name=q]', 'ArrowDown');
@@ -105,6 +109,11 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
     const csv = fs.readFileSync(await download.path(), 'utf8');
     expect(csv.split('\n')[0]).toMatch(/path|name|id/i);
     expect(csv.trim().split('\n').length).toBeGreaterThan(1);
+    const [head, ...body] = csv.trim().split(/\r?\n/).map((l) => l.split(','));
+    const col = head.indexOf('score');
+    expect(col).toBeGreaterThan(-1);
+    const csvScores = body.map((r) => Number(r[col]));
+    for (let i = 1; i < csvScores.length; i++) expect(csvScores[i - 1]).toBeGreaterThanOrEqual(csvScores[i]);
   });
 
   it('classify shows one bar per label with percentages that sum to 100 %', async () => {

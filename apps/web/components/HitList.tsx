@@ -9,13 +9,25 @@ import { Waveform } from './Waveform';
 export interface Row {
   key: string;
   clip: Clip;
+  /** The value the list is ordered by; the only score shown. */
   score?: number;
-  similarity?: number;
+  scoreKind?: 'cosine' | 'fused';
+  /** Parts, for the tooltip: the vector half's cosine. */
+  cosine?: number;
   startSec?: number;
   endSec?: number;
   matchedTerms?: string[];
   vectorRank?: number | null;
   keywordRank?: number | null;
+}
+
+/** The shown score says what it is; the parts it was made from follow. */
+function scoreTitle(r: Row): string {
+  const parts = [`${r.scoreKind === 'fused' ? 'fused rank score (1 = first by sound and by name)' : 'cosine similarity'} ${r.score!.toFixed(4)}`];
+  if (r.scoreKind === 'fused' && r.cosine != null) parts.push(`cosine ${r.cosine.toFixed(3)}`);
+  if (r.vectorRank) parts.push(`sound #${r.vectorRank}`);
+  if (r.keywordRank) parts.push(`keyword #${r.keywordRank}`);
+  return parts.join(' · ');
 }
 
 interface Props {
@@ -132,9 +144,11 @@ export function HitList({ rows, label, actions = true }: Props) {
                 {r.score != null && (
                   <span
                     className="score"
-                    title={`score ${r.score.toFixed(4)}${r.similarity != null ? ` · cosine ${r.similarity.toFixed(3)}` : ''}${r.vectorRank ? ` · vector #${r.vectorRank}` : ''}${r.keywordRank ? ` · keyword #${r.keywordRank}` : ''}`}
+                    data-testid="hit-score"
+                    data-score={r.score}
+                    title={scoreTitle(r)}
                   >
-                    {r.similarity != null ? r.similarity.toFixed(3) : r.score.toFixed(3)}
+                    {r.score.toFixed(3)}
                   </span>
                 )}
               </div>

@@ -5,7 +5,8 @@ export const CLIP_FIELDS = `
 `;
 
 const HIT_FIELDS = `
-  hits { cursor score similarity startSec endSec vectorRank keywordRank matchedTerms clip { ${CLIP_FIELDS} } }
+  scoreKind
+  hits { cursor score cosine fusedScore startSec endSec vectorRank keywordRank matchedTerms clip { ${CLIP_FIELDS} } }
   pageInfo { hasNextPage endCursor }
   totalCount
 `;

@@ -20,8 +20,11 @@ export interface Clip {
 export interface Hit {
   cursor: string;
   clip: Clip;
+  /** The value the list is ordered by: show this one. */
   score: number;
-  similarity: number;
+  cosine: number;
+  /** Hybrid lists only (then equal to score). */
+  fusedScore: number | null;
   startSec: number;
   endSec: number;
   vectorRank: number | null;
@@ -35,6 +38,7 @@ export interface PageInfo {
 }
 
 export interface SearchConnection {
+  scoreKind: 'COSINE' | 'FUSED';
   hits: Hit[];
   pageInfo: PageInfo;
   totalCount: number;

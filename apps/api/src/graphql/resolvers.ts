@@ -33,7 +33,7 @@ const DateTime = new GraphQLScalarType({
 
 const pageSize = (ctx: ApiContext, first: number | null | undefined, dflt: number) => search.checkPageSize(first, ctx.config.limits.maxPageSize, dflt);
 
-const hitPage = (p: HitPage) => ({ hits: p.hits, pageInfo: { hasNextPage: p.hasNextPage, endCursor: p.endCursor }, totalCount: p.totalCount });
+const hitPage = (p: HitPage) => ({ scoreKind: p.scoreKind, hits: p.hits, pageInfo: { hasNextPage: p.hasNextPage, endCursor: p.endCursor }, totalCount: p.totalCount });
 
 async function uploadVectors(ctx: ApiContext, id: string) {
   return ctx.uploads.vectors(id);
@@ -138,7 +138,7 @@ export const resolvers = {
             : await search.similarTo(ctx.store, ctx.modelId, (id) => uploadVector(ctx, id), { clip: src.similarToClip, filter: src.filter, first, after });
           return { rows: p.hits, more: p.hasNextPage, cursor: p.endCursor };
         })) as Hit[];
-        rows = search.fromHits(hits);
+        rows = search.fromHits(hits, src.text && (src.hybrid ?? true) ? 'FUSED' : 'COSINE');
       } else {
         const clips = (await collect(async (first, after) => {
           const p = await search.listClips(ctx.store, ctx.modelId, { filter: src.filter, first, after });

@@ -360,7 +360,11 @@ export interface QueryExportArgs {
   format: ExportFormat;
 }
 
+export type ScoreKind = 'COSINE' | 'FUSED';
+
 export interface SearchConnection {
+  /** What every hit's score is. */
+  scoreKind: ScoreKind;
   hits: Array<SearchHit>;
   pageInfo: PageInfo;
   /** Number of clips matching the filter that have an embedding (the upper bound of the list). */
@@ -370,10 +374,14 @@ export interface SearchConnection {
 export interface SearchHit {
   cursor: string;
   clip: Clip;
-  /** Final ranking score: cosine similarity for vector search, fused RRF score for hybrid. */
+  /** The value the list is ordered by, and the one to show (its kind: SearchConnection.scoreKind). Never out of order with the rank. */
   score: number;
-  /** Cosine similarity of the best-matching segment. */
+  /** Cosine similarity of the best-matching segment (the vector half's value; in hybrid lists a part, not the order). */
+  cosine: number;
+  /** Same as cosine. */
   similarity: number;
+  /** Hybrid only: the fused reciprocal-rank score (equal to score); null for vector-only lists. */
+  fusedScore: number | null;
   /** The best-matching window (the whole clip for short files). */
   startSec: number;
   endSec: number;

@@ -1,7 +1,7 @@
 /** A result list as CSV or JSON text, for download. */
 import { EarshotError } from '../errors.js';
 import type { ClipRow } from './clips.js';
-import type { Hit } from './rank.js';
+import type { Hit, ScoreKind } from './rank.js';
 
 export type ExportFormat = 'CSV' | 'JSON';
 
@@ -16,8 +16,12 @@ export interface ExportRow {
   channels: number;
   durationSec: number;
   tags: string;
+  /** The value the list was ordered by (scoreKind says which), then its parts. */
   score: number | null;
-  similarity: number | null;
+  scoreKind: string | null;
+  cosine: number | null;
+  vectorRank: number | null;
+  keywordRank: number | null;
   startSec: number | null;
   endSec: number | null;
 }
@@ -28,11 +32,11 @@ export function fromClips(clips: ClipRow[]): ExportRow[] {
   return clips.map((c, i) => row(i + 1, c, null));
 }
 
-export function fromHits(hits: Hit[]): ExportRow[] {
-  return hits.map((h, i) => row(i + 1, h.clip, h));
+export function fromHits(hits: Hit[], scoreKind: ScoreKind): ExportRow[] {
+  return hits.map((h, i) => row(i + 1, h.clip, h, scoreKind));
 }
 
-function row(rank: number, c: ClipRow, h: Hit | null): ExportRow {
+function row(rank: number, c: ClipRow, h: Hit | null, scoreKind: ScoreKind | null = null): ExportRow {
   return {
     rank,
     id: c.id,
@@ -45,7 +49,10 @@ function row(rank: number, c: ClipRow, h: Hit | null): ExportRow {
     durationSec: c.durationSec,
     tags: c.tags.join(';'),
     score: h?.score ?? null,
-    similarity: h?.similarity ?? null,
+    scoreKind: h ? scoreKind : null,
+    cosine: h?.cosine ?? null,
+    vectorRank: h?.vectorRank ?? null,
+    keywordRank: h?.keywordRank ?? null,
     startSec: h?.startSec ?? null,
     endSec: h?.endSec ?? null,
   };
@@ -66,7 +73,7 @@ export function renderExport(rows: ExportRow[], format: ExportFormat, stem: stri
   const safe = stem.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 60) || 'earshot';
   if (format === 'JSON') return { filename: `${safe}.json`, mimeType: 'application/json', content: JSON.stringify(rows, null, 2) };
   if (format !== 'CSV') throw new EarshotError('BAD_USER_INPUT', `unknown export format ${format}`, { subject: 'format' });
-  const cols: (keyof ExportRow)[] = ['rank', 'id', 'path', 'name', 'folder', 'format', 'sampleRate', 'channels', 'durationSec', 'tags', 'score', 'similarity', 'startSec', 'endSec'];
+  const cols: (keyof ExportRow)[] = ['rank', 'id', 'path', 'name', 'folder', 'format', 'sampleRate', 'channels', 'durationSec', 'tags', 'score', 'scoreKind', 'cosine', 'vectorRank', 'keywordRank', 'startSec', 'endSec'];
   const lines = [cols.join(','), ...rows.map((r) => cols.map((k) => csvField(r[k])).join(','))];
   return { filename: `${safe}.csv`, mimeType: 'text/csv', content: `${lines.join('\r\n')}\r\n` };
 }

@@ -12,6 +12,16 @@ import { checkText, DEFAULT_TEXT_LIMITS, words, type TextLimits } from './text.j
 /** RRF constant (Cormack et al.): fused score = Σ 1 / (k + rank). */
 export const RRF_K = 60;
 /**
+ * Hybrid's score is the RRF sum scaled so that ranking first in both lists gives 1 (and first in one
+ * list only ~0.5): the same order as the raw sum, on a scale a person can read beside a cosine.
+ */
+export const RRF_SCALE = (RRF_K + 1) / 2;
+export const fusedScore = (vectorRank: number | null, keywordRank: number | null): number =>
+  RRF_SCALE * ((vectorRank ? 1 / (RRF_K + vectorRank) : 0) + (keywordRank ? 1 / (RRF_K + keywordRank) : 0));
+
+/** What a hit's `score` is: the one value the list is ordered by and the one to show. */
+export type ScoreKind = 'COSINE' | 'FUSED';
+/**
  * Hybrid fuses the top HYBRID_POOL of each list. A fixed pool (not one sized by the page) keeps
  * every clip's fused score the same on every page, so cursors stay stable. 200 keeps a hybrid query
  * on the HNSW index at 100k vectors (a 500 pool asked for ~1,500 segments, past what the planner
@@ -22,8 +32,14 @@ export const HYBRID_POOL = 200;
 
 export interface Hit {
   clip: ClipRow;
+  /** The value the list is ordered by (kind in HitPage.scoreKind): show this one. */
   score: number;
+  /** Cosine similarity of the best-matching segment (the vector half's own value). */
+  cosine: number;
+  /** @deprecated the same as cosine. */
   similarity: number;
+  /** Hybrid only: the fused score (= score); null for vector-only lists. */
+  fusedScore: number | null;
   startSec: number;
   endSec: number;
   vectorRank: number | null;
@@ -33,6 +49,7 @@ export interface Hit {
 }
 
 export interface HitPage {
+  scoreKind: ScoreKind;
   hits: Hit[];
   hasNextPage: boolean;
   endCursor: string | null;
@@ -137,7 +154,15 @@ function matchedTerms(query: string, clip: ClipRow): string[] {
 type Cursor = { s: number; id: number };
 
 /** Page of a ranked list after a keyset cursor (score desc, clip id asc). */
-async function page(store: Store, ranked: Ranked[], first: number, after: string | null | undefined, query: string | null, totalCount: number): Promise<HitPage> {
+async function page(
+  store: Store,
+  ranked: Ranked[],
+  first: number,
+  after: string | null | undefined,
+  query: string | null,
+  totalCount: number,
+  scoreKind: ScoreKind,
+): Promise<HitPage> {
   const cur = decodeCursor<Cursor>(after);
   let start = 0;
   if (cur) {
@@ -154,7 +179,9 @@ async function page(store: Store, ranked: Ranked[], first: number, after: string
       return {
         clip,
         score: r.score,
+        cosine: v?.similarity ?? 0,
         similarity: v?.similarity ?? 0,
+        fusedScore: scoreKind === 'FUSED' ? r.score : null,
         startSec: v?.startSec ?? 0,
         endSec: v?.endSec ?? clip.durationSec,
         vectorRank: r.vectorRank,
@@ -164,6 +191,7 @@ async function page(store: Store, ranked: Ranked[], first: number, after: string
       };
     });
   return {
+    scoreKind,
     hits,
     hasNextPage: ranked.length > start + first,
     endCursor: hits.length ? hits[hits.length - 1].cursor : null,
@@ -205,7 +233,7 @@ export async function searchByText(store: Store, modelId: number, embedText: (t:
   const totalP = countEmbedded(store, modelId, input.filter);
   if (input.hybrid === false) {
     const [ranked, total] = await Promise.all([vectorPage(store, modelId, q, input.filter, input.first, input.after), totalP]);
-    return page(store, ranked, input.first, input.after, query, total);
+    return page(store, ranked, input.first, input.after, query, total, 'COSINE');
   }
   const [vec, kw, total] = await Promise.all([
     vectorRanking(store, modelId, q, input.filter, HYBRID_POOL),
@@ -213,18 +241,18 @@ export async function searchByText(store: Store, modelId: number, embedText: (t:
     totalP,
   ]);
   const fused = new Map<number, Ranked>();
-  vec.forEach((v, i) => fused.set(v.clipId, { clipId: v.clipId, score: 1 / (RRF_K + i + 1), vec: v, vectorRank: i + 1, keywordRank: null }));
+  vec.forEach((v, i) => fused.set(v.clipId, { clipId: v.clipId, score: 0, vec: v, vectorRank: i + 1, keywordRank: null }));
   kw.forEach((id, i) => {
     const r = fused.get(id) ?? { clipId: id, score: 0, vec: null, vectorRank: null, keywordRank: null };
-    r.score += 1 / (RRF_K + i + 1);
     r.keywordRank = i + 1;
     fused.set(id, r);
   });
+  for (const r of fused.values()) r.score = fusedScore(r.vectorRank, r.keywordRank);
   const missing = [...fused.values()].filter((r) => !r.vec).map((r) => r.clipId);
   const extra = await bestSegments(store, modelId, q, missing);
   for (const id of missing) (fused.get(id) as Ranked).vec = extra.get(id) ?? null;
   const ranked = [...fused.values()].sort((a, b) => b.score - a.score || a.clipId - b.clipId);
-  return page(store, ranked, input.first, input.after, query, total);
+  return page(store, ranked, input.first, input.after, query, total, 'FUSED');
 }
 
 /** The whole-clip embedding of a stored clip for this model (NOT_FOUND when it has none). */
@@ -260,7 +288,7 @@ export async function similarTo(store: Store, modelId: number, uploadVector: (id
     vectorPage(store, modelId, q, input.filter, input.first, input.after, exclude),
     countEmbedded(store, modelId, input.filter, exclude),
   ]);
-  return page(store, ranked, input.first, input.after, null, total);
+  return page(store, ranked, input.first, input.after, null, total, 'COSINE');
 }
 
 export interface DuplicatePair {

@@ -252,6 +252,22 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     expect(lists.hybrid.hits.some((h: any) => h.score !== h.cosine)).toBe(true);
   });
 
+  it('keyword half: English stems, no stop words, and a word every clip has does not move results', async () => {
+    const run = async (q: string, hybrid = true) =>
+      (await ok(`query($q: String!, $h: Boolean) { searchByText(query: $q, first: 50, hybrid: $h) { hits { clip { id name } keywordRank matchedTerms } } }`, { q, h: hybrid }))
+        .searchByText.hits;
+    // "sines" is stemmed to the "sine" of sine_440.wav, its copy and sine_880.wav; hits name the word as typed.
+    const sines = await run('sines');
+    expect(sines.slice(0, 3).map((h: any) => h.clip.name).sort()).toEqual(['sine_440.wav', 'sine_440_copy.wav', 'sine_880.wav']);
+    expect(sines[0]).toMatchObject({ keywordRank: 1, matchedTerms: ['sines'] });
+    expect(sines.filter((h: any) => h.keywordRank !== null)).toHaveLength(3);
+    // Stop words match nothing, and "wav" (every clip's name) is no information: the order is the vector order.
+    const vector = (await run('the wav of a', false)).map((h: any) => h.clip.id);
+    const hybrid = await run('the wav of a');
+    expect(hybrid.map((h: any) => h.clip.id)).toEqual(vector);
+    expect(hybrid.every((h: any) => h.keywordRank === null && h.matchedTerms.length === 0)).toBe(true);
+  });
+
   it('similarTo a clip excludes it and finds its exact copy first; nearDuplicates pairs them', async () => {
     const { similarTo } = await ok(`query($c: ID) { similarTo(clip: $c, first: 10) { totalCount hits { similarity clip { id name } } } }`, { c: ids['sine_440.wav'] });
     expect(similarTo.totalCount).toBe(6);

@@ -264,4 +264,36 @@ describe('full-text search column', () => {
     });
     expect(plan).toMatch(/Clip_search_gin/);
   });
+
+  it('stems English words, drops stop words, and weighs name and tags above folder words', async () => {
+    await store.sql(`DELETE FROM "Clip"`);
+    const clip = (p: string, tags: string[] = []) =>
+      store.sql(
+        `INSERT INTO "Clip" (path, folder, name, "contentHash", format, "sampleRate", channels, "durationSec", "sizeBytes", mtime, tags, "updatedAt")
+         VALUES ($1, $2, $3, 'h', 'wav', 48000, 1, 1.5, 10, now(), $4::text[], now())`,
+        [p, p.slice(0, p.lastIndexOf('/') + 1), p.slice(p.lastIndexOf('/') + 1), tags],
+      );
+    await clip('/lib/misc/accordion-in-a-room.wav');
+    await clip('/lib/foley/footsteps_gravel.wav');
+    await clip('/lib/rain/take_01.wav');
+    await clip('/lib/misc/roof_rain_heavy.wav');
+    await clip('/lib/misc/tin_can.wav', ['rain']);
+    const rank = async (q: string) =>
+      (
+        await store.sql<{ name: string }>(
+          `SELECT name FROM "Clip", (SELECT replace(earshot_words_query($1)::text, ' & ', ' | ')::tsquery AS q) w
+            WHERE search @@ w.q ORDER BY ts_rank('{0.1, 0.2, 0.4, 1.0}', search, w.q) DESC, name`,
+          [q],
+        )
+      ).map((r) => r.name);
+    expect(await rank('footstep')).toEqual(['footsteps_gravel.wav']); // stemmed both ways
+    expect(await rank('footsteps')).toEqual(['footsteps_gravel.wav']);
+    expect(await rank('a')).toEqual([]); // a stop word matches nothing
+    expect(await rank('accordion-in-a-room')).toEqual(['accordion-in-a-room.wav']); // an exact file-name token still does
+    // "rain on a tin roof": the name and tag matches lead; the clip only in a folder called rain comes last.
+    const r = await rank('rain on a tin roof');
+    expect(r.slice(0, 2).sort()).toEqual(['roof_rain_heavy.wav', 'tin_can.wav']);
+    expect(r.at(-1)).toBe('take_01.wav');
+    expect(r).not.toContain('accordion-in-a-room.wav');
+  });
 });

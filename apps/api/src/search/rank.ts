@@ -69,6 +69,8 @@ interface Ranked {
   vec: VecHit | null;
   vectorRank: number | null;
   keywordRank: number | null;
+  /** Hybrid: the query words the keyword half matched (stems), [] when it did not rank the clip. */
+  matched?: string[];
 }
 
 /**
@@ -129,21 +131,64 @@ async function bestSegments(store: Store, modelId: number, q: Float32Array, clip
 }
 
 /**
- * Full-text ranking on name, path and tags: any query word matches (OR), ranked by ts_rank.
- * At most maxWords distinct words reach the tsquery, whatever the caller checked before.
+ * A query word that more than this share of the candidate clips have carries no information
+ * ("wav", a folder every clip sits in): it is left out of the keyword query, so it cannot reorder results.
  */
-export async function keywordRanking(store: Store, modelId: number, query: string, filter: ClipFilter | null | undefined, need: number, maxWords = DEFAULT_TEXT_LIMITS.maxQueryWords): Promise<number[]> {
-  const params: unknown[] = [[...new Set(words(query))].slice(0, maxWords).join(' ')];
+export const KEYWORD_MAX_SHARE = 0.5;
+/** ts_rank weights {D, C, B, A}: name and tags (A) count five times a folder word (C). Postgres's defaults. */
+const TS_WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
+
+export interface KeywordHit {
+  clipId: number;
+  /** The query words (as typed, lower case) whose English stem the clip's name, tags or folder has. */
+  matched: string[];
+}
+
+/**
+ * Full-text ranking on name, tags and folder (English stems, no stop words, see the keyword_english
+ * migration): any informative query word matches (OR), ranked by weighted ts_rank. `candidates` is the
+ * number of clips under the filter (totalCount), against which each word's share is measured.
+ */
+export async function keywordRanking(
+  store: Store,
+  modelId: number,
+  query: string,
+  filter: ClipFilter | null | undefined,
+  need: number,
+  candidates: number,
+  maxWords = DEFAULT_TEXT_LIMITS.maxQueryWords,
+): Promise<KeywordHit[]> {
+  // At most maxWords distinct words reach the SQL, whatever the caller checked before.
+  const qwords = [...new Set(words(query))].slice(0, maxWords);
+  if (!qwords.length || need <= 0) return [];
+  const params: unknown[] = [qwords];
   const where = `${filterSql(filter, params, modelId)} AND ${embeddedSql(params, modelId)}`;
-  const rows = await store.sql<{ id: number }>(
-    `SELECT c.id FROM "Clip" c,
-            (SELECT NULLIF(replace(earshot_words_query($1)::text, ' & ', ' | '), '')::tsquery AS q) w
-      WHERE w.q IS NOT NULL AND c.search @@ w.q AND ${where}
-      ORDER BY ts_rank(c.search, w.q) DESC, c.id
-      LIMIT ${need}`,
+  // Each word's stem (none for a stop word) and how many candidates have it (GIN index, one probe per word).
+  const stems = await store.sql<{ word: string; lex: string; n: number }>(
+    `SELECT w.word, l.lex, (SELECT count(*) FROM "Clip" c WHERE c.search @@ plainto_tsquery('simple', l.lex) AND ${where})::int AS n
+       FROM unnest($1::text[]) AS w(word)
+       CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lex)`,
     params,
   );
-  return rows.map((r) => Number(r.id));
+  const wordsOf = new Map<string, string[]>();
+  for (const r of stems) {
+    // Stems of split words are letters and digits only; anything else is not put into a tsquery.
+    if (!/^[\p{L}\p{N}]+$/u.test(r.lex) || Number(r.n) === 0 || Number(r.n) > KEYWORD_MAX_SHARE * candidates) continue;
+    wordsOf.set(r.lex, [...(wordsOf.get(r.lex) ?? []), r.word]);
+  }
+  const lexemes = [...wordsOf.keys()];
+  if (!lexemes.length) return [];
+  const rankParams: unknown[] = [lexemes, lexemes.join(' | ')];
+  const rankWhere = `${filterSql(filter, rankParams, modelId)} AND ${embeddedSql(rankParams, modelId)}`;
+  const rows = await store.sql<{ id: number; matched: string[] }>(
+    `SELECT c.id, ARRAY(SELECT x FROM unnest($1::text[]) AS x WHERE c.search @@ plainto_tsquery('simple', x)) AS matched
+       FROM "Clip" c, (SELECT to_tsquery('simple', $2) AS q) w
+      WHERE c.search @@ w.q AND ${rankWhere}
+      ORDER BY ts_rank('${TS_WEIGHTS}', c.search, w.q) DESC, c.id
+      LIMIT ${need}`,
+    rankParams,
+  );
+  return rows.map((r) => ({ clipId: Number(r.id), matched: [...new Set(r.matched.flatMap((l) => wordsOf.get(l) ?? []))] }));
 }
 
 function matchedTerms(query: string, clip: ClipRow): string[] {
@@ -186,7 +231,7 @@ async function page(
         endSec: v?.endSec ?? clip.durationSec,
         vectorRank: r.vectorRank,
         keywordRank: r.keywordRank,
-        matchedTerms: query ? matchedTerms(query, clip) : [],
+        matchedTerms: r.matched ?? (query ? matchedTerms(query, clip) : []),
         cursor: encodeCursor({ s: r.score, id: r.clipId } satisfies Cursor),
       };
     });
@@ -235,17 +280,18 @@ export async function searchByText(store: Store, modelId: number, embedText: (t:
     const [ranked, total] = await Promise.all([vectorPage(store, modelId, q, input.filter, input.first, input.after), totalP]);
     return page(store, ranked, input.first, input.after, query, total, 'COSINE');
   }
-  const [vec, kw, total] = await Promise.all([
+  // The keyword half weighs each word against the candidate count, so it starts once the total is in.
+  const [vec, { kw, total }] = await Promise.all([
     vectorRanking(store, modelId, q, input.filter, HYBRID_POOL),
-    keywordRanking(store, modelId, query, input.filter, HYBRID_POOL, limits.maxQueryWords),
-    totalP,
+    totalP.then(async (total) => ({ total, kw: await keywordRanking(store, modelId, query, input.filter, HYBRID_POOL, total, limits.maxQueryWords) })),
   ]);
   const fused = new Map<number, Ranked>();
-  vec.forEach((v, i) => fused.set(v.clipId, { clipId: v.clipId, score: 0, vec: v, vectorRank: i + 1, keywordRank: null }));
-  kw.forEach((id, i) => {
-    const r = fused.get(id) ?? { clipId: id, score: 0, vec: null, vectorRank: null, keywordRank: null };
+  vec.forEach((v, i) => fused.set(v.clipId, { clipId: v.clipId, score: 0, vec: v, vectorRank: i + 1, keywordRank: null, matched: [] }));
+  kw.forEach((k, i) => {
+    const r = fused.get(k.clipId) ?? { clipId: k.clipId, score: 0, vec: null, vectorRank: null, keywordRank: null };
     r.keywordRank = i + 1;
-    fused.set(id, r);
+    r.matched = k.matched;
+    fused.set(k.clipId, r);
   });
   for (const r of fused.values()) r.score = fusedScore(r.vectorRank, r.keywordRank);
   const missing = [...fused.values()].filter((r) => !r.vec).map((r) => r.clipId);

@@ -162,7 +162,8 @@ export function generatedColumns(list: MigrationList): [string, string][] {
     }
     for (const c of content.value.matchAll(/ALTER TABLE "([^"]+)"[^;]*?ADD COLUMN "([^"]+)"[^,;]*GENERATED ALWAYS AS/g)) found.push([c[1]!, c[2]!]);
   }
-  return found;
+  // A column rebuilt by a later migration (DROP + ADD … GENERATED) is still one column.
+  return found.filter(([t, c], i) => found.findIndex(([t2, c2]) => t2 === t && c2 === c) === i);
 }
 
 /** Remove `ALTER COLUMN "col" DROP DEFAULT` for generated columns, alone or as one clause of an ALTER TABLE. */

@@ -14,6 +14,9 @@ const KEY = 'api-test-key-0123456789';
 // The defaults of config.ts, so EARSHOT_MODEL_DIR (read there) can point the suite at another bundle.
 const MODEL_DIR = loadConfig().modelDir;
 const BUNDLE = path.join(MODEL_DIR, 'clap-mini');
+/** The bundle's calibration (npm run model:calibrate): the API's scores are these curves of the cosine. */
+const CAL = JSON.parse(fs.readFileSync(path.join(BUNDLE, 'calibration.json'), 'utf8'));
+const sigma = (c: { a: number; b: number }, cos: number) => 1 / (1 + Math.exp(-(c.a * cos + c.b)));
 const reason = fs.existsSync(path.join(BUNDLE, 'manifest.json')) ? null : `${BUNDLE}/manifest.json is absent (mini model bundle not built yet)`;
 if (reason) console.log(`[test/api] skipped: ${reason}`);
 
@@ -170,16 +173,17 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
   });
 
   it('vector-only text search: best window, stable cursor pages equal one long page', async () => {
-    const q = `query($q: String!, $first: Int, $after: String) { searchByText(query: $q, first: $first, after: $after, hybrid: false) {
-      totalCount hits { cursor score similarity startSec endSec vectorRank keywordRank clip { id name durationSec } } pageInfo { hasNextPage endCursor } } }`;
-    const all = (await ok(q, { q: 'a high pitched beep', first: 50 })).searchByText;
-    expect(all.totalCount).toBe(7);
+    const q = `query($q: String!, $first: Int, $after: String) { searchByText(query: $q, first: $first, after: $after, hybrid: false, weak: true) {
+      totalCount hits { cursor score similarity good startSec endSec vectorRank keywordRank clip { id name durationSec } } pageInfo { hasNextPage endCursor } } }`;
+    const all = (await ok(q, { q: 'a pure sine tone', first: 50 })).searchByText;
+    // weak: true lists every clip; totalCount counts the good matches only.
     expect(all.hits).toHaveLength(7);
+    expect(all.totalCount).toBe(all.hits.filter((x: any) => x.good).length);
     for (let i = 1; i < all.hits.length; i++) expect(all.hits[i - 1].score).toBeGreaterThanOrEqual(all.hits[i].score);
     all.hits.forEach((x: any, i: number) => {
       expect(x.vectorRank).toBe(i + 1);
       expect(x.keywordRank).toBeNull();
-      expect(x.score).toBe(x.similarity);
+      expect(x.score).toBeCloseTo(sigma(CAL.textToAudio, x.similarity), 9);
       expect(x.endSec).toBeLessThanOrEqual(x.clip.durationSec + 1e-6);
     });
     const long = all.hits.find((x: any) => x.clip.name === 'long_mix.wav');
@@ -187,69 +191,95 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     const paged: string[] = [];
     let after: string | null = null;
     for (let i = 0; i < 10; i++) {
-      const p: any = (await ok(q, { q: 'a high pitched beep', first: 2, after })).searchByText;
+      const p: any = (await ok(q, { q: 'a pure sine tone', first: 2, after })).searchByText;
       paged.push(...p.hits.map((x: any) => x.clip.id));
       if (!p.pageInfo.hasNextPage) break;
       after = p.pageInfo.endCursor;
     }
     expect(paged).toEqual(all.hits.map((x: any) => x.clip.id));
     // Filters apply before ranking and the total counts the filtered set.
-    const f = (await ok(`{ searchByText(query: "tone", hybrid: false, filter: { channels: [2] }) { totalCount hits { clip { name } } } }`)).searchByText;
-    expect(f.totalCount).toBe(1);
+    const f = (await ok(`{ searchByText(query: "tone", hybrid: false, weak: true, filter: { channels: [2] }) { totalCount hits { clip { name } } } }`)).searchByText;
+    expect(f.totalCount).toBeLessThanOrEqual(1);
     expect(f.hits.map((x: any) => x.clip.name)).toEqual(['stereo_hum.wav']);
   });
 
-  it('hybrid ranking fuses a keyword match to the top where vector-only ranks it last', async () => {
+  it('a word the model does not know: no good match and says why, until a tag names it (keyword half)', async () => {
     const word = 'zebrafinch';
-    const vec = async () =>
-      (await ok(`query($q: String!) { searchByText(query: $q, hybrid: false, first: 50) { hits { clip { id } keywordRank } } }`, { q: word })).searchByText.hits;
-    const before = await vec();
-    const last = before[before.length - 1].clip.id;
-    // No clip mentions the word yet: hybrid has nothing to fuse and keeps the vector order.
-    const plain = (await ok(`query($q: String!) { searchByText(query: $q, first: 50) { hits { clip { id } keywordRank } } }`, { q: word })).searchByText.hits;
-    expect(plain.map((x: any) => x.clip.id)).toEqual(before.map((x: any) => x.clip.id));
+    const q = `query($q: String!, $h: Boolean, $w: Boolean) { searchByText(query: $q, first: 50, hybrid: $h, weak: $w) {
+      totalCount unknownWords noGoodMatch calibration { kind goodMatch } hits { score good fusedScore clip { id } keywordRank vectorRank matchedTerms } } }`;
+    const none = (await ok(q, { q: word })).searchByText;
+    expect(none).toMatchObject({ totalCount: 0, hits: [], unknownWords: [word], noGoodMatch: `the model does not know: ${word}`, calibration: { kind: 'BUNDLE', goodMatch: 0.5 } });
+    // The weaker hits are there on request, all at 0: the embedding of an unknown word says nothing.
+    const weak = (await ok(q, { q: word, h: false, w: true })).searchByText;
+    expect(weak.hits).toHaveLength(7);
+    expect(weak.hits.every((x: any) => x.score === 0 && !x.good)).toBe(true);
+    const last = weak.hits[weak.hits.length - 1].clip.id;
     await ok(`mutation($id: ID!, $t: [String!]!) { setClipTags(id: $id, tags: $t) { id tags } }`, { id: last, t: [word, 'field recording'] });
     try {
-      const hybrid = (
-        await ok(`query($q: String!) { searchByText(query: $q, first: 50) { totalCount hits { score clip { id tags } keywordRank vectorRank matchedTerms } } }`, { q: word })
-      ).searchByText;
-      expect(hybrid.hits[0].clip.id).toBe(last);
-      expect(hybrid.hits[0]).toMatchObject({ keywordRank: 1, vectorRank: before.length, matchedTerms: [word] });
-      // RRF scaled so that first in both lists = 1: (61/2)·(1/61 + 1/(60 + rank)).
-      expect(hybrid.hits[0].score).toBeCloseTo((61 / 2) * (1 / 61 + 1 / (60 + before.length)), 12);
-      expect(hybrid.hits[1].score).toBeCloseTo(0.5, 12);
-      const after = await vec();
-      expect(after[after.length - 1].clip.id).toBe(last);
+      const hybrid = (await ok(q, { q: word })).searchByText;
+      expect(hybrid.totalCount).toBe(1);
+      expect(hybrid.noGoodMatch).toBeNull();
+      expect(hybrid.hits).toHaveLength(1);
+      const [h] = hybrid.hits;
+      // A name/tag match of every informative word alone: relevance KEYWORD_RELEVANCE (0.6).
+      expect(h).toMatchObject({ clip: { id: last }, keywordRank: 1, matchedTerms: [word], good: true });
+      expect(h.score).toBeCloseTo(0.6, 12);
+      expect(h.fusedScore).toBeCloseTo((61 / 2) * (1 / 61 + 1 / (60 + h.vectorRank)), 12);
+      // Vector-only still knows nothing.
+      expect((await ok(q, { q: word, h: false })).searchByText.totalCount).toBe(0);
     } finally {
       await ok(`mutation($id: ID!) { setClipTags(id: $id, tags: []) { id } }`, { id: last });
     }
   });
 
-  it('one score, one order: every list shows the value it is ranked by, hybrid exposes its parts', async () => {
-    const fields = `scoreKind hits { score cosine similarity fusedScore vectorRank keywordRank clip { id } }`;
+  it('one score, one order: every list ranks by and shows calibrated relevance, hybrid exposes its parts', async () => {
+    const fields = `scoreKind hits { score good cosine similarity fusedScore vectorRank keywordRank matchedTerms clip { id } }`;
     const lists = {
-      hybrid: (await ok(`{ searchByText(query: "hum noise", first: 50) { ${fields} } }`)).searchByText,
-      vector: (await ok(`{ searchByText(query: "hum noise", first: 50, hybrid: false) { ${fields} } }`)).searchByText,
-      similar: (await ok(`query($c: ID) { similarTo(clip: $c, first: 50) { ${fields} } }`, { c: ids['sine_440.wav'] })).similarTo,
+      hybrid: (await ok(`{ searchByText(query: "hum noise", first: 50, weak: true) { ${fields} } }`)).searchByText,
+      vector: (await ok(`{ searchByText(query: "hum noise", first: 50, hybrid: false, weak: true) { ${fields} } }`)).searchByText,
+      similar: (await ok(`query($c: ID) { similarTo(clip: $c, first: 50, weak: true) { ${fields} } }`, { c: ids['sine_440.wav'] })).similarTo,
     };
-    expect([lists.hybrid.scoreKind, lists.vector.scoreKind, lists.similar.scoreKind]).toEqual(['FUSED', 'COSINE', 'COSINE']);
+    expect([lists.hybrid.scoreKind, lists.vector.scoreKind, lists.similar.scoreKind]).toEqual(['RELEVANCE', 'RELEVANCE', 'RELEVANCE']);
     for (const [name, l] of Object.entries(lists) as [string, any][]) {
       expect(l.hits.length, name).toBeGreaterThan(2);
       for (let i = 1; i < l.hits.length; i++) expect(l.hits[i - 1].score, `${name} #${i}`).toBeGreaterThanOrEqual(l.hits[i].score);
-      for (const h of l.hits) expect(h.cosine).toBe(h.similarity);
+      for (const h of l.hits) {
+        expect(h.cosine).toBe(h.similarity);
+        expect(h.good).toBe(h.score >= 0.5);
+      }
     }
+    // Hybrid: noisy-OR of the vector half's probability and the keyword half's (0.6 × share of the two
+    // informative words matched: "hum" in stereo_hum.wav, "noise" in hiss_noise.wav); RRF only as a part.
     for (const h of lists.hybrid.hits) {
-      expect(h.fusedScore).toBe(h.score);
-      expect(h.score).toBeCloseTo((61 / 2) * ((h.vectorRank ? 1 / (60 + h.vectorRank) : 0) + (h.keywordRank ? 1 / (60 + h.keywordRank) : 0)), 12);
+      const pk = h.keywordRank ? (0.6 * h.matchedTerms.length) / 2 : 0;
+      expect(h.score).toBeCloseTo(1 - (1 - sigma(CAL.textToAudio, h.cosine)) * (1 - pk), 9);
+      expect(h.fusedScore).toBeCloseTo((61 / 2) * ((h.vectorRank ? 1 / (60 + h.vectorRank) : 0) + (h.keywordRank ? 1 / (60 + h.keywordRank) : 0)), 12);
     }
-    for (const h of [...lists.vector.hits, ...lists.similar.hits]) {
+    expect(lists.hybrid.hits.filter((h: any) => h.keywordRank).length).toBe(2);
+    for (const h of lists.vector.hits) {
       expect(h.fusedScore).toBeNull();
-      expect(h.score).toBe(h.cosine);
+      expect(h.score).toBeCloseTo(sigma(CAL.textToAudio, h.cosine), 9);
     }
-    // The keyword half matches stereo_hum.wav and hiss_noise.wav by name: they lead the hybrid list,
-    // which shows their fused score, not the cosine the old list displayed out of order.
-    expect(lists.hybrid.hits.slice(0, 2).map((h: any) => h.keywordRank).sort()).toEqual([1, 2]);
-    expect(lists.hybrid.hits.some((h: any) => h.score !== h.cosine)).toBe(true);
+    for (const h of lists.similar.hits) expect(h.score).toBeCloseTo(sigma(CAL.audioToAudio, h.cosine), 9);
+  });
+
+  it('a bundle without calibration gets a cutoff from the library (unrelated background prompts and clips)', async () => {
+    const rt = h.deps.runtime;
+    const saved = rt.calibration;
+    rt.calibration = null;
+    try {
+      const r = (await ok(`{ searchByText(query: "sine tone", hybrid: false, weak: true, first: 50) { totalCount calibration { kind source goodMatch } hits { score good cosine } } }`)).searchByText;
+      expect(r.calibration.kind).toBe('LIBRARY');
+      expect(r.calibration.source).toMatch(/cutoffs from this library \(7 clips\): cosine -?\d\.\d{3} \(median best match of 24 unrelated prompts\)/);
+      const cut = Number(/cosine (-?\d\.\d+)/.exec(r.calibration.source)![1]);
+      // Above the null cutoff ⇔ good; the score is a logistic centred there.
+      for (const x of r.hits) expect(x.good, `cos ${x.cosine}`).toBe(x.cosine >= cut - 1e-3 ? x.score >= 0.5 : false);
+      expect(r.totalCount).toBe(r.hits.filter((x: any) => x.good).length);
+      const s = (await ok(`query($c: ID) { similarTo(clip: $c) { calibration { kind } hits { good } } }`, { c: ids['sine_440.wav'] })).similarTo;
+      expect(s.calibration.kind).toBe('LIBRARY');
+    } finally {
+      rt.calibration = saved;
+    }
   });
 
   it('keyword half: English stems, no stop words, and a word every clip has does not move results', async () => {
@@ -269,8 +299,12 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
   });
 
   it('similarTo a clip excludes it and finds its exact copy first; nearDuplicates pairs them', async () => {
-    const { similarTo } = await ok(`query($c: ID) { similarTo(clip: $c, first: 10) { totalCount hits { similarity clip { id name } } } }`, { c: ids['sine_440.wav'] });
-    expect(similarTo.totalCount).toBe(6);
+    const { similarTo } = await ok(`query($c: ID) { similarTo(clip: $c, first: 10, weak: true) { totalCount hits { similarity good clip { id name } } } }`, {
+      c: ids['sine_440.wav'],
+    });
+    expect(similarTo.hits).toHaveLength(6);
+    expect(similarTo.totalCount).toBe(similarTo.hits.filter((x: any) => x.good).length);
+    expect(similarTo.hits[0].good).toBe(true);
     expect(similarTo.hits.map((x: any) => x.clip.id)).not.toContain(ids['sine_440.wav']);
     expect(similarTo.hits[0].clip.name).toBe('sine_440_copy.wav');
     expect(similarTo.hits[0].similarity).toBeCloseTo(1, 5);
@@ -414,21 +448,25 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
   });
 
   it('export: CSV and JSON of a search, a similarity list and a filtered listing', async () => {
-    const csv = (await ok(`{ export(source: { text: "beep", limit: 4 }, format: CSV) { filename mimeType content } }`)).export;
+    const csv = (await ok(`{ export(source: { text: "sine tone", limit: 4 }, format: CSV) { filename mimeType content } }`)).export;
     expect(csv.mimeType).toBe('text/csv');
-    expect(csv.filename).toBe('search_beep.csv');
+    expect(csv.filename).toBe('search_sine_tone.csv');
     const lines = csv.content.trim().split('\r\n');
+    // The export is the list the user sees: the good matches (here the three sine clips), at most `limit`.
+    const shown = (await ok(`{ searchByText(query: "sine tone", first: 4) { totalCount hits { clip { id } } } }`)).searchByText;
+    expect(shown.hits.length).toBeGreaterThan(0);
+    expect(lines.slice(1).map((l: string) => l.split(',')[1])).toEqual(shown.hits.map((h: any) => h.clip.id));
     expect(lines[0]).toBe('rank,id,path,name,folder,format,sampleRate,channels,durationSec,tags,score,scoreKind,cosine,vectorRank,keywordRank,startSec,endSec');
-    expect(lines).toHaveLength(5);
     // The exported score is the order's: non-increasing down the file, and named FUSED for a hybrid search.
     const cells = lines.slice(1).map((l: string) => l.split(','));
     const scores = cells.map((c: string[]) => Number(c[10]));
     for (let i = 1; i < scores.length; i++) expect(scores[i - 1]).toBeGreaterThanOrEqual(scores[i]);
-    expect(new Set(cells.map((c: string[]) => c[11]))).toEqual(new Set(['FUSED']));
+    expect(new Set(cells.map((c: string[]) => c[11]))).toEqual(new Set(['RELEVANCE']));
     const json = (await ok(`query($c: ID) { export(source: { similarToClip: $c, limit: 100 }, format: JSON) { filename mimeType content } }`, { c: ids['sine_440.wav'] })).export;
     const rows = JSON.parse(json.content);
-    expect(rows).toHaveLength(6);
-    expect(rows[0]).toMatchObject({ rank: 1, name: 'sine_440_copy.wav' });
+    const good = (await ok(`query($c: ID) { similarTo(clip: $c, first: 10) { totalCount } }`, { c: ids['sine_440.wav'] })).similarTo.totalCount;
+    expect(rows).toHaveLength(good);
+    expect(rows[0]).toMatchObject({ rank: 1, name: 'sine_440_copy.wav', scoreKind: 'RELEVANCE' });
     const listing = JSON.parse((await ok(`{ export(source: { filter: { channels: [2] } }, format: JSON) { content } }`)).export.content);
     expect(listing.map((r: any) => r.name)).toEqual(['stereo_hum.wav']);
   });

@@ -83,7 +83,12 @@ describe('npm run eval on a generated labelled folder', () => {
     expect(r.textToAudio.hybrid.map.value).toBeGreaterThanOrEqual(r.textToAudio.vector.map.value!);
     expect(r.textToAudio.hybrid.map.value).toBeCloseTo(1);
     expect(r.perLabel.map((l) => [l.label, l.clips])).toEqual([['sine tone', 3], ['siren', 3], ['white noise', 3]]);
-    expect(r.cutoff.precision.value).toBeNull();
+    // Every label is a word clap-mini knows: the cutoff is measured over all three, with the bundle's calibration.
+    expect(r.cutoff.precision.n).toBe(3);
+    expect(r.cutoff.calibration).toMatch(/^BUNDLE: npm run model:calibrate/);
+    expect(r.cutoff.precision.value).toBeGreaterThan(r.cutoff.precision.chance!);
+    expect(r.cutoff.unknownLabelsEmpty.n).toBe(0);
+    expect(r.perLabel.every((l) => l.unknownWords.length === 0)).toBe(true);
     const table = child.out();
     for (const line of ['zero-shot top-1', 'text→audio mAP, hybrid, names hidden', 'audio→audio same-label P@5', 'classify ECE']) expect(table).toContain(line);
     expect(table).toMatch(/chance/);
@@ -119,8 +124,12 @@ describe.skipIf(!present)('eval on ../shared/audio-dev', () => {
     const rows = fs.readFileSync(path.join(SHARED_AUDIO_DEV, 'labels.csv'), 'utf8').trim().split('\n').length - 1;
     expect(r.clips + r.failed.length + r.missing.length).toBe(rows);
     expect(r.failed).toEqual([]);
-    for (const f of [r.zeroShotTop1, r.textToAudio.vector.map, r.textToAudio.hybrid.map, r.textToAudio.hybridNamesHidden.map, r.audioToAudioP5]) {
+    for (const f of [r.zeroShotTop1, r.textToAudio.vector.map, r.textToAudio.hybrid.map, r.textToAudio.hybridNamesHidden.map, r.audioToAudioP5, r.cutoff.precision]) {
       expect(f.value!).toBeGreaterThan(f.chance!);
     }
+    // Issue 12: every label with a word the model does not know lists no good match, and says which words.
+    expect(r.cutoff.unknownLabelsEmpty.n).toBeGreaterThan(0);
+    expect(r.cutoff.unknownLabelsEmpty.value).toBe(1);
+    for (const l of r.perLabel.filter((x) => x.unknownWords.length)) expect(l.goodMatches, l.label).toBe(0);
   });
 });

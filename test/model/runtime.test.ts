@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +37,43 @@ describe.skipIf(!HAS_MINI)('ClapRuntime on models/clap-mini', () => {
   });
   afterAll(async () => {
     await rt?.close();
+  });
+
+  it('names the words its word-level vocabulary cannot represent', () => {
+    expect(rt.unknownWords('Rain on a tin-roof!')).toEqual(['rain', 'on', 'tin', 'roof']);
+    expect(rt.unknownWords('solo violin, grand piano')).toEqual([]);
+    expect(rt.unknownWords('xyzzy violin xyzzy')).toEqual(['xyzzy']);
+  });
+
+  it('a byte-level BPE tokenizer (as every real CLAP has) reports no unknown words', async () => {
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-bpe-')), 'bpe-mini');
+    fs.cpSync(MINI_DIR, dir, { recursive: true });
+    // GPT-2's byte → printable character map: every byte has a token, so nothing is ever <unk>.
+    const bytes = [...Array(256).keys()];
+    const printable = bytes.filter((b) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255));
+    let extra = 0;
+    const char = new Map(bytes.map((b) => [b, String.fromCharCode(printable.includes(b) ? b : 256 + extra++)]));
+    const vocab: Record<string, number> = { '<s>': 0, '<pad>': 1, '</s>': 2, '<unk>': 3 };
+    for (const b of bytes) vocab[char.get(b)!] = 4 + b;
+    const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+    fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify({
+      version: '1.0', truncation: null, padding: null,
+      added_tokens: [special(0, '<s>'), special(1, '<pad>'), special(2, '</s>'), special(3, '<unk>')],
+      normalizer: null,
+      pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+      post_processor: { type: 'RobertaProcessing', sep: ['</s>', 2], cls: ['<s>', 0], trim_offsets: true, add_prefix_space: false },
+      decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+      model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, vocab, merges: [] },
+    }));
+    fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'RobertaTokenizer', bos_token: '<s>', eos_token: '</s>', pad_token: '<pad>', unk_token: '<unk>' }));
+    const bpe = await ClapRuntime.open(await loadBundle(dir), RUNTIME_OPTS);
+    try {
+      expect(bpe.tokenize('xyzzy').length).toBe(2 + 5); // <s> x y z z y </s>: one token per byte
+      expect(bpe.unknownWords('xyzzy rain on a tin roof')).toEqual([]);
+    } finally {
+      await bpe.close();
+      fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+    }
   });
 
   it('has the identity of its bundle', async () => {

@@ -19,8 +19,9 @@ export function figureRows(r: EvalReport): [string, Figure][] {
     ['text→audio mAP, hybrid, names hidden', t.hybridNamesHidden.map],
     ['audio→audio same-label P@5', r.audioToAudioP5],
     ['audio→audio same-label P@5, all clips', r.audioToAudioP5AllClips],
-    ['cutoff precision', r.cutoff.precision],
-    ['cutoff recall', r.cutoff.recall],
+    ['cutoff precision (hybrid, names hidden)', r.cutoff.precision],
+    ['cutoff recall (hybrid, names hidden)', r.cutoff.recall],
+    ['labels with unknown words: no good match', r.cutoff.unknownLabelsEmpty],
     ['classify ECE (lower is better)', r.classify.ece],
     ['classify "none of these" rate', r.classify.noneOfTheseRate],
   ];
@@ -36,6 +37,7 @@ export function formatReport(r: EvalReport): string {
     `  ${'figure'.padEnd(w)}  ${'value'.padStart(8)}  ${'chance'.padStart(8)}  ${'n'.padStart(4)}`,
     ...rows.map(([k, f]) => `  ${k.padEnd(w)}  ${pct(f.value).padStart(8)}  ${pct(f.chance).padStart(8)}  ${String(f.n).padStart(4)}${f.note ? `  ${f.note}` : ''}`),
   ];
+  lines.push('', `  cutoff: ${r.cutoff.calibration}`);
   if (r.failed.length) lines.push('', '  failed:', ...r.failed.map((f) => `    ${f.code}  ${f.file}  ${f.message}`));
   if (r.missing.length) lines.push('', `  missing (in labels.csv, not on disk): ${r.missing.join(', ')}`);
   lines.push('', `  ${r.seconds.total.toFixed(1)} s (ingest ${r.seconds.ingest.toFixed(1)} s, queries ${r.seconds.evaluate.toFixed(1)} s)`);

@@ -15,7 +15,7 @@ import type { Config } from '../config.js';
 import { EarshotError } from '../errors.js';
 import { runIngest, type ProgressSnapshot } from '../ingest/index.js';
 import type { ClapRuntime } from '../model/index.js';
-import { classifyVectors, listClips, searchByText, similarTo, storedVectors, type ClipRow } from '../search/index.js';
+import { classifyVectors, listClips, relevanceForSearch, searchByText, similarTo, storedVectors, type ClipRow } from '../search/index.js';
 import { ensureModel, openStore, type Store } from '../store/index.js';
 import { readLabelledFolder, type LabelledFolder, type LabelledItem } from './labels.js';
 import { averagePrecision, expectedCalibrationError, mean, precisionAt, randomAveragePrecision } from './metrics.js';
@@ -42,6 +42,9 @@ export interface LabelFigures {
   apVector: number;
   apHybrid: number;
   apHybridNamesHidden: number;
+  /** Good matches the API lists for the label as a query (hybrid, names hidden). */
+  goodMatches: number;
+  unknownWords: string[];
 }
 
 export interface EvalReport {
@@ -61,7 +64,11 @@ export interface EvalReport {
   audioToAudioP5: Figure;
   /** The same over every clip, single-clip labels counting 0 (the figure quoted before eval existed). */
   audioToAudioP5AllClips: Figure;
-  cutoff: { precision: Figure; recall: Figure };
+  /**
+   * The good-match set (hits at or above the cutoff, hybrid, names hidden) pooled over the labels whose
+   * words the model knows; unknownLabelsEmpty: labels with an unknown word that got no good match at all.
+   */
+  cutoff: { precision: Figure; recall: Figure; unknownLabelsEmpty: Figure; calibration: string };
   classify: { ece: Figure; noneOfTheseRate: Figure };
   perLabel: LabelFigures[];
   seconds: { ingest: number; evaluate: number; total: number };
@@ -167,6 +174,37 @@ export async function evaluate(store: Store, modelId: number, runtime: ClapRunti
     a2aChance.push(same.length / (n - 1));
   }
 
+  // The cutoff: the good matches the API would list (relevance in force, hybrid, names hidden).
+  const rel = await relevanceForSearch(store, modelId, runtime);
+  let tp = 0;
+  let shown = 0;
+  let relevantKnown = 0;
+  let unknownLabels = 0;
+  let unknownEmpty = 0;
+  const goodCount = new Map<string, number>();
+  for (const label of labels) {
+    const unknown = runtime.unknownWords(label);
+    const page = await searchByText(store, modelId, embedText, {
+      query: label,
+      filter: { folderPrefix: lib.hiddenFolder },
+      first: n,
+      hybrid: true,
+      relevance: rel,
+      unknownWords: (t) => runtime.unknownWords(t),
+    });
+    goodCount.set(label, page.totalCount);
+    if (unknown.length) {
+      unknownLabels++;
+      if (page.totalCount === 0) unknownEmpty++;
+      continue;
+    }
+    const relevant = new Set((byLabel.get(label) ?? []).map((c) => c.hidden.id));
+    relevantKnown += relevant.size;
+    shown += page.hits.length;
+    tp += page.hits.filter((h) => relevant.has(h.clip.id)).length;
+  }
+  const knownLabels = labels.length - unknownLabels;
+
   const perLabel: LabelFigures[] = labels.map((label) => {
     const q = perQuery.get(label) as Record<keyof typeof variants, { ap: number }>;
     const mine = zs.filter((z) => z.clip.label === label);
@@ -177,6 +215,8 @@ export async function evaluate(store: Store, modelId: number, runtime: ClapRunti
       apVector: q.vector.ap,
       apHybrid: q.hybrid.ap,
       apHybridNamesHidden: q.hybridNamesHidden.ap,
+      goodMatches: goodCount.get(label) ?? 0,
+      unknownWords: runtime.unknownWords(label),
     };
   });
 
@@ -189,7 +229,13 @@ export async function evaluate(store: Store, modelId: number, runtime: ClapRunti
     textToAudio: { vector: retrieval('vector'), hybrid: retrieval('hybrid'), hybridNamesHidden: retrieval('hybridNamesHidden') },
     audioToAudioP5: { value: a2a.length ? mean(a2a) : null, chance: a2a.length ? mean(a2aChance) : null, n: a2a.length, note: 'queries: clips with a same-label partner' },
     audioToAudioP5AllClips: { value: mean(a2a) * (a2a.length / n), chance: mean(a2aChance) * (a2a.length / n), n, note: 'single-clip labels count 0' },
-    cutoff: { precision: NOT_YET('the relevance cutoff'), recall: NOT_YET('the relevance cutoff') },
+    cutoff: {
+      // Chance: a cutoff that keeps a random share of the clips has the base rate as its precision.
+      precision: { value: shown ? tp / shown : null, chance: knownLabels ? relevantKnown / (knownLabels * n) : null, n: knownLabels, note: `${tp} of ${shown} good matches right` },
+      recall: { value: relevantKnown ? tp / relevantKnown : null, chance: null, n: knownLabels, note: `${tp} of ${relevantKnown} relevant clips listed` },
+      unknownLabelsEmpty: { value: unknownLabels ? unknownEmpty / unknownLabels : null, chance: null, n: unknownLabels, note: 'labels with an unknown word that list no good match' },
+      calibration: `${rel.kind}: ${rel.source}`,
+    },
     classify: {
       // The softmax's top-1 confidence against being right; "chance" is a perfectly calibrated classifier's 0.
       ece: { value: expectedCalibrationError(zs.map((z) => ({ confidence: z.confidence, correct: z.best === z.clip.label }))), chance: 0, n, note: 'softmax top-1 confidence, 10 bins' },
@@ -208,8 +254,21 @@ export interface RunEvalOptions {
   openRuntime: (cfg: Config, modelName: string) => Promise<ClapRuntime>;
 }
 
-/** The whole run: read labels, link the folder, ingest into an in-memory store, evaluate, clean up. */
-export async function runEval(cfg: Config, opts: RunEvalOptions): Promise<EvalReport> {
+export interface IngestedLibrary {
+  store: Store;
+  modelId: number;
+  runtime: ClapRuntime;
+  lib: EvalLibrary;
+  folder: LabelledFolder;
+  failed: { file: string; code: string; message: string }[];
+  ingestSec: number;
+}
+
+/**
+ * Read labels, link the folder, ingest it into an in-memory store with the real pipeline, and hand
+ * the result to `fn`; everything is closed and the links removed afterwards. eval and calibrate use it.
+ */
+export async function withIngestedLibrary<T>(cfg: Config, opts: RunEvalOptions, fn: (l: IngestedLibrary) => Promise<T>): Promise<T> {
   const t0 = performance.now();
   const folder = await readLabelledFolder(opts.folder);
   const modelName = opts.modelName ?? cfg.modelName;
@@ -223,7 +282,6 @@ export async function runEval(cfg: Config, opts: RunEvalOptions): Promise<EvalRe
     runtime = await opts.openRuntime(evalCfg, modelName);
     store = await openStore(evalCfg);
     const summary = await runIngest({ store, runtime, config: evalCfg }, { root: dir, concurrency: cfg.ingest.concurrency, onProgress: opts.onProgress });
-    const tIngest = performance.now();
     const { id: modelId } = await ensureModel(store, runtime.identity);
     const namedFolder = path.join(dir, 'named');
     const hiddenFolder = path.join(dir, 'hidden');
@@ -246,19 +304,36 @@ export async function runEval(cfg: Config, opts: RunEvalOptions): Promise<EvalRe
       const it = links.named.get(f.path) ?? links.hidden.get(f.path);
       if (it && !failedFiles.has(it.file)) failedFiles.set(it.file, { file: it.file, code: f.code, message: f.message });
     }
-    const measured = await evaluate(store, modelId, runtime, { clips, namedFolder, hiddenFolder });
-    const t1 = performance.now();
-    return {
-      ...measured,
-      model: { name: runtime.identity.name, version: runtime.identity.version },
-      folder: folder.root,
+    return await fn({
+      store,
+      modelId,
+      runtime,
+      lib: { clips, namedFolder, hiddenFolder },
+      folder,
       failed: [...failedFiles.values()],
-      missing: folder.missing,
-      seconds: { ingest: (tIngest - t0) / 1000, evaluate: (t1 - tIngest) / 1000, total: (t1 - t0) / 1000 },
-    };
+      ingestSec: (performance.now() - t0) / 1000,
+    });
   } finally {
     await store?.close();
     await runtime?.close();
     await fs.rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The whole eval: ingest the labelled folder (withIngestedLibrary), measure, report. */
+export async function runEval(cfg: Config, opts: RunEvalOptions): Promise<EvalReport> {
+  const t0 = performance.now();
+  return withIngestedLibrary(cfg, opts, async (l) => {
+    const t1 = performance.now();
+    const measured = await evaluate(l.store, l.modelId, l.runtime, l.lib);
+    const t2 = performance.now();
+    return {
+      ...measured,
+      model: { name: l.runtime.identity.name, version: l.runtime.identity.version },
+      folder: l.folder.root,
+      failed: l.failed,
+      missing: l.folder.missing,
+      seconds: { ingest: (t1 - t0) / 1000, evaluate: (t2 - t1) / 1000, total: (t2 - t0) / 1000 },
+    };
+  });
 }

@@ -33,7 +33,7 @@ const DateTime = new GraphQLScalarType({
 
 const pageSize = (ctx: ApiContext, first: number | null | undefined, dflt: number) => search.checkPageSize(first, ctx.config.limits.maxPageSize, dflt);
 
-const hitPage = (p: HitPage) => ({ scoreKind: p.scoreKind, hits: p.hits, pageInfo: { hasNextPage: p.hasNextPage, endCursor: p.endCursor }, totalCount: p.totalCount });
+const hitPage = (p: HitPage) => ({ scoreKind: p.scoreKind, calibration: p.relevance, unknownWords: p.unknownWords, noGoodMatch: p.noGoodMatch, hits: p.hits, pageInfo: { hasNextPage: p.hasNextPage, endCursor: p.endCursor }, totalCount: p.totalCount });
 
 async function uploadVectors(ctx: ApiContext, id: string) {
   return ctx.uploads.vectors(id);
@@ -89,10 +89,19 @@ export const resolvers = {
           after: a.after,
           hybrid: a.hybrid ?? true,
           limits: ctx.config.limits,
+          relevance: await search.relevanceForSearch(ctx.store, ctx.modelId, ctx.runtime),
+          unknownWords: (t) => ctx.runtime.unknownWords(t),
+          weak: a.weak ?? false,
         }),
       ),
     similarTo: async (_: unknown, a: G.QuerySimilarToArgs, ctx: ApiContext) =>
-      hitPage(await search.similarTo(ctx.store, ctx.modelId, (id) => uploadVector(ctx, id), { ...a, first: pageSize(ctx, a.first, 20) })),
+      hitPage(
+        await search.similarTo(ctx.store, ctx.modelId, (id) => uploadVector(ctx, id), {
+          ...a,
+          first: pageSize(ctx, a.first, 20),
+          relevance: await search.relevanceForSearch(ctx.store, ctx.modelId, ctx.runtime),
+        }),
+      ),
     nearDuplicates: (_: unknown, a: G.QueryNearDuplicatesArgs, ctx: ApiContext) =>
       search.nearDuplicates(ctx.store, ctx.modelId, { clip: a.clip, maxDistance: a.maxDistance ?? 0.02, first: pageSize(ctx, a.first, 50) }),
     classify: (_: unknown, a: G.QueryClassifyArgs, ctx: ApiContext) =>
@@ -132,13 +141,24 @@ export const resolvers = {
       };
       let rows: search.ExportRow[];
       if (src.text || src.similarToClip) {
+        // The export is the list the user sees: good matches by relevance.
+        const relevance = await search.relevanceForSearch(ctx.store, ctx.modelId, ctx.runtime);
         const hits = (await collect(async (first, after) => {
           const p = src.text
-            ? await search.searchByText(ctx.store, ctx.modelId, (t) => ctx.runtime.embedText(t), { query: src.text, filter: src.filter, first, after, hybrid: src.hybrid ?? true, limits: ctx.config.limits })
-            : await search.similarTo(ctx.store, ctx.modelId, (id) => uploadVector(ctx, id), { clip: src.similarToClip, filter: src.filter, first, after });
+            ? await search.searchByText(ctx.store, ctx.modelId, (t) => ctx.runtime.embedText(t), {
+                query: src.text,
+                filter: src.filter,
+                first,
+                after,
+                hybrid: src.hybrid ?? true,
+                limits: ctx.config.limits,
+                relevance,
+                unknownWords: (t) => ctx.runtime.unknownWords(t),
+              })
+            : await search.similarTo(ctx.store, ctx.modelId, (id) => uploadVector(ctx, id), { clip: src.similarToClip, filter: src.filter, first, after, relevance });
           return { rows: p.hits, more: p.hasNextPage, cursor: p.endCursor };
         })) as Hit[];
-        rows = search.fromHits(hits, src.text && (src.hybrid ?? true) ? 'FUSED' : 'COSINE');
+        rows = search.fromHits(hits, 'RELEVANCE');
       } else {
         const clips = (await collect(async (first, after) => {
           const p = await search.listClips(ctx.store, ctx.modelId, { filter: src.filter, first, after });

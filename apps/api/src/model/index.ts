@@ -7,10 +7,12 @@ import ort from 'onnxruntime-node';
 import { EarshotError } from '../errors.js';
 import type { ClapFeatures, FeatureMode } from '../features/index.js';
 import { loadBundle, type BundleManifest, type ModelBundle } from './bundle.js';
+import { loadCalibration, type Calibration } from './calibration.js';
 import { Lru } from './lru.js';
 import { ThreadedSession } from './threaded-session.js';
 
 export { loadBundle, type BundleManifest, type ModelBundle } from './bundle.js';
+export { loadCalibration, probability, cosineAt, fitLogistic, CALIBRATION_FILE, type Calibration, type CalibrationCurve } from './calibration.js';
 
 export interface RuntimeOptions {
   provider: 'cpu' | 'cuda';
@@ -38,7 +40,7 @@ export interface ZeroShotOptions {
 
 type Tokenizer = (
   texts: string[],
-  opts: { padding: boolean; truncation: boolean; max_length: number },
+  opts: { padding: boolean; truncation: boolean; max_length?: number; add_special_tokens?: boolean },
 ) => { input_ids: { data: BigInt64Array; dims: number[] }; attention_mask: { data: BigInt64Array; dims: number[] } };
 
 async function loadTokenizer(bundle: ModelBundle): Promise<Tokenizer> {
@@ -87,10 +89,15 @@ const MULTI_LABEL_COSINE = 0.2;
 export class ClapRuntime {
   readonly identity: ModelIdentity;
   readonly manifest: BundleManifest;
+  /** The bundle's calibration.json when it was fitted on these towers; see calibrationNote otherwise. */
+  calibration: Calibration | null = null;
+  calibrationNote: string | null = null;
   private readonly textCache: Lru<string, Float32Array>;
   private readonly padId: number;
   /** Whether the text graph declares attention_mask (fed only then). */
   private readonly textHasMask: boolean;
+  /** The tokenizer's unknown token (word-level vocabularies map unseen words to it), null if it has none. */
+  private readonly unkId: number | null;
 
   private constructor(
     readonly bundle: ModelBundle,
@@ -101,6 +108,7 @@ export class ClapRuntime {
   ) {
     this.padId = (tokenizer as unknown as { pad_token_id?: number }).pad_token_id ?? 1; // RoBERTa's <pad>
     this.textHasMask = text.inputNames.includes('attention_mask');
+    this.unkId = (tokenizer as unknown as { unk_token_id?: number | null }).unk_token_id ?? null;
     this.manifest = bundle.manifest;
     this.identity = { name: bundle.manifest.name, version: bundle.version, dim: bundle.manifest.embeddingDim, featureMode: bundle.manifest.featureMode };
     this.textCache = new Lru(opts.textCacheSize);
@@ -148,7 +156,11 @@ export class ClapRuntime {
           subject: bundle.textPath,
         });
       }
-      return new ClapRuntime(bundle, audio, text, await loadTokenizer(bundle), opts);
+      const rt = new ClapRuntime(bundle, audio, text, await loadTokenizer(bundle), opts);
+      const cal = await loadCalibration(bundle.dir, bundle.version);
+      rt.calibration = cal.calibration;
+      rt.calibrationNote = cal.reason;
+      return rt;
     } catch (e) {
       await Promise.all([audio.release(), text.release()]);
       throw e;
@@ -250,6 +262,26 @@ export class ClapRuntime {
     }
     const max = this.manifest.maxTextLength;
     return ids.length <= max ? ids : [...ids.slice(0, max - 1), ids[ids.length - 1]];
+  }
+
+  /**
+   * The words of `text` (lower case, split on anything not a letter or digit) that the text tower cannot
+   * represent: each word alone tokenizes to the unknown token. Word-level vocabularies (clap-mini) have
+   * such words; byte-level BPE (every real CLAP) never produces its <unk>, so there the answer is [].
+   */
+  unknownWords(text: string): string[] {
+    if (this.unkId === null) return [];
+    const out: string[] = [];
+    for (const w of new Set(text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean))) {
+      let ids: number[];
+      try {
+        ids = Array.from(this.tokenizer([w], { padding: false, truncation: false, add_special_tokens: false }).input_ids.data, Number);
+      } catch {
+        ids = [this.unkId]; // a word-level tokenizer without unk_token throws on an unseen word
+      }
+      if (ids.includes(this.unkId)) out.push(w);
+    }
+    return out;
   }
 
   /** ms the audio tower has spent in forward passes (timed in its thread); bench:ingest reads it. */

@@ -2,6 +2,7 @@
 export * from './filters.js';
 export * from './clips.js';
 export * from './rank.js';
+export * from './relevance.js';
 export * from './classify.js';
 export * from './export.js';
 export * from './text.js';

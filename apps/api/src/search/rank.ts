@@ -7,6 +7,8 @@ import type { Store } from '../store/index.js';
 import { fromVectorLiteral, toVectorLiteral } from '../store/index.js';
 import { countEmbedded, decodeCursor, encodeCursor, getClips, requireClip, type ClipRow } from './clips.js';
 import { embeddedSql, filterSql, type ClipFilter } from './filters.js';
+import { cosineAt } from '../model/calibration.js';
+import { relevanceFor, relevanceOf, type Relevance, type RelevanceRuntime } from './relevance.js';
 import { checkText, DEFAULT_TEXT_LIMITS, words, type TextLimits } from './text.js';
 
 /** RRF constant (Cormack et al.): fused score = Σ 1 / (k + rank). */
@@ -19,8 +21,19 @@ export const RRF_SCALE = (RRF_K + 1) / 2;
 export const fusedScore = (vectorRank: number | null, keywordRank: number | null): number =>
   RRF_SCALE * ((vectorRank ? 1 / (RRF_K + vectorRank) : 0) + (keywordRank ? 1 / (RRF_K + keywordRank) : 0));
 
-/** What a hit's `score` is: the one value the list is ordered by and the one to show. */
-export type ScoreKind = 'COSINE' | 'FUSED';
+/**
+ * What a hit's `score` is: the one value the list is ordered by and the one to show. RELEVANCE (what
+ * the API serves): the calibrated probability of a true match (search/relevance.ts); COSINE and FUSED
+ * are the raw orders, for callers that pass no relevance (benchmarks).
+ */
+export type ScoreKind = 'RELEVANCE' | 'COSINE' | 'FUSED';
+
+/**
+ * Relevance a keyword match on its own brings when every informative query word is in the clip's name,
+ * tags or folder (less for fewer words): a prior, not fitted (the labelled sets name their files after the
+ * labels, which would fit it to 1). Combined with the vector half's probability as a noisy-OR.
+ */
+export const KEYWORD_RELEVANCE = 0.6;
 /**
  * Hybrid fuses the top HYBRID_POOL of each list. A fixed pool (not one sized by the page) keeps
  * every clip's fused score the same on every page, so cursors stay stable. 200 keeps a hybrid query
@@ -38,8 +51,10 @@ export interface Hit {
   cosine: number;
   /** @deprecated the same as cosine. */
   similarity: number;
-  /** Hybrid only: the fused score (= score); null for vector-only lists. */
+  /** Hybrid only: the fused reciprocal-rank score of the two ranks (a part; = score when scoreKind is FUSED). */
   fusedScore: number | null;
+  /** The score reaches the cutoff (always true without a relevance). */
+  good: boolean;
   startSec: number;
   endSec: number;
   vectorRank: number | null;
@@ -50,6 +65,12 @@ export interface Hit {
 
 export interface HitPage {
   scoreKind: ScoreKind;
+  /** The relevance in force (null for raw COSINE / FUSED lists). */
+  relevance: Pick<Relevance, 'kind' | 'source' | 'goodMatch'> | null;
+  /** Query words the text tower cannot represent. */
+  unknownWords: string[];
+  /** Why there is no good match, when there is none. */
+  noGoodMatch: string | null;
   hits: Hit[];
   hasNextPage: boolean;
   endCursor: string | null;
@@ -71,6 +92,9 @@ interface Ranked {
   keywordRank: number | null;
   /** Hybrid: the query words the keyword half matched (stems), [] when it did not rank the clip. */
   matched?: string[];
+  good?: boolean;
+  /** Hybrid lists: the fused RRF score (a part). */
+  fused?: number;
 }
 
 /**
@@ -157,7 +181,7 @@ export async function keywordRanking(
   need: number,
   candidates: number,
   maxWords = DEFAULT_TEXT_LIMITS.maxQueryWords,
-): Promise<KeywordHit[]> {
+): Promise<KeywordHit[] & { informative?: number }> {
   // At most maxWords distinct words reach the SQL, whatever the caller checked before.
   const qwords = [...new Set(words(query))].slice(0, maxWords);
   if (!qwords.length || need <= 0) return [];
@@ -188,7 +212,17 @@ export async function keywordRanking(
       LIMIT ${need}`,
     rankParams,
   );
-  return rows.map((r) => ({ clipId: Number(r.id), matched: [...new Set(r.matched.flatMap((l) => wordsOf.get(l) ?? []))] }));
+  const hits: KeywordHit[] & { informative?: number } = rows.map((r) => ({ clipId: Number(r.id), matched: [...new Set(r.matched.flatMap((l) => wordsOf.get(l) ?? []))] }));
+  hits.informative = new Set([...wordsOf.values()].flat()).size;
+  return hits;
+}
+
+/** The query words that are not English stop words (the words that carry the meaning). */
+export async function contentWords(store: Store, ws: string[]): Promise<string[]> {
+  if (!ws.length) return [];
+  const rows = await store.sql<{ w: string }>(`SELECT w FROM unnest($1::text[]) AS w WHERE to_tsvector('english', w) <> ''::tsvector`, [ws]);
+  const keep = new Set(rows.map((r) => r.w));
+  return ws.filter((w) => keep.has(w));
 }
 
 function matchedTerms(query: string, clip: ClipRow): string[] {
@@ -207,6 +241,7 @@ async function page(
   query: string | null,
   totalCount: number,
   scoreKind: ScoreKind,
+  extra: Pick<HitPage, 'relevance' | 'unknownWords' | 'noGoodMatch'> = { relevance: null, unknownWords: [], noGoodMatch: null },
 ): Promise<HitPage> {
   const cur = decodeCursor<Cursor>(after);
   let start = 0;
@@ -226,7 +261,8 @@ async function page(
         score: r.score,
         cosine: v?.similarity ?? 0,
         similarity: v?.similarity ?? 0,
-        fusedScore: scoreKind === 'FUSED' ? r.score : null,
+        fusedScore: r.fused ?? null,
+        good: r.good ?? true,
         startSec: v?.startSec ?? 0,
         endSec: v?.endSec ?? clip.durationSec,
         vectorRank: r.vectorRank,
@@ -237,6 +273,7 @@ async function page(
     });
   return {
     scoreKind,
+    ...extra,
     hits,
     hasNextPage: ranked.length > start + first,
     endCursor: hits.length ? hits[hits.length - 1].cursor : null,
@@ -267,12 +304,19 @@ export interface TextSearchInput {
   hybrid?: boolean | null;
   /** Bounds on the query text (config.limits); DEFAULT_TEXT_LIMITS when absent. */
   limits?: TextLimits;
+  /** Rank and show calibrated relevance, and end the list at the cutoff (the API always passes one). */
+  relevance?: Relevance | null;
+  /** The words of a text the text tower cannot represent (ClapRuntime.unknownWords), run on the checked query. */
+  unknownWords?: (text: string) => string[];
+  /** With a relevance: list the weaker hits after the good ones (totalCount still counts good ones only). */
+  weak?: boolean | null;
 }
 
 export async function searchByText(store: Store, modelId: number, embedText: (t: string[]) => Promise<Float32Array[]>, input: TextSearchInput): Promise<HitPage> {
   const limits = input.limits ?? DEFAULT_TEXT_LIMITS;
   const query = checkText(input.query, limits, 'query');
   const [q] = await embedText([query]);
+  if (input.relevance) return relevantText(store, modelId, q, query, input, input.relevance, limits);
   // The exact total is a join over every clip (~100 ms at 100k clips on a server, where the KNN
   // takes ~5 ms): run it beside the rankings, which a server's pool does in parallel.
   const totalP = countEmbedded(store, modelId, input.filter);
@@ -293,7 +337,7 @@ export async function searchByText(store: Store, modelId: number, embedText: (t:
     r.matched = k.matched;
     fused.set(k.clipId, r);
   });
-  for (const r of fused.values()) r.score = fusedScore(r.vectorRank, r.keywordRank);
+  for (const r of fused.values()) r.score = r.fused = fusedScore(r.vectorRank, r.keywordRank);
   const missing = [...fused.values()].filter((r) => !r.vec).map((r) => r.clipId);
   const extra = await bestSegments(store, modelId, q, missing);
   for (const id of missing) (fused.get(id) as Ranked).vec = extra.get(id) ?? null;
@@ -317,6 +361,8 @@ export interface SimilarInput {
   filter?: ClipFilter | null;
   first: number;
   after?: string | null;
+  relevance?: Relevance | null;
+  weak?: boolean | null;
 }
 
 export async function similarTo(store: Store, modelId: number, uploadVector: (id: string) => Promise<Float32Array>, input: SimilarInput): Promise<HitPage> {
@@ -330,11 +376,119 @@ export async function similarTo(store: Store, modelId: number, uploadVector: (id
   } else {
     q = await uploadVector(input.audio as string);
   }
+  if (input.relevance) {
+    const rel = input.relevance;
+    const vec = await vectorUntil(store, modelId, q, input.filter, cosineAt(rel.audio, rel.goodMatch), exclude);
+    const ranked: Ranked[] = vec.map((v, i) => {
+      const score = relevanceOf(rel.audio, v.similarity);
+      return { clipId: v.clipId, score, vec: v, vectorRank: i + 1, keywordRank: null, good: score >= rel.goodMatch };
+    });
+    return cutoffPage(store, ranked, input, null, rel, [], 'nothing in the library sounds like it (no clip above the cutoff)');
+  }
   const [ranked, total] = await Promise.all([
     vectorPage(store, modelId, q, input.filter, input.first, input.after, exclude),
     countEmbedded(store, modelId, input.filter, exclude),
   ]);
   return page(store, ranked, input.first, input.after, null, total, 'COSINE');
+}
+
+/**
+ * The vector list, at least HYBRID_POOL deep and extended while its last clip still reaches `cutCos`
+ * (so every good match is in it and totalCount is exact).
+ */
+async function vectorUntil(store: Store, modelId: number, q: Float32Array, filter: ClipFilter | null | undefined, cutCos: number, exclude?: number): Promise<VecHit[]> {
+  let need = HYBRID_POOL;
+  for (;;) {
+    const list = await vectorRanking(store, modelId, q, filter, need, exclude);
+    if (list.length < need || list[list.length - 1].similarity < cutCos) return list;
+    need *= 4;
+  }
+}
+
+/** Good hits first by relevance; the weaker ones only on request. */
+async function cutoffPage(
+  store: Store,
+  ranked: Ranked[],
+  input: { first: number; after?: string | null; weak?: boolean | null },
+  query: string | null,
+  rel: Relevance,
+  unknownWords: string[],
+  none: string,
+): Promise<HitPage> {
+  ranked.sort((a, b) => b.score - a.score || a.clipId - b.clipId);
+  const good = ranked.filter((r) => r.good).length;
+  const list = input.weak ? ranked : ranked.filter((r) => r.good);
+  return page(store, list, input.first, input.after, query, good, 'RELEVANCE', {
+    relevance: { kind: rel.kind, source: rel.source, goodMatch: rel.goodMatch },
+    unknownWords,
+    noGoodMatch: good ? null : none,
+  });
+}
+
+/**
+ * Text search by calibrated relevance: the vector half's probability of a true match (0 when every
+ * word that carries meaning is unknown to the text tower: its embedding is then noise), combined with
+ * the keyword half's (hybrid) as a noisy-OR; the list ends at the cutoff.
+ */
+async function relevantText(store: Store, modelId: number, q: Float32Array, query: string, input: TextSearchInput, rel: Relevance, limits: TextLimits): Promise<HitPage> {
+  const unknown = input.unknownWords?.(query) ?? [];
+  const qwords = [...new Set(words(query))];
+  const content = await contentWords(store, qwords);
+  const meaning = content.length ? content : qwords;
+  const blind = meaning.length > 0 && meaning.every((w) => unknown.includes(w));
+  const hybrid = input.hybrid !== false;
+  const [vec, kw] = await Promise.all([
+    vectorUntil(store, modelId, q, input.filter, blind ? Infinity : cosineAt(rel.text, rel.goodMatch)),
+    hybrid
+      ? countEmbedded(store, modelId, input.filter).then((n) => keywordRanking(store, modelId, query, input.filter, HYBRID_POOL, n, limits.maxQueryWords))
+      : Promise.resolve(Object.assign([] as KeywordHit[], { informative: 0 })),
+  ]);
+  const all = new Map<number, Ranked>();
+  vec.forEach((v, i) => all.set(v.clipId, { clipId: v.clipId, score: 0, vec: v, vectorRank: i + 1, keywordRank: null, matched: hybrid ? [] : undefined }));
+  kw.forEach((k, i) => {
+    const r = all.get(k.clipId) ?? { clipId: k.clipId, score: 0, vec: null, vectorRank: null, keywordRank: null };
+    r.keywordRank = i + 1;
+    r.matched = k.matched;
+    all.set(k.clipId, r);
+  });
+  const missing = [...all.values()].filter((r) => !r.vec).map((r) => r.clipId);
+  const extra = await bestSegments(store, modelId, q, missing);
+  for (const id of missing) (all.get(id) as Ranked).vec = extra.get(id) ?? null;
+  for (const r of all.values()) {
+    const pv = blind || !r.vec ? 0 : relevanceOf(rel.text, r.vec.similarity);
+    const pk = r.keywordRank !== null && kw.informative ? (KEYWORD_RELEVANCE * (r.matched?.length ?? 0)) / kw.informative : 0;
+    r.score = 1 - (1 - pv) * (1 - pk);
+    r.good = r.score >= rel.goodMatch;
+    if (hybrid) r.fused = fusedScore(r.vectorRank, r.keywordRank);
+  }
+  const none = blind
+    ? `the model does not know: ${meaning.filter((w) => unknown.includes(w)).join(', ')}`
+    : `nothing in the library sounds like ${JSON.stringify(query)} (no clip above the cutoff)`;
+  return cutoffPage(store, [...all.values()], input, query, rel, unknown, none);
+}
+
+/** The relevance in force for searches with this runtime over this library (search/relevance.ts). */
+export async function relevanceForSearch(store: Store, modelId: number, rt: RelevanceRuntime): Promise<Relevance> {
+  return relevanceFor(
+    store,
+    modelId,
+    rt,
+    async (q, k) => (await vectorRanking(store, modelId, q, null, k)).map((v) => v.similarity),
+    async (n) => {
+      // A fixed, spread-out sample: the same clips every time for the same library.
+      const rows = await store.sql<{ id: number; v: string }>(
+        `SELECT c.id, s.embedding::text AS v FROM "Clip" c JOIN "Segment" s ON s."contentHash" = c."contentHash" AND s."modelId" = $1::int AND s.kind = 'clip'
+          WHERE c.status = 'active' ORDER BY md5(c."contentHash"), c.id LIMIT $2::int`,
+        [modelId, n],
+      );
+      const out: number[] = [];
+      for (const r of rows) {
+        const [nn] = await vectorRanking(store, modelId, fromVectorLiteral(r.v), null, 1, Number(r.id));
+        if (nn) out.push(nn.similarity);
+      }
+      return out;
+    },
+  );
 }
 
 export interface DuplicatePair {

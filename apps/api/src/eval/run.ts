@@ -4,9 +4,10 @@
  * questions a user asks, and the answers are scored against the labels.
  *
  * The folder is linked twice into a temp folder: `named/<file>` (the real names) and
- * `hidden/clip-0001.<ext>` (names that carry no words). Both copies have the same bytes, so ingest
- * embeds each sound once and lists it twice; every query is restricted to one copy by folder, which
- * gives "hybrid with file names hidden" without a second ingest.
+ * `hidden/clip-0001.<ext>` (names that carry no words), as hard links where the file system allows
+ * (copies otherwise: ingest refuses symlinks that leave the ingested folder). Both have the same bytes,
+ * so ingest embeds each sound once and lists it twice; every query is restricted to one copy by
+ * folder, which gives "hybrid with file names hidden" without a second ingest.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -88,7 +89,16 @@ export interface EvalLibrary {
 
 const NOT_YET = (what: string): Figure => ({ value: null, chance: null, n: 0, note: `${what}: not implemented yet (issue 12)` });
 
-/** Link every labelled file into `<dir>/named/<file>` and `<dir>/hidden/clip-NNNN<ext>`. */
+/** A hard link, or a copy across file systems (EXDEV) or where links are not allowed. */
+async function place(src: string, dst: string): Promise<void> {
+  try {
+    await fs.link(src, dst);
+  } catch {
+    await fs.copyFile(src, dst);
+  }
+}
+
+/** Place every labelled file at `<dir>/named/<file>` and `<dir>/hidden/clip-NNNN<ext>`. */
 export async function linkLibrary(folder: LabelledFolder, dir: string): Promise<{ named: Map<string, LabelledItem>; hidden: Map<string, LabelledItem> }> {
   const named = new Map<string, LabelledItem>();
   const hidden = new Map<string, LabelledItem>();
@@ -98,7 +108,7 @@ export async function linkLibrary(folder: LabelledFolder, dir: string): Promise<
     const b = path.join(dir, 'hidden', `clip-${String(i + 1).padStart(Math.max(4, width), '0')}${path.extname(it.file).toLowerCase()}`);
     for (const link of [a, b]) {
       await fs.mkdir(path.dirname(link), { recursive: true });
-      await fs.symlink(it.path, link);
+      await place(it.path, link);
     }
     named.set(a, it);
     hidden.set(b, it);

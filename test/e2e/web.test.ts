@@ -69,6 +69,13 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
     const hits = page.locator('[data-testid=hit]');
     await hits.first().waitFor({ timeout: 30_000 });
     expect(await hits.count()).toBeGreaterThan(0);
+    // The good matches of "piano" lead with the library's piano; the weaker ones come only on request.
+    expect(await hits.first().locator('.hit-name').textContent()).toMatch(/piano/i);
+    expect(await page.locator('[data-testid=hit].weak').count()).toBe(0);
+    const good = await hits.count();
+    await page.click('[data-testid=show-weak]');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=hit]').length > n, good, { timeout: 30_000 });
+    expect(await page.locator('[data-testid=hit]:not(.weak)').count()).toBe(good);
     // Every hit shows a waveform drawn from Clip.waveform peaks and a highlighted matching window.
     expect(await page.locator('[data-testid=hit] svg.waveform path.wf-bars').count()).toBe(await hits.count());
     expect(await page.locator('[data-testid=hit] [data-testid=wf-window]').count()).toBeGreaterThan(0);
@@ -114,6 +121,24 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
     expect(col).toBeGreaterThan(-1);
     const csvScores = body.map((r) => Number(r[col]));
     for (let i = 1; i < csvScores.length; i++) expect(csvScores[i - 1]).toBeGreaterThanOrEqual(csvScores[i]);
+  });
+
+  it('a query with no good match says so plainly, names the unknown words, and shows weaker matches only on request', async () => {
+    await page.goto(`${web.url}/`, { waitUntil: 'networkidle' });
+    await page.fill('input[name=q]', 'dog barking');
+    await page.press('input[name=q]', 'Enter');
+    const empty = page.locator('[data-testid=empty-state]');
+    await empty.locator('.state-title', { hasText: 'Nothing in your library sounds like “dog barking”' }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-testid=hit]').count()).toBe(0);
+    expect(await page.locator('[data-testid=no-good-match]').textContent()).toContain('does not know: dog, barking');
+    expect(await page.locator('[data-testid=unknown-words]').textContent()).toContain('dog, barking');
+    await shot(page, '1b-no-good-match');
+    await page.click('[data-testid=show-weak]');
+    const hits = page.locator('[data-testid=hit]');
+    await hits.first().waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-testid=hit].weak').count()).toBe(await hits.count());
+    const shown = (await page.locator('[data-testid=hit] [data-testid=hit-score]').allTextContents()).map(Number);
+    for (let i = 1; i < shown.length; i++) expect(shown[i - 1]).toBeGreaterThanOrEqual(shown[i]);
   });
 
   it('classify shows one bar per label with percentages that sum to 100 %', async () => {
@@ -183,6 +208,9 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
     await page.click('[data-testid=record-stop]');
     await page.locator('[data-testid=uploaded-info]').waitFor({ timeout: 30_000 });
     expect(await page.locator('[data-testid=uploaded-info]').textContent()).toContain('recording.wav');
+    // Beeps may match nothing in this library well: then the page says so and offers the weaker matches.
+    await page.waitForSelector('[data-testid=hit-list] [data-testid=hit], [data-testid=show-weak]', { timeout: 30_000 });
+    if (await page.locator('[data-testid=show-weak]').count()) await page.click('[data-testid=show-weak]');
     await page.locator('[data-testid=hit-list] [data-testid=hit]').first().waitFor({ timeout: 30_000 });
   });
 

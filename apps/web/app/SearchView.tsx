@@ -18,7 +18,9 @@ export function hitToRow(h: Hit): Row {
     key: h.clip.id,
     clip: h.clip,
     score: h.score,
-    scoreKind: h.fusedScore != null ? 'fused' : 'cosine',
+    scoreKind: 'relevance',
+    good: h.good,
+    fusedScore: h.fusedScore,
     cosine: h.cosine,
     startSec: h.startSec,
     endSec: h.endSec,
@@ -46,6 +48,10 @@ export function SearchView() {
   const filterParam = params.get('f');
   const filter = useMemo(() => parseFilter(filterParam), [filterParam]);
   const list = usePaged<Hit>();
+  // What the latest answer says about the query: unknown words, why nothing matches; weak = weaker hits shown too.
+  const [meta, setMeta] = useState<Pick<SearchConnection, 'unknownWords' | 'noGoodMatch' | 'calibration'> | null>(null);
+  const [weak, setWeak] = useState(false);
+  useEffect(() => setWeak(false), [q, hybrid, filterParam]);
   const inputRef = useRef<HTMLInputElement>(null);
 
   // "/" jumps back to the search box from anywhere on the page (as on most search sites).
@@ -84,11 +90,13 @@ export function SearchView() {
         first: PAGE,
         after,
         hybrid,
+        weak,
       });
+      setMeta({ unknownWords: d.searchByText.unknownWords, noGoodMatch: d.searchByText.noGoodMatch, calibration: d.searchByText.calibration });
       return { items: d.searchByText.hits, pageInfo: d.searchByText.pageInfo, totalCount: d.searchByText.totalCount };
     });
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [q, hybrid, filter]);
+  }, [q, hybrid, filter, weak]);
 
   // A short delay folds a burst of filter edits (typing a duration) into one request.
   useEffect(() => {
@@ -126,10 +134,16 @@ export function SearchView() {
         </label>
         <button type="submit" className="btn">Search</button>
       </form>
+      {list.ran && !!meta?.unknownWords.length && (
+        <p className="notice small" data-testid="unknown-words">
+          The model does not know: <strong>{meta.unknownWords.join(', ')}</strong>
+        </p>
+      )}
       <div className="layout-2">
         <aside className="card" aria-label="Search filters">
           <Filters value={filter} onChange={(f) => setUrl({ filter: f })} />
         </aside>
+        <div>
         <ResultsPanel
           label="Search results"
           rows={rows}
@@ -137,6 +151,11 @@ export function SearchView() {
           onRetry={search}
           exportSource={q ? { text: q, hybrid, filter: activeFilterCount(filter) ? filter : undefined } : undefined}
           exportName="earshot-search"
+          summary={
+            list.ran && !list.loading && rows.length
+              ? `${list.totalCount.toLocaleString()} good match${list.totalCount === 1 ? '' : 'es'}${weak ? `, ${rows.filter((r) => !r.good).length} weaker shown` : ''}`
+              : undefined
+          }
           empty={
             !list.ran ? (
               <Empty title="Search your sound library by meaning">
@@ -158,14 +177,26 @@ export function SearchView() {
                 </div>
               </Empty>
             ) : (
-              <Empty title={`Nothing matches “${q}”${activeFilterCount(filter) ? ' with these filters' : ''}`}>
-                {activeFilterCount(filter)
-                  ? 'Clear or widen the filters on the left.'
-                  : 'The library may be empty: add a folder on the Ingest page, then search again.'}
+              <Empty title={`Nothing in your library sounds like “${q}”${activeFilterCount(filter) ? ' with these filters' : ''}`}>
+                {meta?.noGoodMatch ? <span data-testid="no-good-match">{meta.noGoodMatch[0].toUpperCase() + meta.noGoodMatch.slice(1)}. </span> : null}
+                {activeFilterCount(filter) ? 'Clear or widen the filters on the left. ' : null}
+                {!weak && (
+                  <button type="button" className="btn small ghost" onClick={() => setWeak(true)} data-testid="show-weak">
+                    Show weaker matches
+                  </button>
+                )}
               </Empty>
             )
           }
         />
+        {list.ran && !list.loading && rows.length > 0 && !weak && !list.pageInfo?.hasNextPage && (
+          <div className="load-more">
+            <button type="button" className="btn small ghost" onClick={() => setWeak(true)} data-testid="show-weak">
+              Show weaker matches
+            </button>
+          </div>
+        )}
+        </div>
       </div>
     </div>
   );

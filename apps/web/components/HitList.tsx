@@ -11,9 +11,12 @@ export interface Row {
   clip: Clip;
   /** The value the list is ordered by; the only score shown. */
   score?: number;
-  scoreKind?: 'cosine' | 'fused';
-  /** Parts, for the tooltip: the vector half's cosine. */
+  scoreKind?: 'relevance' | 'cosine' | 'fused';
+  /** Parts, for the tooltip: the vector half's cosine, the fused rank score. */
   cosine?: number;
+  fusedScore?: number | null;
+  /** Below the cutoff (shown only when weaker matches were asked for). */
+  good?: boolean;
   startSec?: number;
   endSec?: number;
   matchedTerms?: string[];
@@ -23,8 +26,10 @@ export interface Row {
 
 /** The shown score says what it is; the parts it was made from follow. */
 function scoreTitle(r: Row): string {
-  const parts = [`${r.scoreKind === 'fused' ? 'fused rank score (1 = first by sound and by name)' : 'cosine similarity'} ${r.score!.toFixed(4)}`];
-  if (r.scoreKind === 'fused' && r.cosine != null) parts.push(`cosine ${r.cosine.toFixed(3)}`);
+  const kind = r.scoreKind === 'relevance' ? 'relevance (probability of a true match)' : r.scoreKind === 'fused' ? 'fused rank score (1 = first by sound and by name)' : 'cosine similarity';
+  const parts = [`${kind} ${r.score!.toFixed(4)}${r.good === false ? ' (below the cutoff)' : ''}`];
+  if (r.scoreKind !== 'cosine' && r.cosine != null) parts.push(`cosine ${r.cosine.toFixed(3)}`);
+  if (r.fusedScore != null) parts.push(`fused ${r.fusedScore.toFixed(3)}`);
   if (r.vectorRank) parts.push(`sound #${r.vectorRank}`);
   if (r.keywordRank) parts.push(`keyword #${r.keywordRank}`);
   return parts.join(' · ');
@@ -122,7 +127,7 @@ export function HitList({ rows, label, actions = true }: Props) {
             data-index={i}
             role="option"
             aria-selected={i === active}
-            className={`hit${i === active ? ' active' : ''}${isCurrent ? ' current' : ''}`}
+            className={`hit${i === active ? ' active' : ''}${isCurrent ? ' current' : ''}${r.good === false ? ' weak' : ''}`}
             onClick={() => playRow(i, true)}
             data-testid="hit"
           >

@@ -5,8 +5,8 @@ export const CLIP_FIELDS = `
 `;
 
 const HIT_FIELDS = `
-  scoreKind
-  hits { cursor score cosine fusedScore startSec endSec vectorRank keywordRank matchedTerms clip { ${CLIP_FIELDS} } }
+  scoreKind calibration { kind source goodMatch } unknownWords noGoodMatch
+  hits { cursor score good cosine fusedScore startSec endSec vectorRank keywordRank matchedTerms clip { ${CLIP_FIELDS} } }
   pageInfo { hasNextPage endCursor }
   totalCount
 `;
@@ -17,12 +17,12 @@ export const FACETS = `query Facets { facets { formats sampleRates channels tags
 
 export const PREDICTED_LABELS = `query PredictedLabels($labelSet: ID!) { predictedLabels(labelSet: $labelSet) { label count } }`;
 
-export const SEARCH = `query Search($query: String!, $filter: ClipFilter, $first: Int, $after: String, $hybrid: Boolean) {
-  searchByText(query: $query, filter: $filter, first: $first, after: $after, hybrid: $hybrid) { ${HIT_FIELDS} }
+export const SEARCH = `query Search($query: String!, $filter: ClipFilter, $first: Int, $after: String, $hybrid: Boolean, $weak: Boolean) {
+  searchByText(query: $query, filter: $filter, first: $first, after: $after, hybrid: $hybrid, weak: $weak) { ${HIT_FIELDS} }
 }`;
 
-export const SIMILAR = `query Similar($clip: ID, $audio: ID, $filter: ClipFilter, $first: Int, $after: String) {
-  similarTo(clip: $clip, audio: $audio, filter: $filter, first: $first, after: $after) { ${HIT_FIELDS} }
+export const SIMILAR = `query Similar($clip: ID, $audio: ID, $filter: ClipFilter, $first: Int, $after: String, $weak: Boolean) {
+  similarTo(clip: $clip, audio: $audio, filter: $filter, first: $first, after: $after, weak: $weak) { ${HIT_FIELDS} }
 }`;
 
 export const NEAR_DUPLICATES = `query NearDuplicates($clip: ID, $maxDistance: Float, $first: Int) {

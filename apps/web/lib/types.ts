@@ -23,8 +23,10 @@ export interface Hit {
   /** The value the list is ordered by: show this one. */
   score: number;
   cosine: number;
-  /** Hybrid lists only (then equal to score). */
+  /** Hybrid lists only: the fused rank score, a part of the score. */
   fusedScore: number | null;
+  /** At or above the model's cutoff. */
+  good: boolean;
   startSec: number;
   endSec: number;
   vectorRank: number | null;
@@ -38,7 +40,10 @@ export interface PageInfo {
 }
 
 export interface SearchConnection {
-  scoreKind: 'COSINE' | 'FUSED';
+  scoreKind: 'RELEVANCE' | 'COSINE' | 'FUSED';
+  calibration: { kind: 'BUNDLE' | 'LIBRARY'; source: string; goodMatch: number } | null;
+  unknownWords: string[];
+  noGoodMatch: string | null;
   hits: Hit[];
   pageInfo: PageInfo;
   totalCount: number;

@@ -31,15 +31,18 @@ export function SimilarView() {
       .catch(() => setQueryClip(null));
   }, [clipId]);
 
+  // weak = the weaker hits (below the model's cutoff) too, on request.
+  const [weak, setWeak] = useState(false);
+  useEffect(() => setWeak(false), [clipId, uploaded]);
   const runSimilar = useCallback(() => {
     const vars = uploaded ? { audio: uploaded.id } : clipId ? { clip: clipId } : null;
     if (!vars) return list.reset();
     void list.run(async (after) => {
-      const d = await gql<{ similarTo: SearchConnection }>(SIMILAR, { ...vars, first: 20, after });
+      const d = await gql<{ similarTo: SearchConnection }>(SIMILAR, { ...vars, first: 20, after, weak });
       return { items: d.similarTo.hits, pageInfo: d.similarTo.pageInfo, totalCount: d.similarTo.totalCount };
     });
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [clipId, uploaded]);
+  }, [clipId, uploaded, weak]);
 
   useEffect(() => {
     if (tab === 'similar') runSimilar();
@@ -76,7 +79,14 @@ export function SimilarView() {
               exportName="earshot-similar"
               empty={
                 list.ran ? (
-                  <Empty title="No similar clips found">The library may hold only this clip; ingest more audio on the Ingest page.</Empty>
+                  <Empty title="Nothing in your library sounds like it">
+                    No clip reaches the model&apos;s cutoff for a good match.{' '}
+                    {!weak && (
+                      <button type="button" className="btn small ghost" onClick={() => setWeak(true)} data-testid="show-weak">
+                        Show weaker matches
+                      </button>
+                    )}
+                  </Empty>
                 ) : (
                   <Empty title="Pick a starting sound">
                     Drop or record a file on the right, or use “Similar” on any search result.

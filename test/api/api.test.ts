@@ -332,6 +332,27 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     expect(code(missing)).toBe('NOT_FOUND');
   });
 
+  it('open-set classify: calibrated presence per label, "none of these", unknown words; multi-label uses the same curve', async () => {
+    const q = `query($c: ID, $l: [String!], $m: Boolean) { classify(clip: $c, labels: $l, multiLabel: $m) {
+      noneOfThese best { label } scores { label score cosine present unknownWords } } }`;
+    // Words clap-mini never saw: the softmax is flat (a third each) but nothing is present, and the API says why.
+    const farm = (await ok(q, { c: ids['sine_440.wav'], l: ['cow', 'chicken', 'horse'] })).classify;
+    expect(farm.noneOfThese).toBe(true);
+    for (const s of farm.scores) {
+      expect(s.present).toBe(0);
+      expect(s.unknownWords).toEqual([s.label]);
+    }
+    // Known labels: presence is the bundle's labelPresence curve of the cosine, independent of the other labels.
+    const labels = ['sine tone', 'white noise', 'speech', 'siren'];
+    const single = (await ok(q, { c: ids['sine_440.wav'], l: labels })).classify;
+    for (const s of single.scores) expect(s.present).toBeCloseTo(sigma(CAL.labelPresence, s.cosine), 9);
+    expect(single.noneOfThese).toBe(single.scores.every((s: any) => s.present < 0.5));
+    const alone = (await ok(q, { c: ids['sine_440.wav'], l: ['speech'] })).classify;
+    expect(alone.scores[0].present).toBeCloseTo(single.scores[2].present, 9);
+    const multi = (await ok(q, { c: ids['sine_440.wav'], l: labels, m: true })).classify;
+    multi.scores.forEach((s: any, i: number) => expect(s.score).toBeCloseTo(single.scores[i].present, 9));
+  });
+
   it('classify a stored clip: softmax over labels, multi-label scores, per-window scores for long clips, label limit', async () => {
     const labels = ['beep', 'noise', 'speech', 'music'];
     const q = `query($c: ID, $l: [String!], $m: Boolean) { classify(clip: $c, labels: $l, multiLabel: $m) {

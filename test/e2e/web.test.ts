@@ -158,7 +158,13 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
     const shownSum = shown.map((s) => parseFloat(s)).reduce((a, b) => a + b, 0);
     expect(Math.abs(shownSum - 100)).toBeLessThan(0.051);
     expect((await page.locator('[data-testid=bar] .bar-label').allTextContents()).sort()).toEqual([...labels].sort());
+    expect(await page.locator('[data-testid=unknown-words]').textContent()).toContain('birds');
     await shot(page, '3-classify', true);
+    // Labels the model has never heard of: the bars still split 100 %, but the page says none of these is present.
+    await page.fill('input[name=labels]', 'cow, chicken, horse');
+    await page.click('[data-testid=classify-run]');
+    await page.locator('[data-testid=none-of-these]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-testid=unknown-words]').textContent()).toContain('cow, chicken, horse');
   });
 
   it('a saved label set runs over the library and the library browses by predicted label', async () => {

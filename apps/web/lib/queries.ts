@@ -41,7 +41,7 @@ export const FOLDERS = `query Folders($prefix: String) { folders(prefix: $prefix
 
 export const CLASSIFY = `query Classify($clip: ID, $audio: ID, $labels: [String!], $labelSet: ID, $template: String, $multiLabel: Boolean) {
   classify(clip: $clip, audio: $audio, labels: $labels, labelSet: $labelSet, template: $template, multiLabel: $multiLabel) {
-    scores { label score cosine } best { label score cosine } multiLabel template
+    scores { label score cosine present unknownWords } best { label score cosine present } multiLabel template noneOfThese
     windows { startSec endSec best { label score cosine } }
   }
 }`;

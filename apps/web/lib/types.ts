@@ -78,6 +78,9 @@ export interface LabelScore {
   label: string;
   score: number;
   cosine: number;
+  /** Calibrated probability that the label is present on its own (null without a calibration). */
+  present?: number | null;
+  unknownWords?: string[];
 }
 
 export interface Classification {
@@ -85,6 +88,8 @@ export interface Classification {
   best: LabelScore;
   multiLabel: boolean;
   template: string;
+  /** No label is present: the clip is none of these (null without a calibration). */
+  noneOfThese?: boolean | null;
   windows: { startSec: number; endSec: number; best: LabelScore }[];
 }
 

@@ -23,7 +23,9 @@ export function figureRows(r: EvalReport): [string, Figure][] {
     ['cutoff recall (hybrid, names hidden)', r.cutoff.recall],
     ['labels with unknown words: no good match', r.cutoff.unknownLabelsEmpty],
     ['classify ECE (lower is better)', r.classify.ece],
-    ['classify "none of these" rate', r.classify.noneOfTheseRate],
+    ['classify presence ECE (lower is better)', r.classify.presenceEce],
+    ['classify "none of these", own label left out', r.classify.noneOfTheseRate],
+    ['classify open-set top-1 (all labels)', r.classify.openSetTop1],
   ];
 }
 

@@ -70,7 +70,12 @@ export interface EvalReport {
    * words the model knows; unknownLabelsEmpty: labels with an unknown word that got no good match at all.
    */
   cutoff: { precision: Figure; recall: Figure; unknownLabelsEmpty: Figure; calibration: string };
-  classify: { ece: Figure; noneOfTheseRate: Figure };
+  /**
+   * ece: the softmax top-1 confidence; presenceEce: each label's calibrated presence over every (clip, label)
+   * pair; noneOfTheseRate: clips classified against the folder's labels minus their own that answer "none of
+   * these"; openSetTop1: top-1 with every label offered, counted right only when "none of these" is not said.
+   */
+  classify: { ece: Figure; presenceEce: Figure; noneOfTheseRate: Figure; openSetTop1: Figure };
   perLabel: LabelFigures[];
   seconds: { ingest: number; evaluate: number; total: number };
 }
@@ -87,7 +92,7 @@ export interface EvalLibrary {
   hiddenFolder: string;
 }
 
-const NOT_YET = (what: string): Figure => ({ value: null, chance: null, n: 0, note: `${what}: not implemented yet (issue 12)` });
+const NOT_YET = (what: string): Figure => ({ value: null, chance: null, n: 0, note: `${what}: not measurable` });
 
 /** A hard link, or a copy across file systems (EXDEV) or where links are not allowed. */
 async function place(src: string, dst: string): Promise<void> {
@@ -137,11 +142,22 @@ export async function evaluate(store: Store, modelId: number, runtime: ClapRunti
   for (const c of clips) byLabel.set(c.label, [...(byLabel.get(c.label) ?? []), c]);
 
   // Zero-shot over all of the folder's labels, with the stored whole-clip vector (as classify does).
-  const zs: { clip: EvalClip; best: string; confidence: number }[] = [];
+  const zs: { clip: EvalClip; best: string; confidence: number; none: boolean | null }[] = [];
+  const presence: { confidence: number; correct: boolean }[] = [];
+  let leftOut = 0;
+  let saidNone = 0;
   for (const c of clips) {
-    const r = await classifyVectors(runtime, await storedVectors(store, modelId, c.named.contentHash), labels, template, false);
-    zs.push({ clip: c, best: r.best.label, confidence: r.best.score });
+    const vectors = await storedVectors(store, modelId, c.named.contentHash);
+    const r = await classifyVectors(runtime, vectors, labels, template, false);
+    zs.push({ clip: c, best: r.best.label, confidence: r.best.score, none: r.noneOfThese });
+    for (const s of r.scores) if (s.present !== null) presence.push({ confidence: s.present, correct: s.label === c.label });
+    if (labels.length > 1) {
+      const without = await classifyVectors(runtime, vectors, labels.filter((l) => l !== c.label), template, false);
+      leftOut++;
+      if (without.noneOfThese) saidNone++;
+    }
   }
+  const calibrated = zs.some((z) => z.none !== null);
   const zsRight = zs.filter((z) => z.best === z.clip.label).length;
 
   // Text → audio: each label is a query; the clips with that label are the relevant ones.
@@ -249,7 +265,20 @@ export async function evaluate(store: Store, modelId: number, runtime: ClapRunti
     classify: {
       // The softmax's top-1 confidence against being right; "chance" is a perfectly calibrated classifier's 0.
       ece: { value: expectedCalibrationError(zs.map((z) => ({ confidence: z.confidence, correct: z.best === z.clip.label }))), chance: 0, n, note: 'softmax top-1 confidence, 10 bins' },
-      noneOfTheseRate: NOT_YET('an open-set ("none of these") classify'),
+      presenceEce: calibrated
+        ? { value: expectedCalibrationError(presence), chance: 0, n: presence.length, note: 'calibrated presence of every (clip, label) pair, 10 bins' }
+        : NOT_YET('presence (the bundle has no calibration)'),
+      noneOfTheseRate: calibrated
+        ? { value: saidNone / leftOut, chance: null, n: leftOut, note: `${saidNone} of ${leftOut} clips, their own label left out` }
+        : NOT_YET('"none of these" (the bundle has no calibration)'),
+      openSetTop1: calibrated
+        ? {
+            value: zs.filter((z) => z.best === z.clip.label && !z.none).length / n,
+            chance: 1 / labels.length,
+            n,
+            note: `closed-set ${((100 * zsRight) / n).toFixed(1)} %: right only when "none of these" is not said`,
+          }
+        : NOT_YET('open-set top-1 (the bundle has no calibration)'),
     },
     perLabel,
   };

@@ -17,6 +17,8 @@ export interface Classification {
   best: LabelScore;
   multiLabel: boolean;
   template: string;
+  /** True when no label is present (every present below the cutoff): the clip is none of these. Null without a calibration. */
+  noneOfThese: boolean | null;
   /** Per-window scores for clips longer than one window (empty otherwise). */
   windows: Array<WindowClassification>;
 }
@@ -164,9 +166,13 @@ export interface LabelCount {
 
 export interface LabelScore {
   label: string;
-  /** Softmax probability (single-label) or independent sigmoid score (multi-label), in [0,1]. */
+  /** Softmax probability (single-label) or, multi-label, the label's presence (calibrated; an independent sigmoid without a calibration), in [0,1]. */
   score: number;
   cosine: number;
+  /** Calibrated probability that the label is present, independent of the other labels (null: the bundle has no calibration). 0 when the model knows none of the label's words. */
+  present: number | null;
+  /** Words of the label the model's text tower cannot represent. */
+  unknownWords: Array<string>;
 }
 
 export interface LabelSet {

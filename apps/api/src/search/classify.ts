@@ -1,7 +1,7 @@
 /** Zero-shot classification (stored clips use their stored segment vectors), label sets, library runs. */
 import { EarshotError } from '../errors.js';
 import type { SegmentVector } from '../ingest/embed.js';
-import { scoreLabels, type BundleManifest, type LabelScore } from '../model/index.js';
+import { probability, scoreLabels, type BundleManifest, type Calibration, type LabelScore as RawLabelScore } from '../model/index.js';
 import type { Store } from '../store/index.js';
 import { fromVectorLiteral } from '../store/index.js';
 import { requireClip } from './clips.js';
@@ -13,6 +13,19 @@ export const DEFAULT_TEMPLATE = 'This is a sound of {}.';
 export interface ClassifyRuntime {
   manifest: BundleManifest;
   embedText(texts: string[]): Promise<Float32Array[]>;
+  /** The bundle's calibration: label presence (open set) comes from its labelPresence curve. */
+  calibration?: Calibration | null;
+  unknownWords?(text: string): string[];
+}
+
+export interface LabelScore extends RawLabelScore {
+  /**
+   * Calibrated probability that the label is present, independent of the other labels (null without a
+   * calibration); 0 for a label none of whose words the model knows.
+   */
+  present: number | null;
+  /** Words of the label the text tower cannot represent. */
+  unknownWords: string[];
 }
 
 export interface Classification {
@@ -20,6 +33,8 @@ export interface Classification {
   best: LabelScore;
   multiLabel: boolean;
   template: string;
+  /** No label is present (every `present` below the cutoff); null without a calibration. */
+  noneOfThese: boolean | null;
   windows: { startSec: number; endSec: number; best: LabelScore; scores: LabelScore[] }[];
 }
 
@@ -50,22 +65,38 @@ function checkTemplate(template: string | null | undefined, limits: TextLimits):
   return template == null ? DEFAULT_TEMPLATE : checkText(template, { ...limits, maxQueryWords: limits.maxQueryChars }, 'template');
 }
 
-const bestOf = (s: LabelScore[]) => s.reduce((a, b) => (b.score > a.score ? b : a));
+const bestOf = <T extends RawLabelScore>(s: T[]): T => s.reduce((a, b) => (b.score > a.score ? b : a));
+
+/**
+ * Open-set scores: the softmax over the labels (or, multi-label, each label alone) plus each label's
+ * calibrated presence. Multi-label with a calibration scores each label by its presence (the same curve).
+ */
+function openSet(raw: RawLabelScore[], rt: ClassifyRuntime, unknown: string[][], multiLabel: boolean): LabelScore[] {
+  const cal = rt.calibration?.labelPresence;
+  return raw.map((s, i) => {
+    const blind = unknown[i].length > 0 && unknown[i].length === new Set(s.label.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean)).size;
+    const present = cal ? (blind ? 0 : probability(cal, s.cosine)) : null;
+    return { ...s, score: multiLabel && present !== null ? present : s.score, present, unknownWords: unknown[i] };
+  });
+}
+
+const noneOf = (s: LabelScore[], rt: ClassifyRuntime) => (rt.calibration ? s.every((x) => (x.present ?? 0) < rt.calibration!.goodMatch) : null);
 
 /** Scores of one set of segment vectors (whole clip first) against the labels. */
 export async function classifyVectors(rt: ClassifyRuntime, vectors: SegmentVector[], labels: string[], template: string, multiLabel: boolean): Promise<Classification> {
   const text = await rt.embedText(labels.map((l) => prompt(template, l)));
+  const unknown = labels.map((l) => rt.unknownWords?.(l) ?? []);
   const whole = vectors.find((v) => v.kind === 'clip');
   if (!whole) throw new EarshotError('NOT_FOUND', 'no whole-clip embedding to classify');
-  const scores = scoreLabels(whole.embedding, labels, text, rt.manifest, multiLabel);
+  const scores = openSet(scoreLabels(whole.embedding, labels, text, rt.manifest, multiLabel), rt, unknown, multiLabel);
   const windows = vectors
     .filter((v) => v.kind === 'window')
     .sort((a, b) => a.startSec - b.startSec)
     .map((w) => {
-      const s = scoreLabels(w.embedding, labels, text, rt.manifest, multiLabel);
+      const s = openSet(scoreLabels(w.embedding, labels, text, rt.manifest, multiLabel), rt, unknown, multiLabel);
       return { startSec: w.startSec, endSec: w.endSec, best: bestOf(s), scores: s };
     });
-  return { scores, best: bestOf(scores), multiLabel, template, windows };
+  return { scores, best: bestOf(scores), multiLabel, template, noneOfThese: noneOf(scores, rt), windows };
 }
 
 /** Stored segment vectors of a content hash for this model, whole clip first. */

@@ -134,6 +134,16 @@ export function ClassifyView() {
               <Loading what="Scoring labels" />
             ) : result ? (
               <>
+                {result.noneOfThese && (
+                  <p className="notice" data-testid="none-of-these">
+                    <strong>None of these.</strong> No label is likely present (each below 50 % on its own); the bars only rank the labels against each other.
+                  </p>
+                )}
+                {result.scores.some((s) => s.unknownWords?.length) && (
+                  <p className="notice small" data-testid="unknown-words">
+                    The model does not know: <strong>{[...new Set(result.scores.flatMap((s) => s.unknownWords ?? []))].join(', ')}</strong>
+                  </p>
+                )}
                 <Bars scores={result.scores} multiLabel={result.multiLabel} />
                 {result.windows.length > 0 && (
                   <div style={{ marginTop: 16 }}>

@@ -1,11 +1,13 @@
 /**
- * npm run bench:load [-- --duration 20 --concurrency 1,4,16 --files 40]
+ * npm run bench:load [-- --duration 20 --concurrency 1,4,16 --files 40 --fresh]
  * Bounded load test of the real API: starts the server (temp data dir, port 0, loopback only),
  * ingests a subset of demo/library through the real pipeline, then fires a fixed mix of GraphQL
  * POSTs (searchByText with varied texts, similarTo a stored clip, classify) with autocannon at each
  * concurrency step for a fixed duration. Reports req/s, p50/p99 latency, errors and non-2xx, and the
  * process RSS before and after each step (server and load generator share this process, so RSS
- * covers both). Writes bench/results/load.json.
+ * covers both). --fresh: every search text and label list is new (three words drawn from 48, never
+ * repeated), so the text tower runs on each request as it does for real users; without it the mix
+ * repeats 8 texts, which the text cache answers after the first round. Writes bench/results/load.json.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +21,17 @@ import { arg, numList, REPO_ROOT, r2, rssMb, writeResult } from './common.js';
 const DURATION = numList(arg('duration'), [20])[0]!;
 const STEPS = numList(arg('concurrency'), [1, 4, 16]);
 const FILES = numList(arg('files'), [40])[0]!;
+const FRESH = process.argv.includes('--fresh');
+
+const WORDS = ('dog cat bird rain thunder wind water river door car engine train bell piano guitar violin drum voice crowd ' +
+  'footsteps glass metal wood fire explosion siren alarm phone keyboard clock horse cow insect bee ocean wave storm ' +
+  'laughter whistle scream motor fan saw hammer cello flute trumpet harp organ').split(' ');
+let drawn = 0;
+/** Three words that no earlier call returned (48³ = 110,592 before a repeat). */
+function freshText(): string {
+  const n = drawn++;
+  return `${WORDS[n % 48]} ${WORDS[Math.floor(n / 48) % 48]} ${WORDS[Math.floor(n / 2304) % 48]}`;
+}
 if (DURATION * STEPS.length > 60) {
   console.error(`refusing: ${DURATION} s × ${STEPS.length} steps exceeds the 60 s bound of issue 8`);
   process.exit(2);
@@ -70,10 +83,21 @@ async function main() {
     if (!clipId) throw new Error('no clip stored after ingest');
     const texts = ['a dog barking', 'acoustic guitar strumming', 'rain on a window', 'piano chord', 'drum loop', 'someone speaking', 'banjo', 'bird song'];
     const body = (query: string, variables: Record<string, unknown>) => JSON.stringify({ query, variables });
+    const SEARCH = `query($q: String!) { searchByText(query: $q, first: 20) { totalCount hits { score clip { id } } } }`;
+    const CLASSIFY = `query($c: ID!, $l: [String!]) { classify(clip: $c, labels: $l) { best { label score } } }`;
+    const json = { method: 'POST' as const, path: '/graphql', headers: { 'content-type': 'application/json' } };
     const requests = [
-      ...texts.map((q) => ({ method: 'POST' as const, path: '/graphql', headers: { 'content-type': 'application/json' }, body: body(`query($q: String!) { searchByText(query: $q, first: 20) { totalCount hits { score clip { id } } } }`, { q }) })),
-      { method: 'POST' as const, path: '/graphql', headers: { 'content-type': 'application/json' }, body: body(`query($c: ID!) { similarTo(clip: $c, first: 20) { hits { score clip { id } } } }`, { c: clipId }) },
-      { method: 'POST' as const, path: '/graphql', headers: { 'content-type': 'application/json' }, body: body(`query($c: ID!) { classify(clip: $c, labels: ["guitar", "piano", "drums", "voice", "dog"]) { best { label score } } }`, { c: clipId }) },
+      ...texts.map((q) => ({
+        ...json,
+        body: body(SEARCH, { q }),
+        ...(FRESH ? { setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body(SEARCH, { q: freshText() }) }) } : {}),
+      })),
+      { ...json, body: body(`query($c: ID!) { similarTo(clip: $c, first: 20) { hits { score clip { id } } } }`, { c: clipId }) },
+      {
+        ...json,
+        body: body(CLASSIFY, { c: clipId, l: ['guitar', 'piano', 'drums', 'voice', 'dog'] }),
+        ...(FRESH ? { setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body(CLASSIFY, { c: clipId, l: [0, 1, 2, 3, 4].map(() => freshText()) }) }) } : {}),
+      },
     ];
     // A GraphQL error comes back with HTTP 200, so non-2xx alone would miss it: count bodies with errors.
     let graphqlErrors = 0;
@@ -124,7 +148,7 @@ async function main() {
       measuredAt: new Date().toISOString(),
       backend: api.deps.store.backend,
       files: pick.length,
-      mix: `${texts.length} searchByText (hybrid), 1 similarTo, 1 classify (5 labels), round-robin`,
+      mix: `${texts.length} searchByText (hybrid), 1 similarTo, 1 classify (5 labels), round-robin${FRESH ? '; every text and label new (--fresh)' : ''}`,
       rssStartMb: rssStart,
       rssEndMb: rssMb(),
       heapStartMb: heapStart,

@@ -4,6 +4,7 @@
  *   npm run ingest -- <folder> [--model NAME] [--concurrency N] [--reindex]
  *   npm run worker -- [--model NAME] [--concurrency N]
  *   npm run eval -- <folder with labels.csv> [--model NAME] [--json FILE]
+ *   npm run classify -- <files or folders> --labels "a, b" | --label-set NAME [--csv | --json]
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +19,7 @@ Commands:
   ingest <folder>   embed every audio file under a folder (resumable; re-run to pick up changes)
   worker            serve the shared ingest queue of a Postgres server (DATABASE_URL)
   eval <folder>     quality benchmark of a model on a labelled folder (labels.csv)
+  classify <paths>  zero-shot classification of files or folders against labels, without a server
 
 Run \`earshot <command> --help\` for a command's options.`,
   ingest: `earshot ingest <folder> [--model NAME] [--concurrency N] [--reindex] [--verbose]
@@ -47,6 +49,24 @@ per file. Stops cleanly on SIGINT/SIGTERM (a job in hand is finished first).
 Options:
   --model NAME       model this worker loads first (runs naming other models load them on demand)
   --concurrency N    jobs in flight in this process (default: EARSHOT_INGEST_CONCURRENCY or 2)
+  -h, --help         show this help`,
+  classify: `earshot classify <files or folders>... (--labels "piano, guitar, violin" | --label-set NAME)
+                 [--template T] [--multi-label] [--csv | --json] [--model NAME]
+
+Classifies each audio file (folders are scanned recursively) against the labels and prints one line
+per file: the best label (or "none of these" when the bundle's calibration finds no label present),
+its calibrated presence, and every label's score. Files whose bytes are already in the library
+(EARSHOT_DATA_DIR or DATABASE_URL) for this model reuse their stored embeddings, so the answers equal
+the API's classify; other files are decoded and embedded here (nothing is stored). Bad files are
+listed at the end with their error code; the run goes on.
+
+Options:
+  --labels LIST      comma-separated labels
+  --label-set NAME   a saved label set (name or id), with its own prompt template and mode
+  --template T       prompt template, "{}" = the label (default: "This is a sound of {}.")
+  --multi-label      score each label on its own instead of a softmax over them
+  --csv | --json     machine-readable output instead of the table
+  --model NAME       model bundle under EARSHOT_MODEL_DIR (default: EARSHOT_MODEL or clap-mini)
   -h, --help         show this help`,
   eval: `earshot eval <folder> [--model NAME] [--json FILE] [--concurrency N]
 
@@ -191,6 +211,56 @@ async function evalCommand(argv: string[]) {
   }
 }
 
+async function classifyCommand(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      labels: { type: 'string' },
+      'label-set': { type: 'string' },
+      template: { type: 'string' },
+      'multi-label': { type: 'boolean' },
+      csv: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      model: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP.classify + '\n');
+    return 0;
+  }
+  if (!positionals.length) usage('classify', 'missing <files or folders>');
+  if (!values.labels === !values['label-set']) usage('classify', 'give exactly one of --labels or --label-set');
+  if (values.csv && values.json) usage('classify', 'give at most one of --csv and --json');
+  const cfg = loadConfig();
+  const modelName = values.model ?? cfg.modelName;
+  const { openStore, ensureModel } = await import('./store/index.js');
+  const { classifyFiles, formatAnswers } = await import('./search/index.js');
+  const store = await openStore(cfg);
+  try {
+    const runtime = await openRuntime(cfg, modelName, 1000);
+    try {
+      const { id: modelId } = await ensureModel(store, runtime.identity);
+      const r = await classifyFiles(store, modelId, runtime, {
+        paths: positionals,
+        labels: values.labels ? values.labels.split(',').map((l) => l.trim()) : null,
+        labelSet: values['label-set'] ?? null,
+        template: values.template ?? null,
+        multiLabel: values['multi-label'] ?? null,
+        maxLabels: cfg.limits.maxLabels,
+        embed: { windowSec: cfg.ingest.windowSec, hopSec: cfg.ingest.hopSec, batchSize: cfg.ort.audioBatchSize, maxDurationSec: cfg.ingest.maxDurationSec },
+      });
+      process.stdout.write(formatAnswers(r, values.json ? 'json' : values.csv ? 'csv' : 'table') + '\n');
+      return 0;
+    } finally {
+      await runtime.close();
+    }
+  } finally {
+    await store.close();
+  }
+}
+
 async function workerCommand(argv: string[]) {
   const { values } = parseArgs({
     args: argv,
@@ -244,6 +314,7 @@ async function main(argv: string[]): Promise<number> {
     if (cmd === 'ingest') return await ingestCommand(rest);
     if (cmd === 'worker') return await workerCommand(rest);
     if (cmd === 'eval') return await evalCommand(rest);
+    if (cmd === 'classify') return await classifyCommand(rest);
   } catch (e) {
     if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) usage(cmd, e.message);
     process.stderr.write(asEarshotError(e, 'INTERNAL').toLine() + '\n');

@@ -7,3 +7,4 @@ export * from './classify.js';
 export * from './export.js';
 export * from './text.js';
 export { UploadRegistry, type UploadInfo, type UploadOptions } from './uploads.js';
+export { classifyFiles, formatAnswers, type FileAnswer, type ClassifyFilesInput, type ClassifyFilesResult } from './classify-files.js';

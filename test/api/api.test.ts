@@ -351,6 +351,12 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     expect(alone.scores[0].present).toBeCloseTo(single.scores[2].present, 9);
     const multi = (await ok(q, { c: ids['sine_440.wav'], l: labels, m: true })).classify;
     multi.scores.forEach((s: any, i: number) => expect(s.score).toBeCloseTo(single.scores[i].present, 9));
+    // Prompt ensemble: each label averaged over several templates, a different (still softmax) answer.
+    const ens = (await ok(`query($c: ID, $l: [String!]) { classify(clip: $c, labels: $l, ensemble: true) { ensemble template scores { score cosine } } }`, { c: ids['sine_440.wav'], l: labels })).classify;
+    expect(ens.ensemble).toBe(true);
+    expect(ens.template).toBe('This is a sound of {}.');
+    expect(ens.scores.reduce((a: number, s: any) => a + s.score, 0)).toBeCloseTo(1, 6);
+    expect(ens.scores.map((s: any) => s.cosine)).not.toEqual(single.scores.map((s: any) => s.cosine));
   });
 
   it('classify a stored clip: softmax over labels, multi-label scores, per-window scores for long clips, label limit', async () => {

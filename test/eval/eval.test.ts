@@ -74,6 +74,7 @@ describe('npm run eval on a generated labelled folder', () => {
     expect(r.textToAudio.vector.p5.chance).toBeCloseTo(3 / 9);
     // Three labels this model was trained on: far above a random answer.
     expect(r.zeroShotTop1.value).toBeGreaterThan(0.6);
+    expect(r.zeroShotTop1Ensemble.value).toBeGreaterThan(r.zeroShotTop1Ensemble.chance! + 0.2);
     expect(r.textToAudio.vector.map.value).toBeGreaterThan(r.textToAudio.vector.map.chance! + 0.2);
     expect(r.audioToAudioP5.n).toBe(9);
     expect(r.audioToAudioP5.value).toBeGreaterThan(r.audioToAudioP5.chance!);

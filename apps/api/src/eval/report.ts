@@ -8,6 +8,7 @@ export function figureRows(r: EvalReport): [string, Figure][] {
   const t = r.textToAudio;
   return [
     ['zero-shot top-1 (all labels)', r.zeroShotTop1],
+    ['zero-shot top-1, prompt ensemble', r.zeroShotTop1Ensemble],
     ['text→audio P@5, vector', t.vector.p5],
     ['text→audio P@10, vector', t.vector.p10],
     ['text→audio mAP, vector', t.vector.map],

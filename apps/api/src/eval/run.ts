@@ -60,6 +60,8 @@ export interface EvalReport {
   failed: { file: string; code: string; message: string }[];
   missing: string[];
   zeroShotTop1: Figure;
+  /** The same with each label averaged over ENSEMBLE_TEMPLATES (classify's ensemble option). */
+  zeroShotTop1Ensemble: Figure;
   textToAudio: { vector: RetrievalFigures; hybrid: RetrievalFigures; hybridNamesHidden: RetrievalFigures };
   /** Over clips whose label has another clip (a single-clip label can never score). */
   audioToAudioP5: Figure;
@@ -144,12 +146,14 @@ export async function evaluate(store: Store, modelId: number, runtime: ClapRunti
   // Zero-shot over all of the folder's labels, with the stored whole-clip vector (as classify does).
   const zs: { clip: EvalClip; best: string; confidence: number; none: boolean | null }[] = [];
   const presence: { confidence: number; correct: boolean }[] = [];
+  let ensembleRight = 0;
   let leftOut = 0;
   let saidNone = 0;
   for (const c of clips) {
     const vectors = await storedVectors(store, modelId, c.named.contentHash);
     const r = await classifyVectors(runtime, vectors, labels, template, false);
     zs.push({ clip: c, best: r.best.label, confidence: r.best.score, none: r.noneOfThese });
+    if ((await classifyVectors(runtime, vectors, labels, template, false, true)).best.label === c.label) ensembleRight++;
     for (const s of r.scores) if (s.present !== null) presence.push({ confidence: s.present, correct: s.label === c.label });
     if (labels.length > 1) {
       const without = await classifyVectors(runtime, vectors, labels.filter((l) => l !== c.label), template, false);
@@ -252,6 +256,7 @@ export async function evaluate(store: Store, modelId: number, runtime: ClapRunti
     labels: labels.length,
     template,
     zeroShotTop1: { value: zsRight / n, chance: 1 / labels.length, n },
+    zeroShotTop1Ensemble: { value: ensembleRight / n, chance: 1 / labels.length, n, note: 'labels averaged over 5 prompt templates' },
     textToAudio: { vector: retrieval('vector'), hybrid: retrieval('hybrid'), hybridNamesHidden: retrieval('hybridNamesHidden') },
     audioToAudioP5: { value: a2a.length ? mean(a2a) : null, chance: a2a.length ? mean(a2aChance) : null, n: a2a.length, note: 'queries: clips with a same-label partner' },
     audioToAudioP5AllClips: { value: mean(a2a) * (a2a.length / n), chance: mean(a2aChance) * (a2a.length / n), n, note: 'single-clip labels count 0' },

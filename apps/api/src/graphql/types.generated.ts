@@ -17,6 +17,8 @@ export interface Classification {
   best: LabelScore;
   multiLabel: boolean;
   template: string;
+  /** Each label's text embedding was averaged over a fixed set of prompt templates (classify's ensemble argument). */
+  ensemble: boolean;
   /** True when no label is present (every present below the cutoff): the clip is none of these. Null without a calibration. */
   noneOfThese: boolean | null;
   /** Per-window scores for clips longer than one window (empty otherwise). */
@@ -356,6 +358,8 @@ export interface QueryClassifyArgs {
   template?: string | null;
   /** (default false) */
   multiLabel?: boolean | null;
+  /** (default false) */
+  ensemble?: boolean | null;
 }
 
 export interface QueryLabelSetArgs {

@@ -10,6 +10,13 @@ import { checkText, DEFAULT_TEXT_LIMITS, type TextLimits } from './text.js';
 
 export const DEFAULT_TEMPLATE = 'This is a sound of {}.';
 
+/**
+ * Prompt ensemble (CLAP papers; CLIP's "prompt engineering and ensembling"): each label's text
+ * embedding is the normalised mean over these templates. Words a word-level vocabulary like clap-mini's
+ * knows (this, is, a, the, sound, of, recording, clip); off by default until npm run eval shows it helps.
+ */
+export const ENSEMBLE_TEMPLATES = [DEFAULT_TEMPLATE, 'a recording of {}.', 'the sound of {}.', 'a clip of {}.', '{}'];
+
 export interface ClassifyRuntime {
   manifest: BundleManifest;
   embedText(texts: string[]): Promise<Float32Array[]>;
@@ -33,6 +40,8 @@ export interface Classification {
   best: LabelScore;
   multiLabel: boolean;
   template: string;
+  /** The label embeddings were averaged over ENSEMBLE_TEMPLATES (template is then the first of them). */
+  ensemble: boolean;
   /** No label is present (every `present` below the cutoff); null without a calibration. */
   noneOfThese: boolean | null;
   windows: { startSec: number; endSec: number; best: LabelScore; scores: LabelScore[] }[];
@@ -83,8 +92,16 @@ function openSet(raw: RawLabelScore[], rt: ClassifyRuntime, unknown: string[][],
 const noneOf = (s: LabelScore[], rt: ClassifyRuntime) => (rt.calibration ? s.every((x) => (x.present ?? 0) < rt.calibration!.goodMatch) : null);
 
 /** Scores of one set of segment vectors (whole clip first) against the labels. */
-export async function classifyVectors(rt: ClassifyRuntime, vectors: SegmentVector[], labels: string[], template: string, multiLabel: boolean): Promise<Classification> {
-  const text = await rt.embedText(labels.map((l) => prompt(template, l)));
+export async function classifyVectors(
+  rt: ClassifyRuntime,
+  vectors: SegmentVector[],
+  labels: string[],
+  template: string,
+  multiLabel: boolean,
+  ensemble = false,
+): Promise<Classification> {
+  const text = await labelEmbeddings(rt, labels, ensemble ? ENSEMBLE_TEMPLATES : [template]);
+  if (ensemble) template = ENSEMBLE_TEMPLATES[0];
   const unknown = labels.map((l) => rt.unknownWords?.(l) ?? []);
   const whole = vectors.find((v) => v.kind === 'clip');
   if (!whole) throw new EarshotError('NOT_FOUND', 'no whole-clip embedding to classify');
@@ -96,7 +113,19 @@ export async function classifyVectors(rt: ClassifyRuntime, vectors: SegmentVecto
       const s = openSet(scoreLabels(w.embedding, labels, text, rt.manifest, multiLabel), rt, unknown, multiLabel);
       return { startSec: w.startSec, endSec: w.endSec, best: bestOf(s), scores: s };
     });
-  return { scores, best: bestOf(scores), multiLabel, template, noneOfThese: noneOf(scores, rt), windows };
+  return { scores, best: bestOf(scores), multiLabel, template, ensemble, noneOfThese: noneOf(scores, rt), windows };
+}
+
+/** One unit vector per label: its prompt's embedding, or the normalised mean over several templates. */
+export async function labelEmbeddings(rt: Pick<ClassifyRuntime, 'embedText'>, labels: string[], templates: string[]): Promise<Float32Array[]> {
+  const per = await Promise.all(templates.map((t) => rt.embedText(labels.map((l) => prompt(t, l)))));
+  if (per.length === 1) return per[0];
+  return labels.map((_, i) => {
+    const m = new Float32Array(per[0][i].length);
+    for (const e of per) for (let k = 0; k < m.length; k++) m[k] += e[i][k];
+    const n = Math.hypot(...m) || 1;
+    return m.map((x) => x / n);
+  });
 }
 
 /** Stored segment vectors of a content hash for this model, whole clip first. */
@@ -115,6 +144,8 @@ export interface ClassifyInput {
   labelSet?: string | null;
   template?: string | null;
   multiLabel?: boolean | null;
+  /** Average each label over ENSEMBLE_TEMPLATES instead of the one template. */
+  ensemble?: boolean | null;
 }
 
 export async function classify(
@@ -148,7 +179,7 @@ export async function classify(
   } else {
     vectors = await uploadVectors(input.audio as string);
   }
-  return classifyVectors(rt, vectors, labels, template, multiLabel);
+  return classifyVectors(rt, vectors, labels, template, multiLabel, input.ensemble ?? false);
 }
 
 // ---- label sets ----

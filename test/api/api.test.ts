@@ -464,10 +464,20 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     expect(browse.totalCount).toBe(top.count);
     expect(browse.nodes).toHaveLength(top.count);
     for (const n of browse.nodes) expect(n.predictions).toEqual([{ label: top.label, score: expect.any(Number), labelSet: { id: created.id, name: 'kinds' } }]);
-    // Classifying with the saved set equals its stored prediction.
-    const one = (await ok(`query($c: ID, $s: ID) { classify(clip: $c, labelSet: $s) { best { label score } } }`, { c: browse.nodes[0].id, s: created.id })).classify;
-    expect(one.best.label).toBe(top.label);
-    expect(one.best.score).toBeCloseTo(browse.nodes[0].predictions[0].score, 9);
+    // Classifying with the saved set equals its stored prediction: the best label (or "(none of these)" when
+    // no label is present) with its calibrated presence as the per-clip confidence.
+    for (const n of browse.nodes) {
+      const one = (await ok(`query($c: ID, $s: ID) { classify(clip: $c, labelSet: $s) { noneOfThese best { label score present } } }`, { c: n.id, s: created.id })).classify;
+      expect(n.predictions[0].label).toBe(one.noneOfThese ? '(none of these)' : one.best.label);
+      expect(n.predictions[0].score).toBeCloseTo(one.best.present, 9);
+    }
+    // Browsing filters on that confidence.
+    const sure = (
+      await ok(`query($f: ClipFilter) { clips(filter: $f, first: 50) { totalCount nodes { predictions { score } } } }`, {
+        f: { predictedLabel: { labelSet: created.id, label: top.label, minScore: 0.5 } },
+      })
+    ).clips;
+    expect(sure.totalCount).toBe(browse.nodes.filter((n: any) => n.predictions[0].score >= 0.5).length);
 
     expect((await ok(`mutation($id: ID!) { deleteLabelSet(id: $id) }`, { id: created.id })).deleteLabelSet).toBe(true);
     expect((await ok(`query($id: ID!) { labelSet(id: $id) { id } }`, { id: created.id })).labelSet).toBeNull();

@@ -186,6 +186,19 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
     await page.waitForURL(/\/library\?labelSet=.*&label=/);
     await page.locator('[data-testid=hit]').first().waitFor({ timeout: 30_000 });
     expect(await page.locator('[data-testid=hit]').count()).toBe(counts[0]);
+    // Each clip filed under the label shows its stored confidence; the confidence filter narrows the list.
+    expect(await page.locator('[data-testid=hit] [data-testid=hit-score]').count()).toBe(counts[0]);
+    await page.selectOption('[data-testid=min-confidence]', '0.5');
+    await page.waitForURL(/min=0\.5/);
+    // The list is reloaded with the filter: every row left (possibly none) reaches 0.5.
+    await page.waitForFunction(
+      () => {
+        const shown = [...document.querySelectorAll('[data-testid=hit] [data-testid=hit-score]')].map((e) => Number(e.textContent));
+        return !document.querySelector('section[aria-busy=true]') && shown.every((s) => s >= 0.5);
+      },
+      undefined,
+      { timeout: 30_000 },
+    );
     await shot(page, '6-library-by-label');
   });
 

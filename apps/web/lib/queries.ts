@@ -34,7 +34,7 @@ export const NEAR_DUPLICATES = `query NearDuplicates($clip: ID, $maxDistance: Fl
 export const CLIP = `query Clip($id: ID!) { clip(id: $id) { ${CLIP_FIELDS} predictions { label score labelSet { id name } } } }`;
 
 export const CLIPS = `query Clips($filter: ClipFilter, $first: Int, $after: String) {
-  clips(filter: $filter, first: $first, after: $after) { nodes { ${CLIP_FIELDS} } pageInfo { hasNextPage endCursor } totalCount }
+  clips(filter: $filter, first: $first, after: $after) { nodes { ${CLIP_FIELDS} predictions { label score labelSet { id name } } } pageInfo { hasNextPage endCursor } totalCount }
 }`;
 
 export const FOLDERS = `query Folders($prefix: String) { folders(prefix: $prefix) { path name clipCount } }`;

@@ -281,13 +281,20 @@ export async function predictedLabels(store: Store, modelId: number, labelSet: s
   return rows.map((r) => ({ label: r.label, count: Number(r.n) }));
 }
 
+/** The stored label of a clip for which no label of the set is present (open set, with a calibration). */
+export const NONE_OF_THESE = '(none of these)';
+
 /**
  * Classify every embedded clip under the filter with a label set and store one prediction per
  * content (best label, its score, all scores in label order). Work goes in pages of 200 contents.
+ * With the bundle's calibration the stored score is the best label's calibrated presence (a per-clip
+ * confidence that browsing can filter on), and a clip where no label is present is filed under
+ * NONE_OF_THESE instead of under the least unlikely label.
  */
 export async function classifyLibrary(store: Store, modelId: number, rt: ClassifyRuntime, labelSet: string, filter?: ClipFilter | null) {
   const set = await requireLabelSet(store, labelSet);
   const text = await rt.embedText(set.labels.map((l) => prompt(set.template, l)));
+  const unknown = set.labels.map((l) => rt.unknownWords?.(l) ?? []);
   const params: unknown[] = [];
   const where = `${filterSql(filter, params, modelId)} AND ${embeddedSql(params, modelId)}`;
   const hashes = (await store.sql<{ h: string }>(`SELECT DISTINCT c."contentHash" AS h FROM "Clip" c WHERE ${where} ORDER BY h`, params)).map((r) => r.h);
@@ -298,9 +305,10 @@ export async function classifyLibrary(store: Store, modelId: number, rt: Classif
       [modelId, chunk],
     );
     const preds = rows.map((r) => {
-      const s = scoreLabels(fromVectorLiteral(r.v), set.labels, text, rt.manifest, set.multiLabel);
+      const s = openSet(scoreLabels(fromVectorLiteral(r.v), set.labels, text, rt.manifest, set.multiLabel), rt, unknown, set.multiLabel);
       const b = bestOf(s);
-      return { h: r.h, label: b.label, score: b.score, scores: s.map((x) => x.score) };
+      const none = noneOf(s, rt);
+      return { h: r.h, label: none ? NONE_OF_THESE : b.label, score: b.present ?? b.score, scores: s.map((x) => x.score) };
     });
     await store.sql(
       `INSERT INTO "Prediction" ("contentHash", "labelSetId", "modelId", label, score, scores)

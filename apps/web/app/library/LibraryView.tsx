@@ -15,6 +15,8 @@ export function LibraryView() {
   const folder = params.get('folder') ?? '';
   const labelSet = params.get('labelSet') ?? '';
   const label = params.get('label') ?? '';
+  // Browse by label: only clips whose stored confidence (calibrated presence) reaches this.
+  const minScore = Number(params.get('min') ?? 0) || 0;
   const [folders, setFolders] = useState<Folder[] | null>(null);
   const [folderError, setFolderError] = useState<unknown>(null);
   const [sets, setSets] = useState<LabelSet[]>([]);
@@ -22,7 +24,7 @@ export function LibraryView() {
   const list = usePaged<Clip>();
 
   const go = useCallback(
-    (next: { folder?: string; labelSet?: string; label?: string }) => {
+    (next: { folder?: string; labelSet?: string; label?: string; min?: number }) => {
       const sp = new URLSearchParams();
       const f = next.folder ?? folder;
       const ls = next.labelSet ?? labelSet;
@@ -30,9 +32,11 @@ export function LibraryView() {
       if (f) sp.set('folder', f);
       if (ls) sp.set('labelSet', ls);
       if (ls && l) sp.set('label', l);
+      const m = next.min ?? minScore;
+      if (ls && l && m) sp.set('min', String(m));
       router.replace(sp.size ? `/library?${sp}` : '/library', { scroll: false });
     },
-    [folder, labelSet, label, router],
+    [folder, labelSet, label, minScore, router],
   );
 
   useEffect(() => {
@@ -59,9 +63,9 @@ export function LibraryView() {
   const filter = useMemo<ClipFilter>(() => {
     const f: ClipFilter = {};
     if (folder) f.folderPrefix = folder;
-    if (labelSet && label) f.predictedLabel = { labelSet, label };
+    if (labelSet && label) f.predictedLabel = minScore ? { labelSet, label, minScore } : { labelSet, label };
     return f;
-  }, [folder, labelSet, label]);
+  }, [folder, labelSet, label, minScore]);
 
   const load = useCallback(() => {
     void list.run(async (after) => {
@@ -72,7 +76,15 @@ export function LibraryView() {
   }, [filter]);
   useEffect(load, [load]);
 
-  const rows = useMemo(() => list.items.map((c) => ({ key: c.id, clip: c })), [list.items]);
+  // Browsing by label shows each clip's stored confidence for it (the calibrated presence, or the softmax score).
+  const rows = useMemo(
+    () =>
+      list.items.map((c) => {
+        const p = labelSet && label ? c.predictions?.find((x) => x.labelSet.id === labelSet) : undefined;
+        return p ? { key: c.id, clip: c, score: p.score, scoreKind: 'relevance' as const } : { key: c.id, clip: c };
+      }),
+    [list.items, labelSet, label],
+  );
 
   // Breadcrumbs from the folder path (absolute server paths: split on "/").
   const crumbs = folder ? folder.split('/').filter(Boolean) : [];
@@ -93,6 +105,15 @@ export function LibraryView() {
           </select>
         </div>
       </div>
+      {labelSet && label && (
+        <div className="row tight" style={{ marginBottom: 8 }}>
+          <select aria-label="Minimum confidence" value={String(minScore)} onChange={(e) => go({ min: Number(e.target.value) })} data-testid="min-confidence">
+            <option value="0">any confidence</option>
+            <option value="0.5">confidence ≥ 50 %</option>
+            <option value="0.8">confidence ≥ 80 %</option>
+          </select>
+        </div>
+      )}
       {labelSet && (
         <div className="chips" style={{ marginBottom: 14 }} aria-label="Predicted labels">
           {counts.length ? (

@@ -2,7 +2,7 @@
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { gql } from '@/lib/api';
-import { SEARCH } from '@/lib/queries';
+import { SEARCH, STATUS } from '@/lib/queries';
 import type { ClipFilter, Hit, SearchConnection } from '@/lib/types';
 import { usePaged } from '@/lib/usePaged';
 import { Filters, activeFilterCount } from '@/components/Filters';
@@ -11,6 +11,8 @@ import { Empty } from '@/components/States';
 import type { Row } from '@/components/HitList';
 
 const EXAMPLES = ['dog barking', 'rain on a roof', 'piano', 'footsteps', 'explosion', 'bell ringing'];
+/** The demo model knows only its training classes: offer queries it can answer (its own vocabulary). */
+const DEMO_EXAMPLES = ['piano', 'solo violin', 'speech', 'siren', 'ticking clock', 'church organ'];
 const PAGE = 20;
 
 export function hitToRow(h: Hit): Row {
@@ -51,6 +53,12 @@ export function SearchView() {
   // What the latest answer says about the query: unknown words, why nothing matches; weak = weaker hits shown too.
   const [meta, setMeta] = useState<Pick<SearchConnection, 'unknownWords' | 'noGoodMatch' | 'calibration'> | null>(null);
   const [weak, setWeak] = useState(false);
+  const [examples, setExamples] = useState(EXAMPLES);
+  useEffect(() => {
+    gql<{ model: { isDemo: boolean } }>(STATUS)
+      .then((d) => d.model.isDemo && setExamples(DEMO_EXAMPLES))
+      .catch(() => undefined);
+  }, []);
   useEffect(() => setWeak(false), [q, hybrid, filterParam]);
   const inputRef = useRef<HTMLInputElement>(null);
 
@@ -161,7 +169,7 @@ export function SearchView() {
               <Empty title="Search your sound library by meaning">
                 Type what you hear in your head and press Enter. Try:
                 <div className="examples">
-                  {EXAMPLES.map((ex) => (
+                  {examples.map((ex) => (
                     <button
                       key={ex}
                       type="button"

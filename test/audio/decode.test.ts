@@ -64,7 +64,7 @@ describe('audio decoding', () => {
     const d = await decodeFile(path.join(dir, 'stereo44k.wav'));
     expect(d.sampleRate).toBe(48000);
     expect(d.samples.length).toBe(96000);
-    expect(d.meta).toMatchObject({ format: 'wav', codec: 'pcm', sampleRate: 44100, channels: 2 });
+    expect(d.meta).toMatchObject({ format: 'wav', container: 'wav', codec: 'pcm_s16le', bitDepth: 16, sampleRate: 44100, channels: 2 });
     expect(d.meta.durationSec).toBeCloseTo(2, 6);
   });
 

@@ -1,31 +1,50 @@
 /**
  * Audio front end: sniff the format by content, decode, downmix to mono, resample to 48 kHz,
- * validate. Pure npm decoders (audio-decode: wav, mp3, flac, vorbis, opus, aac/m4a, aiff) so the
- * quick start needs no system packages; ffmpeg, when installed, is the fallback for files the
- * JS decoders reject.
+ * validate. Pure npm decoders (audio-decode) are the fast path for the formats they decode exactly
+ * (wav, aiff, flac, mp3, vorbis, opus, aac/alac in mp4), so the quick start needs no system packages.
+ * Everything else — long-tail formats, files the JS decoders reject or decode to non-finite samples,
+ * streams they would get wrong (FLAC changing rate mid-stream, unknown WAV/AIFF sub-formats) — goes
+ * to ffmpeg when it is installed (probed first with ffprobe); without it the error says ffmpeg would
+ * decode the file (NEEDS_FFMPEG).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import decodeAudio from 'audio-decode';
 import { EarshotError } from '../errors.js';
+import { aiffSigned8, flacStreamChange, parseAiff, parseFlacStreamInfo, parseWav } from './containers.js';
 import { declaredSeconds } from './declared.js';
+import { audioStream, ffmpegDecode, ffprobe, hasFfmpeg, withFile, type FfprobeResult } from './ffmpeg.js';
+import { embeddedTags, jsStreamFacts, parseTags, probeStreamFacts, type EmbeddedTags, type StreamFacts } from './metadata.js';
 import { resample } from './resample.js';
-import { sniffFormat, type AudioFormat } from './sniff.js';
+import { mp3FramesStart, sniffAudio, sniffFormat, type AudioFormat } from './sniff.js';
 
-export { sniffFormat, SNIFF_BYTES, AUDIO_FORMATS, type AudioFormat } from './sniff.js';
+export { sniffFormat, sniffAudio, SNIFF_BYTES, AUDIO_FORMATS, type AudioFormat } from './sniff.js';
 export { resample } from './resample.js';
+export { hasFfmpeg } from './ffmpeg.js';
+export type { EmbeddedTags } from './metadata.js';
 
 export const TARGET_RATE = 48000; // CLAP's sampling_rate
 const MIN_RATE = 1000; // below this nothing is audio we can embed
 const MAX_RATE = 768000;
 
 export interface AudioMeta {
-  format: AudioFormat;
+  /** Kind by content: one of AUDIO_FORMATS for the JS-decoded formats, else e.g. wv, tta, caf, wma, webm, au, spx. */
+  format: string;
+  /** Container as ffprobe names it (wav, aiff, flac, mp3, ogg, mp4, matroska, asf, …). */
+  container: string;
+  /** Codec as ffprobe names it (pcm_s24le, pcm_s8, adpcm_ima_wav, flac, mp3, aac, alac, opus, …). */
   codec: string | null;
+  /** Bits per sample as stored, for PCM-like and lossless codecs; null for lossy ones. */
+  bitDepth: number | null;
+  /** Sample rate and channel count as stored (not as decoded: a decoder may collapse identical channels). */
   sampleRate: number;
   channels: number;
+  /** Of the decoded audio. */
   durationSec: number;
   bitrate?: number | null;
+  /** Which decoder produced the samples. */
+  decoder: 'js' | 'ffmpeg';
+  /** Descriptions embedded in the file (bext, iXML, RIFF INFO, ID3v2, Vorbis comments, MP4 tags). */
+  tags: EmbeddedTags;
 }
 
 export interface DecodedAudio {
@@ -39,24 +58,17 @@ export interface DecodeOptions {
   maxDurationSec?: number;
   /** Name for error messages (the path, or an upload's file name). */
   name?: string;
+  /** The file on disk, when there is one: ffmpeg reads it directly instead of a temp copy. */
+  path?: string;
   /** Told the ms spent resampling to 48 kHz (bench:ingest splits decode from resample). */
   onResample?: (ms: number) => void;
   /**
-   * Try ffmpeg when the JS decoders reject the bytes (default true). The header fuzzer turns it off
-   * for most cases: a spawn per rejected case costs ~200 ms and ffmpeg runs out of process anyway.
+   * Use ffmpeg where the JS decoders cannot decode exactly (default true, when installed). The header
+   * fuzzer turns it off for most cases (a spawn per case costs ~200 ms); tests turn it off to check the
+   * JS path on its own.
    */
   ffmpeg?: boolean;
 }
-
-const CODECS: Record<AudioFormat, string> = {
-  wav: 'pcm',
-  mp3: 'mp3',
-  flac: 'flac',
-  ogg: 'vorbis',
-  opus: 'opus',
-  m4a: 'aac',
-  aiff: 'pcm',
-};
 
 interface Raw {
   channelData: Float32Array[];
@@ -65,82 +77,106 @@ interface Raw {
 
 async function jsDecode(bytes: Uint8Array): Promise<Raw> {
   const r = (await decodeAudio(bytes)) as unknown as Raw;
-  if (!r || !Array.isArray(r.channelData)) throw new Error('decoder returned no channel data');
+  if (!r || !Array.isArray(r.channelData) || !r.channelData.length || !r.channelData[0].length) throw new Error('no samples decoded');
   return r;
 }
 
-let ffmpegAvailable: Promise<boolean> | undefined;
-function hasFfmpeg(): Promise<boolean> {
-  ffmpegAvailable ??= new Promise((resolve) => {
-    const p = spawn('ffmpeg', ['-version'], { stdio: 'ignore' });
-    p.on('error', () => resolve(false));
-    p.on('exit', (code) => resolve(code === 0));
-  });
-  return ffmpegAvailable;
-}
-
-/** A broken file must not hold an ingest worker forever: ffmpeg gets this long, then SIGKILL. */
-const FFMPEG_TIMEOUT_MS = 60_000;
-
-/** ffmpeg decode to 48 kHz mono float (soxr resampler); used when the JS decoder fails. */
-function ffmpegDecode(bytes: Uint8Array): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('ffmpeg', ['-v', 'error', '-i', 'pipe:0', '-ac', '1', '-ar', String(TARGET_RATE), '-af', 'aresample=resampler=soxr', '-f', 'f32le', 'pipe:1'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    let err = '';
-    p.stdout.on('data', (d: Buffer) => out.push(d));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => p.kill('SIGKILL'), FFMPEG_TIMEOUT_MS);
-    p.on('error', reject);
-    p.stdin.on('error', () => {}); // ffmpeg may stop reading a broken file early
-    p.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (signal === 'SIGKILL') return reject(new Error(`ffmpeg gave no result within ${FFMPEG_TIMEOUT_MS / 1000} s`));
-      if (code !== 0) return reject(new Error(err.trim().split('\n').pop() || `ffmpeg exited with ${code}`));
-      const buf = Buffer.concat(out);
-      const samples = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + (buf.length - (buf.length % 4))));
-      resolve({ channelData: [samples], sampleRate: TARGET_RATE });
-    });
-    p.stdin.end(bytes);
-  });
-}
-
-/** A well-formed WAV whose data chunk is empty: "no samples", not a decode failure. */
+/** A well-formed WAV whose data chunk is empty and nothing follows it: "no samples", not a decode failure. */
 function wavDeclaresNoSamples(b: Uint8Array): boolean {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  let fmt = false;
-  let at = 12;
-  while (at + 8 <= b.length) {
-    const id = String.fromCharCode(...b.subarray(at, at + 4));
-    const size = v.getUint32(at + 4, true);
-    if (id === 'fmt ') fmt = size >= 16 && at + 8 + 16 <= b.length;
-    if (id === 'data') return fmt && (size === 0 || at + 8 >= b.length);
-    at += 8 + size + (size & 1);
+  const w = parseWav(b);
+  return !!w && (w.dataSize === null || w.dataSize === 0) && w.dataBytesPresent === 0;
+}
+
+const hasNonFinite = (chs: Float32Array[]) => chs.some((ch) => ch.some((v) => !Number.isFinite(v)));
+
+/** Why the JS decoders cannot be trusted with these bytes before trying them; null when they can. */
+function jsExactnessProblem(format: AudioFormat, bytes: Uint8Array, facts: Partial<StreamFacts>): string | null {
+  if (format === 'wav') {
+    const w = parseWav(bytes);
+    if (!w) return null; // a broken header: the decoder's own error says what is wrong
+    if (w.rf64) return 'RF64/BW64 WAV';
+    if (!facts.codec) return `WAV sub-format 0x${w.formatTag.toString(16)} at ${w.bits} bits`;
   }
-  // Every chunk parsed to the exact end of the file, a format chunk, and no data chunk at all.
-  return fmt && at === b.length;
+  if (format === 'aiff') {
+    const a = parseAiff(bytes);
+    if (a && !facts.codec) return `AIFF-C compression '${a.compression}'`;
+  }
+  if (format === 'flac' && bytes[0] === 0x66) {
+    const si = parseFlacStreamInfo(bytes);
+    if (si) return flacStreamChange(bytes, si) && `the FLAC stream changes mid-way: ${flacStreamChange(bytes, si)}`;
+  }
+  return null;
 }
 
-function toMono(channels: Float32Array[]): Float32Array {
-  if (channels.length === 1) return channels[0];
-  const n = channels[0].length;
-  const out = new Float32Array(n);
-  for (const ch of channels) for (let i = 0; i < n; i++) out[i] += ch[i];
-  const k = 1 / channels.length;
-  for (let i = 0; i < n; i++) out[i] *= k;
-  return out;
+/** The JS fast path; returns samples or the reason it cannot be used. */
+async function tryJs(format: AudioFormat, bytes: Uint8Array, facts: Partial<StreamFacts>): Promise<{ raw: Raw } | { reason: string; headerOk: boolean }> {
+  const headerOk = facts.sampleRate !== undefined && facts.channels !== undefined;
+  const problem = jsExactnessProblem(format, bytes, facts);
+  if (problem) return { reason: problem, headerOk: true };
+  let raw: Raw;
+  try {
+    // Stacked ID3v2 tags or junk before the first MPEG frame stop the JS decoder's sniffing: start it at the frames.
+    const at = format === 'mp3' ? mp3FramesStart(bytes) : 0;
+    raw = await jsDecode(at > 0 ? bytes.subarray(at) : bytes);
+  } catch (e) {
+    return { reason: (e as Error).message, headerOk };
+  }
+  if (format === 'aiff') {
+    const a = parseAiff(bytes);
+    const signed = a && aiffSigned8(bytes, a);
+    if (signed) raw = { channelData: signed, sampleRate: raw.sampleRate };
+  }
+  if (hasNonFinite(raw.channelData)) return { reason: 'the JS decoder produced NaN or infinite samples', headerOk };
+  if (facts.sampleRate && raw.sampleRate !== facts.sampleRate) {
+    return { reason: `the JS decoder returned ${raw.sampleRate} Hz for a ${facts.sampleRate} Hz stream`, headerOk };
+  }
+  // Lossy JS decoders collapse identical stereo channels to one (harmless after downmix); any other mismatch is not.
+  if (facts.channels && raw.channelData.length !== facts.channels && !(raw.channelData.length === 1 && facts.channels === 2)) {
+    return { reason: `the JS decoder returned ${raw.channelData.length} channels for a ${facts.channels}-channel stream`, headerOk };
+  }
+  return { raw };
 }
 
-/** Decode bytes of any supported format to 48 kHz mono, or throw a typed error naming `opts.name`. */
+async function viaFfmpeg(bytes: Uint8Array, opts: DecodeOptions, subject: string, why: string, sniffed: boolean): Promise<{ raw: Raw; probe: FfprobeResult }> {
+  return withFile({ path: opts.path, bytes }, async (file) => {
+    let probe: FfprobeResult;
+    try {
+      probe = await ffprobe(file);
+    } catch (e) {
+      // Bytes with no audio signature that ffprobe cannot open either are simply not audio.
+      throw new EarshotError(sniffed ? 'AUDIO_DECODE_FAILED' : 'UNSUPPORTED_FORMAT', `${why}; ffprobe cannot read it either: ${(e as Error).message}`, { subject, cause: e });
+    }
+    const s = audioStream(probe);
+    if (!s) throw new EarshotError('UNSUPPORTED_FORMAT', `${why}; ffprobe finds no audio stream in it`, { subject });
+    const rate = Number(s.sample_rate);
+    const channels = s.channels ?? 0;
+    if (!Number.isFinite(rate) || rate < MIN_RATE || rate > MAX_RATE) {
+      throw new EarshotError('AUDIO_BAD_SAMPLE_RATE', `sample rate ${s.sample_rate} Hz is outside ${MIN_RATE}–${MAX_RATE} Hz`, { subject });
+    }
+    if (channels < 1) throw new EarshotError('AUDIO_DECODE_FAILED', `${why}; ffprobe reports no channels`, { subject });
+    try {
+      return { raw: await ffmpegDecode(file, rate, channels), probe };
+    } catch (e) {
+      throw new EarshotError('AUDIO_DECODE_FAILED', `${why}; ffmpeg: ${(e as Error).message}`, { subject, cause: e });
+    }
+  });
+}
+
+/**
+ * Long-tail formats whose audio-decode decoders match ffmpeg on the generated corpus (test/audio/formats.test.ts),
+ * used only when ffmpeg is absent and only when the result agrees with the header's rate and channels.
+ * Not ADTS AAC: its JS decode differs from ffmpeg's beyond encoder delay (22 dB).
+ */
+const JS_LONG_TAIL = new Set(['wv', 'tta', 'caf', 'wma', 'webm', 'mkv', 'ac3']);
+
+const INSTALL = 'install ffmpeg (and ffprobe) to decode it';
+
+/** Decode bytes of any audio format to 48 kHz mono, or throw a typed error naming `opts.name`. */
 export async function decodeBuffer(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<DecodedAudio> {
-  const subject = opts.name ?? '<buffer>';
+  const subject = opts.name ?? opts.path ?? '<buffer>';
   if (bytes.length === 0) throw new EarshotError('FILE_EMPTY', 'the file is empty (0 bytes)', { subject });
   const format = sniffFormat(bytes);
-  if (!format) {
-    throw new EarshotError('UNSUPPORTED_FORMAT', 'not a supported audio file (expected wav, mp3, flac, ogg, opus, m4a or aiff content)', { subject });
-  }
+  const kind = format ?? sniffAudio(bytes);
   if (format === 'wav' && wavDeclaresNoSamples(bytes)) {
     throw new EarshotError('AUDIO_NO_SAMPLES', 'the WAV header is valid but its data chunk holds no samples', { subject });
   }
@@ -148,24 +184,53 @@ export async function decodeBuffer(bytes: Uint8Array, opts: DecodeOptions = {}):
   if (declared !== null && declared > (opts.maxDurationSec as number)) {
     throw new EarshotError('CLIP_TOO_LONG', `the header declares ${declared.toFixed(1)} s, longer than the limit of ${opts.maxDurationSec} s (refused before decoding)`, { subject });
   }
-  let raw: Raw;
-  try {
-    raw = await jsDecode(bytes);
-    if (!raw.channelData.length || raw.channelData[0].length === 0) throw new Error('no samples decoded');
-  } catch (jsErr) {
-    if (opts.ffmpeg === false || !(await hasFfmpeg())) {
-      throw new EarshotError('AUDIO_DECODE_FAILED', `cannot decode ${format}: ${(jsErr as Error).message}`, { subject, cause: jsErr });
+  const ffmpeg = opts.ffmpeg !== false && (await hasFfmpeg());
+  const mm = kind ? await parseTags(bytes) : null;
+
+  let raw: Raw | undefined;
+  let probe: FfprobeResult | undefined;
+  let facts: Partial<StreamFacts> & { container: string } = { container: kind ?? 'unknown' };
+  let why = '';
+  let headerOk = true;
+  if (format) {
+    facts = jsStreamFacts(format, bytes, mm);
+    const js = await tryJs(format, bytes, facts);
+    if ('raw' in js) raw = js.raw;
+    else (why = `the built-in ${format} decoder cannot decode this file exactly (${js.reason})`), (headerOk = js.headerOk);
+  } else if (kind) {
+    // Long-tail formats: ffmpeg when installed; else audio-decode's decoders (checked against ffmpeg in tests).
+    why = `${kind} is decoded by ffmpeg`;
+    if (!ffmpeg && JS_LONG_TAIL.has(kind)) {
+      const f = mm?.format;
+      facts = { container: kind, codec: f?.codec?.toLowerCase() ?? null, bitDepth: f?.bitsPerSample ?? null, sampleRate: f?.sampleRate, channels: f?.numberOfChannels };
+      try {
+        const r = await jsDecode(bytes);
+        const agrees = (!facts.sampleRate || facts.sampleRate === r.sampleRate) && (!facts.channels || facts.channels === r.channelData.length);
+        if (agrees && !hasNonFinite(r.channelData)) {
+          raw = r;
+          facts.sampleRate ??= r.sampleRate;
+          facts.channels ??= r.channelData.length;
+        }
+      } catch {
+        raw = undefined;
+      }
     }
-    try {
-      raw = await ffmpegDecode(bytes);
-    } catch (ffErr) {
-      throw new EarshotError('AUDIO_DECODE_FAILED', `cannot decode ${format}: ${(jsErr as Error).message}; ffmpeg: ${(ffErr as Error).message}`, {
-        subject,
-        cause: ffErr,
-      });
-    }
+    if (!ffmpeg) why = `the built-in decoders cannot decode this ${kind} file exactly`;
+  } else {
+    why = 'not a recognised audio format';
+    headerOk = false;
   }
-  const channels = raw.channelData.length;
+
+  if (!raw) {
+    if (!ffmpeg) {
+      if (!kind) throw new EarshotError('UNSUPPORTED_FORMAT', `${why} (wav, aiff, flac, mp3, ogg, opus, m4a without ffmpeg; ${INSTALL} if it is another format)`, { subject });
+      throw new EarshotError(headerOk ? 'NEEDS_FFMPEG' : 'AUDIO_DECODE_FAILED', `${why}; ${headerOk ? INSTALL : `ffmpeg may decode it: ${INSTALL}`}`, { subject });
+    }
+    ({ raw, probe } = await viaFfmpeg(bytes, opts, subject, why, kind !== null));
+    const p = probeStreamFacts(probe);
+    if (p) facts = { ...p, container: p.container };
+  }
+
   const rate = raw.sampleRate;
   if (!Number.isFinite(rate) || rate < MIN_RATE || rate > MAX_RATE) {
     throw new EarshotError('AUDIO_BAD_SAMPLE_RATE', `sample rate ${rate} Hz is outside ${MIN_RATE}–${MAX_RATE} Hz`, { subject });
@@ -188,8 +253,29 @@ export async function decodeBuffer(bytes: Uint8Array, opts: DecodeOptions = {}):
   return {
     samples,
     sampleRate: TARGET_RATE,
-    meta: { format, codec: CODECS[format], sampleRate: rate, channels, durationSec, bitrate: null },
+    meta: {
+      format: kind ?? facts.container,
+      container: facts.container,
+      codec: facts.codec ?? null,
+      bitDepth: facts.bitDepth ?? null,
+      sampleRate: facts.sampleRate || rate,
+      channels: facts.channels || raw.channelData.length,
+      durationSec,
+      bitrate: facts.bitrate ?? null,
+      decoder: probe ? 'ffmpeg' : 'js',
+      tags: embeddedTags(bytes, mm, probe),
+    },
   };
+}
+
+function toMono(channels: Float32Array[]): Float32Array {
+  if (channels.length === 1) return channels[0];
+  const n = channels[0].length;
+  const out = new Float32Array(n);
+  for (const ch of channels) for (let i = 0; i < n; i++) out[i] += ch[i];
+  const k = 1 / channels.length;
+  for (let i = 0; i < n; i++) out[i] *= k;
+  return out;
 }
 
 async function readFile(path: string): Promise<Buffer> {
@@ -203,8 +289,8 @@ async function readFile(path: string): Promise<Buffer> {
   }
 }
 
-export async function decodeFile(path: string, opts: Omit<DecodeOptions, 'name'> = {}): Promise<DecodedAudio> {
-  return decodeBuffer(await readFile(path), { ...opts, name: path });
+export async function decodeFile(path: string, opts: Omit<DecodeOptions, 'name' | 'path'> = {}): Promise<DecodedAudio> {
+  return decodeBuffer(await readFile(path), { ...opts, name: path, path });
 }
 
 /** Metadata without keeping the samples (decodes: exact for every format, no trust in headers). */

@@ -1,12 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { decodeFile, peaks, sniffFormat } from '../audio/index.js';
+import { decodeFile, peaks } from '../audio/index.js';
 import { EarshotError, asEarshotError } from '../errors.js';
 import { toVectorLiteral } from '../store/index.js';
 import { num, type IngestDb, type Sql } from './db.js';
 import { embedSamples, type AudioEmbedder, type SegmentVector } from './embed.js';
 import { sha256File } from '../hash.js';
-import { readHead } from './scan.js';
 import { resampleHook, timed, type StageTimings } from './timings.js';
 
 /** One unit of queue work: a file row of a run. */
@@ -145,12 +144,6 @@ async function ingestOne(db: IngestDb, embedder: AudioEmbedder, job: FileJob, s:
     }
   }
 
-  const format = sniffFormat(await readHead(job.path));
-  if (format === null) {
-    throw new EarshotError('UNSUPPORTED_FORMAT', 'content is not a supported audio format (wav, mp3, flac, ogg, opus, m4a, aiff)', {
-      subject: job.path,
-    });
-  }
   const contentHash = await timed(s.timings, 'hash', () => sha256File(job.path));
 
   // Is this content already embedded for this model? Under --reindex only an embedding made by

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { SNIFF_BYTES, sniffFormat } from '../audio/index.js';
+import { SNIFF_BYTES, sniffAudio } from '../audio/index.js';
 import { isInside } from './roots.js';
 
 /**
@@ -9,7 +9,9 @@ import { isInside } from './roots.js';
  * while a `.csv` or `.jpg` next to the sounds is simply not part of the library.
  */
 export const AUDIO_EXTENSIONS = new Set([
-  '.wav', '.wave', '.bwf', '.mp3', '.flac', '.ogg', '.oga', '.opus', '.m4a', '.mp4', '.aac', '.aif', '.aiff', '.aifc', '.webm', '.weba',
+  '.wav', '.wave', '.bwf', '.rf64', '.bw64', '.w64', '.mp3', '.mp2', '.mp1', '.mpa', '.flac', '.ogg', '.oga', '.opus', '.spx', '.m4a', '.m4b',
+  '.mp4', '.aac', '.adts', '.alac', '.aif', '.aiff', '.aifc', '.webm', '.weba', '.mka', '.wma', '.asf', '.wv', '.ape', '.mpc', '.tta',
+  '.au', '.snd', '.caf', '.dsf', '.dff', '.amr', '.awb', '.3gp', '.3ga', '.ac3', '.eac3', '.dts', '.voc', '.ircam', '.sf', '.qoa', '.tak', '.ofr',
 ]);
 
 /** Bytes read from a file without an audio extension to decide whether it is audio anyway (magic numbers sit in the first few bytes). */
@@ -35,7 +37,7 @@ export interface ScanFailure {
 
 export interface ScanResult {
   files: ScannedFile[];
-  /** Non-audio files without an audio extension: counted, never recorded. */
+  /** Files with neither an audio extension nor audio content (no audio signature): counted, never recorded. */
   ignored: number;
   failures: ScanFailure[];
 }
@@ -111,7 +113,7 @@ export async function scanFolder(root: string): Promise<ScanResult> {
       let candidate = hasAudioExtension(full);
       if (!candidate && st.size > 0) {
         try {
-          candidate = sniffFormat(await readHead(full)) !== null;
+          candidate = sniffAudio(await readHead(full)) !== null;
         } catch {
           candidate = false;
         }

@@ -2,7 +2,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { containerName } from '../../apps/api/src/audio/metadata.js';
 import { runIngest } from '../../apps/api/src/ingest/index.js';
+import { facets, listClips } from '../../apps/api/src/search/index.js';
+import { ensureModel } from '../../apps/api/src/store/index.js';
 import { corpusTools, makeCorpus } from '../audio/corpus.js';
 import { createTestDatabase, testServerUrl } from '../helpers/store.js';
 import { openDeps, tempDir } from './fixtures.js';
@@ -46,14 +49,36 @@ describe.skipIf(missing.length > 0)('ingest of every format ffmpeg decodes', () 
     expect(s.failures[1].message).toMatch(/ffmpeg/);
     expect(s.ignoredFiles).toBe(1);
     expect(s.run.processedFiles).toBe(kinds.length + 1);
-    const clips = await deps.store.sql<{ name: string; sampleRate: number; channels: number; format: string; codec: string }>(
-      `SELECT name, "sampleRate", channels, format, codec FROM "Clip" ORDER BY name`,
+    const clips = await deps.store.sql<{ name: string; sampleRate: number; channels: number; format: string; codec: string; container: string; bitDepth: number | null }>(
+      `SELECT name, "sampleRate", channels, format, codec, container, "bitDepth" FROM "Clip" ORDER BY name`,
     );
     for (const c of clips) {
-      const j = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json', path.join(lib, c.name)]).toString());
+      const j = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', path.join(lib, c.name)]).toString());
       const st = j.streams.find((x: { codec_type: string }) => x.codec_type === 'audio');
-      expect([c.name, c.sampleRate, c.channels, c.codec]).toEqual([c.name, Number(st.sample_rate), st.channels, st.codec_name]);
+      expect([c.name, c.sampleRate, c.channels, c.codec, c.container]).toEqual([c.name, Number(st.sample_rate), st.channels, st.codec_name, containerName(j.format.format_name)]);
     }
+    expect(clips.find((c) => c.name === 'flac-12-44100-2ch.flac')?.bitDepth).toBe(12);
+    expect(clips.find((c) => c.name === 'aiff-s8-44100-2ch.aiff')).toMatchObject({ codec: 'pcm_s8', bitDepth: 8 });
     expect(clips.find((c) => c.name === 'take-07.dat')?.format).toBe('wv');
+  });
+
+  it('stream facts are filterable, and clips stored before them are filled in by the next incremental ingest', async () => {
+    const { id: modelId } = await ensureModel(deps.store, deps.runtime.identity);
+    const names = async (filter: object) => (await listClips(deps.store, modelId, { filter, first: 100 })).nodes.map((c) => c.name).sort();
+    expect(await names({ codecs: ['wavpack'] })).toEqual(['take-07.dat', 'wavpack-44100-2ch.wv']);
+    expect(await names({ bitDepths: [12] })).toEqual(['flac-12-44100-2ch.flac']);
+    expect(await names({ containers: ['ogg'], codecs: ['speex'] })).toEqual(['speex-44100-2ch.spx']);
+    const f = await facets(deps.store);
+    expect(f.codecs).toEqual(expect.arrayContaining(['pcm_s8', 'wavpack', 'speex', 'flac', 'mp3']));
+    expect(f.bitDepths).toEqual(expect.arrayContaining([8, 12, 16]));
+
+    // As if stored before the stream-facts migration: the next run reads the file again (no re-embedding).
+    await deps.store.sql(`UPDATE "Clip" SET container = NULL, codec = NULL, "bitDepth" = NULL, decoder = NULL WHERE name = 'tta-44100-2ch.tta'`);
+    const segments = await deps.store.sql(`SELECT id FROM "Segment" ORDER BY id`);
+    const again = await runIngest(deps, { root: lib });
+    expect(again.run.processedFiles).toBe(0);
+    const [row] = await deps.store.sql<{ container: string; codec: string; decoder: string }>(`SELECT container, codec, decoder FROM "Clip" WHERE name = 'tta-44100-2ch.tta'`);
+    expect(row).toEqual({ container: 'tta', codec: 'tta', decoder: 'ffmpeg' });
+    expect(await deps.store.sql(`SELECT id FROM "Segment" ORDER BY id`)).toEqual(segments);
   });
 });

@@ -11,7 +11,7 @@ interface Props {
 }
 
 export function activeFilterCount(f: ClipFilter): number {
-  return [f.minDurationSec != null, f.maxDurationSec != null, !!f.formats?.length, !!f.sampleRates?.length, !!f.folderPrefix, !!f.tags?.length, !!f.predictedLabel].filter(Boolean).length;
+  return [f.minDurationSec != null, f.maxDurationSec != null, !!f.formats?.length, !!f.codecs?.length, !!f.bitDepths?.length, !!f.sampleRates?.length, !!f.folderPrefix, !!f.tags?.length, !!f.predictedLabel].filter(Boolean).length;
 }
 
 /** Filter controls fed by `facets` (values present in the library). */
@@ -93,6 +93,32 @@ export function Filters({ value, onChange }: Props) {
               {facets && !facets.formats.length && <span className="muted small">none yet</span>}
             </div>
           </fieldset>
+          {facets.codecs.length > 1 && (
+            <fieldset>
+              <legend>Codec</legend>
+              <div className="chips">
+                {facets.codecs.map((c) => (
+                  <label key={c} className={`chip${value.codecs?.includes(c) ? ' on' : ''}`}>
+                    <input type="checkbox" checked={!!value.codecs?.includes(c)} onChange={() => set({ codecs: toggleIn(value.codecs, c) })} />
+                    {c}
+                  </label>
+                ))}
+              </div>
+            </fieldset>
+          )}
+          {facets.bitDepths.length > 1 && (
+            <fieldset>
+              <legend>Bit depth</legend>
+              <div className="chips">
+                {facets.bitDepths.map((b) => (
+                  <label key={b} className={`chip${value.bitDepths?.includes(b) ? ' on' : ''}`}>
+                    <input type="checkbox" checked={!!value.bitDepths?.includes(b)} onChange={() => set({ bitDepths: toggleIn(value.bitDepths, b) })} />
+                    {b}-bit
+                  </label>
+                ))}
+              </div>
+            </fieldset>
+          )}
           <fieldset>
             <legend>Sample rate</legend>
             <div className="chips">

@@ -172,6 +172,13 @@ export function HitList({ rows, label, actions = true }: Props) {
               />
               <div className="hit-meta">
                 <span className="pill">{r.clip.format}</span>
+                {r.clip.codec && (
+                  <span className="pill" title={`${r.clip.container ?? '?'} / ${r.clip.codec}${r.clip.decoder ? `, decoded by ${r.clip.decoder}` : ''}`} data-testid="codec">
+                    {r.clip.container && r.clip.container !== r.clip.format ? `${r.clip.container}/` : ''}
+                    {r.clip.codec}
+                  </span>
+                )}
+                {r.clip.bitDepth != null && <span>{r.clip.bitDepth}-bit</span>}
                 <span>{fmtDuration(r.clip.durationSec)}</span>
                 <span>{fmtRate(r.clip.sampleRate)}</span>
                 <span>{r.clip.channels === 1 ? 'mono' : r.clip.channels === 2 ? 'stereo' : `${r.clip.channels} ch`}</span>

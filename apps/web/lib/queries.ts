@@ -1,7 +1,7 @@
 // GraphQL documents. Field lists follow schema.graphql; keep them lean (the API enforces cost limits).
 
 export const CLIP_FIELDS = `
-  id path name folder format codec sampleRate channels durationSec sizeBytes tags waveform audioUrl
+  id path name folder format container codec bitDepth decoder sampleRate channels durationSec sizeBytes tags waveform audioUrl
 `;
 
 const HIT_FIELDS = `
@@ -13,7 +13,7 @@ const HIT_FIELDS = `
 
 export const STATUS = `query Status { health { ok backend clips segments version } model { name version isDemo featureMode } }`;
 
-export const FACETS = `query Facets { facets { formats sampleRates channels tags minDurationSec maxDurationSec } labelSets { id name labels } }`;
+export const FACETS = `query Facets { facets { formats containers codecs bitDepths sampleRates channels tags minDurationSec maxDurationSec } labelSets { id name labels } }`;
 
 export const PREDICTED_LABELS = `query PredictedLabels($labelSet: ID!) { predictedLabels(labelSet: $labelSet) { label count } }`;
 

@@ -6,7 +6,10 @@ export interface Clip {
   name: string;
   folder: string;
   format: string;
+  container: string | null;
   codec: string | null;
+  bitDepth: number | null;
+  decoder: string | null;
   sampleRate: number;
   channels: number;
   durationSec: number;
@@ -59,6 +62,8 @@ export interface ClipFilter {
   minDurationSec?: number;
   maxDurationSec?: number;
   formats?: string[];
+  codecs?: string[];
+  bitDepths?: number[];
   sampleRates?: number[];
   folderPrefix?: string;
   tags?: string[];
@@ -67,6 +72,9 @@ export interface ClipFilter {
 
 export interface Facets {
   formats: string[];
+  containers: string[];
+  codecs: string[];
+  bitDepths: number[];
   sampleRates: number[];
   channels: number[];
   tags: string[];

@@ -36,10 +36,19 @@ export interface Clip {
   path: string;
   name: string;
   folder: string;
+  /** Kind by content: wav, aiff, flac, mp3, ogg, opus, m4a, or a long-tail kind (wv, tta, caf, wma, webm, au, spx, …). */
   format: string;
+  /** Container as ffprobe names it (wav, aiff, flac, mp3, ogg, mp4, matroska, asf, …); null for clips stored before it was recorded. */
+  container: string | null;
+  /** Codec as ffprobe names it (pcm_s24le, pcm_s8, adpcm_ima_wav, flac, alac, aac, mp3, opus, …). */
   codec: string | null;
+  /** Bits per sample as stored (PCM and lossless codecs); null for lossy codecs. */
+  bitDepth: number | null;
+  /** Sample rate and channel count as stored in the file. */
   sampleRate: number;
   channels: number;
+  /** js or ffmpeg: which decoder produced the audio that was embedded. */
+  decoder: string | null;
   durationSec: number;
   sizeBytes: number;
   mtime: string;
@@ -64,6 +73,9 @@ export interface ClipFilter {
   minDurationSec?: number | null;
   maxDurationSec?: number | null;
   formats?: Array<string> | null;
+  containers?: Array<string> | null;
+  codecs?: Array<string> | null;
+  bitDepths?: Array<number> | null;
   sampleRates?: Array<number> | null;
   channels?: Array<number> | null;
   folderPrefix?: string | null;
@@ -105,6 +117,9 @@ export interface ExportSource {
 
 export interface Facets {
   formats: Array<string>;
+  containers: Array<string>;
+  codecs: Array<string>;
+  bitDepths: Array<number>;
   sampleRates: Array<number>;
   channels: Array<number>;
   tags: Array<string>;

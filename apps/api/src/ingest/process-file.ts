@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { decodeFile, peaks } from '../audio/index.js';
+import { decodeFile } from '../audio/index.js';
+import { metaFromDecoded, metaParams, metaSql, twinMeta, type ClipMeta } from './clip-meta.js';
 import { EarshotError, asEarshotError } from '../errors.js';
 import { toVectorLiteral } from '../store/index.js';
 import { num, type IngestDb, type Sql } from './db.js';
@@ -128,7 +129,7 @@ async function ingestOne(db: IngestDb, embedder: AudioEmbedder, job: FileJob, s:
     const [same] = await dbStep(
       db.sql<{ id: number; contentHash: string; durationSec: number }>(
         `SELECT c.id, c."contentHash", c."durationSec" FROM "Clip" c
-          WHERE c.path = $1 AND c."sizeBytes" = $2::bigint AND c.mtime = ${TS(3)}
+          WHERE c.path = $1 AND c."sizeBytes" = $2::bigint AND c.mtime = ${TS(3)} AND c.container IS NOT NULL
             AND EXISTS (SELECT 1 FROM "Segment" s WHERE s."contentHash" = c."contentHash" AND s."modelId" = $4 AND s.kind = 'clip')`,
         [job.path, String(st.size), mtimeMs, job.modelId],
       ),
@@ -162,30 +163,13 @@ async function ingestOne(db: IngestDb, embedder: AudioEmbedder, job: FileJob, s:
   const alreadyEmbedded = num(embedded?.n) > 0;
 
   // Metadata and peaks: copied from a clip with the same bytes when content is already known, else decoded.
-  type Meta = { format: string; codec: string | null; sampleRate: number; channels: number; durationSec: number; peaks: number[] };
-  let meta: Meta | undefined;
+  let meta: ClipMeta | null = alreadyEmbedded ? await dbStep(twinMeta(db.sql, contentHash)) : null;
   let segments: SegmentVector[] = [];
-  if (alreadyEmbedded) {
-    const [twin] = await dbStep(
-      db.sql<Meta>(
-        `SELECT format, codec, "sampleRate", channels, "durationSec", peaks FROM "Clip" WHERE "contentHash" = $1 ORDER BY id LIMIT 1`,
-        [contentHash],
-      ),
-    );
-    if (twin) meta = { ...twin, sampleRate: num(twin.sampleRate), channels: num(twin.channels), durationSec: num(twin.durationSec), peaks: (twin.peaks ?? []).map(Number) };
-  }
   if (!meta || !alreadyEmbedded) {
     const decoded = await timed(s.timings, 'decode', () =>
       decodeFile(job.path, { maxDurationSec: s.maxDurationSec, onResample: resampleHook(s.timings) }),
     );
-    meta = {
-      format: decoded.meta.format,
-      codec: decoded.meta.codec,
-      sampleRate: decoded.meta.sampleRate,
-      channels: decoded.meta.channels,
-      durationSec: decoded.meta.durationSec,
-      peaks: peaks(decoded.samples, 200),
-    };
+    meta = metaFromDecoded(decoded);
     if (!alreadyEmbedded) {
       try {
         segments = await embedSamples(embedder, decoded.samples, decoded.meta.durationSec, {
@@ -202,31 +186,17 @@ async function ingestOne(db: IngestDb, embedder: AudioEmbedder, job: FileJob, s:
   }
   const m = meta;
   await assertUnchanged(job.path, st);
+  const ms = metaSql(7);
 
   const final = await dbStep(
     db.tx(async (sql) => {
       const [old] = await sql<{ contentHash: string }>(`SELECT "contentHash" FROM "Clip" WHERE path = $1 FOR UPDATE`, [job.path]);
       await sql(
-        `INSERT INTO "Clip" (path, folder, name, "contentHash", format, codec, "sampleRate", channels, "durationSec", "sizeBytes", mtime, peaks, status, "updatedAt")
-         VALUES ($1, $2, $3, $4, $5, $6, $7::int, $8::int, $9::float8, $10::bigint, ${TS(11)}, $12::float8[], 'active', now())
+        `INSERT INTO "Clip" (path, folder, name, "contentHash", "sizeBytes", mtime, ${ms.columns}, status, "updatedAt")
+         VALUES ($1, $2, $3, $4, $5::bigint, ${TS(6)}, ${ms.values}, 'active', now())
          ON CONFLICT (path) DO UPDATE SET folder = EXCLUDED.folder, name = EXCLUDED.name, "contentHash" = EXCLUDED."contentHash",
-           format = EXCLUDED.format, codec = EXCLUDED.codec, "sampleRate" = EXCLUDED."sampleRate", channels = EXCLUDED.channels,
-           "durationSec" = EXCLUDED."durationSec", "sizeBytes" = EXCLUDED."sizeBytes", mtime = EXCLUDED.mtime, peaks = EXCLUDED.peaks,
-           status = 'active', "updatedAt" = now()`,
-        [
-          job.path,
-          path.dirname(job.path) + path.sep,
-          path.basename(job.path),
-          contentHash,
-          m.format,
-          m.codec,
-          m.sampleRate,
-          m.channels,
-          m.durationSec,
-          String(st.size),
-          mtimeMs,
-          m.peaks,
-        ],
+           "sizeBytes" = EXCLUDED."sizeBytes", mtime = EXCLUDED.mtime, ${ms.updates}, status = 'active', "updatedAt" = now()`,
+        [job.path, path.dirname(job.path) + path.sep, path.basename(job.path), contentHash, String(st.size), mtimeMs, ...metaParams(m)],
       );
       if (segments.length > 0) {
         // Replace, not merge: a changed window/hop setting must not leave stale windows behind.

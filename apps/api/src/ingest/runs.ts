@@ -162,6 +162,7 @@ export async function recordScan(
            FROM unnest($2::text[], $3::float8[], $4::float8[]) AS s(path, size, mtime), "Clip" c
           WHERE f."runId" = $1 AND f.status = 'pending' AND f.path = s.path AND c.path = s.path AND c.status = 'active'
             AND c."sizeBytes" = s.size::bigint AND c.mtime = (to_timestamp(s.mtime / 1000) AT TIME ZONE 'UTC')
+            AND c.container IS NOT NULL -- stored before the stream facts were: read once more (process-file)
             AND EXISTS (SELECT 1 FROM "Segment" g WHERE g."contentHash" = c."contentHash" AND g."modelId" = $5 AND g.kind = 'clip')`,
         [runId, part.map((f) => f.path), part.map((f) => f.size), part.map((f) => f.mtimeMs), num(run.modelId)],
       );

@@ -10,7 +10,10 @@ export interface ClipRow {
   name: string;
   folder: string;
   format: string;
+  container: string | null;
   codec: string | null;
+  bitDepth: number | null;
+  decoder: string | null;
   sampleRate: number;
   channels: number;
   durationSec: number;
@@ -22,7 +25,7 @@ export interface ClipRow {
   contentHash: string;
 }
 
-export const CLIP_COLUMNS = `c.id, c.path, c.name, c.folder, c.format, c.codec, c."sampleRate", c.channels, c."durationSec",
+export const CLIP_COLUMNS = `c.id, c.path, c.name, c.folder, c.format, c.container, c.codec, c."bitDepth", c.decoder, c."sampleRate", c.channels, c."durationSec",
   c."sizeBytes", c.mtime, c.tags, c.peaks, c.status, c."contentHash"`;
 
 export function mapClip(r: Record<string, unknown>): ClipRow {
@@ -32,7 +35,10 @@ export function mapClip(r: Record<string, unknown>): ClipRow {
     name: String(r.name),
     folder: String(r.folder),
     format: String(r.format),
+    container: (r.container as string | null) ?? null,
     codec: (r.codec as string | null) ?? null,
+    bitDepth: r.bitDepth == null ? null : Number(r.bitDepth),
+    decoder: (r.decoder as string | null) ?? null,
     sampleRate: Number(r.sampleRate),
     channels: Number(r.channels),
     durationSec: Number(r.durationSec),
@@ -161,6 +167,9 @@ export async function facets(store: Store) {
   const [range] = await store.sql<{ lo: number | null; hi: number | null }>(`SELECT min("durationSec") AS lo, max("durationSec") AS hi ${active}`);
   return {
     formats: await one<string>(`SELECT DISTINCT format AS v ${active} ORDER BY v`),
+    containers: await one<string>(`SELECT DISTINCT container AS v ${active} AND container IS NOT NULL ORDER BY v`),
+    codecs: await one<string>(`SELECT DISTINCT codec AS v ${active} AND codec IS NOT NULL ORDER BY v`),
+    bitDepths: (await one<number>(`SELECT DISTINCT "bitDepth" AS v ${active} AND "bitDepth" IS NOT NULL ORDER BY v`)).map(Number),
     sampleRates: (await one<number>(`SELECT DISTINCT "sampleRate" AS v ${active} ORDER BY v`)).map(Number),
     channels: (await one<number>(`SELECT DISTINCT channels AS v ${active} ORDER BY v`)).map(Number),
     tags: await one<string>(`SELECT DISTINCT unnest(tags) AS v ${active} ORDER BY v`),

@@ -10,6 +10,9 @@ export interface ClipFilter {
   minDurationSec?: number | null;
   maxDurationSec?: number | null;
   formats?: string[] | null;
+  containers?: string[] | null;
+  codecs?: string[] | null;
+  bitDepths?: number[] | null;
   sampleRates?: number[] | null;
   channels?: number[] | null;
   folderPrefix?: string | null;
@@ -49,6 +52,9 @@ export function filterSql(filter: ClipFilter | null | undefined, params: unknown
   if (f.minDurationSec != null) where.push(`c."durationSec" >= ${p(f.minDurationSec)}::float8`);
   if (f.maxDurationSec != null) where.push(`c."durationSec" <= ${p(f.maxDurationSec)}::float8`);
   if (f.formats?.length) where.push(`c.format = ANY(${p(f.formats.map((x) => x.toLowerCase()))}::text[])`);
+  if (f.containers?.length) where.push(`c.container = ANY(${p(f.containers.map((x) => x.toLowerCase()))}::text[])`);
+  if (f.codecs?.length) where.push(`c.codec = ANY(${p(f.codecs.map((x) => x.toLowerCase()))}::text[])`);
+  if (f.bitDepths?.length) where.push(`c."bitDepth" = ANY(${p(f.bitDepths)}::int[])`);
   if (f.sampleRates?.length) where.push(`c."sampleRate" = ANY(${p(f.sampleRates)}::int[])`);
   if (f.channels?.length) where.push(`c.channels = ANY(${p(f.channels)}::int[])`);
   if (f.folderPrefix) where.push(`starts_with(c.folder, ${p(f.folderPrefix)})`);

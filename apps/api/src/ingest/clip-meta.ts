@@ -1,0 +1,82 @@
+/**
+ * The facts stored on a Clip about its file (stream as stored, decoder, waveform), from a decode or
+ * copied from a clip with the same bytes. One list of columns serves the copy and the write.
+ */
+import { peaks, type DecodedAudio } from '../audio/index.js';
+import { num, type Sql } from './db.js';
+
+export interface ClipMeta {
+  format: string;
+  container: string | null;
+  codec: string | null;
+  bitDepth: number | null;
+  sampleRate: number;
+  channels: number;
+  decoder: string | null;
+  durationSec: number;
+  peaks: number[];
+}
+
+/** Column and SQL cast of every ClipMeta field, in write order. */
+export const META_COLUMNS: readonly [keyof ClipMeta, string][] = [
+  ['format', 'text'],
+  ['container', 'text'],
+  ['codec', 'text'],
+  ['bitDepth', 'int'],
+  ['sampleRate', 'int'],
+  ['channels', 'int'],
+  ['decoder', 'text'],
+  ['durationSec', 'float8'],
+  ['peaks', 'float8[]'],
+];
+
+const q = (c: string) => `"${c}"`;
+
+export function metaFromDecoded(d: DecodedAudio): ClipMeta {
+  const m = d.meta;
+  return {
+    format: m.format,
+    container: m.container,
+    codec: m.codec,
+    bitDepth: m.bitDepth,
+    sampleRate: m.sampleRate,
+    channels: m.channels,
+    decoder: m.decoder,
+    durationSec: m.durationSec,
+    peaks: peaks(d.samples, 200),
+  };
+}
+
+/**
+ * The facts of a stored clip with these bytes; null when there is none, or when it was stored before
+ * the stream facts were (no container): such a file is decoded again, once, to fill them in.
+ */
+export async function twinMeta(sql: Sql, contentHash: string): Promise<ClipMeta | null> {
+  const [r] = await sql<Record<string, unknown>>(
+    `SELECT ${META_COLUMNS.map(([c]) => q(c)).join(', ')} FROM "Clip" WHERE "contentHash" = $1 AND container IS NOT NULL ORDER BY id LIMIT 1`,
+    [contentHash],
+  );
+  if (!r) return null;
+  return {
+    format: String(r.format),
+    container: (r.container as string | null) ?? null,
+    codec: (r.codec as string | null) ?? null,
+    bitDepth: r.bitDepth == null ? null : num(r.bitDepth),
+    sampleRate: num(r.sampleRate),
+    channels: num(r.channels),
+    decoder: (r.decoder as string | null) ?? null,
+    durationSec: num(r.durationSec),
+    peaks: ((r.peaks as unknown[]) ?? []).map(Number),
+  };
+}
+
+/** `"col1", "col2", …` and `$n::cast, …` (numbered from `first`) and `"col" = EXCLUDED."col", …` for an upsert. */
+export function metaSql(first: number): { columns: string; values: string; updates: string } {
+  return {
+    columns: META_COLUMNS.map(([c]) => q(c)).join(', '),
+    values: META_COLUMNS.map(([, cast], i) => `$${first + i}::${cast}`).join(', '),
+    updates: META_COLUMNS.map(([c]) => `${q(c)} = EXCLUDED.${q(c)}`).join(', '),
+  };
+}
+
+export const metaParams = (m: ClipMeta): unknown[] => META_COLUMNS.map(([c]) => m[c]);

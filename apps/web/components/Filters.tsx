@@ -11,7 +11,7 @@ interface Props {
 }
 
 export function activeFilterCount(f: ClipFilter): number {
-  return [f.minDurationSec != null, f.maxDurationSec != null, !!f.formats?.length, !!f.codecs?.length, !!f.bitDepths?.length, !!f.sampleRates?.length, !!f.folderPrefix, !!f.tags?.length, !!f.predictedLabel].filter(Boolean).length;
+  return [f.minDurationSec != null, f.maxDurationSec != null, !!f.formats?.length, !!f.codecs?.length, !!f.bitDepths?.length, !!f.ucsCategories?.length, !!f.sampleRates?.length, !!f.folderPrefix, !!f.tags?.length, !!f.predictedLabel].filter(Boolean).length;
 }
 
 /** Filter controls fed by `facets` (values present in the library). */
@@ -93,6 +93,19 @@ export function Filters({ value, onChange }: Props) {
               {facets && !facets.formats.length && <span className="muted small">none yet</span>}
             </div>
           </fieldset>
+          {facets.ucsCategories.length > 0 && (
+            <fieldset>
+              <legend>UCS category</legend>
+              <div className="chips">
+                {facets.ucsCategories.map((c) => (
+                  <label key={c} className={`chip${value.ucsCategories?.includes(c) ? ' on' : ''}`}>
+                    <input type="checkbox" checked={!!value.ucsCategories?.includes(c)} onChange={() => set({ ucsCategories: toggleIn(value.ucsCategories, c) })} />
+                    {c}
+                  </label>
+                ))}
+              </div>
+            </fieldset>
+          )}
           {facets.codecs.length > 1 && (
             <fieldset>
               <legend>Codec</legend>

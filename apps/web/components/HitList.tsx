@@ -157,6 +157,12 @@ export function HitList({ rows, label, actions = true }: Props) {
                   </span>
                 )}
               </div>
+              {r.clip.description && (
+                <div className="hit-description small" title={r.clip.description} data-testid="description">
+                  {r.clip.description}
+                </div>
+              )}
+              {!actions && r.clip.embedded && <EmbeddedFields tags={r.clip.embedded} />}
               <Waveform
                 peaks={r.clip.waveform}
                 durationSec={r.clip.durationSec}
@@ -171,6 +177,12 @@ export function HitList({ rows, label, actions = true }: Props) {
                 label={`Waveform of ${r.clip.name}${r.startSec != null ? `, match ${r.startSec.toFixed(1)}–${r.endSec?.toFixed(1)} s` : ''}`}
               />
               <div className="hit-meta">
+                {r.clip.ucs && (
+                  <span className="pill ucs" title={`UCS ${r.clip.ucs.catId}`} data-testid="ucs">
+                    {r.clip.ucs.category}
+                    {r.clip.ucs.subcategory ? ` · ${r.clip.ucs.subcategory}` : ''}
+                  </span>
+                )}
                 <span className="pill">{r.clip.format}</span>
                 {r.clip.codec && (
                   <span className="pill" title={`${r.clip.container ?? '?'} / ${r.clip.codec}${r.clip.decoder ? `, decoded by ${r.clip.decoder}` : ''}`} data-testid="codec">
@@ -210,5 +222,21 @@ export function HitList({ rows, label, actions = true }: Props) {
         );
       })}
     </ul>
+  );
+}
+
+/** Every embedded description field of a clip, for the clip card of the Similar and Classify pages. */
+function EmbeddedFields({ tags }: { tags: Record<string, string | null> }) {
+  const rows = Object.entries(tags).filter(([k, v]) => v && k !== '__typename');
+  if (!rows.length) return null;
+  return (
+    <dl className="embedded small" data-testid="embedded">
+      {rows.map(([k, v]) => (
+        <div key={k}>
+          <dt className="muted">{k}</dt>
+          <dd>{v}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }

@@ -1,7 +1,7 @@
 // GraphQL documents. Field lists follow schema.graphql; keep them lean (the API enforces cost limits).
 
 export const CLIP_FIELDS = `
-  id path name folder format container codec bitDepth decoder sampleRate channels durationSec sizeBytes tags waveform audioUrl
+  id path name folder format container codec bitDepth decoder description ucs { catId category subcategory } sampleRate channels durationSec sizeBytes tags waveform audioUrl
 `;
 
 const HIT_FIELDS = `
@@ -13,7 +13,7 @@ const HIT_FIELDS = `
 
 export const STATUS = `query Status { health { ok backend clips segments version } model { name version isDemo featureMode } }`;
 
-export const FACETS = `query Facets { facets { formats containers codecs bitDepths sampleRates channels tags minDurationSec maxDurationSec } labelSets { id name labels } }`;
+export const FACETS = `query Facets { facets { formats containers codecs bitDepths ucsCategories sampleRates channels tags minDurationSec maxDurationSec } labelSets { id name labels } }`;
 
 export const PREDICTED_LABELS = `query PredictedLabels($labelSet: ID!) { predictedLabels(labelSet: $labelSet) { label count } }`;
 
@@ -31,7 +31,8 @@ export const NEAR_DUPLICATES = `query NearDuplicates($clip: ID, $maxDistance: Fl
   }
 }`;
 
-export const CLIP = `query Clip($id: ID!) { clip(id: $id) { ${CLIP_FIELDS} predictions { label score labelSet { id name } } } }`;
+export const CLIP = `query Clip($id: ID!) { clip(id: $id) { ${CLIP_FIELDS}
+  embedded { title description comment keywords artist album originator category subcategory catId library } predictions { label score labelSet { id name } } } }`;
 
 export const CLIPS = `query Clips($filter: ClipFilter, $first: Int, $after: String) {
   clips(filter: $filter, first: $first, after: $after) { nodes { ${CLIP_FIELDS} predictions { label score labelSet { id name } } } pageInfo { hasNextPage endCursor } totalCount }

@@ -10,6 +10,9 @@ export interface Clip {
   codec: string | null;
   bitDepth: number | null;
   decoder: string | null;
+  description: string | null;
+  embedded?: Record<string, string | null>;
+  ucs: { catId: string; category: string; subcategory: string | null } | null;
   sampleRate: number;
   channels: number;
   durationSec: number;
@@ -64,6 +67,7 @@ export interface ClipFilter {
   formats?: string[];
   codecs?: string[];
   bitDepths?: number[];
+  ucsCategories?: string[];
   sampleRates?: number[];
   folderPrefix?: string;
   tags?: string[];
@@ -75,6 +79,7 @@ export interface Facets {
   containers: string[];
   codecs: string[];
   bitDepths: number[];
+  ucsCategories: string[];
   sampleRates: number[];
   channels: number[];
   tags: string[];

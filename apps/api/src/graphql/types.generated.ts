@@ -49,6 +49,12 @@ export interface Clip {
   channels: number;
   /** js or ffmpeg: which decoder produced the audio that was embedded. */
   decoder: string | null;
+  /** The descriptions embedded in the file as one text (bext, iXML, RIFF INFO, ID3v2, Vorbis comments, FLAC/MP4 tags); searched by the keyword half. */
+  description: string | null;
+  /** The embedded description fields one by one. */
+  embedded: EmbeddedTags;
+  /** Universal Category System facts from the file name (CatID_FXName_CreatorID_SourceID) or an embedded CatID. */
+  ucs: UcsCategory | null;
   durationSec: number;
   sizeBytes: number;
   mtime: string;
@@ -76,6 +82,8 @@ export interface ClipFilter {
   containers?: Array<string> | null;
   codecs?: Array<string> | null;
   bitDepths?: Array<number> | null;
+  /** UCS categories by name (AMBIENCE) or CatID prefix (AMB). */
+  ucsCategories?: Array<string> | null;
   sampleRates?: Array<number> | null;
   channels?: Array<number> | null;
   folderPrefix?: string | null;
@@ -94,6 +102,20 @@ export interface DuplicatePair {
   distance: number;
   /** True when both clips have identical content (same hash). */
   identical: boolean;
+}
+
+export interface EmbeddedTags {
+  title: string | null;
+  description: string | null;
+  comment: string | null;
+  keywords: string | null;
+  artist: string | null;
+  album: string | null;
+  originator: string | null;
+  category: string | null;
+  subcategory: string | null;
+  catId: string | null;
+  library: string | null;
 }
 
 export interface ExportFile {
@@ -120,6 +142,7 @@ export interface Facets {
   containers: Array<string>;
   codecs: Array<string>;
   bitDepths: Array<number>;
+  ucsCategories: Array<string>;
   sampleRates: Array<number>;
   channels: Array<number>;
   tags: Array<string>;
@@ -438,6 +461,15 @@ export interface SearchHit {
   keywordRank: number | null;
   /** Query terms found in the clip's name, path or tags. */
   matchedTerms: Array<string>;
+}
+
+export interface UcsCategory {
+  /** e.g. AMBForst */
+  catId: string;
+  /** e.g. AMBIENCE (the CatID prefix itself when the category is not known) */
+  category: string;
+  /** e.g. FOREST from an embedded tag, FORST from the CatID */
+  subcategory: string | null;
 }
 
 export interface WindowClassification {

@@ -1,8 +1,11 @@
 /**
- * The facts stored on a Clip about its file (stream as stored, decoder, waveform), from a decode or
- * copied from a clip with the same bytes. One list of columns serves the copy and the write.
+ * The facts stored on a Clip about its file (stream as stored, decoder, waveform, embedded descriptions,
+ * UCS category), from a decode or copied from a clip with the same bytes. One list of columns serves the
+ * copy and the write.
  */
-import { peaks, type DecodedAudio } from '../audio/index.js';
+import path from 'node:path';
+import { peaks, type DecodedAudio, type EmbeddedTags } from '../audio/index.js';
+import { parseUcs } from '../library/ucs.js';
 import { num, type Sql } from './db.js';
 
 export interface ClipMeta {
@@ -15,6 +18,12 @@ export interface ClipMeta {
   decoder: string | null;
   durationSec: number;
   peaks: number[];
+  embedded: EmbeddedTags;
+  /** The embedded fields as one text; null when the file carries none. */
+  description: string | null;
+  ucsCatId: string | null;
+  ucsCategory: string | null;
+  ucsSubcategory: string | null;
 }
 
 /** Column and SQL cast of every ClipMeta field, in write order. */
@@ -28,11 +37,40 @@ export const META_COLUMNS: readonly [keyof ClipMeta, string][] = [
   ['decoder', 'text'],
   ['durationSec', 'float8'],
   ['peaks', 'float8[]'],
+  ['embedded', 'jsonb'],
+  ['description', 'text'],
+  ['ucsCatId', 'text'],
+  ['ucsCategory', 'text'],
+  ['ucsSubcategory', 'text'],
 ];
+
+/** Order in which embedded fields make up the description text. */
+const DESCRIPTION_FIELDS: (keyof EmbeddedTags)[] = ['title', 'description', 'comment', 'keywords', 'category', 'subcategory', 'library', 'artist', 'album', 'originator'];
+
+export function describe(tags: EmbeddedTags): string | null {
+  // A tag system may hold one text under two names (Vorbis DESCRIPTION is also the comment): keep each text once.
+  const seen = new Set<string>();
+  const text = DESCRIPTION_FIELDS.map((k) => tags[k])
+    .filter((v): v is string => !!v && !seen.has(v.toLowerCase()) && !!seen.add(v.toLowerCase()))
+    .join(' · ');
+  return text || null;
+}
+
+/** Embedded text and the UCS facts of the name (per path: two paths with the same bytes may be named differently). */
+function named(filePath: string, embedded: EmbeddedTags) {
+  const u = parseUcs(path.basename(filePath), embedded);
+  return {
+    embedded,
+    description: describe(embedded),
+    ucsCatId: u?.catId ?? null,
+    ucsCategory: u?.category ?? null,
+    ucsSubcategory: u?.subcategory || null,
+  };
+}
 
 const q = (c: string) => `"${c}"`;
 
-export function metaFromDecoded(d: DecodedAudio): ClipMeta {
+export function metaFromDecoded(d: DecodedAudio, filePath: string): ClipMeta {
   const m = d.meta;
   return {
     format: m.format,
@@ -44,6 +82,7 @@ export function metaFromDecoded(d: DecodedAudio): ClipMeta {
     decoder: m.decoder,
     durationSec: m.durationSec,
     peaks: peaks(d.samples, 200),
+    ...named(filePath, m.tags),
   };
 }
 
@@ -51,7 +90,7 @@ export function metaFromDecoded(d: DecodedAudio): ClipMeta {
  * The facts of a stored clip with these bytes; null when there is none, or when it was stored before
  * the stream facts were (no container): such a file is decoded again, once, to fill them in.
  */
-export async function twinMeta(sql: Sql, contentHash: string): Promise<ClipMeta | null> {
+export async function twinMeta(sql: Sql, contentHash: string, filePath: string): Promise<ClipMeta | null> {
   const [r] = await sql<Record<string, unknown>>(
     `SELECT ${META_COLUMNS.map(([c]) => q(c)).join(', ')} FROM "Clip" WHERE "contentHash" = $1 AND container IS NOT NULL ORDER BY id LIMIT 1`,
     [contentHash],
@@ -67,6 +106,7 @@ export async function twinMeta(sql: Sql, contentHash: string): Promise<ClipMeta 
     decoder: (r.decoder as string | null) ?? null,
     durationSec: num(r.durationSec),
     peaks: ((r.peaks as unknown[]) ?? []).map(Number),
+    ...named(filePath, (typeof r.embedded === 'string' ? JSON.parse(r.embedded) : r.embedded) ?? {}),
   };
 }
 
@@ -79,4 +119,4 @@ export function metaSql(first: number): { columns: string; values: string; updat
   };
 }
 
-export const metaParams = (m: ClipMeta): unknown[] => META_COLUMNS.map(([c]) => m[c]);
+export const metaParams = (m: ClipMeta): unknown[] => META_COLUMNS.map(([c]) => (c === 'embedded' ? JSON.stringify(m.embedded) : m[c]));

@@ -163,13 +163,13 @@ async function ingestOne(db: IngestDb, embedder: AudioEmbedder, job: FileJob, s:
   const alreadyEmbedded = num(embedded?.n) > 0;
 
   // Metadata and peaks: copied from a clip with the same bytes when content is already known, else decoded.
-  let meta: ClipMeta | null = alreadyEmbedded ? await dbStep(twinMeta(db.sql, contentHash)) : null;
+  let meta: ClipMeta | null = alreadyEmbedded ? await dbStep(twinMeta(db.sql, contentHash, job.path)) : null;
   let segments: SegmentVector[] = [];
   if (!meta || !alreadyEmbedded) {
     const decoded = await timed(s.timings, 'decode', () =>
       decodeFile(job.path, { maxDurationSec: s.maxDurationSec, onResample: resampleHook(s.timings) }),
     );
-    meta = metaFromDecoded(decoded);
+    meta = metaFromDecoded(decoded, job.path);
     if (!alreadyEmbedded) {
       try {
         segments = await embedSamples(embedder, decoded.samples, decoded.meta.durationSec, {

@@ -14,6 +14,10 @@ export interface ClipRow {
   codec: string | null;
   bitDepth: number | null;
   decoder: string | null;
+  /** Embedded description fields (title, description, comment, keywords, …) and their text. */
+  embedded: Record<string, string>;
+  description: string | null;
+  ucs: { catId: string; category: string; subcategory: string | null } | null;
   sampleRate: number;
   channels: number;
   durationSec: number;
@@ -25,7 +29,8 @@ export interface ClipRow {
   contentHash: string;
 }
 
-export const CLIP_COLUMNS = `c.id, c.path, c.name, c.folder, c.format, c.container, c.codec, c."bitDepth", c.decoder, c."sampleRate", c.channels, c."durationSec",
+export const CLIP_COLUMNS = `c.id, c.path, c.name, c.folder, c.format, c.container, c.codec, c."bitDepth", c.decoder, c.embedded, c.description,
+  c."ucsCatId", c."ucsCategory", c."ucsSubcategory", c."sampleRate", c.channels, c."durationSec",
   c."sizeBytes", c.mtime, c.tags, c.peaks, c.status, c."contentHash"`;
 
 export function mapClip(r: Record<string, unknown>): ClipRow {
@@ -39,6 +44,9 @@ export function mapClip(r: Record<string, unknown>): ClipRow {
     codec: (r.codec as string | null) ?? null,
     bitDepth: r.bitDepth == null ? null : Number(r.bitDepth),
     decoder: (r.decoder as string | null) ?? null,
+    embedded: (typeof r.embedded === 'string' ? JSON.parse(r.embedded) : r.embedded) ?? {},
+    description: (r.description as string | null) ?? null,
+    ucs: r.ucsCatId ? { catId: String(r.ucsCatId), category: String(r.ucsCategory ?? ''), subcategory: (r.ucsSubcategory as string | null) ?? null } : null,
     sampleRate: Number(r.sampleRate),
     channels: Number(r.channels),
     durationSec: Number(r.durationSec),
@@ -169,6 +177,7 @@ export async function facets(store: Store) {
     formats: await one<string>(`SELECT DISTINCT format AS v ${active} ORDER BY v`),
     containers: await one<string>(`SELECT DISTINCT container AS v ${active} AND container IS NOT NULL ORDER BY v`),
     codecs: await one<string>(`SELECT DISTINCT codec AS v ${active} AND codec IS NOT NULL ORDER BY v`),
+    ucsCategories: await one<string>(`SELECT DISTINCT "ucsCategory" AS v ${active} AND "ucsCategory" IS NOT NULL ORDER BY v`),
     bitDepths: (await one<number>(`SELECT DISTINCT "bitDepth" AS v ${active} AND "bitDepth" IS NOT NULL ORDER BY v`)).map(Number),
     sampleRates: (await one<number>(`SELECT DISTINCT "sampleRate" AS v ${active} ORDER BY v`)).map(Number),
     channels: (await one<number>(`SELECT DISTINCT channels AS v ${active} ORDER BY v`)).map(Number),

@@ -13,6 +13,7 @@ export interface ClipFilter {
   containers?: string[] | null;
   codecs?: string[] | null;
   bitDepths?: number[] | null;
+  ucsCategories?: string[] | null;
   sampleRates?: number[] | null;
   channels?: number[] | null;
   folderPrefix?: string | null;
@@ -55,6 +56,11 @@ export function filterSql(filter: ClipFilter | null | undefined, params: unknown
   if (f.containers?.length) where.push(`c.container = ANY(${p(f.containers.map((x) => x.toLowerCase()))}::text[])`);
   if (f.codecs?.length) where.push(`c.codec = ANY(${p(f.codecs.map((x) => x.toLowerCase()))}::text[])`);
   if (f.bitDepths?.length) where.push(`c."bitDepth" = ANY(${p(f.bitDepths)}::int[])`);
+  // A UCS category by name (AMBIENCE) or by its CatID prefix (AMB), as users know either.
+  if (f.ucsCategories?.length) {
+    const cats = p(f.ucsCategories.map((x) => x.toUpperCase()));
+    where.push(`(c."ucsCategory" = ANY(${cats}::text[]) OR regexp_replace(c."ucsCatId", '[A-Z][a-z].*$', '') = ANY(${cats}::text[]))`);
+  }
   if (f.sampleRates?.length) where.push(`c."sampleRate" = ANY(${p(f.sampleRates)}::int[])`);
   if (f.channels?.length) where.push(`c.channels = ANY(${p(f.channels)}::int[])`);
   if (f.folderPrefix) where.push(`starts_with(c.folder, ${p(f.folderPrefix)})`);

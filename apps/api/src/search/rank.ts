@@ -162,6 +162,14 @@ export const KEYWORD_MAX_SHARE = 0.5;
 /** ts_rank weights {D, C, B, A}: name and tags (A) count five times a folder word (C). Postgres's defaults. */
 const TS_WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
 
+/**
+ * The keyword half's document: the name/tags/folder words ("search") and the embedded descriptions and UCS
+ * category ("descriptionSearch", weight A, issue 14), each with its own GIN index, so a match is an OR of two
+ * index probes and the rank is taken over both.
+ */
+const KW_DOC = `(c.search || coalesce(c."descriptionSearch", ''::tsvector))`;
+const kwMatch = (q: string) => `(c.search @@ ${q} OR c."descriptionSearch" @@ ${q})`;
+
 export interface KeywordHit {
   clipId: number;
   /** The query words (as typed, lower case) whose English stem the clip's name, tags or folder has. */
@@ -189,7 +197,7 @@ export async function keywordRanking(
   const where = `${filterSql(filter, params, modelId)} AND ${embeddedSql(params, modelId)}`;
   // Each word's stem (none for a stop word) and how many candidates have it (GIN index, one probe per word).
   const stems = await store.sql<{ word: string; lex: string; n: number }>(
-    `SELECT w.word, l.lex, (SELECT count(*) FROM "Clip" c WHERE c.search @@ plainto_tsquery('simple', l.lex) AND ${where})::int AS n
+    `SELECT w.word, l.lex, (SELECT count(*) FROM "Clip" c WHERE ${kwMatch("plainto_tsquery('simple', l.lex)")} AND ${where})::int AS n
        FROM unnest($1::text[]) AS w(word)
        CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lex)`,
     params,
@@ -205,10 +213,10 @@ export async function keywordRanking(
   const rankParams: unknown[] = [lexemes, lexemes.join(' | ')];
   const rankWhere = `${filterSql(filter, rankParams, modelId)} AND ${embeddedSql(rankParams, modelId)}`;
   const rows = await store.sql<{ id: number; matched: string[] }>(
-    `SELECT c.id, ARRAY(SELECT x FROM unnest($1::text[]) AS x WHERE c.search @@ plainto_tsquery('simple', x)) AS matched
+    `SELECT c.id, ARRAY(SELECT x FROM unnest($1::text[]) AS x WHERE ${KW_DOC} @@ plainto_tsquery('simple', x)) AS matched
        FROM "Clip" c, (SELECT to_tsquery('simple', $2) AS q) w
-      WHERE c.search @@ w.q AND ${rankWhere}
-      ORDER BY ts_rank('${TS_WEIGHTS}', c.search, w.q) DESC, c.id
+      WHERE ${kwMatch('w.q')} AND ${rankWhere}
+      ORDER BY ts_rank('${TS_WEIGHTS}', ${KW_DOC}, w.q) DESC, c.id
       LIMIT ${need}`,
     rankParams,
   );
@@ -226,7 +234,7 @@ export async function contentWords(store: Store, ws: string[]): Promise<string[]
 }
 
 function matchedTerms(query: string, clip: ClipRow): string[] {
-  const have = new Set([...words(clip.name), ...words(clip.path), ...clip.tags.flatMap(words)]);
+  const have = new Set([...words(clip.name), ...words(clip.path), ...clip.tags.flatMap(words), ...words(clip.description ?? ''), ...words(clip.ucs ? `${clip.ucs.category} ${clip.ucs.subcategory ?? ''} ${clip.ucs.catId}` : '')]);
   return [...new Set(words(query))].filter((w) => have.has(w));
 }
 

@@ -253,8 +253,8 @@ export const KINDS: Record<string, { ext: string; make: Maker; ok?: (s: Source) 
   voc: { ext: 'voc', make: (src, out) => ff('-i', src, '-c:a', 'pcm_u8', '-f', 'voc', out), ok: (s) => s.channels <= 2 },
 };
 
-/** Writes the source WAV for `s` and every kind that accepts it into `dir`. */
-export function makeCorpus(dir: string, sources: Source[], kinds: string[] = Object.keys(KINDS)): CorpusFile[] {
+/** Writes the source WAV for `s` and every kind that accepts it into `dir` (`onRefused`: skip, and say, what an encoder refuses). */
+export function makeCorpus(dir: string, sources: Source[], kinds: string[] = Object.keys(KINDS), onRefused?: (kind: string, s: Source, e: Error) => void): CorpusFile[] {
   fs.mkdirSync(dir, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(dir, '.tmp-'));
   const out: CorpusFile[] = [];
@@ -267,7 +267,15 @@ export function makeCorpus(dir: string, sources: Source[], kinds: string[] = Obj
         const k = KINDS[kind];
         if (k.ok && !k.ok(s)) continue;
         const file = path.join(dir, `${kind}-${tag}.${k.ext}`);
-        k.make(src, file, s, tmp);
+        try {
+          k.make(src, file, s, tmp);
+        } catch (e) {
+          // An encoder that refuses this rate/channel count (libopus at 11025 Hz…): not a file of the corpus.
+          if (!onRefused) throw e;
+          fs.rmSync(file, { force: true });
+          onRefused(kind, s, e as Error);
+          continue;
+        }
         out.push({ file, kind, sampleRate: s.rate, channels: s.channels });
       }
     }

@@ -3,6 +3,7 @@
  * the real Next server (`next build` once, `next start` on a free port), and Debian's Chromium
  * driven by playwright-core. Everything listens on 127.0.0.1 random ports; nothing leaves the machine.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,7 +48,9 @@ function listAudio(dir: string): string[] {
  * Copy a dozen demo clips into `<root>/library/<group>/...` (two sub-folders, so the Library page has
  * folders to browse) and a second folder with two clips plus two broken files for the ingest UI test.
  */
-export function makeLibrary(root: string): { library: string; extra: string; queryFile: string } {
+export const TAGGED_WORD = 'zanzibarquill';
+
+export function makeLibrary(root: string): { library: string; extra: string; queryFile: string; tagged: string | null } {
   const library = path.join(root, 'library');
   const extra = path.join(root, 'incoming');
   let files: string[];
@@ -64,13 +67,17 @@ export function makeLibrary(root: string): { library: string; extra: string; que
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     fs.copyFileSync(f, dest);
   });
+  // A UCS-named file whose only mention of "zanzibarquill" is an embedded RIFF INFO comment (issue 14: tags round-trip to the UI).
+  const tagged = path.join(library, 'fx', 'UIBeep_Tagged Chime_ES_E2E.wav');
+  const ff = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', files[0], '-metadata', `comment=${TAGGED_WORD} glass chime`, tagged]);
+  const hasTagged = ff.status === 0;
   fs.mkdirSync(path.join(extra, 'bad'), { recursive: true });
   for (const f of files.slice(0, 2)) fs.copyFileSync(f, path.join(extra, `copy_${path.basename(f)}`));
   fs.writeFileSync(path.join(extra, 'bad', 'not_audio.wav'), 'this is a text file, not audio\n');
   fs.writeFileSync(path.join(extra, 'bad', 'empty.wav'), '');
   // A query file for upload tests that is not in the library (a different byte stream of similar sound).
   const queryFile = files.find((f) => /piano/i.test(f)) ?? files[0];
-  return { library, extra, queryFile };
+  return { library, extra, queryFile, tagged: hasTagged ? tagged : null };
 }
 
 export async function launchBrowser(): Promise<BrowserContext> {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { API_KEY, PROXY_SECRET, REPO, ingestViaApi, launchBrowser, makeLibrary, shot, skipReason } from './harness.js';
+import { API_KEY, PROXY_SECRET, REPO, TAGGED_WORD, ingestViaApi, launchBrowser, makeLibrary, shot, skipReason } from './harness.js';
 
 const reason = skipReason();
 if (reason) console.log(`[e2e/web] skipped: ${reason}`);
@@ -139,6 +139,20 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
     expect(await page.locator('[data-testid=hit].weak').count()).toBe(await hits.count());
     const shown = (await page.locator('[data-testid=hit] [data-testid=hit-score]').allTextContents()).map(Number);
     for (let i = 1; i < shown.length; i++) expect(shown[i - 1]).toBeGreaterThanOrEqual(shown[i]);
+  });
+
+  it('a word only in an embedded description finds the clip; the result shows the description, UCS category and codec', async () => {
+    if (!lib.tagged) return console.log('ffmpeg not found: embedded-description case skipped');
+    await page.goto(`${web.url}/`, { waitUntil: 'networkidle' });
+    await page.fill('input[name=q]', TAGGED_WORD);
+    await page.press('input[name=q]', 'Enter');
+    const first = page.locator('[data-testid=hit]').first();
+    await first.waitFor({ timeout: 30_000 });
+    expect(await first.locator('.hit-name').textContent()).toBe(path.basename(lib.tagged));
+    expect(await first.locator('[data-testid=description]').textContent()).toContain(TAGGED_WORD);
+    expect(await first.locator('[data-testid=ucs]').textContent()).toContain('USER INTERFACE');
+    expect(await first.locator('[data-testid=codec]').textContent()).toContain('pcm_s16le');
+    await shot(page, '1b-embedded-description');
   });
 
   it('classify shows one bar per label with percentages that sum to 100 %', async () => {

@@ -10,6 +10,7 @@ const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLengt
 export interface WavInfo {
   /** fmt wFormatTag, or the sub-format's first two bytes for WAVE_FORMAT_EXTENSIBLE */
   formatTag: number;
+  extensible: boolean;
   bits: number;
   channels: number;
   sampleRate: number;
@@ -36,8 +37,9 @@ export function parseWav(b: Uint8Array): WavInfo | null {
     let size = v.getUint32(at + 4, true);
     if (id === 'fmt ' && size >= 16 && at + 24 <= b.length) {
       let formatTag = v.getUint16(at + 8, true);
-      if (formatTag === 0xfffe && size >= 40 && at + 8 + 26 <= b.length) formatTag = v.getUint16(at + 8 + 24, true);
-      info = { formatTag, channels: v.getUint16(at + 10, true), sampleRate: v.getUint32(at + 12, true), bits: v.getUint16(at + 22, true) };
+      const extensible = formatTag === 0xfffe;
+      if (extensible && size >= 40 && at + 8 + 26 <= b.length) formatTag = v.getUint16(at + 8 + 24, true);
+      info = { formatTag, extensible, channels: v.getUint16(at + 10, true), sampleRate: v.getUint32(at + 12, true), bits: v.getUint16(at + 22, true) };
     } else if (id === 'iXML' && at + 8 + size <= b.length) {
       ixml = new TextDecoder('utf-8').decode(b.subarray(at + 8, at + 8 + size)).replace(/\0+$/, '');
     } else if (id === 'data') {
@@ -49,6 +51,44 @@ export function parseWav(b: Uint8Array): WavInfo | null {
     at += 8 + size + (size & 1);
   }
   return info && { ...info, dataSize, dataBytesPresent, ixml, rf64 };
+}
+
+/** MPEG-4 descriptor length: 1 to 4 bytes of 7 bits, high bit = more. */
+function descLength(b: Uint8Array, at: number): [number, number] {
+  let n = 0;
+  for (let i = 0; i < 4; i++) {
+    const x = b[at + i];
+    n = (n << 7) | (x & 0x7f);
+    if (!(x & 0x80)) return [n, at + i + 1];
+  }
+  return [n, at + 4];
+}
+
+/**
+ * Channel count of an AAC track from its AudioSpecificConfig (esds → DecoderConfigDescriptor →
+ * DecoderSpecificInfo), as ffprobe reports it: the mp4a sample entry's channelcount says 2 for mono AAC
+ * as ffmpeg and others write it. null when there is no parseable esds.
+ */
+export function mp4AacChannels(b: Uint8Array): number | null {
+  for (let i = 4; i + 16 < b.length; i++) {
+    if (b[i] !== 0x65 || b[i + 1] !== 0x73 || b[i + 2] !== 0x64 || b[i + 3] !== 0x73) continue; // 'esds'
+    let at = i + 8; // type + version/flags
+    if (b[at] !== 0x03) continue;
+    [, at] = descLength(b, at + 1);
+    const flags = b[at + 2];
+    at += 3 + (flags & 0x80 ? 2 : 0) + (flags & 0x20 ? 1 + b[at + 3] : 0) + (flags & 0x40 ? 2 : 0);
+    if (b[at] !== 0x04) continue;
+    [, at] = descLength(b, at + 1);
+    at += 13; // objectTypeIndication, streamType, bufferSizeDB, maxBitrate, avgBitrate
+    if (b[at] !== 0x05) continue;
+    [, at] = descLength(b, at + 1);
+    const aot = b[at] >> 3;
+    const sfi = ((b[at] & 7) << 1) | (b[at + 1] >> 7);
+    if (aot === 31 || sfi === 15) return null; // escape codes: rare, leave to the parser
+    const config = (b[at + 1] >> 3) & 15;
+    return config >= 1 && config <= 6 ? config : config === 7 ? 8 : null;
+  }
+  return null;
 }
 
 /** ffprobe's codec name for a WAV sub-format, or null for one the JS decoder is not checked against. */

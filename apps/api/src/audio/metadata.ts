@@ -7,7 +7,7 @@
 import { parseBuffer, type IAudioMetadata } from 'music-metadata';
 import type { FfprobeResult } from './ffmpeg.js';
 import { audioStream } from './ffmpeg.js';
-import { aiffCodec, ixmlFields, parseAiff, parseFlacStreamInfo, parseWav, wavCodec } from './containers.js';
+import { aiffCodec, ixmlFields, mp4AacChannels, parseAiff, parseFlacStreamInfo, parseWav, wavCodec } from './containers.js';
 import { mp3FramesStart, type AudioFormat } from './sniff.js';
 
 /** Embedded description fields, each trimmed; absent when the file has none. */
@@ -27,6 +27,8 @@ export interface EmbeddedTags {
 
 export interface StreamFacts {
   container: string;
+  /** sample frames the header declares (PCM/lossless containers), when it says */
+  frames?: number;
   codec: string | null;
   bitDepth: number | null;
   sampleRate: number;
@@ -102,6 +104,9 @@ export function jsStreamFacts(format: AudioFormat, bytes: Uint8Array, mm: IAudio
   if (mm) {
     const f = mm.format;
     out.codec ??= mmCodec(format, f.codec);
+    if (format === 'm4a' && out.codec === 'aac') out.channels ??= mp4AacChannels(bytes) ?? undefined;
+    // Frames the header declares, for the decoded-length check of the exact formats.
+    out.frames = f.numberOfSamples ?? undefined;
     out.bitDepth ??= f.bitsPerSample ?? null;
     out.sampleRate ??= f.sampleRate;
     out.channels ??= f.numberOfChannels;

@@ -214,7 +214,8 @@ export async function decodeBuffer(bytes: Uint8Array, opts: DecodeOptions = {}):
     why = `${kind} is decoded by ffmpeg`;
     if (!ffmpeg && JS_LONG_TAIL.has(kind)) {
       const f = mm?.format;
-      facts = { container: kind, codec: f?.codec?.toLowerCase() ?? null, bitDepth: f?.bitsPerSample ?? null, sampleRate: f?.sampleRate, channels: f?.numberOfChannels };
+      const opus = /opus/i.test(f?.codec ?? '');
+      facts = { container: kind, codec: f?.codec?.toLowerCase() ?? null, bitDepth: f?.bitsPerSample ?? null, sampleRate: opus ? 48000 : f?.sampleRate, channels: f?.numberOfChannels };
       try {
         const r = await jsDecode(bytes);
         const agrees = (!facts.sampleRate || facts.sampleRate === r.sampleRate) && (!facts.channels || facts.channels === r.channelData.length);

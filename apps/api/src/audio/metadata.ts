@@ -101,6 +101,8 @@ export function jsStreamFacts(format: AudioFormat, bytes: Uint8Array, mm: IAudio
     const f = parseFlacStreamInfo(bytes);
     if (f) Object.assign(out, { codec: 'flac', bitDepth: f.bits, sampleRate: f.sampleRate, channels: f.channels });
   }
+  // Opus always decodes at 48 kHz; OpusHead's "input sample rate" is only the encoder's input (ffprobe says 48000 too).
+  if (format === 'opus') out.sampleRate = 48000;
   if (mm) {
     const f = mm.format;
     out.codec ??= mmCodec(format, f.codec);

@@ -80,6 +80,19 @@ describe.skipIf(missing.length > 0)('format corpus: JS decoders and ffmpeg again
   });
   afterAll(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
 
+  it('stereo with identical channels is stored as 2 channels (the lossy JS decoders collapse such pairs)', async () => {
+    const mono = path.join(dir, 'dual-mono-src.wav');
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=330:duration=1:sample_rate=44100', mono]);
+    for (const [ext, codec] of [['mp3', 'libmp3lame'], ['m4a', 'aac'], ['wav', 'pcm_s16le'], ['flac', 'flac']]) {
+      const f = path.join(dir, `dual-mono.${ext}`);
+      execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', mono, '-ac', '2', '-c:a', codec, f]);
+      for (const ffmpeg of [false, true]) {
+        const d = await decodeFile(f, { ffmpeg });
+        expect([ext, ffmpeg, d.meta.channels], `${ext} decoded by ${d.meta.decoder}`).toEqual([ext, ffmpeg, 2]);
+      }
+    }
+  });
+
   it('covers every case the issue names', () => {
     const kinds = new Set(files.map((f) => f.kind));
     expect(kinds.size).toBeGreaterThanOrEqual(40);

@@ -32,6 +32,7 @@ const KEY = 'faults-security-key-0123456789';
 /** RSS growth allowed over 64 uploads: embeddings are ~2 KB a clip; the decode thread's heap comes and goes. */
 const UPLOAD_RSS_BOUND_MB = 300;
 const HEALTH_BOUND_MS = 100;
+const UPLOADS = Number(process.env.EARSHOT_BENCH_UPLOADS ?? 64);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -49,7 +50,7 @@ function rssMbOf(pid: number): number {
   return m ? Math.round(Number(m[1]) / 1024) : NaN;
 }
 
-async function startChild(): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
+async function startChild(): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void>; output: () => string }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'apps/api/src/server.ts')], {
     cwd: REPO_ROOT,
@@ -71,7 +72,7 @@ async function startChild(): Promise<{ url: string; child: ChildProcess; stop: (
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
     });
-  return { url: `http://127.0.0.1:${port}`, child, stop };
+  return { url: `http://127.0.0.1:${port}`, child, stop, output: () => out };
 }
 
 /** Polls /healthz every 20 ms until stopped; returns every latency (ms) and failures. */
@@ -110,7 +111,18 @@ export async function securityFaults(): Promise<Row[]> {
   const rows: Row[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-faults-security-'));
   const srv = await startChild();
-  const post = (route: string, body: BodyInit, headers: Record<string, string> = {}) => fetch(`${srv.url}${route}`, { method: 'POST', headers, body });
+  // One connection per request, as for /healthz: a pooled socket that the server's 5 s keep-alive closed while
+  // ffmpeg made the next file failed the POST ("fetch failed") and said nothing about the server.
+  const post = (route: string, body: string | Uint8Array, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; json: () => Promise<unknown> }>((resolve, reject) => {
+      const req = http.request(`${srv.url}${route}`, { method: 'POST', agent: false, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: async () => JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
   try {
     // ---- freeze pair
     {
@@ -148,10 +160,10 @@ export async function securityFaults(): Promise<Row[]> {
       } else {
         const bytes = fs.readFileSync(flac);
         // Warm up (model sessions, decode thread) before the baseline.
-        await (await post('/upload', new Uint8Array(bytes), { 'x-api-key': KEY })).arrayBuffer();
+        await post('/upload', new Uint8Array(bytes), { 'x-api-key': KEY });
         const before = rssMbOf(srv.child.pid!);
         let ok = 0;
-        for (let i = 0; i < 64; i++) if ((await post('/upload', new Uint8Array(bytes), { 'x-api-key': KEY })).status === 201) ok++;
+        for (let i = 0; i < UPLOADS; i++) if ((await post('/upload', new Uint8Array(bytes), { 'x-api-key': KEY })).status === 201) ok++;
         const after = rssMbOf(srv.child.pid!);
         rows.push({
           scenario: `64 uploads of a ${Math.round(bytes.length / 1024)} KB FLAC (20 s stereo)`,
@@ -178,7 +190,9 @@ export async function securityFaults(): Promise<Row[]> {
       const before = rssMbOf(srv.child.pid!);
       const stop = watchHealth(srv.url);
       const t = performance.now();
-      const r = await post('/upload', bytes, { 'x-api-key': KEY });
+      const r = await post('/upload', bytes, { 'x-api-key': KEY }).catch((e: Error) => {
+        throw new Error(`upload failed: ${e.message} (${String((e as { cause?: unknown }).cause)}); server said: ${srv.output().slice(-1500)}`);
+      });
       const j = (await r.json()) as { error?: { code?: string; message?: string } };
       const ms = r2(performance.now() - t);
       await new Promise((res) => setTimeout(res, 200));

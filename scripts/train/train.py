@@ -157,7 +157,7 @@ class AudioTower(nn.Module):
             return nn.Sequential(nn.Conv1d(i, o, 3, padding=1, bias=False), nn.BatchNorm1d(o), nn.ReLU(), nn.MaxPool1d(2, ceil_mode=True))
         chans = (32,) + tuple(widths)
         self.convs = nn.Sequential(*[block(chans[i], chans[i + 1]) for i in range(len(widths))])
-        self.drop = nn.Dropout(0.2)
+        self.drop = nn.Dropout(0.1)
         self.proj = nn.Sequential(nn.Linear(2 * widths[-1] + 32 + 1, 512), nn.ReLU(), nn.Linear(512, 512))
 
     @staticmethod
@@ -247,17 +247,20 @@ def feat_augment(x, gen):
         nz = peak - snr + tilt + torch.randn(x.shape, generator=gen) * 2.0
         mixed = 10 * torch.log10(10 ** (x / 10) + 10 ** (nz / 10))
         x = torch.where(noisy.view(-1, 1, 1, 1), torch.clamp(mixed, min=-100.0), x)
-    for i in range(b):
-        r = torch.rand(3, generator=gen)
-        if r[0] < 0.15:  # band limit: drop the top mel bins (8-16 kHz cut-offs)
-            k = int(torch.randint(14, 30, (1,), generator=gen))
-            x[i, :, :, k:] = -100.0
-        if r[1] < 0.3:
-            w = int(torch.randint(1, 16, (1,), generator=gen)); s = int(torch.randint(0, 126 - w, (1,), generator=gen))
-            x[i, :, s : s + w, :] = x[i].min()
-        if r[2] < 0.3:
-            w = int(torch.randint(1, 5, (1,), generator=gen)); s = int(torch.randint(0, 32 - w, (1,), generator=gen))
-            x[i, :, :, s : s + w] = x[i].min()
+    r = torch.rand(b, 3, generator=gen)
+    lo = x.amin(dim=(1, 2, 3), keepdim=True).expand_as(x)
+    # band limit: drop the top mel bins (8-16 kHz cut-offs)
+    k = torch.randint(14, 30, (b,), generator=gen)
+    band = (torch.arange(32).view(1, 32) >= k.view(-1, 1)) & (r[:, 0:1] < 0.15)
+    x = torch.where(band.view(b, 1, 1, 32), torch.full_like(x, -100.0), x)
+    # one time mask and one frequency mask (SpecAugment), filled with the clip's floor
+    w = torch.randint(1, 16, (b,), generator=gen); s0 = (torch.rand(b, generator=gen) * (126 - w)).long()
+    t = torch.arange(126).view(1, 126)
+    tm = (t >= s0.view(-1, 1)) & (t < (s0 + w).view(-1, 1)) & (r[:, 1:2] < 0.3)
+    w = torch.randint(1, 5, (b,), generator=gen); s0 = (torch.rand(b, generator=gen) * (32 - w)).long()
+    f = torch.arange(32).view(1, 32)
+    fm = (f >= s0.view(-1, 1)) & (f < (s0 + w).view(-1, 1)) & (r[:, 2:3] < 0.3)
+    x = torch.where(tm.view(b, 1, 126, 1) | fm.view(b, 1, 1, 32), lo, x)
     return x
 
 
@@ -348,7 +351,7 @@ def main():
     ap.add_argument("--test-per-class", type=int, default=20)
     ap.add_argument("--real-variants", type=int, default=2)
     ap.add_argument("--speech-utterances", type=int, default=500)
-    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--epochs", type=int, default=16)
     ap.add_argument("--epoch-size", type=int, default=5120)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "models/clap-mini"))
@@ -393,10 +396,10 @@ def main():
     audio, text = AudioTower(), TextTower(vecs)
     logit_scale = nn.Parameter(torch.tensor(np.log(1 / 0.07), dtype=torch.float32))
     params = list(audio.parameters()) + list(text.parameters()) + [logit_scale]
-    opt = torch.optim.AdamW(params, lr=2e-3, weight_decay=1e-4)
+    opt = torch.optim.AdamW(params, lr=3e-3, weight_decay=1e-4)
     bs = 128
     steps_per_epoch = args.epoch_size // bs
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=args.epochs * steps_per_epoch, pct_start=0.15)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=args.epochs * steps_per_epoch, pct_start=0.1)
     rng = np.random.default_rng(args.seed)
     gen = torch.Generator().manual_seed(args.seed)
     Xt = torch.from_numpy(X)

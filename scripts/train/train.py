@@ -353,6 +353,9 @@ def main():
     ap.add_argument("--speech-utterances", type=int, default=500)
     ap.add_argument("--epochs", type=int, default=16)
     ap.add_argument("--epoch-size", type=int, default=5120)
+    ap.add_argument("--polish-epochs", type=int, default=8, help="epochs of the second learning-rate cycle")
+    ap.add_argument("--polish-lr", type=float, default=1.5e-3)
+    ap.add_argument("--resume", help="phase-1 state (.pt) to continue from (default: the cache's, when present)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "models/clap-mini"))
     ap.add_argument("--cache", default=os.environ.get("EARSHOT_TRAIN_CACHE", os.path.join(ROOT, "..", "cache-model")))
@@ -412,29 +415,51 @@ def main():
         return tmpl[rng.integers(len(tmpl))].format(phrase)
 
     history = []
-    for epoch in range(args.epochs):
-        te = time.time()
-        audio.train(); text.train()
-        draw = rng.choice(len(Y), size=steps_per_epoch * bs, p=wts)
-        total = 0.0
-        for s in range(steps_per_epoch):
-            idx = draw[s * bs : (s + 1) * bs]
-            xb = feat_augment(Xt[idx].float().unsqueeze(1), gen)
-            ids, mask = batch_encode([caption(j) for j in idx], vocab)
-            ea, et = F.normalize(audio.body(xb), dim=-1), F.normalize(text(ids, mask), dim=-1)
-            logits = logit_scale.clamp(max=np.log(100)).exp() * ea @ et.T
-            same = torch.from_numpy((Y[idx][:, None] == Y[idx][None, :]).astype(np.float32))
-            target = same / same.sum(1, keepdim=True)
-            loss = 0.5 * (-(target * F.log_softmax(logits, 1)).sum(1).mean() - (target * F.log_softmax(logits.T, 1)).sum(1).mean())
-            opt.zero_grad(); loss.backward(); opt.step(); sched.step()
-            total += float(loss)
-        v = retrieval_eval(audio, text, vocab, real["x"][val_clean], list(real["cls"][val_clean]))
-        st = retrieval_eval(audio, text, vocab, xs_te, cs_te)
-        history.append({"epoch": epoch + 1, "loss": total / steps_per_epoch, "val_zero_shot": v["zero_shot_top1"], "val_map": v["t2a_map"],
-                        "synthetic_zero_shot": st["zero_shot_top1"]})
-        log(f"epoch {epoch + 1}/{args.epochs} loss {total / steps_per_epoch:.3f} | held-out packages: zero-shot {v['zero_shot_top1']:.3f} "
-            f"(chance {v['zero_shot_chance']:.3f}) mAP {v['t2a_map']:.3f} P@5 {v['a2a_p5']:.3f} | synthetic test zero-shot "
-            f"{st['zero_shot_top1']:.3f} | scale {float(logit_scale.exp()):.1f} | {time.time() - te:.0f} s")
+
+    def train_epochs(count, scheduler, phase):
+        for epoch in range(count):
+            te = time.time()
+            audio.train(); text.train()
+            draw = rng.choice(len(Y), size=steps_per_epoch * bs, p=wts)
+            total = 0.0
+            for s in range(steps_per_epoch):
+                idx = draw[s * bs : (s + 1) * bs]
+                xb = feat_augment(Xt[idx].float().unsqueeze(1), gen)
+                ids, mask = batch_encode([caption(j) for j in idx], vocab)
+                ea, et = F.normalize(audio.body(xb), dim=-1), F.normalize(text(ids, mask), dim=-1)
+                logits = logit_scale.clamp(max=np.log(100)).exp() * ea @ et.T
+                same = torch.from_numpy((Y[idx][:, None] == Y[idx][None, :]).astype(np.float32))
+                target = same / same.sum(1, keepdim=True)
+                loss = 0.5 * (-(target * F.log_softmax(logits, 1)).sum(1).mean() - (target * F.log_softmax(logits.T, 1)).sum(1).mean())
+                opt.zero_grad(); loss.backward(); opt.step(); scheduler.step()
+                total += float(loss)
+            v = retrieval_eval(audio, text, vocab, real["x"][val_clean], list(real["cls"][val_clean]))
+            st = retrieval_eval(audio, text, vocab, xs_te, cs_te)
+            history.append({"phase": phase, "epoch": epoch + 1, "loss": total / steps_per_epoch, "val_zero_shot": v["zero_shot_top1"],
+                            "val_map": v["t2a_map"], "synthetic_zero_shot": st["zero_shot_top1"]})
+            log(f"{phase} epoch {epoch + 1}/{count} loss {total / steps_per_epoch:.3f} | held-out packages: zero-shot {v['zero_shot_top1']:.3f} "
+                f"(chance {v['zero_shot_chance']:.3f}) mAP {v['t2a_map']:.3f} P@5 {v['a2a_p5']:.3f} | synthetic test zero-shot "
+                f"{st['zero_shot_top1']:.3f} | scale {float(logit_scale.exp()):.1f} | {time.time() - te:.0f} s")
+
+    # phase 1: one learning-rate cycle; its end state is kept in the cache, so an interrupted run resumes at phase 2
+    state_file = os.path.join(args.cache, "state", f"phase1_{args.seed}_{args.epochs}_{args.epoch_size}.pt")
+    resumed = args.resume or (state_file if os.path.exists(state_file) else None)
+    if resumed:
+        st0 = torch.load(resumed)
+        audio.load_state_dict(st0["audio"]); text.load_state_dict(st0["text"])
+        with torch.no_grad():
+            logit_scale.copy_(st0["logit_scale"])
+        opt.load_state_dict(st0["opt"]); rng.bit_generator.state = st0["rng"]; gen.set_state(st0["gen"])
+        log(f"phase 1 state loaded from {resumed}")
+    else:
+        train_epochs(args.epochs, sched, "phase 1")
+        os.makedirs(os.path.dirname(state_file), exist_ok=True)
+        torch.save({"audio": audio.state_dict(), "text": text.state_dict(), "logit_scale": logit_scale.detach().clone(), "opt": opt.state_dict(),
+                    "rng": rng.bit_generator.state, "gen": gen.get_state(), "epochs_done": args.epochs}, state_file)
+    # phase 2: a second, lower cycle (warm restart): the model is still learning when the first cycle ends
+    if args.polish_epochs:
+        sched2 = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.polish_lr, total_steps=args.polish_epochs * steps_per_epoch, pct_start=0.1)
+        train_epochs(args.polish_epochs, sched2, "phase 2")
 
     val = retrieval_eval(audio, text, vocab, real["x"][val_clean], list(real["cls"][val_clean]))
     val_aug = retrieval_eval(audio, text, vocab, real["x"][val_all], list(real["cls"][val_all]))
@@ -449,8 +474,9 @@ def main():
         if v0 == 0:
             per_pkg[p] = per_pkg.get(p, 0) + 1
     metrics = {
+        "resumed_note": f"{st0.get('epochs_done')} phase-1 epochs loaded from {os.path.basename(resumed)}" if resumed else None,
         "real_variants": args.real_variants - 1, "speech_utterances": args.speech_utterances,
-        "seed": args.seed, "epochs": args.epochs, "epoch_size": args.epoch_size, "prompt_template": PROMPT,
+        "seed": args.seed, "epochs": args.epochs, "polish_epochs": args.polish_epochs, "polish_lr": args.polish_lr, "epoch_size": args.epoch_size, "prompt_template": PROMPT,
         "classes": class_names, "vocab_size": len(vocab), "train_samples": int(len(Y)),
         "synthetic_train_clips": len(cs_tr), "real_train_samples": int(tr.sum()),
         "val_packages": sorted(p for p, (s, _) in SOURCES.items() if s == "val"),

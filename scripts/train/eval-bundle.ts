@@ -137,6 +137,8 @@ async function main() {
     seconds: (performance.now() - t0) / 1000,
   };
   await rt.close();
+  const out = opt('--json');
+  if (out) fs.writeFileSync(out, JSON.stringify(report, null, 1));
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
   console.log(`${report.model.name} ${report.model.version} on ${folder}: ${n} clips, ${labels.length} labels, ${failed.length} failed`);
   console.log(`  zero-shot top-1          ${pct(report.zeroShotTop1.value)}  (chance ${pct(report.zeroShotTop1.chance)})`);
@@ -144,8 +146,6 @@ async function main() {
   console.log(`  audio→audio P@5          ${pct(report.a2aP5.value)}  (chance ${pct(report.a2aP5.chance)}, ${p5.length} queries)`);
   console.log(`  audio→audio P@5, all     ${pct(report.a2aP5AllClips.value)}  (chance ${pct(report.a2aP5AllClips.chance)}, ceiling ${pct(report.a2aP5Ceiling)})`);
   for (const p of perLabel) console.log(`    ${p.label.padEnd(18)} ${String(p.clips).padStart(3)}  zs ${pct(p.zeroShotTop1).padStart(7)}  AP ${pct(p.ap).padStart(7)}  ${p.confusions.join(', ')}`);
-  const out = opt('--json');
-  if (out) fs.writeFileSync(out, JSON.stringify(report, null, 1));
 }
 
 main().catch((e) => {

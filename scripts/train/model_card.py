@@ -58,9 +58,9 @@ def write_card(out):
     add("   class-aware contrastive loss on captions (the file's phrase or a class synonym in a template); augmentation in the feature domain")
     add("   too (gain, band limit, time/frequency masks). Exported to ONNX, then evaluated through Earshot's TypeScript runtime.")
     add(f"Training samples: {m['train_samples']} ({m['synthetic_train_clips']} synthetic clips, {m['real_train_samples']} real samples); "
-        f"{m['epochs']} epochs of {m['epoch_size']} class-balanced draws; seed {m['seed']}; wall time of the run that produced these files "
-        f"{m['train_seconds'] / 60:.0f} min on the shared 2-core machine (training part; the whole `npm run model:train` including gathering "
-        f"is longer, see `metrics.json`).")
+        f"{m['epochs']} + {m.get('polish_epochs', 0)} epochs (two learning-rate cycles) of {m['epoch_size']} class-balanced draws; seed {m['seed']}; "
+        f"wall time of the process that produced these files {m['train_seconds'] / 60:.0f} min on the shared 2-core machine"
+        + (f" (phase 1 ran in an earlier process: {m['resumed_note']})" if m.get('resumed_note') else "") + ".")
     add("")
     add("## Figures")
     add("")

@@ -353,8 +353,10 @@ def main():
     ap.add_argument("--speech-utterances", type=int, default=500)
     ap.add_argument("--epochs", type=int, default=16)
     ap.add_argument("--epoch-size", type=int, default=5120)
-    ap.add_argument("--polish-epochs", type=int, default=8, help="epochs of the second learning-rate cycle")
+    ap.add_argument("--polish-epochs", type=int, default=12, help="epochs of the second learning-rate cycle")
     ap.add_argument("--polish-lr", type=float, default=1.5e-3)
+    ap.add_argument("--polish-cycles", type=int, default=1, help="how many such cycles")
+    ap.add_argument("--polish-synth-weight", type=float, default=2.5, help="draw weight of the synthetic clips in those cycles")
     ap.add_argument("--resume", help="phase-1 state (.pt) to continue from (default: the cache's, when present)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "models/clap-mini"))
@@ -416,11 +418,11 @@ def main():
 
     history = []
 
-    def train_epochs(count, scheduler, phase):
+    def train_epochs(count, scheduler, phase, weights):
         for epoch in range(count):
             te = time.time()
             audio.train(); text.train()
-            draw = rng.choice(len(Y), size=steps_per_epoch * bs, p=wts)
+            draw = rng.choice(len(Y), size=steps_per_epoch * bs, p=weights)
             total = 0.0
             for s in range(steps_per_epoch):
                 idx = draw[s * bs : (s + 1) * bs]
@@ -452,14 +454,18 @@ def main():
         opt.load_state_dict(st0["opt"]); rng.bit_generator.state = st0["rng"]; gen.set_state(st0["gen"])
         log(f"phase 1 state loaded from {resumed}")
     else:
-        train_epochs(args.epochs, sched, "phase 1")
+        train_epochs(args.epochs, sched, "phase 1", wts)
         os.makedirs(os.path.dirname(state_file), exist_ok=True)
         torch.save({"audio": audio.state_dict(), "text": text.state_dict(), "logit_scale": logit_scale.detach().clone(), "opt": opt.state_dict(),
                     "rng": rng.bit_generator.state, "gen": gen.get_state(), "epochs_done": args.epochs}, state_file)
-    # phase 2: a second, lower cycle (warm restart): the model is still learning when the first cycle ends
-    if args.polish_epochs:
+    # phases 2, 3: lower cycles (warm restarts): the model is still learning when the first cycle ends
+    # (the synthetic clips get more of the draws here: the demo library is synthetic and instrument timbres are the slowest to learn)
+    wts2 = wts.copy()
+    wts2[: len(cs_tr)] *= args.polish_synth_weight
+    wts2 /= wts2.sum()
+    for cycle in range(args.polish_cycles if args.polish_epochs else 0):
         sched2 = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.polish_lr, total_steps=args.polish_epochs * steps_per_epoch, pct_start=0.1)
-        train_epochs(args.polish_epochs, sched2, "phase 2")
+        train_epochs(args.polish_epochs, sched2, f"phase {cycle + 2}", wts2)
 
     val = retrieval_eval(audio, text, vocab, real["x"][val_clean], list(real["cls"][val_clean]))
     val_aug = retrieval_eval(audio, text, vocab, real["x"][val_all], list(real["cls"][val_all]))
@@ -476,7 +482,7 @@ def main():
     metrics = {
         "resumed_note": f"{st0.get('epochs_done')} phase-1 epochs loaded from {os.path.basename(resumed)}" if resumed else None,
         "real_variants": args.real_variants - 1, "speech_utterances": args.speech_utterances,
-        "seed": args.seed, "epochs": args.epochs, "polish_epochs": args.polish_epochs, "polish_lr": args.polish_lr, "epoch_size": args.epoch_size, "prompt_template": PROMPT,
+        "seed": args.seed, "epochs": args.epochs, "polish_epochs": args.polish_epochs, "polish_cycles": args.polish_cycles, "polish_synth_weight": args.polish_synth_weight, "polish_lr": args.polish_lr, "epoch_size": args.epoch_size, "prompt_template": PROMPT,
         "classes": class_names, "vocab_size": len(vocab), "train_samples": int(len(Y)),
         "synthetic_train_clips": len(cs_tr), "real_train_samples": int(tr.sum()),
         "val_packages": sorted(p for p, (s, _) in SOURCES.items() if s == "val"),

@@ -233,6 +233,20 @@ def audio_input(x16):
 
 
 # ---------------------------------------------------------------- augmentation in the (pooled dB) feature domain
+def pitch_shift(x, gen, p):
+    """Shift the pooled mel spectrum of a fraction p of the clips by 1-2 bands up or down (edges repeated): at these
+    bandwidths roughly a few semitones, so the 1-D tower (bands as channels) learns timbre across pitches."""
+    b = x.shape[0]
+    out = x.clone()
+    pick = torch.rand(b, generator=gen) < p
+    shift = torch.tensor([-2, -1, 1, 2])[torch.randint(0, 4, (b,), generator=gen)]
+    for i in torch.nonzero(pick).flatten().tolist():
+        k = int(shift[i])
+        idx = torch.clamp(torch.arange(32) - k, 0, 31)
+        out[i] = x[i][..., idx]
+    return out
+
+
 def feat_augment(x, gen):
     """x [B,1,126,32] dB: random gain (with the -100 dB floor), band limit, time/frequency masks."""
     b = x.shape[0]
@@ -357,6 +371,7 @@ def main():
     ap.add_argument("--polish-lr", type=float, default=1.5e-3)
     ap.add_argument("--polish-cycles", type=int, default=1, help="how many such cycles")
     ap.add_argument("--polish-synth-weight", type=float, default=2.5, help="draw weight of the synthetic clips in those cycles")
+    ap.add_argument("--polish-pitch-shift", type=float, default=0.0, help="fraction of clips shifted by 1-2 mel bands in those cycles")
     ap.add_argument("--resume", help="phase-1 state (.pt) to continue from (default: the cache's, when present)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "models/clap-mini"))
@@ -418,7 +433,7 @@ def main():
 
     history = []
 
-    def train_epochs(count, scheduler, phase, weights):
+    def train_epochs(count, scheduler, phase, weights, shift_p=0.0):
         for epoch in range(count):
             te = time.time()
             audio.train(); text.train()
@@ -427,6 +442,8 @@ def main():
             for s in range(steps_per_epoch):
                 idx = draw[s * bs : (s + 1) * bs]
                 xb = feat_augment(Xt[idx].float().unsqueeze(1), gen)
+                if shift_p:
+                    xb = pitch_shift(xb, gen, shift_p)
                 ids, mask = batch_encode([caption(j) for j in idx], vocab)
                 ea, et = F.normalize(audio.body(xb), dim=-1), F.normalize(text(ids, mask), dim=-1)
                 logits = logit_scale.clamp(max=np.log(100)).exp() * ea @ et.T
@@ -465,7 +482,7 @@ def main():
     wts2 /= wts2.sum()
     for cycle in range(args.polish_cycles if args.polish_epochs else 0):
         sched2 = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.polish_lr, total_steps=args.polish_epochs * steps_per_epoch, pct_start=0.1)
-        train_epochs(args.polish_epochs, sched2, f"phase {cycle + 2}", wts2)
+        train_epochs(args.polish_epochs, sched2, f"phase {cycle + 2}", wts2, args.polish_pitch_shift)
 
     val = retrieval_eval(audio, text, vocab, real["x"][val_clean], list(real["cls"][val_clean]))
     val_aug = retrieval_eval(audio, text, vocab, real["x"][val_all], list(real["cls"][val_all]))
@@ -482,7 +499,7 @@ def main():
     metrics = {
         "resumed_note": f"{st0.get('epochs_done')} phase-1 epochs loaded from {os.path.basename(resumed)}" if resumed else None,
         "real_variants": args.real_variants - 1, "speech_utterances": args.speech_utterances,
-        "seed": args.seed, "epochs": args.epochs, "polish_epochs": args.polish_epochs, "polish_cycles": args.polish_cycles, "polish_synth_weight": args.polish_synth_weight, "polish_lr": args.polish_lr, "epoch_size": args.epoch_size, "prompt_template": PROMPT,
+        "seed": args.seed, "epochs": args.epochs, "polish_epochs": args.polish_epochs, "polish_cycles": args.polish_cycles, "polish_synth_weight": args.polish_synth_weight, "polish_pitch_shift": args.polish_pitch_shift, "polish_lr": args.polish_lr, "epoch_size": args.epoch_size, "prompt_template": PROMPT,
         "classes": class_names, "vocab_size": len(vocab), "train_samples": int(len(Y)),
         "synthetic_train_clips": len(cs_tr), "real_train_samples": int(tr.sum()),
         "val_packages": sorted(p for p, (s, _) in SOURCES.items() if s == "val"),

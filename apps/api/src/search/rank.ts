@@ -472,7 +472,8 @@ async function relevantText(store: Store, modelId: number, q: Float32Array, quer
   const none = blind
     ? `the model does not know: ${meaning.filter((w) => unknown.includes(w)).join(', ')}`
     : `nothing in the library sounds like ${JSON.stringify(query)} (no clip above the cutoff)`;
-  return cutoffPage(store, [...all.values()], input, query, rel, unknown, none);
+  // Stop words are not reported: a vocabulary without "a" misses nothing the query meant.
+  return cutoffPage(store, [...all.values()], input, query, rel, unknown.filter((w) => meaning.includes(w)), none);
 }
 
 /** The relevance in force for searches with this runtime over this library (search/relevance.ts). */

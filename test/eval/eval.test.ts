@@ -129,8 +129,8 @@ describe.skipIf(!present)('eval on ../shared/audio-dev', () => {
       expect(f.value!).toBeGreaterThan(f.chance!);
     }
     // Issue 12: every label with a word the model does not know lists no good match, and says which words.
-    expect(r.cutoff.unknownLabelsEmpty.n).toBeGreaterThan(0);
-    expect(r.cutoff.unknownLabelsEmpty.value).toBe(1);
+    // (clap-mini v2 knows every audio-dev label's words; a bundle that does not must list nothing for them.)
+    if (r.cutoff.unknownLabelsEmpty.n) expect(r.cutoff.unknownLabelsEmpty.value).toBe(1);
     for (const l of r.perLabel.filter((x) => x.unknownWords.length)) expect(l.goodMatches, l.label).toBe(0);
     // 83 clips through the real pipeline: ~1 min alone, several on a loaded machine (vitest's 120 s default was hit).
   }, 600_000);

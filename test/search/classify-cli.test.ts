@@ -33,19 +33,19 @@ describe('npm run classify', () => {
     fs.writeFileSync(path.join(dir, 'broken.wav'), 'not audio at all\n');
     fs.writeFileSync(path.join(dir, 'empty.wav'), '');
     const env = { EARSHOT_DATA_DIR: scratch('classify-data') };
-    const labels = 'sine tone, white noise, cow';
+    const labels = 'sine tone, white noise, qwfp';
 
     const first = await run(['classify', dir, path.join(dir, 'missing.wav'), '--labels', labels, '--json'], env);
     expect(first.code, first.err).toBe(0);
     const j = JSON.parse(first.out);
-    expect(j.labels).toEqual(['sine tone', 'white noise', 'cow']);
+    expect(j.labels).toEqual(['sine tone', 'white noise', 'qwfp']);
     const ok = j.answers.filter((a: any) => a.ok);
     expect(ok.map((a: any) => path.relative(dir, a.file)).sort()).toEqual(['a.wav', 'hiss.wav', 'sub/b.wav']);
     expect(ok.every((a: any) => a.stored === false)).toBe(true);
     const failed = Object.fromEntries(j.answers.filter((a: any) => !a.ok).map((a: any) => [path.basename(a.file), a.code]));
     expect(failed).toEqual({ 'missing.wav': 'FILE_NOT_FOUND', 'broken.wav': 'UNSUPPORTED_FORMAT', 'empty.wav': 'FILE_EMPTY' });
     for (const a of ok) {
-      expect(a.result.scores.find((s: any) => s.label === 'cow')).toMatchObject({ present: 0, unknownWords: ['cow'] });
+      expect(a.result.scores.find((s: any) => s.label === 'qwfp')).toMatchObject({ present: 0, unknownWords: ['qwfp'] });
       expect(typeof a.result.noneOfThese).toBe('boolean');
     }
 
@@ -54,7 +54,7 @@ describe('npm run classify', () => {
     const second = await run(['classify', dir, '--labels', labels, '--csv'], env);
     expect(second.code, second.err).toBe(0);
     const [head, ...rows] = second.out.trim().split('\r\n').map((l) => l.split(','));
-    expect(head).toEqual(['file', 'status', 'code', 'best', 'present', 'noneOfThese', 'stored', 'score:sine tone', 'score:white noise', 'score:cow']);
+    expect(head).toEqual(['file', 'status', 'code', 'best', 'present', 'noneOfThese', 'stored', 'score:sine tone', 'score:white noise', 'score:qwfp']);
     for (const a of ok) {
       const row = rows.find((x) => path.resolve(x[0]) === a.file || x[0] === a.file)!;
       expect(row, a.file).toBeDefined();
@@ -68,7 +68,7 @@ describe('npm run classify', () => {
     const table = await run(['classify', path.join(dir, 'a.wav'), path.join(dir, 'broken.wav'), '--labels', labels], env);
     expect(table.out).toMatch(/2 files: 1 classified \(1 from stored embeddings\), 1 failed/);
     expect(table.out).toMatch(/UNSUPPORTED_FORMAT\s+\S*broken\.wav/);
-    expect(table.out).toContain('the model does not know: cow');
+    expect(table.out).toContain('the model does not know: qwfp');
   });
 
   it('refuses a missing label set and bad arguments with their codes', async () => {

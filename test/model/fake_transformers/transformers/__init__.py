@@ -14,6 +14,15 @@ from torch import nn
 FAKE_TOKENIZER = os.environ.get("FAKE_TOKENIZER_JSON", "")
 
 
+def _vocab_size():
+    """One embedding row per id of the tokenizer the export saves (clap-mini v2's has 50k words)."""
+    if not FAKE_TOKENIZER:
+        return 1000
+    with open(FAKE_TOKENIZER) as f:
+        vocab = json.load(f)["model"]["vocab"]
+    return max(vocab.values()) + 1
+
+
 class _Audio(nn.Module):
     def __init__(self, fusion):
         super().__init__()
@@ -35,7 +44,7 @@ class _Audio(nn.Module):
 class _Text(nn.Module):
     def __init__(self):
         super().__init__()
-        self.emb = nn.Embedding(1000, 8)
+        self.emb = nn.Embedding(_vocab_size(), 8)
 
     def forward(self, input_ids, attention_mask, return_dict=True):
         m = attention_mask.unsqueeze(-1).float()

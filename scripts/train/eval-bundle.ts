@@ -11,48 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decodeFile } from '../../apps/api/src/audio/index.js';
 import { clapFeatures } from '../../apps/api/src/features/index.js';
+import { averagePrecision, mean, parseCsv, randomAveragePrecision } from '../../apps/api/src/eval/index.js';
 import { ClapRuntime, cosine, loadBundle } from '../../apps/api/src/model/index.js';
-
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  for (const line of text.split(/\r?\n/)) {
-    if (!line.trim()) continue;
-    const cells: string[] = [];
-    let cur = '';
-    let q = false;
-    for (let i = 0; i < line.length; i++) {
-      const c = line[i];
-      if (q) {
-        if (c === '"' && line[i + 1] === '"') (cur += '"'), i++;
-        else if (c === '"') q = false;
-        else cur += c;
-      } else if (c === '"') q = true;
-      else if (c === ',') cells.push(cur), (cur = '');
-      else cur += c;
-    }
-    cells.push(cur);
-    rows.push(cells);
-  }
-  return rows;
-}
-
-function averagePrecision(rel: boolean[]): number {
-  let hit = 0;
-  let sum = 0;
-  rel.forEach((r, i) => {
-    if (r) sum += ++hit / (i + 1);
-  });
-  const total = rel.filter(Boolean).length;
-  return total ? sum / total : 0;
-}
-
-function randomAp(n: number, r: number): number {
-  let h = 0;
-  for (let i = 1; i <= n; i++) h += 1 / i;
-  return (r - 1) / (n - 1) + ((n - r) * h) / (n * (n - 1));
-}
-
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
 async function main() {
   const args = process.argv.slice(2);
@@ -104,8 +64,8 @@ async function main() {
       label,
       clips: mine.length,
       zeroShotTop1: mean(mine.map((i) => (zs[i] === label ? 1 : 0))),
-      ap: averagePrecision(order.map((o) => ok[o.i].label === label)),
-      chanceAp: randomAp(n, mine.length),
+      ap: averagePrecision(order.map((o) => o.i), new Set(mine)),
+      chanceAp: randomAveragePrecision(n, mine.length),
       confusions: mine.filter((i) => zs[i] !== label).map((i) => zs[i]),
     };
   });

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFile } from '../../apps/api/src/audio/index.js';
+import { parseCsv } from '../../apps/api/src/eval/labels.js';
 import { clapFeatures } from '../../apps/api/src/features/index.js';
 import { ClapRuntime, loadBundle } from '../../apps/api/src/model/index.js';
 import { HAS_MINI, MINI_DIR, REPO_ROOT, RUNTIME_OPTS } from './mini.js';
@@ -16,29 +17,6 @@ const CSV = path.join(LIB, 'labels.csv');
 const HAS_DEMO = fs.existsSync(CSV);
 if (!HAS_DEMO) console.warn(`skipping demo zero-shot test: ${CSV} is missing (run npm run demo:library)`);
 
-/** RFC 4180 enough for labels.csv: quoted fields may hold commas and doubled quotes. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  for (const line of text.split(/\r?\n/)) {
-    if (!line.trim()) continue;
-    const cells: string[] = [];
-    let cur = '';
-    let q = false;
-    for (let i = 0; i < line.length; i++) {
-      const c = line[i];
-      if (q) {
-        if (c === '"' && line[i + 1] === '"') (cur += '"'), i++;
-        else if (c === '"') q = false;
-        else cur += c;
-      } else if (c === '"') q = true;
-      else if (c === ',') cells.push(cur), (cur = '');
-      else cur += c;
-    }
-    cells.push(cur);
-    rows.push(cells);
-  }
-  return rows;
-}
 
 describe.skipIf(!HAS_MINI || !HAS_DEMO)('zero-shot on the demo library', () => {
   let rt: ClapRuntime;

@@ -10,14 +10,13 @@
  *   fact mismatch:   rate/channels/codec/container other than ffprobe's, or a duration more than 80 ms from
  *                    the length of ffmpeg's decode
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { decodeFile, resample } from '../../apps/api/src/audio/index.js';
-import { containerName } from '../../apps/api/src/audio/metadata.js';
+import { decodeFile } from '../../apps/api/src/audio/index.js';
 import { isEarshotError } from '../../apps/api/src/errors.js';
 import { corpusTools, makeCorpus, type Source } from '../../test/audio/corpus.js';
+import { ffmpegReference, ffprobe, type Probe } from '../../test/audio/ffmpeg-reference.js';
 import { alignedSnr } from '../../test/audio/snr.js';
 import { arg, r2, writeResult } from './common.js';
 
@@ -41,32 +40,15 @@ const t0 = performance.now();
 const files = makeCorpus(dir, sources, undefined, (kind, s) => refused.push(`${kind}@${s.rate}/${s.channels}`));
 const genSec = (performance.now() - t0) / 1000;
 
-interface Probe { container: string; codec: string; sampleRate: number; channels: number; duration: number }
-function ffprobe(file: string): Probe | null {
+// A file ffmpeg cannot probe or decode has no reference (counted, not compared).
+const probeOrNull = (file: string): Probe | null => {
   try {
-    const j = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', file], { stdio: ['ignore', 'pipe', 'ignore'] }).toString());
-    const s = j.streams.find((x: { codec_type: string }) => x.codec_type === 'audio');
-    return s ? { container: containerName(j.format.format_name), codec: s.codec_name, sampleRate: Number(s.sample_rate), channels: s.channels, duration: Number(s.duration ?? j.format.duration) } : null;
+    return ffprobe(file);
   } catch {
     return null;
   }
-}
-async function reference(file: string, p: Probe): Promise<Float32Array | null> {
-  try {
-    const buf = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:a:0', '-ar', String(p.sampleRate), '-ac', String(p.channels), '-f', 'f32le', '-'], { maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
-    const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length - (buf.length % (4 * p.channels))));
-    const n = all.length / p.channels;
-    const mono = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let c = 0; c < p.channels; c++) s += all[i * p.channels + c];
-      mono[i] = s / p.channels;
-    }
-    return n ? resample(mono, p.sampleRate, 48000) : null;
-  } catch {
-    return null;
-  }
-}
+};
+const referenceOrNull = (file: string, p: Probe): Promise<Float32Array | null> => ffmpegReference(file, p).then((r) => (r.length ? r : null), () => null);
 
 interface Row { kind: string; files: number; probeDurationDiffers: number; ffmpegDecodes: number; ok: number; falseRejections: number; silentMismatches: number; factMismatches: number; viaFfmpeg: number; jsOnlyOk: number; jsOnlyNeedsFfmpeg: number; jsOnlyOther: number; jsOnlySilent: number; minSnr: number; msWith: number[]; msWithout: number[] }
 const rows = new Map<string, Row>();
@@ -76,8 +58,8 @@ for (const f of files) {
   rows.set(f.kind, r);
   r.files++;
   const name = path.basename(f.file);
-  const p = ffprobe(f.file);
-  const ref = p && (await reference(f.file, p));
+  const p = probeOrNull(f.file);
+  const ref = p && (await referenceOrNull(f.file, p));
   if (!p || !ref) {
     problems.push(`${name}: ffmpeg does not decode it (not counted)`);
     continue;

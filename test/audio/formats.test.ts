@@ -10,50 +10,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeFile, resample } from '../../apps/api/src/audio/index.js';
-import { containerName } from '../../apps/api/src/audio/metadata.js';
+import { decodeFile } from '../../apps/api/src/audio/index.js';
 import { EarshotError } from '../../apps/api/src/errors.js';
 import { corpusTools, makeCorpus, type CorpusFile } from './corpus.js';
+import { ffmpegReference, ffprobe } from './ffmpeg-reference.js';
 import { alignedSnr } from './snr.js';
 
 const missing = corpusTools();
 if (missing.length) console.log(`[audio] skipping the format corpus: ${missing.join(', ')} not installed`);
-
-interface Probe {
-  container: string;
-  codec: string;
-  bitDepth: number | null;
-  sampleRate: number;
-  channels: number;
-  duration: number;
-}
-
-function ffprobe(file: string): Probe {
-  const j = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', file]).toString());
-  const s = j.streams.find((x: { codec_type: string }) => x.codec_type === 'audio');
-  return {
-    container: containerName(j.format.format_name),
-    codec: s.codec_name,
-    bitDepth: Number(s.bits_per_raw_sample) || s.bits_per_sample || null,
-    sampleRate: Number(s.sample_rate),
-    channels: s.channels,
-    duration: Number(s.duration ?? j.format.duration),
-  };
-}
-
-/** ffmpeg's decode, downmixed by averaging and resampled by our resampler: only the decoder differs from ours. */
-async function reference(file: string, p: Probe): Promise<Float32Array> {
-  const buf = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:a:0', '-ar', String(p.sampleRate), '-ac', String(p.channels), '-f', 'f32le', '-'], { maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
-  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length - (buf.length % (4 * p.channels))));
-  const n = all.length / p.channels;
-  const mono = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let c = 0; c < p.channels; c++) s += all[i * p.channels + c];
-    mono[i] = s / p.channels;
-  }
-  return resample(mono, p.sampleRate, 48000);
-}
 
 async function attempt(file: string, ffmpeg: boolean) {
   try {
@@ -106,7 +70,7 @@ describe.skipIf(missing.length > 0)('format corpus: JS decoders and ffmpeg again
     const bad: string[] = [];
     for (const f of files) {
       const p = ffprobe(f.file);
-      const ref = await reference(f.file, p);
+      const ref = await ffmpegReference(f.file, p);
       const got = await attempt(f.file, true);
       if (got instanceof EarshotError) {
         bad.push(`${f.kind}: ${got.toLine()}`);
@@ -137,7 +101,7 @@ describe.skipIf(missing.length > 0)('format corpus: JS decoders and ffmpeg again
         continue;
       }
       outcome.set(path.basename(f.file), got.meta.decoder);
-      const snr = alignedSnr(await reference(f.file, p), got.samples);
+      const snr = alignedSnr(await ffmpegReference(f.file, p), got.samples);
       if (snr < 30) bad.push(`${path.basename(f.file)}: ${snr.toFixed(1)} dB without ffmpeg`);
       if (got.meta.sampleRate !== p.sampleRate || got.meta.channels !== p.channels) bad.push(`${path.basename(f.file)}: ${got.meta.sampleRate} Hz ${got.meta.channels} ch != ${p.sampleRate} ${p.channels}`);
     }

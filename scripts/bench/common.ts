@@ -1,5 +1,7 @@
 /** Shared helpers of the bench scripts: argument parsing, percentiles, result files. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,3 +38,58 @@ export function writeResult(name: string, data: unknown): string {
 }
 
 export const rssMb = () => Math.round(process.memoryUsage().rss / 1048576);
+
+/** A free TCP port on loopback (closed again before it is returned). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resident memory of another process (Linux /proc), in MB. */
+export function rssMbOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+}
+
+export interface ServerChild {
+  url: string;
+  child: ChildProcess;
+  stop: () => Promise<void>;
+  output: () => string;
+}
+
+/**
+ * The real API server (`apps/api/src/server.ts`) in a child process on a free loopback port, with
+ * `env` over this process's environment. A load generator in the server's own process would share
+ * its event loop and measure itself: benches that time the server run it apart.
+ */
+export async function startServerChild(env: Record<string, string>): Promise<ServerChild> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'apps/api/src/server.ts')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env, EARSHOT_API_PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const until = Date.now() + 120_000;
+  while (!/Earshot API on/.test(out)) {
+    if (child.exitCode !== null || Date.now() > until) throw new Error(`server did not start: ${out.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    });
+  return { url: `http://127.0.0.1:${port}`, child, stop, output: () => out };
+}

@@ -12,13 +12,12 @@
  *  long upload      a 4-minute stereo WAV (42 MB, under the 50 MB cap) decoded, resampled and featurized
  *                   on the decode thread: /healthz answers in < 100 ms meanwhile.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, pct, r2 } from './common.js';
+import { REPO_ROOT, pct, r2, rssMbOf, startServerChild } from './common.js';
 
 export interface Row {
   scenario: string;
@@ -33,47 +32,6 @@ const KEY = 'faults-security-key-0123456789';
 const UPLOAD_RSS_BOUND_MB = 300;
 const HEALTH_BOUND_MS = 100;
 const UPLOADS = Number(process.env.EARSHOT_BENCH_UPLOADS ?? 64);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function rssMbOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-}
-
-async function startChild(): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void>; output: () => string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'apps/api/src/server.ts')], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: '', EARSHOT_DATA_DIR: ':memory:', EARSHOT_API_PORT: String(port), EARSHOT_API_KEY: KEY, EARSHOT_LOG_LEVEL: 'warn', EARSHOT_HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const until = Date.now() + 120_000;
-  while (!/Earshot API on/.test(out)) {
-    if (child.exitCode !== null || Date.now() > until) throw new Error(`server did not start: ${out.slice(-2000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-    });
-  return { url: `http://127.0.0.1:${port}`, child, stop, output: () => out };
-}
 
 /** Polls /healthz every 20 ms until stopped; returns every latency (ms) and failures. */
 function watchHealth(url: string) {
@@ -110,7 +68,7 @@ const ffmpeg = (args: string[]) => spawnSync('ffmpeg', ['-v', 'error', '-y', ...
 export async function securityFaults(): Promise<Row[]> {
   const rows: Row[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-faults-security-'));
-  const srv = await startChild();
+  const srv = await startServerChild({ DATABASE_URL: '', EARSHOT_DATA_DIR: ':memory:', EARSHOT_API_KEY: KEY, EARSHOT_LOG_LEVEL: 'warn', EARSHOT_HOST: '127.0.0.1' });
   // One connection per request, as for /healthz: a pooled socket that the server's 5 s keep-alive closed while
   // ffmpeg made the next file failed the POST ("fetch failed") and said nothing about the server.
   const post = (route: string, body: string | Uint8Array, headers: Record<string, string> = {}) =>

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { declaredSeconds } from '../../apps/api/src/audio/declared.js';
-import { decodeBuffer } from '../../apps/api/src/audio/index.js';
-import { DecodeThread } from '../../apps/api/src/audio/decode-thread.js';
+import { decodeBuffer, decodeFile, peaks } from '../../apps/api/src/audio/index.js';
+import { DecodePool, DecodeThread } from '../../apps/api/src/audio/decode-thread.js';
 import { clapFeatures } from '../../apps/api/src/features/index.js';
 import { ffmpegConvert, hasTool, tempDir, tone, wavBytes, writeWav } from '../ingest/fixtures.js';
 
@@ -85,5 +85,30 @@ describe('DecodeThread', () => {
     // After close, the next call starts a fresh worker.
     await expect(t.decode(new Uint8Array(wavBytes(tone(0.2, 440), 48000)))).resolves.toMatchObject({ sampleRate: 48000 });
     await t.close();
+  });
+
+  it('a DecodePool decodes files on its threads exactly as decodeFile does and names the file in errors', async () => {
+    const dir = tempDir('pool');
+    const pool = new DecodePool(2);
+    try {
+      const files = [1, 2, 3, 4].map((k) => writeWav(path.join(dir, `t${k}.wav`), tone(3 + k, 200 * k, 44100, 2), 44100));
+      const held = await Promise.all(files.map((f) => pool.openFile(f, { maxDurationSec: 60, peaks: 50 })));
+      for (const [i, h] of held.entries()) {
+        const here = await decodeFile(files[i]);
+        expect(h.meta).toEqual(here.meta);
+        expect(h.length).toBe(here.samples.length);
+        expect(h.peaks).toEqual(peaks(here.samples, 50));
+        expect(h.resampleMs).toBeGreaterThan(0); // 44.1 kHz → 48 kHz ran there, and its time came back
+        const [f] = await h.features([{ from: 0, to: h.length }], 'fusion');
+        expect(f.data).toEqual(clapFeatures(here.samples, 'fusion').data);
+        expect(h.featureMs).toBeGreaterThan(0);
+        await h.release();
+      }
+      await expect(pool.openFile(path.join(dir, 'gone.wav'), { peaks: 10 })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND', subject: path.join(dir, 'gone.wav') });
+      await expect(pool.openFile(files[3], { maxDurationSec: 2, peaks: 10 })).rejects.toMatchObject({ code: 'CLIP_TOO_LONG' });
+    } finally {
+      await pool.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -36,7 +36,7 @@ On a Postgres server (DATABASE_URL) the work goes through a pg-boss queue that
 
 Options:
   --model NAME       model bundle under EARSHOT_MODEL_DIR (default: EARSHOT_MODEL or clap-mini)
-  --concurrency N    files in flight in this process (default: EARSHOT_INGEST_CONCURRENCY or 2)
+  --concurrency N    files in flight in this process (default: EARSHOT_INGEST_CONCURRENCY or cores + 1)
   --reindex          re-embed every file, even unchanged ones
   --verbose          print one line per file
   -h, --help         show this help`,
@@ -48,7 +48,7 @@ per file. Stops cleanly on SIGINT/SIGTERM (a job in hand is finished first).
 
 Options:
   --model NAME       model this worker loads first (runs naming other models load them on demand)
-  --concurrency N    jobs in flight in this process (default: EARSHOT_INGEST_CONCURRENCY or 2)
+  --concurrency N    jobs in flight in this process (default: EARSHOT_INGEST_CONCURRENCY or cores + 1)
   -h, --help         show this help`,
   classify: `earshot classify <files or folders>... (--labels "piano, guitar, violin" | --label-set NAME)
                  [--template T] [--multi-label] [--csv | --json] [--model NAME]
@@ -86,7 +86,7 @@ Writes every figure and a per-label breakdown as JSON.
 Options:
   --model NAME       model bundle under EARSHOT_MODEL_DIR (default: EARSHOT_MODEL or clap-mini)
   --json FILE        where the JSON goes (default: bench/results/quality-<model>.json)
-  --concurrency N    files in flight while ingesting (default: EARSHOT_INGEST_CONCURRENCY or 2)
+  --concurrency N    files in flight while ingesting (default: EARSHOT_INGEST_CONCURRENCY or cores + 1)
   -h, --help         show this help`,
 };
 

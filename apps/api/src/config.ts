@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -39,6 +40,8 @@ const schema = z.object({
     /** Folders (absolute, as given) under which the startIngest mutation may ingest; the CLI may ingest any folder. */
     roots: z.array(z.string().refine((p) => path.isAbsolute(p), 'every ingest root must be an absolute path')),
     concurrency: int(1, 64),
+    /** Worker threads that decode, resample and featurize files during an ingest. */
+    decodeThreads: int(1, 64),
     windowSec: num(1, 600),
     hopSec: num(0.5, 600),
     maxDurationSec: num(1, 24 * 3600),
@@ -104,7 +107,9 @@ export function loadConfig(env: Env = process.env): Config {
     ingest: {
       // Colon- or comma-separated absolute paths; unset = the demo library only (none when it is off).
       roots: e('EARSHOT_INGEST_ROOTS') !== undefined ? splitList(e('EARSHOT_INGEST_ROOTS')!) : demoLibrary ? [demoLibrary] : [],
-      concurrency: e('EARSHOT_INGEST_CONCURRENCY') ?? '2',
+      // One more file in flight than decode threads, so a thread never waits while a file is in the tower or the database.
+      concurrency: e('EARSHOT_INGEST_CONCURRENCY') ?? String(os.availableParallelism() + 1),
+      decodeThreads: e('EARSHOT_DECODE_THREADS') ?? String(os.availableParallelism()),
       windowSec: e('EARSHOT_WINDOW_SEC') ?? '10',
       hopSec: e('EARSHOT_HOP_SEC') ?? '5',
       maxDurationSec: e('EARSHOT_MAX_DURATION_SEC') ?? String(3 * 3600),
@@ -181,6 +186,7 @@ export const ENV_NAMES: Record<string, string> = {
   'ort.audioBatchSize': 'EARSHOT_AUDIO_BATCH',
   'ingest.roots': 'EARSHOT_INGEST_ROOTS',
   'ingest.concurrency': 'EARSHOT_INGEST_CONCURRENCY',
+  'ingest.decodeThreads': 'EARSHOT_DECODE_THREADS',
   'ingest.windowSec': 'EARSHOT_WINDOW_SEC',
   'ingest.hopSec': 'EARSHOT_HOP_SEC',
   'ingest.maxDurationSec': 'EARSHOT_MAX_DURATION_SEC',

@@ -1,9 +1,11 @@
 /**
- * Decoding and CLAP features on a worker thread. Decoding, resampling and the features of a long
+ * Decoding and CLAP features on worker threads. Decoding, resampling and the features of a long
  * file take seconds of CPU; on the thread that answers HTTP that stalled every request (a 600 KB WAV
- * held the server for 4.7 s). One worker, started on first use; jobs queue in its message port. The
- * worker does not keep the process alive.
+ * held the server for 4.7 s), and in an ingest they kept every core but one idle. A DecodeThread is
+ * one worker, started on first use; jobs queue in its message port. A DecodePool spreads files over
+ * several (ingest). Workers do not keep the process alive.
  */
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EarshotError, type ErrorCode } from '../errors.js';
 import type { ClapFeatures, FeatureMode } from '../features/index.js';
@@ -21,6 +23,16 @@ export interface HeldAudio {
 }
 
 type DecodeOpts = Pick<DecodeOptions, 'maxDurationSec' | 'name'>;
+
+/** A file decoded by a worker (DecodeThread.openFile): its facts, peak envelope and the worker's stage times. */
+export interface HeldFile extends HeldAudio {
+  peaks: number[];
+  /** ms the worker spent reading + decoding (resampling excluded) and resampling this file. */
+  decodeMs: number;
+  resampleMs: number;
+  /** ms the worker has spent on this file's features so far. */
+  featureMs: number;
+}
 
 export class DecodeThread {
   private worker: Worker | null = null;
@@ -48,6 +60,35 @@ export class DecodeThread {
         if (this.worker) await this.call({ op: 'release', handle });
       },
     };
+  }
+
+  /** Read, decode and resample a file in the worker and keep its samples there (release them when done). */
+  async openFile(filePath: string, opts: { maxDurationSec?: number; peaks: number }): Promise<HeldFile> {
+    const r = await this.call({ op: 'openFile', path: filePath, opts });
+    const handle = r.handle as number;
+    const ms = r.ms as { decode: number; resample: number };
+    const held: HeldFile = {
+      meta: r.meta as AudioMeta,
+      length: r.length as number,
+      peaks: r.peaks as number[],
+      decodeMs: ms.decode,
+      resampleMs: ms.resample,
+      featureMs: 0,
+      features: async (ranges, mode) => {
+        const f = await this.call({ op: 'features', handle, ranges, mode });
+        held.featureMs += (f.ms as { features: number }).features;
+        return f.feats as ClapFeatures[];
+      },
+      release: async () => {
+        if (this.worker) await this.call({ op: 'release', handle });
+      },
+    };
+    return held;
+  }
+
+  /** Jobs sent and not yet answered. */
+  get queued(): number {
+    return this.pending.size;
   }
 
   async close(): Promise<void> {
@@ -98,3 +139,32 @@ export class DecodeThread {
 /** The buffer to move with `bytes`, when they fill it whole. */
 const movable = (bytes: Uint8Array): ArrayBuffer[] =>
   bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : [];
+
+/**
+ * Several decode threads: each file goes to the one with the fewest jobs waiting, and its features
+ * are computed by the same thread (which holds its samples). Sized to the machine by default, so an
+ * ingest decodes, resamples and featurizes on every core while this thread only coordinates.
+ */
+export class DecodePool {
+  private readonly threads: DecodeThread[];
+
+  constructor(size = defaultDecodeThreads()) {
+    this.threads = Array.from({ length: Math.max(1, size) }, () => new DecodeThread());
+  }
+
+  get size(): number {
+    return this.threads.length;
+  }
+
+  openFile(filePath: string, opts: { maxDurationSec?: number; peaks: number }): Promise<HeldFile> {
+    const t = this.threads.reduce((a, b) => (b.queued < a.queued ? b : a));
+    return t.openFile(filePath, opts);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.close()));
+  }
+}
+
+/** One decode thread per core the process may use. */
+export const defaultDecodeThreads = (): number => Math.max(1, os.availableParallelism());

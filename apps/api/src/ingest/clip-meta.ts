@@ -4,7 +4,7 @@
  * copy and the write.
  */
 import path from 'node:path';
-import { peaks, type DecodedAudio, type EmbeddedTags } from '../audio/index.js';
+import type { AudioMeta, EmbeddedTags } from '../audio/index.js';
 import { parseUcs } from '../library/ucs.js';
 import { num, type Sql } from './db.js';
 
@@ -70,8 +70,11 @@ function named(filePath: string, embedded: EmbeddedTags) {
 
 const q = (c: string) => `"${c}"`;
 
-export function metaFromDecoded(d: DecodedAudio, filePath: string): ClipMeta {
-  const m = d.meta;
+/** Waveform thumbnail resolution: points of the peak envelope stored per clip. */
+export const PEAK_POINTS = 200;
+
+/** A clip's facts from its decoded stream (meta + the peak envelope the decode thread computed). */
+export function metaFromDecoded(m: AudioMeta, peaks: number[], filePath: string): ClipMeta {
   return {
     format: m.format,
     container: m.container,
@@ -81,7 +84,7 @@ export function metaFromDecoded(d: DecodedAudio, filePath: string): ClipMeta {
     channels: m.channels,
     decoder: m.decoder,
     durationSec: m.durationSec,
-    peaks: peaks(d.samples, 200),
+    peaks,
     ...named(filePath, m.tags),
   };
 }

@@ -6,7 +6,8 @@ import type { Store } from '../store/index.js';
 import { ingestDb, type IngestDb } from './db.js';
 import type { AudioEmbedder } from './embed.js';
 import { EmbedderPool } from './models.js';
-import { markFileFailed, processFile, type FileJob, type FileOutcome, type ProcessSettings } from './process-file.js';
+import { markFileFailed, processFile, type FileDecoder, type FileJob, type FileOutcome, type ProcessSettings } from './process-file.js';
+import { DecodePool } from '../audio/decode-thread.js';
 import { enqueueFiles, isConnectionLoss, openBoss, runLocalQueue, workFiles } from './queue.js';
 import {
   ACTIVE_RUN_STATUSES,
@@ -63,8 +64,9 @@ export interface IngestSummary {
 /** Counters are written at most this often (ms): enough for a live bar, cheap for the database. */
 const PROGRESS_MS = 500;
 
-export function processSettings(cfg: Config): ProcessSettings {
+export function processSettings(cfg: Config, decoder: FileDecoder): ProcessSettings {
   return {
+    decoder,
     windowSec: cfg.ingest.windowSec,
     hopSec: cfg.ingest.hopSec,
     batchSize: cfg.ort.audioBatchSize,
@@ -176,7 +178,8 @@ export async function executeRun(deps: IngestDeps, runId: number, opts: ExecuteO
   const concurrency = Math.max(1, opts.concurrency ?? deps.config.ingest.concurrency);
   const pool = new EmbedderPool(db, deps.store, deps.config, deps.runtime, opts.timings);
   await pool.ownModelId();
-  const settings = { ...processSettings(deps.config), timings: opts.timings };
+  const decoder = new DecodePool(Math.min(deps.config.ingest.decodeThreads, concurrency));
+  const settings = { ...processSettings(deps.config, decoder), timings: opts.timings };
   const progress = progressKeeper(db, runId, opts.onProgress);
   let ignoredFiles = 0;
   let cancelled = false;
@@ -249,6 +252,7 @@ export async function executeRun(deps: IngestDeps, runId: number, opts: ExecuteO
   } finally {
     clearInterval(timer);
     await pool.close();
+    await decoder.close();
   }
   const final = await progress.tick(true);
   return { runId, resumed, run: final!.run!, ignoredFiles, failures: await listFailures(db, runId, 10_000) };
@@ -341,12 +345,14 @@ export async function startWorker(
   const db = ingestDb(deps.store);
   const pool = new EmbedderPool(db, deps.store, deps.config, deps.runtime);
   await pool.ownModelId();
-  const settings = processSettings(deps.config);
+  const concurrency = Math.max(1, opts.concurrency ?? deps.config.ingest.concurrency);
+  const decoder = new DecodePool(Math.min(deps.config.ingest.decodeThreads, concurrency));
+  const settings = processSettings(deps.config, decoder);
   const keepers = new Map<number, ReturnType<typeof progressKeeper>>();
   const boss = await openBoss(deps.config.databaseUrl);
   const stopWork = await workFiles(
     boss,
-    Math.max(1, opts.concurrency ?? deps.config.ingest.concurrency),
+    concurrency,
     async (job) => {
       const outcome = await processFile(db, await pool.get(job.modelId), job, settings);
       opts.onFile?.(job, outcome);
@@ -366,6 +372,7 @@ export async function startWorker(
       await stopWork();
       await boss.stop({ graceful: true, wait: true, close: true, timeout: 30_000 }).catch(() => {});
       await pool.close();
+      await decoder.close();
     },
   };
 }

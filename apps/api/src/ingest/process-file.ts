@@ -1,13 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { decodeFile } from '../audio/index.js';
-import { metaFromDecoded, metaParams, metaSql, twinMeta, type ClipMeta } from './clip-meta.js';
+import type { HeldFile } from '../audio/decode-thread.js';
+import { metaFromDecoded, metaParams, metaSql, PEAK_POINTS, twinMeta, type ClipMeta } from './clip-meta.js';
 import { EarshotError, asEarshotError } from '../errors.js';
 import { toVectorLiteral } from '../store/index.js';
 import { num, type IngestDb, type Sql } from './db.js';
 import { embedSamples, type AudioEmbedder, type SegmentVector } from './embed.js';
 import { sha256File } from '../hash.js';
-import { resampleHook, timed, type StageTimings } from './timings.js';
+import { timed, type StageTimings } from './timings.js';
 
 /** One unit of queue work: a file row of a run. */
 export interface FileJob {
@@ -23,8 +23,15 @@ export interface ProcessSettings {
   hopSec: number;
   batchSize: number;
   maxDurationSec: number;
+  /** Where files are decoded, resampled and featurized: worker threads (a DecodePool), never the thread that coordinates. */
+  decoder: FileDecoder;
   /** bench:ingest's stage accumulator; absent in production. */
   timings?: StageTimings;
+}
+
+/** What processFile needs of the decode threads (DecodePool satisfies it). */
+export interface FileDecoder {
+  openFile(filePath: string, opts: { maxDurationSec?: number; peaks: number }): Promise<HeldFile>;
 }
 
 export type FileOutcome =
@@ -166,21 +173,28 @@ async function ingestOne(db: IngestDb, embedder: AudioEmbedder, job: FileJob, s:
   let meta: ClipMeta | null = alreadyEmbedded ? await dbStep(twinMeta(db.sql, contentHash, job.path)) : null;
   let segments: SegmentVector[] = [];
   if (!meta || !alreadyEmbedded) {
-    const decoded = await timed(s.timings, 'decode', () =>
-      decodeFile(job.path, { maxDurationSec: s.maxDurationSec, onResample: resampleHook(s.timings) }),
-    );
-    meta = metaFromDecoded(decoded, job.path);
-    if (!alreadyEmbedded) {
-      try {
-        segments = await embedSamples(embedder, decoded.samples, decoded.meta.durationSec, {
-          sampleRate: SAMPLE_RATE,
-          windowSec: s.windowSec,
-          hopSec: s.hopSec,
-          batchSize: s.batchSize,
-          timings: s.timings,
-        });
-      } catch (e) {
-        throw asEarshotError(e, 'INFERENCE_FAILED', job.path);
+    const held = await s.decoder.openFile(job.path, { maxDurationSec: s.maxDurationSec, peaks: PEAK_POINTS });
+    try {
+      meta = metaFromDecoded(held.meta, held.peaks, job.path);
+      if (!alreadyEmbedded) {
+        try {
+          segments = await embedSamples(embedder, held, held.meta.durationSec, {
+            sampleRate: SAMPLE_RATE,
+            windowSec: s.windowSec,
+            hopSec: s.hopSec,
+            batchSize: s.batchSize,
+            timings: s.timings,
+          });
+        } catch (e) {
+          throw asEarshotError(e, 'INFERENCE_FAILED', job.path);
+        }
+      }
+    } finally {
+      await held.release().catch(() => {});
+      if (s.timings) {
+        s.timings.ms.decode += held.decodeMs;
+        s.timings.ms.resample += held.resampleMs;
+        s.timings.ms.features += held.featureMs;
       }
     }
   }

@@ -11,6 +11,8 @@
  *                   decoding; /healthz answers in < 100 ms throughout.
  *  long upload      a 4-minute stereo WAV (42 MB, under the 50 MB cap) decoded, resampled and featurized
  *                   on the decode thread: /healthz answers in < 100 ms meanwhile.
+ *  API ingest       startIngest of three 2-minute stereo WAVs inside EARSHOT_INGEST_ROOTS: decoded and
+ *                   featurized on the ingest's decode threads; /healthz answers in < 100 ms meanwhile.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -68,7 +70,9 @@ const ffmpeg = (args: string[]) => spawnSync('ffmpeg', ['-v', 'error', '-y', ...
 export async function securityFaults(): Promise<Row[]> {
   const rows: Row[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-faults-security-'));
-  const srv = await startServerChild({ DATABASE_URL: '', EARSHOT_DATA_DIR: ':memory:', EARSHOT_API_KEY: KEY, EARSHOT_LOG_LEVEL: 'warn', EARSHOT_HOST: '127.0.0.1' });
+  const lib = path.join(tmp, 'lib');
+  fs.mkdirSync(lib);
+  const srv = await startServerChild({ DATABASE_URL: '', EARSHOT_DATA_DIR: ':memory:', EARSHOT_API_KEY: KEY, EARSHOT_LOG_LEVEL: 'warn', EARSHOT_HOST: '127.0.0.1', EARSHOT_INGEST_ROOTS: lib });
   // One connection per request, as for /healthz: a pooled socket that the server's 5 s keep-alive closed while
   // ffmpeg made the next file failed the POST ("fetch failed") and said nothing about the server.
   const post = (route: string, body: string | Uint8Array, headers: Record<string, string> = {}) =>
@@ -164,6 +168,36 @@ export async function securityFaults(): Promise<Row[]> {
         seconds: r2((performance.now() - t0) / 1000),
         data: { status: r.status, ms, health, before, after },
       });
+    }
+
+    // ---- an ingest started through the API: its files are decoded on the decode threads, not on the HTTP thread
+    {
+      const t0 = performance.now();
+      const made = [1, 2, 3].every((k) => ffmpeg(['-f', 'lavfi', '-i', `sine=f=${110 * k}:d=120`, '-ar', '44100', '-ac', '2', path.join(lib, `long-${k}.wav`)]));
+      if (!made) {
+        rows.push({ scenario: 'API ingest', outcome: 'skipped', details: 'ffmpeg is absent', seconds: 0 });
+      } else {
+        const gql = async (query: string, variables: Record<string, unknown>) =>
+          ((await (await post('/graphql', JSON.stringify({ query, variables }), { 'content-type': 'application/json', 'x-api-key': KEY })).json()) as { data?: any; errors?: unknown[] });
+        const stop = watchHealth(srv.url);
+        const started = await gql('mutation($p: String!) { startIngest(path: $p) { id } }', { p: lib });
+        const id = started.data?.startIngest?.id;
+        let run: { status: string; processedFiles: number; failedFiles: number } | undefined;
+        for (const until = Date.now() + 300_000; id && Date.now() < until; ) {
+          run = (await gql('query($id: ID!) { ingestRun(id: $id) { status processedFiles failedFiles } }', { id })).data?.ingestRun;
+          if (run && !['QUEUED', 'SCANNING', 'RUNNING'].includes(run.status)) break;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        const health = await stop();
+        const ok = run?.status === 'DONE' && run.processedFiles === 3 && health.max < HEALTH_BOUND_MS && health.failures === 0;
+        rows.push({
+          scenario: 'API ingest of three 2-minute 44.1 kHz stereo WAVs (startIngest)',
+          outcome: ok ? 'pass' : 'fail',
+          details: `run ${id ?? JSON.stringify(started.errors)} ${run?.status} (${run?.processedFiles} done, ${run?.failedFiles} failed); /healthz max ${health.max} ms, p99 ${health.p99} ms over ${health.n} polls (bound ${HEALTH_BOUND_MS}), ${health.failures} failed`,
+          seconds: r2((performance.now() - t0) / 1000),
+          data: { run, health },
+        });
+      }
     }
   } finally {
     await srv.stop();

@@ -29,7 +29,7 @@
  *  bad-inputs  every row of ../shared/audio-dev/bad-inputs.csv through the CLI (codes per file), and
  *              the header fuzzer of test/faults/fuzz.ts (typed error or valid result per case).
  *  security    the slow cases of the security review against the real server in a child process
- *              (faults-security.ts): the freeze pair, 64 uploads under an RSS bound, a one-hour FLAC
+ *              (faults-security.ts): the freeze pair, 64 uploads under an RSS bound, an API-started ingest, a one-hour FLAC
  *              refused before decoding and a 9-minute upload decoded off the HTTP thread, each with
  *              /healthz polled every 20 ms.
  *

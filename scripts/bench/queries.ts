@@ -6,14 +6,15 @@
  * PGlite in memory by default; with DATABASE_URL a fresh database on that server (dropped after).
  * Two layers: the bare SQL KNN (exact vs HNSW, recall), then the API's domain functions
  * (searchByText hybrid and vector-only with the running model's text tower, similarTo a stored clip,
- * classify a stored clip against 5 labels) over one synthetic clip per vector, with the session's
+ * classify a stored clip against 5 labels), called as the resolvers call them (the relevance in force,
+ * weak hits listed so every page has 20), over one synthetic clip per vector, with the session's
  * default index settings. Not GraphQL/HTTP: bench:load covers that. Writes
  * bench/results/queries-<backend>.json.
  */
 import { loadConfig } from '../../apps/api/src/config.js';
 import { refreshPlannerStats } from '../../apps/api/src/ingest/runs.js';
 import { openRuntime } from '../../apps/api/src/server.js';
-import { classify, searchByText, similarTo } from '../../apps/api/src/search/index.js';
+import { classify, relevanceForSearch, searchByText, similarTo } from '../../apps/api/src/search/index.js';
 import { ensureModel, openStore, toVectorLiteral, type Store } from '../../apps/api/src/store/index.js';
 import { prng } from '../../test/helpers/prng.js';
 import { createTestDatabase } from '../../test/helpers/store.js';
@@ -178,10 +179,13 @@ async function main() {
       });
       const clipIds = Array.from({ length: QUERIES + 1 }, () => String(1 + Math.floor(rand() * size)));
       const labels = ['rain', 'dog barking', 'piano', 'car engine', 'siren'];
+      const asApi = { first: 20, weak: true, limits: cfg.limits, unknownWords: (t: string) => rt.unknownWords(t) };
       const ops: [string, (i: number) => Promise<unknown>][] = [
-        ['searchByText hybrid', (i) => searchByText(store, modelId, embedText, { query: texts[i]!, first: 20, hybrid: true })],
-        ['searchByText vector', (i) => searchByText(store, modelId, embedText, { query: texts[i]!, first: 20, hybrid: false })],
-        ['similarTo clip', (i) => similarTo(store, modelId, noUpload, { clip: clipIds[i]!, first: 20 })],
+        // As the resolvers call them (relevance in force, unknown words reported), with weak: true so that a
+        // page of 20 is listed even where synthetic vectors have no good match for a real text.
+        ['searchByText hybrid', async (i) => searchByText(store, modelId, embedText, { ...asApi, relevance: await relevanceForSearch(store, modelId, rt), query: texts[i]!, hybrid: true })],
+        ['searchByText vector', async (i) => searchByText(store, modelId, embedText, { ...asApi, relevance: await relevanceForSearch(store, modelId, rt), query: texts[i]!, hybrid: false })],
+        ['similarTo clip', async (i) => similarTo(store, modelId, noUpload, { clip: clipIds[i]!, first: 20, weak: true, relevance: await relevanceForSearch(store, modelId, rt) })],
         ['classify clip (5 labels)', (i) => classify(store, modelId, rt, noUpload, { clip: clipIds[i]!, labels }, 64)],
       ];
       for (const [op, run] of ops) {

@@ -5,7 +5,7 @@
 import { EarshotError } from '../errors.js';
 import type { Store } from '../store/index.js';
 import { fromVectorLiteral, toVectorLiteral } from '../store/index.js';
-import { countEmbedded, decodeCursor, encodeCursor, getClips, requireClip, type ClipRow } from './clips.js';
+import { countEmbedded, decodeCursor, recentCount, encodeCursor, getClips, requireClip, type ClipRow } from './clips.js';
 import { embeddedSql, filterSql, type ClipFilter } from './filters.js';
 import { cosineAt } from '../model/calibration.js';
 import { relevanceFor, relevanceOf, type Relevance, type RelevanceRuntime } from './relevance.js';
@@ -195,9 +195,13 @@ export async function keywordRanking(
   if (!qwords.length || need <= 0) return [];
   const params: unknown[] = [qwords];
   const where = `${filterSql(filter, params, modelId)} AND ${embeddedSql(params, modelId)}`;
-  // Each word's stem (none for a stop word) and how many candidates have it (GIN index, one probe per word).
+  // Each word's stem (none for a stop word) and how many candidates have it (GIN index, one probe per word),
+  // counted only up to one past the share that makes a word uninformative: a word half the library has
+  // would otherwise be counted row by row (44k rows at 100k clips) to learn only that it is too common.
+  params.push(Math.floor(KEYWORD_MAX_SHARE * candidates) + 1);
+  const cap = `$${params.length}::int`;
   const stems = await store.sql<{ word: string; lex: string; n: number }>(
-    `SELECT w.word, l.lex, (SELECT count(*) FROM "Clip" c WHERE ${kwMatch("plainto_tsquery('simple', l.lex)")} AND ${where})::int AS n
+    `SELECT w.word, l.lex, (SELECT count(*) FROM (SELECT 1 FROM "Clip" c WHERE ${kwMatch("plainto_tsquery('simple', l.lex)")} AND ${where} LIMIT ${cap}) m)::int AS n
        FROM unnest($1::text[]) AS w(word)
        CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lex)`,
     params,
@@ -448,7 +452,7 @@ async function relevantText(store: Store, modelId: number, q: Float32Array, quer
   const [vec, kw] = await Promise.all([
     vectorUntil(store, modelId, q, input.filter, blind ? Infinity : cosineAt(rel.text, rel.goodMatch)),
     hybrid
-      ? countEmbedded(store, modelId, input.filter).then((n) => keywordRanking(store, modelId, query, input.filter, HYBRID_POOL, n, limits.maxQueryWords))
+      ? recentCount(store, modelId, input.filter).then((n) => keywordRanking(store, modelId, query, input.filter, HYBRID_POOL, n, limits.maxQueryWords))
       : Promise.resolve(Object.assign([] as KeywordHit[], { informative: 0 })),
   ]);
   const all = new Map<number, Ranked>();

@@ -8,7 +8,7 @@
 import type { Calibration, CalibrationCurve } from '../model/calibration.js';
 import { probability } from '../model/calibration.js';
 import type { Store } from '../store/index.js';
-import { countEmbedded } from './clips.js';
+import { recentCount } from './clips.js';
 
 export type CalibrationKind = 'BUNDLE' | 'LIBRARY';
 
@@ -83,7 +83,7 @@ const cache = new WeakMap<object, { key: string; value: Promise<Relevance> }>();
 
 /**
  * The relevance in force for this runtime and library: the bundle's calibration, else the library's
- * null, cached until the number of embedded clips changes.
+ * null, cached until the number of embedded clips changes (seen through recentCount, within seconds).
  */
 export async function relevanceFor(
   store: Store,
@@ -93,7 +93,7 @@ export async function relevanceFor(
   sampleNearest: SampleNearest,
 ): Promise<Relevance> {
   if (rt.calibration) return bundleRelevance(rt.calibration);
-  const clips = await countEmbedded(store, modelId);
+  const clips = await recentCount(store, modelId);
   const key = `${modelId}:${clips}`;
   const hit = cache.get(rt);
   if (hit && hit.key === key) return hit.value;

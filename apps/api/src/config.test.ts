@@ -16,6 +16,7 @@ const BAD: Record<string, string[]> = {
   EARSHOT_AUDIO_BATCH: ['0', '257'],
   EARSHOT_INGEST_ROOTS: ['relative/sounds', './x', '~/music'],
   EARSHOT_INGEST_CONCURRENCY: ['0', 'many'],
+  EARSHOT_DECODE_THREADS: ['0', 'all'],
   EARSHOT_WINDOW_SEC: ['0', 'ten'],
   EARSHOT_HOP_SEC: ['0.1'],
   EARSHOT_MAX_DURATION_SEC: ['0', '1e9'],

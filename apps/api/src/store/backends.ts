@@ -1,12 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { EarshotError } from '../errors.js';
+import { PgliteThread } from './pglite-thread.js';
 
 /** An opened database: the adapter Prisma Client and the schema engine talk through, and how to close it. */
 export interface Backend {
@@ -90,7 +88,7 @@ function wasiErrno(e: unknown): string | undefined {
   return WASI_ERRNO[errno] ?? `errno ${errno}`;
 }
 
-/** Embedded Postgres (WASM) with pgvector, persisted in `dir`, or in memory for `memory://`. */
+/** Embedded Postgres (WASM) with pgvector on its own thread (pglite-thread.ts), persisted in `dir`, or in memory for `memory://`. */
 export async function openPglite(dir: string | 'memory://'): Promise<Backend> {
   let unlock = () => {};
   if (dir !== 'memory://') {
@@ -98,9 +96,9 @@ export async function openPglite(dir: string | 'memory://'): Promise<Backend> {
     refuseForeignDir(dir);
     unlock = lockDataDir(dir);
   }
-  let db: PGlite;
+  let db: PgliteThread;
   try {
-    db = await PGlite.create({ dataDir: dir, extensions: { vector } });
+    db = await PgliteThread.open(dir);
   } catch (e) {
     unlock();
     throw openFailure(dir, e);
@@ -113,7 +111,7 @@ export async function openPglite(dir: string | 'memory://'): Promise<Backend> {
     unlock();
     throw e;
   }
-  const adapter = new PrismaPGlite(db);
+  const adapter = db.factory();
   const migrationAdapter = () =>
     wholeScript(adapter, async (_a, script) => {
       await db.exec(script);

@@ -44,22 +44,29 @@ function parseFilter(s: string | null): ClipFilter {
 export function SearchView() {
   const params = useSearchParams();
   const router = useRouter();
-  const [text, setText] = useState(params.get('q') ?? '');
   const q = params.get('q') ?? '';
+  const [text, setText] = useState(q);
   const hybrid = params.get('hybrid') !== '0';
+  // weak = weaker hits (below the cutoff) shown too; sel = the selected clip. Both live in the URL with the rest.
+  const weak = params.get('weak') === '1';
+  const sel = params.get('sel');
   const filterParam = params.get('f');
   const filter = useMemo(() => parseFilter(filterParam), [filterParam]);
   const list = usePaged<Hit>();
-  // What the latest answer says about the query: unknown words, why nothing matches; weak = weaker hits shown too.
+  // What the latest answer says about the query: unknown words, why nothing matches.
   const [meta, setMeta] = useState<Pick<SearchConnection, 'unknownWords' | 'noGoodMatch' | 'calibration'> | null>(null);
-  const [weak, setWeak] = useState(false);
   const [examples, setExamples] = useState(EXAMPLES);
+  const [drawer, setDrawer] = useState(false);
   useEffect(() => {
     gql<{ model: { isDemo: boolean } }>(STATUS)
       .then((d) => d.model.isDemo && setExamples(DEMO_EXAMPLES))
       .catch(() => undefined);
   }, []);
-  useEffect(() => setWeak(false), [q, hybrid, filterParam]);
+  // Back / Forward change the URL under the box: the box follows.
+  useEffect(() => setText(q), [q]);
+  useEffect(() => {
+    document.title = q ? `“${q.length > 60 ? `${q.slice(0, 60)}…` : q}” · Search · Earshot` : 'Search · Earshot';
+  }, [q]);
   const inputRef = useRef<HTMLInputElement>(null);
 
   // "/" jumps back to the search box from anywhere on the page (as on most search sites).
@@ -75,18 +82,30 @@ export function SearchView() {
     return () => window.removeEventListener('keydown', h);
   }, []);
 
+  /**
+   * The view's state is the URL. A new query, mode or filter is a new history entry (Back returns to the
+   * previous search); a new selection, or a number still being typed, replaces the current one.
+   */
   const setUrl = useCallback(
-    (next: { q?: string; hybrid?: boolean; filter?: ClipFilter }) => {
+    (next: { q?: string; hybrid?: boolean; filter?: ClipFilter; weak?: boolean; sel?: string | null }, how: 'push' | 'replace' = 'push') => {
       const sp = new URLSearchParams();
       const nq = next.q ?? q;
       const nh = next.hybrid ?? hybrid;
       const nf = next.filter ?? filter;
+      const changedList = next.q !== undefined || next.hybrid !== undefined || next.filter !== undefined;
+      // "Show weaker matches" holds while the filters narrow the same query; a new query starts with good ones only.
+      const nw = next.weak ?? (next.q !== undefined || next.hybrid !== undefined ? false : weak);
+      const ns = next.sel !== undefined ? next.sel : changedList ? null : sel;
       if (nq) sp.set('q', nq);
       if (!nh) sp.set('hybrid', '0');
       if (activeFilterCount(nf)) sp.set('f', JSON.stringify(nf));
-      router.replace(sp.size ? `/?${sp}` : '/', { scroll: false });
+      if (nw) sp.set('weak', '1');
+      if (ns) sp.set('sel', ns);
+      const url = sp.size ? `/?${sp}` : '/';
+      if (how === 'push') router.push(url, { scroll: false });
+      else router.replace(url, { scroll: false });
     },
-    [q, hybrid, filter, router],
+    [q, hybrid, filter, weak, sel, router],
   );
 
   const search = useCallback(() => {
@@ -112,6 +131,7 @@ export function SearchView() {
     return () => clearTimeout(t);
   }, [search]);
 
+  const showWeak = () => setUrl({ weak: true }, 'replace');
   const rows = useMemo(() => list.items.map(hitToRow), [list.items]);
 
   return (
@@ -142,14 +162,27 @@ export function SearchView() {
         </label>
         <button type="submit" className="btn">Search</button>
       </form>
-      {list.ran && !!meta?.unknownWords.length && (
+      {list.ran && !list.error && !!meta?.unknownWords.length && (
         <p className="notice small" data-testid="unknown-words">
           The model does not know: <strong>{meta.unknownWords.join(', ')}</strong>
         </p>
       )}
+      <button
+        type="button"
+        className="btn small ghost drawer-toggle"
+        aria-expanded={drawer}
+        aria-controls="search-filters"
+        onClick={() => setDrawer(!drawer)}
+        data-testid="filters-toggle"
+      >
+        Filters{activeFilterCount(filter) ? ` (${activeFilterCount(filter)})` : ''}
+      </button>
       <div className="layout-2">
-        <aside className="card" aria-label="Search filters">
-          <Filters value={filter} onChange={(f) => setUrl({ filter: f })} />
+        <aside className={`card drawer${drawer ? ' open' : ''}`} aria-label="Search filters" id="search-filters" data-testid="filters">
+          <Filters value={filter} onChange={(f, typing) => setUrl({ filter: f }, typing ? 'replace' : 'push')} />
+          <button type="button" className="btn small drawer-close" onClick={() => setDrawer(false)}>
+            Show results
+          </button>
         </aside>
         <div>
         <ResultsPanel
@@ -157,6 +190,8 @@ export function SearchView() {
           rows={rows}
           list={list}
           onRetry={search}
+          selectedKey={sel}
+          onSelect={(key) => setUrl({ sel: key }, 'replace')}
           exportSource={q ? { text: q, hybrid, filter: activeFilterCount(filter) ? filter : undefined } : undefined}
           exportName="earshot-search"
           summary={
@@ -189,7 +224,7 @@ export function SearchView() {
                 {meta?.noGoodMatch ? <span data-testid="no-good-match">{meta.noGoodMatch[0].toUpperCase() + meta.noGoodMatch.slice(1)}. </span> : null}
                 {activeFilterCount(filter) ? 'Clear or widen the filters on the left. ' : null}
                 {!weak && (
-                  <button type="button" className="btn small ghost" onClick={() => setWeak(true)} data-testid="show-weak">
+                  <button type="button" className="btn small ghost" onClick={showWeak} data-testid="show-weak">
                     Show weaker matches
                   </button>
                 )}
@@ -199,7 +234,7 @@ export function SearchView() {
         />
         {list.ran && !list.loading && rows.length > 0 && !weak && !list.pageInfo?.hasNextPage && (
           <div className="load-more">
-            <button type="button" className="btn small ghost" onClick={() => setWeak(true)} data-testid="show-weak">
+            <button type="button" className="btn small ghost" onClick={showWeak} data-testid="show-weak">
               Show weaker matches
             </button>
           </div>

@@ -1,32 +1,23 @@
-import type { Metadata } from 'next';
-import localFont from 'next/font/local';
+import type { Metadata, Viewport } from 'next';
 import { Nav } from '@/components/Nav';
 import { PlayerProvider } from '@/components/Player';
 import './globals.css';
 
-// Fonts ship with the app (copied from Debian's fonts-dejavu): no font CDN, works offline.
-const sans = localFont({
-  src: [
-    { path: './fonts/DejaVuSans.ttf', weight: '400', style: 'normal' },
-    { path: './fonts/DejaVuSans-Bold.ttf', weight: '700', style: 'normal' },
-  ],
-  variable: '--font-sans',
-  display: 'swap',
-});
-const mono = localFont({ src: './fonts/DejaVuSansMono.ttf', variable: '--font-mono', display: 'swap' });
-
+// The system font stack (globals.css): no font files to download, so the first load stays small.
 export const metadata: Metadata = {
-  title: 'Earshot',
+  title: { default: 'Earshot', template: '%s · Earshot' },
   description: 'Search a sound library by meaning',
 };
 
+export const viewport: Viewport = { width: 'device-width', initialScale: 1 };
+
 export default function RootLayout({ children }: { children: React.ReactNode }) {
   return (
-    <html lang="en" className={`${sans.variable} ${mono.variable}`}>
+    <html lang="en">
       <body>
         <PlayerProvider>
           <Nav />
-          <main>{children}</main>
+          <main id="main" tabIndex={-1}>{children}</main>
         </PlayerProvider>
       </body>
     </html>

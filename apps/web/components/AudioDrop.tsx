@@ -3,10 +3,38 @@ import { useEffect, useRef, useState } from 'react';
 import { uploadAudio, type UploadResult } from '@/lib/api';
 import { fmtDuration } from '@/lib/format';
 import { recordingToWav } from '@/lib/wav';
+import type { Clip } from '@/lib/types';
+import { usePlayer } from './Player';
 import { ErrorBox } from './States';
 
 export interface Uploaded extends UploadResult {
   name: string;
+  /** The browser's own copy of the query sound (a blob: URL), so it can be played back. */
+  localUrl: string;
+}
+
+/** The query sound as a clip the player can play: from the browser's copy, with the facts the upload reported. */
+export function querySoundClip(u: Uploaded): Clip {
+  return {
+    id: `query:${u.id}`,
+    path: '',
+    name: u.name,
+    folder: '',
+    format: typeof u.format === 'string' ? u.format : 'wav',
+    container: null,
+    codec: null,
+    bitDepth: null,
+    decoder: null,
+    description: null,
+    ucs: null,
+    sampleRate: typeof u.sampleRate === 'number' ? u.sampleRate : 0,
+    channels: typeof u.channels === 'number' ? u.channels : 1,
+    durationSec: u.durationSec,
+    sizeBytes: 0,
+    tags: [],
+    waveform: [],
+    audioUrl: u.localUrl,
+  };
 }
 
 interface Props {
@@ -24,6 +52,9 @@ export function AudioDrop({ onUploaded, current, label = 'Drop an audio file her
   const [canRecord, setCanRecord] = useState(false);
   const [recording, setRecording] = useState<{ rec: MediaRecorder; started: number } | null>(null);
   const [elapsed, setElapsed] = useState(0);
+  const player = usePlayer();
+  const queryClip = current?.localUrl ? querySoundClip(current) : null;
+  const queryPlaying = !!queryClip && player.clip?.id === queryClip.id && player.playing;
 
   useEffect(() => {
     setCanRecord(typeof window !== 'undefined' && 'MediaRecorder' in window && !!navigator.mediaDevices?.getUserMedia);
@@ -40,7 +71,7 @@ export function AudioDrop({ onUploaded, current, label = 'Drop an audio file her
     setError(null);
     try {
       const r = await uploadAudio(blob, name);
-      onUploaded({ ...r, name });
+      onUploaded({ ...r, name, localUrl: URL.createObjectURL(blob) });
     } catch (e) {
       setError(e);
     } finally {
@@ -120,6 +151,17 @@ export function AudioDrop({ onUploaded, current, label = 'Drop an audio file her
               ● Record from microphone
             </button>
           ))}
+        {queryClip && (
+          <button
+            type="button"
+            className="btn small ghost"
+            onClick={() => player.toggle(queryClip)}
+            aria-label={`${queryPlaying ? 'Pause' : 'Play'} the query sound ${queryClip.name}`}
+            data-testid="play-query"
+          >
+            {queryPlaying ? '❚❚ Pause' : '▶ Play'} query sound
+          </button>
+        )}
         {current && (
           <span className="muted small" data-testid="uploaded-info">
             Query audio: <strong>{current.name}</strong> · {fmtDuration(current.durationSec)}

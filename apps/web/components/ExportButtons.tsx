@@ -11,6 +11,8 @@ interface Props {
   source?: { text?: string; hybrid?: boolean; similarToClip?: string; filter?: ClipFilter; limit?: number };
   rows: Row[];
   basename: string;
+  /** What the header counts: a server-side export asks for every one of them. */
+  totalCount?: number;
 }
 
 export function rowsToRecords(rows: Row[]): Record<string, unknown>[] {
@@ -35,7 +37,7 @@ export function rowsToRecords(rows: Row[]): Record<string, unknown>[] {
 }
 
 /** CSV / JSON download of a result list: through the API's `export` when the list has a server-side source. */
-export function ExportButtons({ source, rows, basename }: Props) {
+export function ExportButtons({ source, rows, basename, totalCount = 0 }: Props) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -44,9 +46,10 @@ export function ExportButtons({ source, rows, basename }: Props) {
     setError(null);
     try {
       if (source) {
+        // Every row the header counts, not one page of them; past the API's export maximum it says so.
+        const limit = Math.max(totalCount, rows.length, 1);
         const { export: f } = await gql<{ export: { filename: string; mimeType: string; content: string } }>(EXPORT, {
-          // 200 = the API's default page-size cap (EARSHOT_MAX_PAGE_SIZE).
-          source: { limit: Math.min(Math.max(rows.length, 100), 200), ...source },
+          source: { limit, ...source },
           format,
         });
         download(f.filename, f.mimeType, f.content);
@@ -56,7 +59,7 @@ export function ExportButtons({ source, rows, basename }: Props) {
         else download(`${basename}.json`, 'application/json', JSON.stringify(recs, null, 2));
       }
     } catch (e) {
-      setError(e instanceof ApiError ? `${e.code}: ${e.message}` : String(e));
+      setError(e instanceof ApiError ? `Export failed: ${e.message}` : String(e));
     } finally {
       setBusy(false);
     }

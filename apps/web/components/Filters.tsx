@@ -1,13 +1,15 @@
 'use client';
 import { useEffect, useState } from 'react';
-import { gql } from '@/lib/api';
-import { FACETS, FOLDERS, PREDICTED_LABELS } from '@/lib/queries';
-import type { ClipFilter, Facets, Folder, LabelCount } from '@/lib/types';
+import { gql, onApiChange } from '@/lib/api';
+import { FolderTree } from './FolderTree';
+import { FACETS, PREDICTED_LABELS } from '@/lib/queries';
+import type { ClipFilter, Facets, LabelCount } from '@/lib/types';
 import { fmtRate } from '@/lib/format';
 
 interface Props {
   value: ClipFilter;
-  onChange: (f: ClipFilter) => void;
+  /** typing: the change comes from a number still being typed (the URL entry is replaced, not pushed). */
+  onChange: (f: ClipFilter, typing?: boolean) => void;
 }
 
 export function activeFilterCount(f: ClipFilter): number {
@@ -18,21 +20,20 @@ export function activeFilterCount(f: ClipFilter): number {
 export function Filters({ value, onChange }: Props) {
   const [facets, setFacets] = useState<Facets | null>(null);
   const [labelSets, setLabelSets] = useState<{ id: string; name: string; labels: string[] }[]>([]);
-  const [folders, setFolders] = useState<Folder[]>([]);
   const [counts, setCounts] = useState<LabelCount[]>([]);
   const [labelSetId, setLabelSetId] = useState(value.predictedLabel?.labelSet ?? '');
   const [tagText, setTagText] = useState((value.tags ?? []).join(', '));
 
   useEffect(() => {
-    gql<{ facets: Facets; labelSets: { id: string; name: string; labels: string[] }[] }>(FACETS)
-      .then((d) => {
-        setFacets(d.facets);
-        setLabelSets(d.labelSets);
-      })
-      .catch(() => undefined); // the result list shows API errors; filters just stay empty
-    gql<{ folders: Folder[] }>(FOLDERS, {})
-      .then((d) => setFolders(d.folders))
-      .catch(() => undefined);
+    const load = () =>
+      gql<{ facets: Facets; labelSets: { id: string; name: string; labels: string[] }[] }>(FACETS)
+        .then((d) => {
+          setFacets(d.facets);
+          setLabelSets(d.labelSets);
+        })
+        .catch(() => undefined); // the result list (or the banner) reports API errors; filters wait for the server
+    load();
+    return onApiChange((up) => up && load());
   }, []);
 
   useEffect(() => {
@@ -42,13 +43,13 @@ export function Filters({ value, onChange }: Props) {
       .catch(() => setCounts([]));
   }, [labelSetId]);
 
-  const set = (patch: Partial<ClipFilter>) => {
+  const set = (patch: Partial<ClipFilter>, typing = false) => {
     const next: ClipFilter = { ...value, ...patch };
     for (const k of Object.keys(next) as (keyof ClipFilter)[]) {
       const v = next[k];
       if (v == null || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'number' && Number.isNaN(v))) delete next[k];
     }
-    onChange(next);
+    onChange(next, typing);
   };
   const toggleIn = <T,>(arr: T[] | undefined, v: T): T[] => (arr?.includes(v) ? arr.filter((x) => x !== v) : [...(arr ?? []), v]);
   const num = (s: string) => (s.trim() === '' ? undefined : Number(s));
@@ -65,7 +66,7 @@ export function Filters({ value, onChange }: Props) {
             aria-label="Minimum duration in seconds"
             placeholder={facets ? `min ${facets.minDurationSec.toFixed(1)}` : 'min'}
             value={value.minDurationSec ?? ''}
-            onChange={(e) => set({ minDurationSec: num(e.target.value) })}
+            onChange={(e) => set({ minDurationSec: num(e.target.value) }, true)}
           />
           <span className="muted">–</span>
           <input
@@ -75,7 +76,7 @@ export function Filters({ value, onChange }: Props) {
             aria-label="Maximum duration in seconds"
             placeholder={facets ? `max ${facets.maxDurationSec.toFixed(1)}` : 'max'}
             value={value.maxDurationSec ?? ''}
-            onChange={(e) => set({ maxDurationSec: num(e.target.value) })}
+            onChange={(e) => set({ maxDurationSec: num(e.target.value) }, true)}
           />
         </div>
       </fieldset>
@@ -147,19 +148,7 @@ export function Filters({ value, onChange }: Props) {
       )}
       <fieldset>
         <legend>Folder</legend>
-        <input
-          type="text"
-          list="folder-options"
-          aria-label="Folder prefix"
-          placeholder="any folder"
-          value={value.folderPrefix ?? ''}
-          onChange={(e) => set({ folderPrefix: e.target.value })}
-        />
-        <datalist id="folder-options">
-          {folders.map((f) => (
-            <option key={f.path} value={f.path}>{`${f.name} (${f.clipCount})`}</option>
-          ))}
-        </datalist>
+        <FolderTree value={value.folderPrefix ?? ''} onChange={(folderPrefix) => set({ folderPrefix })} />
       </fieldset>
       <fieldset>
         <legend>Tags</legend>

@@ -5,6 +5,7 @@ import type { Clip } from '@/lib/types';
 import { fmtDuration, fmtRate } from '@/lib/format';
 import { usePlayer } from './Player';
 import { Waveform } from './Waveform';
+import { CopyPath, DownloadOriginal, onDragOut } from './ClipActions';
 
 export interface Row {
   key: string;
@@ -40,34 +41,82 @@ interface Props {
   label: string;
   /** Hide the "Similar" action (e.g. on the similar page for the query clip itself). */
   actions?: boolean;
+  /** Answer the arrow keys and space when nothing else has focus (one list per page should). */
+  keys?: boolean;
+  /** The selected row's key (from the URL); the list reports its moves with onSelect. */
+  selectedKey?: string | null;
+  onSelect?: (key: string) => void;
 }
+
+// Enter / Space on a control (the row's play button included) do what that control does natively.
+const isControl = (el: EventTarget | null) => el instanceof HTMLElement && !!el.closest('a, button, input, select, textarea');
 
 /**
  * A result list: waveform, metadata, score; click plays from the matching window.
- * Keyboard: ↑/↓ (or j/k) move, Space plays/pauses, Enter plays from the match.
+ * Keyboard: ↑/↓ (or j/k) select and play, Space plays/pauses, Enter plays from the match (Esc, in the player, stops).
+ * Each row is a plain list item; its play button is the one tab stop (roving focus), so no control nests in another.
  */
-export function HitList({ rows, label, actions = true }: Props) {
+export function HitList({ rows, label, actions = true, keys = true, selectedKey, onSelect }: Props) {
   const player = usePlayer();
-  const [active, setActive] = useState(0);
+  const [active, setActive] = useState(() => Math.max(0, rows.findIndex((r) => r.key === selectedKey)));
   const listRef = useRef<HTMLUListElement>(null);
 
-  const playRow = useCallback((i: number, toggle = false) => {
-    const r = rows[i];
-    if (!r) return;
-    setActive(i);
-    if (toggle) player.toggle(r.clip, r.startSec ?? 0);
-    else player.play(r.clip, r.startSec ?? 0);
-  }, [rows, player]);
+  // The URL's selection wins when it names a row we have (Back/Forward, a shared link).
+  useEffect(() => {
+    if (!selectedKey) return;
+    const i = rows.findIndex((r) => r.key === selectedKey);
+    if (i >= 0) setActive(i);
+  }, [selectedKey, rows]);
+
+  const windowOf = (r: Row) =>
+    r.startSec != null && r.endSec != null && r.endSec - r.startSec < r.clip.durationSec - 0.05 ? { start: r.startSec, end: r.endSec } : null;
+
+  const select = useCallback(
+    (i: number) => {
+      setActive(i);
+      const r = rows[i];
+      if (r && r.key !== selectedKey) onSelect?.(r.key);
+    },
+    [rows, selectedKey, onSelect],
+  );
+
+  const playRow = useCallback(
+    (i: number, toggle = false) => {
+      const r = rows[i];
+      if (!r) return;
+      select(i);
+      if (toggle) player.toggle(r.clip, r.startSec ?? 0, windowOf(r));
+      else player.play(r.clip, r.startSec ?? 0, windowOf(r));
+    },
+    [rows, player, select],
+  );
+
+  const focusRow = (i: number) => {
+    const btn = listRef.current?.querySelector<HTMLElement>(`[data-index="${i}"] button.play`);
+    btn?.focus({ preventScroll: true });
+  };
+
+  const move = useCallback(
+    (delta: number) => {
+      const i = Math.max(0, Math.min(rows.length - 1, active + delta));
+      if (i === active && player.clip?.id === rows[i]?.clip.id) return;
+      playRow(i);
+      focusRow(i);
+    },
+    [rows, active, playRow, player.clip],
+  );
 
   const onKey = useCallback(
     (e: KeyboardEvent | React.KeyboardEvent) => {
-      if (!rows.length) return;
+      if (!rows.length || e.altKey || e.ctrlKey || e.metaKey) return;
       if (e.key === 'ArrowDown' || e.key === 'j') {
         e.preventDefault();
-        setActive((a) => Math.min(rows.length - 1, a + 1));
+        move(1);
       } else if (e.key === 'ArrowUp' || e.key === 'k') {
         e.preventDefault();
-        setActive((a) => Math.max(0, a - 1));
+        move(-1);
+      } else if (isControl(e.target)) {
+        return; // Enter / Space on a link or button does what that control does
       } else if (e.key === ' ' || e.key === 'Spacebar') {
         e.preventDefault();
         playRow(active, true);
@@ -76,19 +125,21 @@ export function HitList({ rows, label, actions = true }: Props) {
         playRow(active);
       }
     },
-    [rows.length, active, playRow],
+    [rows.length, active, playRow, move],
   );
 
   // Also react when nothing in particular has focus, so the keys work right after a search.
   useEffect(() => {
+    if (!keys) return;
     const h = (e: KeyboardEvent) => {
       const el = document.activeElement;
       if (listRef.current?.contains(el)) return; // handled by the list itself
       if (el && el !== document.body) {
-        // From the search box, ↓ jumps into the results.
+        // From the search box, ↓ jumps into the results and plays the selected one.
         if (el instanceof HTMLInputElement && el.type === 'search' && e.key === 'ArrowDown' && rows.length) {
           e.preventDefault();
-          listRef.current?.focus({ preventScroll: true });
+          playRow(active);
+          focusRow(active);
         }
         return;
       }
@@ -96,7 +147,7 @@ export function HitList({ rows, label, actions = true }: Props) {
     };
     window.addEventListener('keydown', h);
     return () => window.removeEventListener('keydown', h);
-  }, [onKey, rows.length]);
+  }, [keys, onKey, rows.length, active, playRow]);
 
   useEffect(() => {
     if (active >= rows.length) setActive(Math.max(0, rows.length - 1));
@@ -107,34 +158,28 @@ export function HitList({ rows, label, actions = true }: Props) {
   }, [active]);
 
   return (
-    <ul
-      ref={listRef}
-      className="hits"
-      role="listbox"
-      aria-label={label}
-      tabIndex={0}
-      aria-activedescendant={rows[active] ? `hit-${rows[active].key}` : undefined}
-      onKeyDown={onKey}
-      data-testid="hit-list"
-    >
+    <ul ref={listRef} className="hits" aria-label={label} onKeyDown={onKey} data-testid="hit-list">
       {rows.map((r, i) => {
         const isCurrent = player.clip?.id === r.clip.id;
         const playing = isCurrent && player.playing;
+        const tab = i === active ? 0 : -1;
         return (
           <li
             key={r.key}
             id={`hit-${r.key}`}
             data-index={i}
-            role="option"
-            aria-selected={i === active}
+            data-key={r.key}
+            aria-current={i === active ? 'true' : undefined}
             className={`hit${i === active ? ' active' : ''}${isCurrent ? ' current' : ''}${r.good === false ? ' weak' : ''}`}
             onClick={() => playRow(i, true)}
+            draggable
+            onDragStart={(e) => onDragOut(e, r.clip)}
             data-testid="hit"
           >
             <button
               type="button"
               className="btn icon play"
-              tabIndex={-1}
+              tabIndex={tab}
               aria-label={`${playing ? 'Pause' : 'Play'} ${r.clip.name}`}
               onClick={(e) => {
                 e.stopPropagation();
@@ -170,9 +215,9 @@ export function HitList({ rows, label, actions = true }: Props) {
                 windowEnd={r.endSec}
                 playhead={isCurrent ? player.currentTime : null}
                 onSeek={(sec) => {
-                  setActive(i);
+                  select(i);
                   if (isCurrent) player.seek(sec);
-                  else player.play(r.clip, sec);
+                  else player.play(r.clip, sec, windowOf(r));
                 }}
                 label={`Waveform of ${r.clip.name}${r.startSec != null ? `, match ${r.startSec.toFixed(1)}–${r.endSec?.toFixed(1)} s` : ''}`}
               />
@@ -201,7 +246,7 @@ export function HitList({ rows, label, actions = true }: Props) {
                   <span key={t} className="pill term">{t}</span>
                 ))}
                 {r.clip.tags.map((t) => (
-                  <span key={t} className="pill tag">#{t}</span>
+                  <span key={t} className="pill tag" data-testid="tag">#{t}</span>
                 ))}
                 <span className="hit-path mono" title={r.clip.path}>
                   <span dir="ltr">{r.clip.path}</span>
@@ -210,12 +255,14 @@ export function HitList({ rows, label, actions = true }: Props) {
             </div>
             {actions && (
               <div className="hit-actions" onClick={(e) => e.stopPropagation()}>
-                <Link className="btn small ghost" href={`/similar?clip=${encodeURIComponent(r.clip.id)}`} tabIndex={i === active ? 0 : -1}>
+                <Link className="btn small ghost" href={`/similar?clip=${encodeURIComponent(r.clip.id)}`} tabIndex={tab}>
                   Similar
                 </Link>
-                <Link className="btn small ghost" href={`/classify?clip=${encodeURIComponent(r.clip.id)}`} tabIndex={i === active ? 0 : -1}>
+                <Link className="btn small ghost" href={`/classify?clip=${encodeURIComponent(r.clip.id)}`} tabIndex={tab}>
                   Classify
                 </Link>
+                <DownloadOriginal clip={r.clip} tabIndex={tab} />
+                <CopyPath clip={r.clip} tabIndex={tab} />
               </div>
             )}
           </li>

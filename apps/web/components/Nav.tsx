@@ -2,7 +2,7 @@
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { useEffect, useState } from 'react';
-import { gql } from '@/lib/api';
+import { gql, onApiChange } from '@/lib/api';
 import { STATUS } from '@/lib/queries';
 
 const LINKS = [
@@ -23,21 +23,44 @@ export function Nav() {
   const [status, setStatus] = useState<Status | null>(null);
   const [down, setDown] = useState(false);
 
+  // Every 15 s while the server answers; every 3 s while it does not, so pages recover soon after it is back
+  // (any request that fails or succeeds also flips the flag: lib/api.ts).
   useEffect(() => {
     let stop = false;
-    const load = () =>
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = () => {
+      clearTimeout(timer);
       gql<Status>(STATUS)
-        .then((s) => !stop && (setStatus(s), setDown(false)))
-        .catch(() => !stop && setDown(true));
-    void load();
-    const t = setInterval(load, 15000);
+        .then((s) => {
+          if (stop) return;
+          setStatus(s);
+          setDown(false);
+          timer = setTimeout(load, 15000);
+        })
+        .catch(() => {
+          if (stop) return;
+          setDown(true);
+          timer = setTimeout(load, 3000);
+        });
+    };
+    load();
+    const off = onApiChange((up) => {
+      setDown(!up);
+      if (!up) {
+        clearTimeout(timer);
+        timer = setTimeout(load, 3000);
+      }
+    });
     return () => {
       stop = true;
-      clearInterval(t);
+      clearTimeout(timer);
+      off();
     };
   }, []);
 
   return (
+    <>
+    <a className="skip-link" href="#main">Skip to content</a>
     <header className="topbar">
       <Link href="/" className="brand" aria-label="Earshot home">
         <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden>
@@ -57,7 +80,7 @@ export function Nav() {
       </nav>
       <div className="status" aria-live="polite" data-testid="api-status">
         {down ? (
-          <span className="dot bad" title="Start the API with npm start">API unreachable</span>
+          <span className="dot bad">Server unreachable</span>
         ) : status ? (
           <>
             <span className="dot ok" />
@@ -71,5 +94,12 @@ export function Nav() {
         )}
       </div>
     </header>
+    {down && (
+      <div className="banner bad" role="alert" data-testid="server-unreachable">
+        <strong>The server is unreachable.</strong> Earshot’s API is not answering (is <code>npm start</code> still running?). This page
+        tries again every few seconds and carries on by itself when the server is back.
+      </div>
+    )}
+    </>
   );
 }

@@ -24,6 +24,8 @@ interface Props {
   exportName: string;
   empty: React.ReactNode;
   summary?: React.ReactNode;
+  selectedKey?: string | null;
+  onSelect?: (key: string) => void;
 }
 
 /** Header (count + export), list, load more, and the loading / empty / error states. */
@@ -33,13 +35,13 @@ export function ResultsPanel(props: Props) {
   return (
     <section aria-label={p.label} aria-busy={list.loading}>
       <div className="results-head">
-        <div className="muted" data-testid="results-summary">
+        <div className="muted" data-testid="results-summary" data-total={list.totalCount}>
           {list.loading ? 'Searching…' : p.summary ?? (p.rows.length ? `${p.rows.length} of ${list.totalCount.toLocaleString()} shown` : '')}
           {!!p.rows.length && !list.loading && (
             <span className="small"> · <span className="kbd">↑</span> <span className="kbd">↓</span> move, <span className="kbd">space</span> play</span>
           )}
         </div>
-        <ExportButtons rows={p.rows} source={p.exportSource} basename={p.exportName} />
+        <ExportButtons rows={p.rows} source={p.exportSource} basename={p.exportName} totalCount={list.totalCount} />
       </div>
       {list.loading && !p.rows.length ? (
         <div role="status" aria-label="Loading results">
@@ -49,7 +51,7 @@ export function ResultsPanel(props: Props) {
         </div>
       ) : p.rows.length ? (
         <div style={{ opacity: list.loading ? 0.5 : 1 }}>
-          <HitList rows={p.rows} label={p.label} />
+          <HitList rows={p.rows} label={p.label} selectedKey={p.selectedKey} onSelect={p.onSelect} />
         </div>
       ) : (
         p.empty
@@ -58,7 +60,7 @@ export function ResultsPanel(props: Props) {
       {list.pageInfo?.hasNextPage && !list.loading && (
         <div className="load-more">
           <button type="button" className="btn ghost" onClick={() => void list.more()} disabled={list.loadingMore} data-testid="load-more">
-            {list.loadingMore ? 'Loading…' : 'Load more'}
+            {list.loadingMore ? 'Loading…' : `Load more (${p.rows.length.toLocaleString()} of ${list.totalCount.toLocaleString()} shown)`}
           </button>
         </div>
       )}

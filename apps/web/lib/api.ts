@@ -27,7 +27,7 @@ export class ApiError extends Error {
       case 'UNAUTHENTICATED':
         return 'This action needs the API key: enter it on the Ingest page (it is kept in this browser only).';
       case 'NETWORK':
-        return 'The API server is not answering. Start it with `npm start` (or check EARSHOT_API_URL) and try again.';
+        return 'Earshot’s server is not answering (is `npm start` still running?). This page tries again every few seconds and recovers by itself.';
       case 'UNSUPPORTED_FORMAT':
       case 'AUDIO_DECODE_FAILED':
       case 'AUDIO_NO_SAMPLES':
@@ -37,7 +37,7 @@ export class ApiError extends Error {
       case 'CLIP_TOO_LONG':
         return 'Trim the file to a shorter excerpt and upload it again.';
       case 'LIMIT_EXCEEDED':
-        return 'Ask for fewer results or fewer labels at once.';
+        return this.subject === 'query' ? 'Shorten the description to a few words.' : 'Ask for fewer results or fewer labels at once.';
       case 'BAD_USER_INPUT':
         return 'Check the values you entered.';
       case 'NOT_FOUND':
@@ -54,6 +54,30 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Whether the API answered the last request: one app-wide flag, so a dead server is reported once
+ * (the banner under the header) and every view recovers by itself when it answers again.
+ */
+const API_EVENT = 'earshot:api';
+let apiUp: boolean | null = null;
+
+function reportApi(up: boolean): void {
+  if (typeof window === 'undefined' || apiUp === up) return;
+  apiUp = up;
+  window.dispatchEvent(new CustomEvent<boolean>(API_EVENT, { detail: up }));
+}
+
+/** Call `cb` whenever the API is reachable again after having been unreachable (or for the first time). */
+export function onApiChange(cb: (up: boolean) => void): () => void {
+  const h = (e: Event) => cb((e as CustomEvent<boolean>).detail);
+  window.addEventListener(API_EVENT, h);
+  return () => window.removeEventListener(API_EVENT, h);
+}
+
+export function isNetworkError(e: unknown): boolean {
+  return e instanceof ApiError && e.code === 'NETWORK';
+}
+
 interface GqlResponse<T> {
   data?: T | null;
   errors?: { message: string; extensions?: { code?: string; subject?: string } }[];
@@ -68,16 +92,24 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
     res = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: opts.signal });
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
-    throw new ApiError('Could not reach the API server.', 'NETWORK');
+    reportApi(false);
+    throw new ApiError('The server is unreachable.', 'NETWORK');
   }
   let body: GqlResponse<T>;
   try {
     body = (await res.json()) as GqlResponse<T>;
   } catch {
+    if (res.status >= 500) reportApi(false);
     throw res.status >= 500
-      ? new ApiError(`Could not reach the API server (HTTP ${res.status} from the web server's proxy).`, 'NETWORK')
-      : new ApiError(`The API answered HTTP ${res.status} without a GraphQL body.`, 'INTERNAL');
+      ? new ApiError('The server is unreachable.', 'NETWORK')
+      : new ApiError(`The server answered HTTP ${res.status} without a GraphQL body.`, 'INTERNAL');
   }
+  // The web server's proxy answers 502 with code NETWORK when the API behind it is down.
+  if (body.errors?.[0]?.extensions?.code === 'NETWORK') {
+    reportApi(false);
+    throw new ApiError('The server is unreachable.', 'NETWORK');
+  }
+  reportApi(true);
   if (body.errors?.length) {
     const e = body.errors[0];
     throw new ApiError(e.message, e.extensions?.code ?? 'INTERNAL', e.extensions?.subject);
@@ -101,7 +133,8 @@ export async function uploadAudio(file: Blob, name = 'upload'): Promise<UploadRe
   try {
     res = await fetch('/upload', { method: 'POST', headers, body: file });
   } catch {
-    throw new ApiError('Could not reach the API server to upload.', 'NETWORK');
+    reportApi(false);
+    throw new ApiError('The server is unreachable, so the file could not be uploaded.', 'NETWORK');
   }
   const text = await res.text();
   let body: Record<string, unknown> = {};

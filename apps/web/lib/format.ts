@@ -32,7 +32,11 @@ export function pct(x: number, digits = 1): string {
 
 /** Start a browser download of text content. */
 export function download(filename: string, mimeType: string, content: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type: mimeType }));
+  downloadBlob(filename, new Blob([content], { type: mimeType }));
+}
+
+export function downloadBlob(filename: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = filename;

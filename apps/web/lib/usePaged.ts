@@ -27,11 +27,12 @@ export function usePaged<T>() {
     const g = ++gen.current;
     fetcher.current = fetch;
     setLoading(true);
-    setError(null);
     setRan(true);
     try {
       const p = await fetch(null);
       if (g !== gen.current) return;
+      // An earlier error stays up until an answer replaces it (an automatic retry does not flash the page).
+      setError(null);
       setItems(p.items);
       setPageInfo(p.pageInfo);
       setTotalCount(p.totalCount);

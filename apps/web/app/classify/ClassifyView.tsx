@@ -1,7 +1,7 @@
 'use client';
 import { useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useState } from 'react';
-import { gql } from '@/lib/api';
+import { gql, onApiChange } from '@/lib/api';
 import { CLASSIFY, CLIP, CLIPS, LABEL_SETS } from '@/lib/queries';
 import type { Classification, Clip, ClipConnection, LabelSet } from '@/lib/types';
 import { fmtDuration } from '@/lib/format';
@@ -20,7 +20,8 @@ export function ClassifyView() {
   const [uploaded, setUploaded] = useState<Uploaded | null>(null);
   const [labelText, setLabelText] = useState(DEFAULT_LABELS);
   const [labelSetId, setLabelSetId] = useState('');
-  const [labelSets, setLabelSets] = useState<LabelSet[]>([]);
+  // null until the server has answered: "no label sets yet" only when it says so.
+  const [labelSets, setLabelSets] = useState<LabelSet[] | null>(null);
   const [template, setTemplate] = useState('This is a sound of {}.');
   const [multiLabel, setMultiLabel] = useState(false);
   const [result, setResult] = useState<Classification | null>(null);
@@ -30,9 +31,10 @@ export function ClassifyView() {
   const loadSets = useCallback(() => {
     gql<{ labelSets: LabelSet[] }>(LABEL_SETS)
       .then((d) => setLabelSets(d.labelSets))
-      .catch(() => undefined);
+      .catch(() => undefined); // the banner says the server is unreachable; the sets load when it is back
   }, []);
   useEffect(loadSets, [loadSets]);
+  useEffect(() => onApiChange((up) => up && loadSets()), [loadSets]);
 
   useEffect(() => {
     const id = params.get('clip');
@@ -44,7 +46,7 @@ export function ClassifyView() {
 
   const labels = labelText.split(',').map((s) => s.trim()).filter(Boolean);
   const audioVars = source === 'clip' ? (clip ? { clip: clip.id } : null) : uploaded ? { audio: uploaded.id } : null;
-  const selectedSet = labelSets.find((s) => s.id === labelSetId);
+  const selectedSet = labelSets?.find((s) => s.id === labelSetId);
   const canRun = !!audioVars && (labelSetId ? true : labels.length >= 1);
 
   const run = async () => {
@@ -95,7 +97,7 @@ export function ClassifyView() {
               <span>Saved label set</span>
               <select aria-label="Saved label set" value={labelSetId} onChange={(e) => setLabelSetId(e.target.value)}>
                 <option value="">— type labels below —</option>
-                {labelSets.map((s) => (
+                {(labelSets ?? []).map((s) => (
                   <option key={s.id} value={s.id}>{`${s.name} (${s.labels.length} labels)`}</option>
                 ))}
               </select>
@@ -191,7 +193,7 @@ function ClipPicker({ value, onChange }: { value: Clip | null; onChange: (c: Cli
   const shown = clips.filter((c) => !q || c.path.toLowerCase().includes(q.toLowerCase())).slice(0, 50);
   return (
     <div className="audiodrop-wrap">
-      {value && <HitList rows={[{ key: `pick-${value.id}`, clip: value }]} label="Chosen clip" actions={false} />}
+      {value && <HitList rows={[{ key: `pick-${value.id}`, clip: value }]} label="Chosen clip" actions={false} keys={false} />}
       <input type="search" aria-label="Filter clips by name" placeholder="Filter clips by name or path" value={q} onChange={(e) => setQ(e.target.value)} />
       <select
         size={6}

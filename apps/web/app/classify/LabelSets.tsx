@@ -5,7 +5,7 @@ import { gql } from '@/lib/api';
 import { CLASSIFY_LIBRARY, CREATE_LABEL_SET, DELETE_LABEL_SET, UPDATE_LABEL_SET } from '@/lib/queries';
 import type { LabelCount, LabelSet } from '@/lib/types';
 import { ApiKeyField } from '@/components/ApiKeyField';
-import { Empty, ErrorBox } from '@/components/States';
+import { Empty, ErrorBox, Loading } from '@/components/States';
 
 interface Draft {
   id?: string;
@@ -18,7 +18,7 @@ interface Draft {
 const EMPTY: Draft = { name: '', labels: '', template: 'This is a sound of {}.', multiLabel: false };
 
 /** Manage saved label sets and run one over the whole library (stored predictions → browse by label). */
-export function LabelSets({ sets, onChanged }: { sets: LabelSet[]; onChanged: () => void }) {
+export function LabelSets({ sets, onChanged }: { sets: LabelSet[] | null; onChanged: () => void }) {
   const [draft, setDraft] = useState<Draft | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -94,7 +94,9 @@ export function LabelSets({ sets, onChanged }: { sets: LabelSet[]; onChanged: ()
         </form>
       )}
       {!!error && <ErrorBox error={error} />}
-      {!sets.length && !draft ? (
+      {!sets ? (
+        <Loading what="Loading label sets" />
+      ) : !sets.length && !draft ? (
         <Empty title="No label sets yet">Save labels you use often, then run them over the whole library to browse by predicted label.</Empty>
       ) : (
         <ul style={{ listStyle: 'none', padding: 0, margin: 0, display: 'flex', flexDirection: 'column', gap: 10 }}>

@@ -2,7 +2,7 @@
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { gql } from '@/lib/api';
+import { gql, onApiChange } from '@/lib/api';
 import { CLIPS, FOLDERS, LABEL_SETS, PREDICTED_LABELS } from '@/lib/queries';
 import type { Clip, ClipConnection, ClipFilter, Folder, LabelCount, LabelSet } from '@/lib/types';
 import { usePaged } from '@/lib/usePaged';
@@ -34,23 +34,33 @@ export function LibraryView() {
       if (ls && l) sp.set('label', l);
       const m = next.min ?? minScore;
       if (ls && l && m) sp.set('min', String(m));
-      router.replace(sp.size ? `/library?${sp}` : '/library', { scroll: false });
+      router.push(sp.size ? `/library?${sp}` : '/library', { scroll: false });
     },
     [folder, labelSet, label, minScore, router],
   );
 
-  useEffect(() => {
+  const loadFolders = useCallback(() => {
     setFolders(null);
-    setFolderError(null);
     gql<{ folders: Folder[] }>(FOLDERS, { prefix: folder || null })
-      .then((d) => setFolders(d.folders))
+      .then((d) => {
+        setFolders(d.folders);
+        setFolderError(null);
+      })
       .catch(setFolderError);
+  }, [folder]);
+  useEffect(loadFolders, [loadFolders]);
+  useEffect(() => onApiChange((up) => up && loadFolders()), [loadFolders]);
+  useEffect(() => {
+    document.title = folder ? `${folder.split('/').filter(Boolean).pop()} · Library · Earshot` : 'Library · Earshot';
   }, [folder]);
 
   useEffect(() => {
-    gql<{ labelSets: LabelSet[] }>(LABEL_SETS)
-      .then((d) => setSets(d.labelSets))
-      .catch(() => undefined);
+    const load = () =>
+      gql<{ labelSets: LabelSet[] }>(LABEL_SETS)
+        .then((d) => setSets(d.labelSets))
+        .catch(() => undefined);
+    load();
+    return onApiChange((up) => up && load());
   }, []);
 
   useEffect(() => {
@@ -141,8 +151,9 @@ export function LibraryView() {
           );
         })}
       </nav>
-      {folderError ? (
-        <ErrorBox error={folderError} />
+      {/* One error per view: when the list failed too, its box says it. */}
+      {folderError && !list.error ? (
+        <ErrorBox error={folderError} onRetry={loadFolders} />
       ) : folders && folders.length > 0 ? (
         <div className="folder-grid" data-testid="folders">
           {folders.map((f) => (

@@ -102,7 +102,7 @@ export function SimilarView() {
           <h3>Query sound</h3>
           {queryClip && !uploaded && (
             <div style={{ marginBottom: 14 }} data-testid="query-clip">
-              <HitList rows={[{ key: `q-${queryClip.id}`, clip: queryClip }]} label="Query clip" actions={false} />
+              <HitList rows={[{ key: `q-${queryClip.id}`, clip: queryClip }]} label="Query clip" actions={false} keys={false} />
               <button type="button" className="btn small ghost" style={{ marginTop: 8 }} onClick={() => router.replace('/similar')}>
                 Clear
               </button>

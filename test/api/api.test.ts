@@ -572,6 +572,34 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     await ok(`mutation($id: ID!) { deleteLabelSet(id: $id) }`, { id: bearer.data.createLabelSet.id });
   });
 
+  it('editClipTags adds and removes tags on several clips at once, all or nothing, with the key; the tag filter finds them', async () => {
+    const m = `mutation($ids: [ID!]!, $add: [String!], $remove: [String!]) { editClipTags(ids: $ids, add: $add, remove: $remove) { id tags } }`;
+    const two = [ids['sine_880.wav'], ids['hiss_noise.wav']];
+    const tagsOf = async (id: string) => (await ok(`query($id: ID!) { clip(id: $id) { tags } }`, { id })).clip.tags as string[];
+    try {
+      await ok(`mutation($id: ID!) { setClipTags(id: $id, tags: ["keep"]) { id } }`, { id: two[0] });
+      const out = (await ok(m, { ids: two, add: ['bulk-a', ' bulk-b ', 'bulk-a'] })).editClipTags;
+      expect(out.map((c: any) => c.tags)).toEqual([['keep', 'bulk-a', 'bulk-b'], ['bulk-a', 'bulk-b']]);
+      const tagged = (await ok(`{ clips(filter: { tags: ["bulk-a", "bulk-b"] }) { nodes { id } } }`)).clips.nodes.map((c: any) => c.id).sort();
+      expect(tagged).toEqual([...two].sort());
+      await ok(m, { ids: two, remove: ['bulk-b'] });
+      expect(await tagsOf(two[0])).toEqual(['keep', 'bulk-a']);
+      // One unknown id: nothing changes anywhere.
+      const bad = await post(m, { ids: [two[0], '999999'], add: ['never'] });
+      expect(code(bad)).toBe('NOT_FOUND');
+      expect(await tagsOf(two[0])).toEqual(['keep', 'bulk-a']);
+      // Over-long tags are refused with the limit named; without the key it is refused too.
+      const long = await post(m, { ids: two, add: ['x'.repeat(65)] });
+      expect(code(long)).toBe('LIMIT_EXCEEDED');
+      expect(long.errors?.[0]?.message).toMatch(/the limit is 64/);
+      expect(code(await post(m, { ids: two, add: ['nokey'] }, {}))).toBe('UNAUTHENTICATED');
+      expect(await tagsOf(two[1])).toEqual(['bulk-a']);
+      expect(code(await post(m, { ids: [] }))).toBe('BAD_USER_INPUT');
+    } finally {
+      for (const id of two) await ok(`mutation($id: ID!) { setClipTags(id: $id, tags: []) { id } }`, { id });
+    }
+  });
+
   it('errors carry stable codes and no stack traces', async () => {
     const syntax = await post(`{ health { ok }`);
     expect(code(syntax)).toBe('BAD_USER_INPUT');

@@ -260,7 +260,14 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
   it('an ingest started in the UI shows live progress and failures with reasons', async () => {
     await page.goto(`${web.url}/ingest`, { waitUntil: 'networkidle' });
     await page.fill('input[name=apiKey]', API_KEY);
-    await page.fill('input[name=path]', lib.extra);
+    // The server's roots are offered (EARSHOT_INGEST_ROOTS = tmp); a way out of them is refused with the reason.
+    expect(await page.locator('[data-testid=ingest-root] option').allTextContents()).toEqual([tmp]);
+    await page.fill('input[name=path]', '../../../etc');
+    await page.click('[data-testid=start-ingest]');
+    const refused = page.locator('[data-testid=error-state]');
+    await refused.waitFor({ timeout: 30_000 });
+    expect(await refused.textContent()).toMatch(/outside the ingest roots/);
+    await page.fill('input[name=path]', path.relative(tmp, lib.extra));
     await page.click('[data-testid=start-ingest]');
     const progress = page.locator('[data-testid=ingest-progress]');
     await progress.waitFor({ timeout: 30_000 });
@@ -268,7 +275,10 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
     await page.waitForFunction(() => /done|failed|cancelled/.test(document.querySelector('[data-testid=ingest-status]')?.textContent ?? ''), undefined, {
       timeout: 120_000,
     });
-    expect(await page.locator('[data-testid=ingest-status]').textContent()).toBe('done');
+    // A run with failures is not a plain "done": it says how many, in the warning colour.
+    expect(await page.locator('[data-testid=ingest-status]').textContent()).toBe('done with 2 failures');
+    const colour = await page.locator('[data-testid=ingest-status]').evaluate((e) => getComputedStyle(e).color);
+    expect(colour).toBe('rgb(251, 191, 36)'); // --warn
     const failures = page.locator('[data-testid=ingest-failures] tbody tr');
     expect(await failures.count()).toBe(2);
     const text = (await page.locator('[data-testid=ingest-failures]').textContent()) ?? '';

@@ -64,9 +64,6 @@ export function SearchView() {
   }, []);
   // Back / Forward change the URL under the box: the box follows.
   useEffect(() => setText(q), [q]);
-  useEffect(() => {
-    document.title = q ? `“${q.length > 60 ? `${q.slice(0, 60)}…` : q}” · Search · Earshot` : 'Search · Earshot';
-  }, [q]);
   const inputRef = useRef<HTMLInputElement>(null);
 
   // "/" jumps back to the search box from anywhere on the page (as on most search sites).

@@ -6,6 +6,7 @@ import { fmtDuration, fmtRate } from '@/lib/format';
 import { usePlayer } from './Player';
 import { Waveform } from './Waveform';
 import { CopyPath, DownloadOriginal, onDragOut } from './ClipActions';
+import { TagEditor } from './TagEditor';
 
 export interface Row {
   key: string;
@@ -46,6 +47,9 @@ interface Props {
   /** The selected row's key (from the URL); the list reports its moves with onSelect. */
   selectedKey?: string | null;
   onSelect?: (key: string) => void;
+  /** Tags changed in this view (clip id → tags), shown instead of the listed ones; onTags reports an edit. */
+  tagOverrides?: Record<string, string[]>;
+  onTags?: (clipId: string, tags: string[]) => void;
 }
 
 // Enter / Space on a control (the row's play button included) do what that control does natively.
@@ -56,8 +60,9 @@ const isControl = (el: EventTarget | null) => el instanceof HTMLElement && !!el.
  * Keyboard: ↑/↓ (or j/k) select and play, Space plays/pauses, Enter plays from the match (Esc, in the player, stops).
  * Each row is a plain list item; its play button is the one tab stop (roving focus), so no control nests in another.
  */
-export function HitList({ rows, label, actions = true, keys = true, selectedKey, onSelect }: Props) {
+export function HitList({ rows, label, actions = true, keys = true, selectedKey, onSelect, tagOverrides, onTags }: Props) {
   const player = usePlayer();
+  const [editing, setEditing] = useState<string | null>(null);
   const [active, setActive] = useState(() => Math.max(0, rows.findIndex((r) => r.key === selectedKey)));
   const listRef = useRef<HTMLUListElement>(null);
 
@@ -163,6 +168,7 @@ export function HitList({ rows, label, actions = true, keys = true, selectedKey,
         const isCurrent = player.clip?.id === r.clip.id;
         const playing = isCurrent && player.playing;
         const tab = i === active ? 0 : -1;
+        const tags = tagOverrides?.[r.clip.id] ?? r.clip.tags;
         return (
           <li
             key={r.key}
@@ -221,6 +227,9 @@ export function HitList({ rows, label, actions = true, keys = true, selectedKey,
                 }}
                 label={`Waveform of ${r.clip.name}${r.startSec != null ? `, match ${r.startSec.toFixed(1)}–${r.endSec?.toFixed(1)} s` : ''}`}
               />
+              {editing === r.clip.id && onTags && (
+                <TagEditor clipId={r.clip.id} tags={tags} onSaved={(t) => onTags(r.clip.id, t)} onClose={() => setEditing(null)} />
+              )}
               <div className="hit-meta">
                 {r.clip.ucs && (
                   <span className="pill ucs" title={`UCS ${r.clip.ucs.catId}`} data-testid="ucs">
@@ -245,9 +254,24 @@ export function HitList({ rows, label, actions = true, keys = true, selectedKey,
                 {r.matchedTerms?.map((t) => (
                   <span key={t} className="pill term">{t}</span>
                 ))}
-                {r.clip.tags.map((t) => (
+                {tags.map((t) => (
                   <span key={t} className="pill tag" data-testid="tag">#{t}</span>
                 ))}
+                {onTags && (
+                  <button
+                    type="button"
+                    className="pill edit-tags"
+                    tabIndex={tab}
+                    aria-label={`Edit the tags of ${r.clip.name}`}
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      setEditing(editing === r.clip.id ? null : r.clip.id);
+                    }}
+                    data-testid="edit-tags"
+                  >
+                    {tags.length ? 'edit tags' : '+ tag'}
+                  </button>
+                )}
                 <span className="hit-path mono" title={r.clip.path}>
                   <span dir="ltr">{r.clip.path}</span>
                 </span>

@@ -80,12 +80,11 @@ function channelsText(n: number): string {
 /** What the file is, as stored: the facts a sound designer checks before using it. */
 export function clipFacts(c: Clip): string[] {
   return [
-    c.container && c.container !== c.format ? `${c.container}/${c.format}` : c.format,
-    c.codec ?? '',
+    c.format,
+    c.codec && c.codec !== c.format ? c.codec : '',
     c.sampleRate ? fmtRate(c.sampleRate) : '',
     c.bitDepth != null ? `${c.bitDepth}-bit` : '',
     c.channels ? channelsText(c.channels) : '',
-    fmtDuration(c.durationSec),
   ].filter(Boolean);
 }
 

@@ -1,6 +1,8 @@
 'use client';
 import type { Row } from './HitList';
+import { useState } from 'react';
 import { HitList } from './HitList';
+import { BulkTags } from './TagEditor';
 import { ExportButtons } from './ExportButtons';
 import { Empty, ErrorBox } from './States';
 import type { PageInfo } from '@/lib/types';
@@ -31,6 +33,7 @@ interface Props {
 /** Header (count + export), list, load more, and the loading / empty / error states. */
 export function ResultsPanel(props: Props) {
   const { list, ...p } = props;
+  const [tags, setTags] = useState<Record<string, string[]>>({});
   if (list.error && !p.rows.length) return <ErrorBox error={list.error} onRetry={p.onRetry} />;
   return (
     <section aria-label={p.label} aria-busy={list.loading}>
@@ -41,7 +44,10 @@ export function ResultsPanel(props: Props) {
             <span className="small"> · <span className="kbd">↑</span> <span className="kbd">↓</span> move, <span className="kbd">space</span> play</span>
           )}
         </div>
+        <div className="row tight">
+          <BulkTags ids={p.rows.map((r) => r.clip.id)} onSaved={(t) => setTags((old) => ({ ...old, ...t }))} />
         <ExportButtons rows={p.rows} source={p.exportSource} basename={p.exportName} totalCount={list.totalCount} />
+        </div>
       </div>
       {list.loading && !p.rows.length ? (
         <div role="status" aria-label="Loading results">
@@ -51,7 +57,14 @@ export function ResultsPanel(props: Props) {
         </div>
       ) : p.rows.length ? (
         <div style={{ opacity: list.loading ? 0.5 : 1 }}>
-          <HitList rows={p.rows} label={p.label} selectedKey={p.selectedKey} onSelect={p.onSelect} />
+          <HitList
+            rows={p.rows}
+            label={p.label}
+            selectedKey={p.selectedKey}
+            onSelect={p.onSelect}
+            tagOverrides={tags}
+            onTags={(id, t) => setTags((old) => ({ ...old, [id]: t }))}
+          />
         </div>
       ) : (
         p.empty

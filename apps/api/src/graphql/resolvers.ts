@@ -109,6 +109,7 @@ export const resolvers = {
     labelSets: (_: unknown, __: unknown, ctx: ApiContext) => search.listLabelSets(ctx.store),
     labelSet: (_: unknown, a: G.QueryLabelSetArgs, ctx: ApiContext) => search.getLabelSet(ctx.store, a.id),
     predictedLabels: (_: unknown, a: G.QueryPredictedLabelsArgs, ctx: ApiContext) => search.predictedLabels(ctx.store, ctx.modelId, a.labelSet),
+    ingestRoots: (_: unknown, __: unknown, ctx: ApiContext) => ctx.config.ingest.roots,
     ingestRuns: async (_: unknown, a: G.QueryIngestRunsArgs, ctx: ApiContext) =>
       (await listRuns(ingestDb(ctx.store), pageSize(ctx, a.first, 20))).map(mapRun),
     ingestRun: async (_: unknown, a: G.QueryIngestRunArgs, ctx: ApiContext) => {
@@ -191,6 +192,8 @@ export const resolvers = {
     classifyLibrary: (_: unknown, a: G.MutationClassifyLibraryArgs, ctx: ApiContext) =>
       search.classifyLibrary(ctx.store, ctx.modelId, ctx.runtime, a.labelSet, a.filter),
     setClipTags: (_: unknown, a: G.MutationSetClipTagsArgs, ctx: ApiContext) => search.setClipTags(ctx.store, a.id, a.tags, ctx.config.limits),
+    editClipTags: (_: unknown, a: G.MutationEditClipTagsArgs, ctx: ApiContext) =>
+      search.editClipTags(ctx.store, a.ids, { add: a.add, remove: a.remove }, { ...ctx.config.limits, maxIds: ctx.config.limits.maxPageSize }),
     deleteClip: (_: unknown, a: G.MutationDeleteClipArgs, ctx: ApiContext) => search.deleteClip(ctx.store, a.id),
   },
   Clip: {

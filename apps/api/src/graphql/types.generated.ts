@@ -254,6 +254,8 @@ export interface Mutation {
   /** Classify every clip under the filter with a label set and store the predictions. */
   classifyLibrary: ClassifyLibraryResult;
   setClipTags: Clip;
+  /** Add and remove tags on several clips at once (at most EARSHOT_MAX_PAGE_SIZE ids); all or nothing. */
+  editClipTags: Array<Clip>;
   deleteClip: boolean;
 }
 
@@ -288,6 +290,12 @@ export interface MutationClassifyLibraryArgs {
 export interface MutationSetClipTagsArgs {
   id: string;
   tags: Array<string>;
+}
+
+export interface MutationEditClipTagsArgs {
+  ids: Array<string>;
+  add?: Array<string> | null;
+  remove?: Array<string> | null;
 }
 
 export interface MutationDeleteClipArgs {
@@ -335,6 +343,8 @@ export interface Query {
   labelSet: LabelSet | null;
   /** How many clips carry each predicted label of a label set (after classifyLibrary). */
   predictedLabels: Array<LabelCount>;
+  /** The folders this server may ingest (EARSHOT_INGEST_ROOTS); startIngest refuses paths outside them. */
+  ingestRoots: Array<string>;
   ingestRuns: Array<IngestRun>;
   ingestRun: IngestRun | null;
   /** A result list as a downloadable file. */

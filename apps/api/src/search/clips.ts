@@ -238,6 +238,35 @@ export async function setClipTags(store: Store, id: string, tags: string[], limi
   return (await getClip(store, id)) as ClipRow;
 }
 
+/**
+ * Add and remove tags on several clips at once (a selection in the web app). All or nothing: every id
+ * must exist and every result must pass setClipTags' limits before any clip changes.
+ */
+export async function editClipTags(
+  store: Store,
+  ids: string[],
+  edit: { add?: string[] | null; remove?: string[] | null },
+  limits: TagLimits & { maxIds: number } = { maxTags: 64, maxTagChars: 64, maxIds: 200 },
+): Promise<ClipRow[]> {
+  if (!ids.length) throw new EarshotError('BAD_USER_INPUT', 'give at least one clip id', { subject: 'ids' });
+  if (ids.length > limits.maxIds) throw new EarshotError('LIMIT_EXCEEDED', `${ids.length} clips exceed the maximum of ${limits.maxIds} per request`, { subject: 'ids' });
+  const add = (edit.add ?? []).map((t) => t.trim()).filter(Boolean);
+  const remove = new Set((edit.remove ?? []).map((t) => t.trim()));
+  const next = new Map<string, string[]>();
+  for (const id of new Set(ids)) {
+    const clip = await requireClip(store, id);
+    const tags = [...new Set([...clip.tags.filter((t) => !remove.has(t)), ...add.filter((t) => !remove.has(t))])];
+    if (tags.length > limits.maxTags) throw new EarshotError('LIMIT_EXCEEDED', `clip ${id} would have ${tags.length} tags; the maximum is ${limits.maxTags}`, { subject: 'tags' });
+    const long = tags.find((t) => t.length > limits.maxTagChars);
+    if (long !== undefined) throw new EarshotError('LIMIT_EXCEEDED', `a tag is ${long.length} characters long; the limit is ${limits.maxTagChars}`, { subject: 'tags' });
+    next.set(id, tags);
+  }
+  await store.tx(async (t) => {
+    for (const [id, tags] of next) await t.sql(`UPDATE "Clip" SET tags = $1::text[], "updatedAt" = now() WHERE id = $2`, [tags, Number(id)]);
+  });
+  return Promise.all([...next.keys()].map(async (id) => (await getClip(store, id)) as ClipRow));
+}
+
 /** Delete a clip row; its content's vectors and predictions go too unless another clip has the same bytes. */
 export async function deleteClip(store: Store, id: string): Promise<boolean> {
   const clip = await requireClip(store, id);

@@ -20,11 +20,19 @@ export function IngestView() {
   const [starting, setStarting] = useState(false);
   const [startError, setStartError] = useState<unknown>(null);
   const [runs, setRuns] = useState<IngestRun[] | null>(null);
+  // The server's allowed roots (EARSHOT_INGEST_ROOTS): the path is one of them plus an optional sub-folder.
+  const [roots, setRoots] = useState<string[] | null>(null);
+  const [root, setRoot] = useState('');
   const [runsError, setRunsError] = useState<unknown>(null);
 
   const loadRuns = useCallback(() => {
-    gql<{ ingestRuns: IngestRun[] }>(INGEST_RUNS)
-      .then((d) => (setRuns(d.ingestRuns), setRunsError(null)))
+    gql<{ ingestRuns: IngestRun[]; ingestRoots: string[] }>(INGEST_RUNS)
+      .then((d) => {
+        setRuns(d.ingestRuns);
+        setRoots(d.ingestRoots);
+        setRoot((r) => r || d.ingestRoots[0] || '');
+        setRunsError(null);
+      })
       .catch(setRunsError);
   }, []);
   useEffect(loadRuns, [loadRuns]);
@@ -33,7 +41,9 @@ export function IngestView() {
     setStarting(true);
     setStartError(null);
     try {
-      const d = await gql<{ startIngest: IngestRun }>(START_INGEST, { path: path.trim(), reindex });
+      const sub = path.trim().replace(/^\/+/, '');
+      const full = sub ? `${root.replace(/\/+$/, '')}/${sub}` : root;
+      const d = await gql<{ startIngest: IngestRun }>(START_INGEST, { path: full, reindex });
       router.replace(`/ingest?run=${encodeURIComponent(d.startIngest.id)}`, { scroll: false });
       loadRuns();
     } catch (e) {
@@ -48,7 +58,7 @@ export function IngestView() {
       <div className="page-head">
         <div>
           <h1>Ingest</h1>
-          <p>Add a folder from the API server’s disk: an absolute path inside the server’s <code>EARSHOT_INGEST_ROOTS</code>. Unchanged files are skipped, so re-running is cheap.</p>
+          <p>Add a folder from one of the server’s library roots (<code>EARSHOT_INGEST_ROOTS</code>). Unchanged files are skipped, so re-running is cheap.</p>
         </div>
       </div>
       <div className="layout-side">
@@ -62,16 +72,32 @@ export function IngestView() {
             }}
           >
             <ApiKeyField />
-            <label className="field">
-              <span>Folder path on the server</span>
-              <input type="text" name="path" required className="mono" placeholder="/srv/sounds/library" value={path} onChange={(e) => setPath(e.target.value)} />
-            </label>
+            {roots && !roots.length ? (
+              <div className="notice warn small" data-testid="no-roots">
+                This server has no library roots: set <code>EARSHOT_INGEST_ROOTS</code> (absolute folders, comma separated) and restart it.
+              </div>
+            ) : (
+              <div className="row tight ingest-path">
+                <label className="field">
+                  <span>Library root on the server</span>
+                  <select name="root" value={root} onChange={(e) => setRoot(e.target.value)} className="mono" data-testid="ingest-root">
+                    {(roots ?? []).map((r) => (
+                      <option key={r} value={r}>{r}</option>
+                    ))}
+                  </select>
+                </label>
+                <label className="field grow">
+                  <span>Sub-folder (optional)</span>
+                  <input type="text" name="path" className="mono" placeholder="e.g. foley/doors" value={path} onChange={(e) => setPath(e.target.value)} />
+                </label>
+              </div>
+            )}
             <div className="row">
               <label className="toggle" title="Embed every file again, even if unchanged (e.g. after changing the model)">
                 <input type="checkbox" checked={reindex} onChange={(e) => setReindex(e.target.checked)} /> Re-index unchanged files
               </label>
               <span className="grow" />
-              <button type="submit" className="btn" disabled={starting || !path.trim()} data-testid="start-ingest">
+              <button type="submit" className="btn" disabled={starting || !root} data-testid="start-ingest">
                 {starting ? 'Starting…' : 'Start ingest'}
               </button>
             </div>
@@ -100,7 +126,7 @@ export function IngestView() {
                       <div className="mono small" style={{ wordBreak: 'break-all' }}>{r.root}</div>
                       <div className="muted small">{new Date(r.startedAt).toLocaleString()} · {r.processedFiles}/{r.totalFiles} files</div>
                     </td>
-                    <td><span className={`badge ${r.status}`}>{r.status.toLowerCase()}</span></td>
+                    <td><span className={`badge ${r.status}${r.status === 'DONE' && r.failedFiles ? ' warn' : ''}`}>{statusText(r)}</span></td>
                   </tr>
                 ))}
               </tbody>
@@ -153,7 +179,9 @@ function RunProgress({ id, onFinished }: { id: string; onFinished: () => void })
     <section className="card" aria-label="Ingest progress" data-testid="ingest-progress">
       <div className="row" style={{ justifyContent: 'space-between', marginBottom: 10 }}>
         <div>
-          <span className={`badge ${run.status}`} data-testid="ingest-status">{run.status.toLowerCase()}</span>{' '}
+          <span className={`badge ${run.status}${run.status === 'DONE' && run.failedFiles ? ' warn' : ''}`} data-testid="ingest-status">
+            {statusText(run)}
+          </span>{' '}
           <span className="mono small">{run.root}</span>
         </div>
         {active && (
@@ -215,6 +243,12 @@ function RunProgress({ id, onFinished }: { id: string; onFinished: () => void })
       )}
     </section>
   );
+}
+
+/** "done" only when nothing failed: a run with failures says how many, in the warning colour. */
+function statusText(r: IngestRun): string {
+  if (r.status === 'DONE' && r.failedFiles) return `done with ${r.failedFiles} failure${r.failedFiles === 1 ? '' : 's'}`;
+  return r.status.toLowerCase();
 }
 
 function Stat({ k, v }: { k: string; v: string }) {

@@ -50,9 +50,6 @@ export function LibraryView() {
   }, [folder]);
   useEffect(loadFolders, [loadFolders]);
   useEffect(() => onApiChange((up) => up && loadFolders()), [loadFolders]);
-  useEffect(() => {
-    document.title = folder ? `${folder.split('/').filter(Boolean).pop()} · Library · Earshot` : 'Library · Earshot';
-  }, [folder]);
 
   useEffect(() => {
     const load = () =>

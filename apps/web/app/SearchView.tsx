@@ -1,8 +1,9 @@
 'use client';
-import { useRouter, useSearchParams } from 'next/navigation';
+import { useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { gql } from '@/lib/api';
 import { SEARCH, STATUS } from '@/lib/queries';
+import { searchTitle } from '@/lib/titles';
 import type { ClipFilter, Hit, SearchConnection } from '@/lib/types';
 import { usePaged } from '@/lib/usePaged';
 import { Filters, activeFilterCount } from '@/components/Filters';
@@ -43,7 +44,6 @@ function parseFilter(s: string | null): ClipFilter {
 
 export function SearchView() {
   const params = useSearchParams();
-  const router = useRouter();
   const q = params.get('q') ?? '';
   const [text, setText] = useState(q);
   const hybrid = params.get('hybrid') !== '0';
@@ -62,8 +62,11 @@ export function SearchView() {
       .then((d) => d.model.isDemo && setExamples(DEMO_EXAMPLES))
       .catch(() => undefined);
   }, []);
-  // Back / Forward change the URL under the box: the box follows.
+  // Back / Forward change the URL under the box: the box and the title follow.
   useEffect(() => setText(q), [q]);
+  useEffect(() => {
+    document.title = searchTitle(q);
+  }, [q]);
   const inputRef = useRef<HTMLInputElement>(null);
 
   // "/" jumps back to the search box from anywhere on the page (as on most search sites).
@@ -99,10 +102,12 @@ export function SearchView() {
       if (nw) sp.set('weak', '1');
       if (ns) sp.set('sel', ns);
       const url = sp.size ? `/?${sp}` : '/';
-      if (how === 'push') router.push(url, { scroll: false });
-      else router.replace(url, { scroll: false });
+      // The browser's own history (Next keeps useSearchParams in step): the view changes on the client
+      // alone, with no server round trip per keystroke or selection.
+      if (how === 'push') window.history.pushState(null, '', url);
+      else window.history.replaceState(null, '', url);
     },
-    [q, hybrid, filter, weak, sel, router],
+    [q, hybrid, filter, weak, sel],
   );
 
   const search = useCallback(() => {

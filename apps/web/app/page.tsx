@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import { Suspense } from 'react';
+import { searchTitle } from '@/lib/titles';
 import { SearchView } from './SearchView';
 
 type Params = Promise<Record<string, string | string[] | undefined>>;
@@ -7,8 +8,8 @@ type Params = Promise<Record<string, string | string[] | undefined>>;
 /** A title per search: the query names the tab and the history entry. */
 export async function generateMetadata({ searchParams }: { searchParams: Params }): Promise<Metadata> {
   const q = (await searchParams).q;
-  const text = typeof q === 'string' ? q.trim() : '';
-  return { title: text ? `“${text.length > 60 ? `${text.slice(0, 60)}…` : text}” · Search` : 'Search' };
+  // absolute: the layout's "%s · Earshot" template covers child segments only, and this page is the root one.
+  return { title: { absolute: searchTitle(typeof q === 'string' ? q : '') } };
 }
 
 export default function Page() {

@@ -121,7 +121,6 @@ export function AudioDrop({ onUploaded, current, label = 'Drop an audio file her
         role="button"
         tabIndex={0}
         onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), inputRef.current?.click())}
-        aria-label={`${label}, or press Enter to choose a file`}
         data-testid="dropzone"
       >
         <div className="dropzone-icon" aria-hidden>⤓</div>

@@ -48,11 +48,10 @@ export function DownloadOriginal({ clip, tabIndex }: { clip: Clip; tabIndex?: nu
       download={clip.name}
       tabIndex={tabIndex}
       title={`Download the original file (${clip.name})`}
-      aria-label={`Download ${clip.name}`}
       data-testid="download-original"
       onClick={(e) => e.stopPropagation()}
     >
-      ⤓ File
+      <span aria-hidden>⤓ </span>Download<span className="sr-only"> {clip.name}</span>
     </a>
   );
 }
@@ -83,7 +82,6 @@ export function CopyPath({ clip, tabIndex }: { clip: Clip; tabIndex?: number }) 
       className="btn small ghost"
       tabIndex={tabIndex}
       title={clip.path}
-      aria-label={`Copy the path of ${clip.name}`}
       data-testid="copy-path"
       onClick={(e) => {
         e.stopPropagation();
@@ -95,6 +93,7 @@ export function CopyPath({ clip, tabIndex }: { clip: Clip; tabIndex?: number }) 
       }}
     >
       <span aria-live="polite">{state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : 'Copy path'}</span>
+      <span className="sr-only"> of {clip.name}</span>
     </button>
   );
 }

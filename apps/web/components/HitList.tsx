@@ -262,7 +262,6 @@ export function HitList({ rows, label, actions = true, keys = true, selectedKey,
                     type="button"
                     className="pill edit-tags"
                     tabIndex={tab}
-                    aria-label={`Edit the tags of ${r.clip.name}`}
                     onClick={(e) => {
                       e.stopPropagation();
                       setEditing(editing === r.clip.id ? null : r.clip.id);
@@ -270,6 +269,7 @@ export function HitList({ rows, label, actions = true, keys = true, selectedKey,
                     data-testid="edit-tags"
                   >
                     {tags.length ? 'edit tags' : '+ tag'}
+                    <span className="sr-only"> of {r.clip.name}</span>
                   </button>
                 )}
                 <span className="hit-path mono" title={r.clip.path}>

@@ -572,6 +572,13 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     await ok(`mutation($id: ID!) { deleteLabelSet(id: $id) }`, { id: bearer.data.createLabelSet.id });
   });
 
+  it('ingestRoots lists the folders the server may ingest (EARSHOT_INGEST_ROOTS), the ones startIngest accepts', async () => {
+    expect((await ok(`{ ingestRoots }`)).ingestRoots).toEqual([tmp]);
+    const outside = await post(`mutation { startIngest(path: "/etc") { id } }`);
+    expect(code(outside)).toBe('PATH_OUTSIDE_ROOTS');
+    expect(outside.errors?.[0]?.message).toContain(tmp);
+  });
+
   it('editClipTags adds and removes tags on several clips at once, all or nothing, with the key; the tag filter finds them', async () => {
     const m = `mutation($ids: [ID!]!, $add: [String!], $remove: [String!]) { editClipTags(ids: $ids, add: $add, remove: $remove) { id tags } }`;
     const two = [ids['sine_880.wav'], ids['hiss_noise.wav']];

@@ -294,6 +294,16 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
       )
       .toBeCloseTo(1, 2);
     await shot(page, '5-ingest');
+    // Retry the failed files: a new run of the folder tries them again and skips the two good copies.
+    const firstRun = new URL(page.url()).searchParams.get('run');
+    await page.click('[data-testid=retry-failed]');
+    await page.waitForFunction((id) => { const r = new URL(location.href).searchParams.get('run'); return !!r && r !== id; }, firstRun, { timeout: 30_000 });
+    await page.waitForFunction(() => /done|failed|cancelled/.test(document.querySelector('[data-testid=ingest-status]')?.textContent ?? ''), undefined, { timeout: 120_000 });
+    expect(await page.locator('[data-testid=ingest-status]').textContent()).toBe('done with 2 failures');
+    const stat = async (k: string) => page.locator('.stat', { has: page.locator('.k', { hasText: new RegExp(`^${k}$`) }) }).locator('.v').textContent();
+    expect(await stat('unchanged')).toBe('2');
+    expect(await stat('embedded')).toBe('0');
+    expect(await stat('failed')).toBe('2');
     expect(pageErrors).toEqual([]);
   });
 });

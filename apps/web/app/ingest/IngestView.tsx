@@ -53,6 +53,14 @@ export function IngestView() {
     }
   };
 
+  // A failed file is not stored, so the same folder again retries exactly the failures (and picks up new
+  // files); every unchanged file is skipped by its size and mtime.
+  const retry = async (folder: string) => {
+    const d = await gql<{ startIngest: IngestRun }>(START_INGEST, { path: folder, reindex: false });
+    router.replace(`/ingest?run=${encodeURIComponent(d.startIngest.id)}`, { scroll: false });
+    loadRuns();
+  };
+
   return (
     <div>
       <div className="page-head">
@@ -104,7 +112,7 @@ export function IngestView() {
             {!!startError && <div style={{ marginTop: 12 }}><ErrorBox error={startError} /></div>}
           </form>
           {runId ? (
-            <RunProgress id={runId} onFinished={loadRuns} />
+            <RunProgress id={runId} onFinished={loadRuns} onRetry={retry} />
           ) : (
             <Empty title="No ingest selected">Start one above, or pick a recent run on the right to see its progress and failures.</Empty>
           )}
@@ -139,7 +147,8 @@ export function IngestView() {
 }
 
 /** Live progress of one run: polls ingestRun every second while it is active. */
-function RunProgress({ id, onFinished }: { id: string; onFinished: () => void }) {
+function RunProgress({ id, onFinished, onRetry }: { id: string; onFinished: () => void; onRetry: (root: string) => Promise<void> }) {
+  const [retrying, setRetrying] = useState(false);
   const [run, setRun] = useState<IngestRun | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [cancelling, setCancelling] = useState(false);
@@ -224,7 +233,26 @@ function RunProgress({ id, onFinished }: { id: string; onFinished: () => void })
       {!!error && <ErrorBox error={error} />}
       {run.failures && run.failures.length > 0 && (
         <>
-          <h3 style={{ marginTop: 12 }}>Failures</h3>
+          <div className="row" style={{ justifyContent: 'space-between', marginTop: 12 }}>
+            <h3 style={{ margin: 0 }}>Failures</h3>
+            {!active && (
+              <button
+                type="button"
+                className="btn small ghost"
+                disabled={retrying}
+                title="Runs the folder again: the failed files are tried again, unchanged files are skipped"
+                onClick={() => {
+                  setRetrying(true);
+                  onRetry(run.root)
+                    .catch(setError)
+                    .finally(() => setRetrying(false));
+                }}
+                data-testid="retry-failed"
+              >
+                {retrying ? 'Starting…' : `Retry the ${run.failedFiles} failed file${run.failedFiles === 1 ? '' : 's'}`}
+              </button>
+            )}
+          </div>
           <table data-testid="ingest-failures">
             <thead>
               <tr><th>File</th><th>Code</th><th>Reason</th></tr>

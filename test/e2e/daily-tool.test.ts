@@ -11,12 +11,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
+import { tone, writeWav } from '../ingest/fixtures.js';
 import { API_KEY, PROXY_SECRET, REPO, gql, ingestViaApi, launchBrowser, makeLibrary, shot, skipReason } from './harness.js';
 
 const reason = skipReason();
 if (reason) console.log(`[e2e/daily-tool] skipped: ${reason}`);
 
 const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const TONES = 30;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 interface ClipFacts {
@@ -102,6 +104,8 @@ describe.skipIf(!!reason)('issue 17: the web app as a daily tool (Chromium + API
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-e2e17-'));
     lib = makeLibrary(tmp);
+    // Enough clips for more than two result pages (20 a page), so "Load more" has somewhere to go.
+    for (let i = 0; i < TONES; i++) writeWav(path.join(lib.library, 'tones', `tone_${String(i).padStart(2, '0')}.wav`), tone(0.6, 200 + 37 * i, 48000, i + 1));
     cfgEnv = {
       EARSHOT_DATA_DIR: path.join(tmp, 'data'),
       EARSHOT_INGEST_ROOTS: tmp,
@@ -360,9 +364,23 @@ describe.skipIf(!!reason)('issue 17: the web app as a daily tool (Chromium + API
     const libTotal = Number(await page.locator('[data-testid=results-summary]').getAttribute('data-total'));
     const [dl2] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'JSON' }).click()]);
     expect((JSON.parse(fs.readFileSync(await dl2.path(), 'utf8')) as unknown[]).length).toBe(libTotal);
-    // Every clip reachable in the list itself: Load more until the list ends, then it says how many.
-    while (await page.locator('[data-testid=load-more]').count()) await page.click('[data-testid=load-more]');
-    expect(await page.locator('[data-testid=hit]').count()).toBe(libTotal);
+    // Every clip reachable in the result list itself: the weaker matches of a search span three pages;
+    // Load more (which says how many are shown) goes on to the last clip of the library, each once.
+    const { health } = await gql<{ health: { clips: number } }>(apiUrl, '{ health { clips } }');
+    expect(libTotal).toBe(health.clips);
+    await page.goto(`${web.url}/?q=tone&weak=1`, { waitUntil: 'networkidle' });
+    await page.locator('[data-testid=hit]').first().waitFor({ timeout: 30_000 });
+    let pages = 1;
+    for (; await page.locator('[data-testid=load-more]').count(); pages++) {
+      const before = await page.locator('[data-testid=hit]').count();
+      expect(await page.locator('[data-testid=load-more]').textContent()).toContain(`(${before} `);
+      await page.click('[data-testid=load-more]');
+      await page.waitForFunction((n) => document.querySelectorAll('[data-testid=hit]').length > n, before, { timeout: 30_000 });
+    }
+    expect(pages).toBeGreaterThanOrEqual(3);
+    const keys = await page.locator('[data-testid=hit]').evaluateAll((els) => els.map((e) => e.getAttribute('data-key')));
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.length).toBe(health.clips);
   });
 
   it('accessibility: every page has its own title, no serious or critical axe violation, a skip link and visible focus', async () => {

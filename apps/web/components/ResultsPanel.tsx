@@ -73,7 +73,7 @@ export function ResultsPanel(props: Props) {
       {list.pageInfo?.hasNextPage && !list.loading && (
         <div className="load-more">
           <button type="button" className="btn ghost" onClick={() => void list.more()} disabled={list.loadingMore} data-testid="load-more">
-            {list.loadingMore ? 'Loading…' : `Load more (${p.rows.length.toLocaleString()} of ${list.totalCount.toLocaleString()} shown)`}
+            {list.loadingMore ? 'Loading…' : `Load more (${p.rows.length.toLocaleString()}${p.rows.length < list.totalCount ? ` of ${list.totalCount.toLocaleString()}` : ''} shown)`}
           </button>
         </div>
       )}

@@ -180,17 +180,25 @@ export function ClassifyView() {
 
 function ClipPicker({ value, onChange }: { value: Clip | null; onChange: (c: Clip) => void }) {
   const [clips, setClips] = useState<Clip[] | null>(null);
+  const [page, setPage] = useState<{ total: number; cursor: string | null; more: boolean }>({ total: 0, cursor: null, more: false });
   const [error, setError] = useState<unknown>(null);
   const [q, setQ] = useState('');
-  useEffect(() => {
-    gql<{ clips: ClipConnection }>(CLIPS, { first: 200 })
-      .then((d) => setClips(d.clips.nodes))
+  // Pages of 200 (the API's page cap); the picker says how many it holds and loads the rest on request.
+  const load = useCallback((after: string | null) => {
+    gql<{ clips: ClipConnection }>(CLIPS, { first: 200, after })
+      .then((d) => {
+        setClips((old) => [...(after ? old ?? [] : []), ...d.clips.nodes]);
+        setPage({ total: d.clips.totalCount, cursor: d.clips.pageInfo.endCursor, more: d.clips.pageInfo.hasNextPage });
+        setError(null);
+      })
       .catch(setError);
   }, []);
-  if (error) return <ErrorBox error={error} />;
+  useEffect(() => load(null), [load]);
+  if (error) return <ErrorBox error={error} onRetry={() => load(null)} />;
   if (!clips) return <Loading what="Loading clips" />;
   if (!clips.length) return <Empty title="The library is empty">Ingest a folder on the Ingest page, or upload a file instead.</Empty>;
-  const shown = clips.filter((c) => !q || c.path.toLowerCase().includes(q.toLowerCase())).slice(0, 50);
+  const matching = clips.filter((c) => !q || c.path.toLowerCase().includes(q.toLowerCase()));
+  const shown = matching.slice(0, 50);
   return (
     <div className="audiodrop-wrap">
       {value && <HitList rows={[{ key: `pick-${value.id}`, clip: value }]} label="Chosen clip" actions={false} keys={false} />}
@@ -209,6 +217,17 @@ function ClipPicker({ value, onChange }: { value: Clip | null; onChange: (c: Cli
           <option key={c.id} value={c.id}>{`${c.name} · ${fmtDuration(c.durationSec)}`}</option>
         ))}
       </select>
+      <div className="muted small" data-testid="picker-count">
+        {shown.length < matching.length ? `First ${shown.length} of ${matching.length} matching; type more to narrow. ` : `${matching.length} matching. `}
+        {clips.length < page.total ? (
+          <>
+            {clips.length} of {page.total} clips loaded.{' '}
+            <button type="button" className="linkish" onClick={() => load(page.cursor)} disabled={!page.more}>
+              Load more
+            </button>
+          </>
+        ) : null}
+      </div>
     </div>
   );
 }

@@ -387,6 +387,7 @@ describe.skipIf(!!reason)('issue 17: the web app as a daily tool (Chromium + API
     const pages: [string, RegExp][] = [
       ['/', /^Search · Earshot$/],
       ['/?q=piano', /piano.*Search · Earshot/],
+      ['/?q=piano&weak=1', /piano.*Search · Earshot/],
       ['/similar', /^Find similar · Earshot$/],
       ['/classify', /^Classify · Earshot$/],
       ['/library', /Library · Earshot$/],

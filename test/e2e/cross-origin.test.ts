@@ -29,6 +29,7 @@ async function attempt(name, f) { try { out[name] = await f(); } catch (e) { out
     await attempt(tag + '-write-nocors', async () => (await fetch(base + '/graphql', { method: 'POST', mode: 'no-cors', body: mutation })).type);
     await attempt(tag + '-read', async () => JSON.stringify(await (await fetch(base + '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: read })).json()));
     await attempt(tag + '-audio-fetch', async () => (await (await fetch(base + '/audio/${clipId}')).arrayBuffer()).byteLength);
+    await attempt(tag + '-export', async () => (await (await fetch(base + '/export?format=csv')).text()).length);
     await attempt(tag + '-audio-tag', () => new Promise((resolve) => {
       const a = new Audio(base + '/audio/${clipId}');
       a.onloadedmetadata = () => resolve('played ' + a.duration);
@@ -93,6 +94,7 @@ describe.skipIf(!!reason)('a page of another origin in Chromium', () => {
       expect(result[`${tag}-write-json`], tag).toMatch(/^blocked/);
       expect(result[`${tag}-read`], tag).toMatch(/^blocked/);
       expect(result[`${tag}-audio-fetch`], tag).toMatch(/^blocked/);
+      expect(result[`${tag}-export`], tag).toMatch(/^blocked/);
       expect(result[`${tag}-audio-tag`], tag).toMatch(/^blocked/);
     }
     // The no-cors posts were sent (the page cannot see the answer): nothing may have been written.
@@ -104,5 +106,7 @@ describe.skipIf(!!reason)('a page of another origin in Chromium', () => {
     expect(await page.locator('[data-testid=hit] .hit-name').first().textContent()).toBe('secret_tone.wav');
     const played = await page.evaluate(async (id) => (await fetch(`/audio/${id}`)).status, clipId);
     expect(played).toBe(200);
+    const exported = await page.evaluate(async () => (await (await fetch('/export?format=csv')).text()).split('\r\n')[1]);
+    expect(exported).toContain('secret_tone.wav');
   });
 });

@@ -355,14 +355,14 @@ describe.skipIf(!!reason)('issue 17: the web app as a daily tool (Chromium + API
     await page.locator('[data-testid=hit]').first().waitFor();
     const total = Number(await page.locator('[data-testid=results-summary]').getAttribute('data-total'));
     expect(total).toBeGreaterThan(0);
-    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'CSV' }).click()]);
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'CSV' }).click()]);
     const lines = fs.readFileSync(await dl.path(), 'utf8').trim().split(/\r?\n/);
     expect(lines.length - 1).toBe(total);
     // The library listing: the header counts every clip, and the export has them all.
     await page.goto(`${web.url}/library`, { waitUntil: 'networkidle' });
     await page.locator('[data-testid=hit]').first().waitFor({ timeout: 30_000 });
     const libTotal = Number(await page.locator('[data-testid=results-summary]').getAttribute('data-total'));
-    const [dl2] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'JSON' }).click()]);
+    const [dl2] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'JSON' }).click()]);
     expect((JSON.parse(fs.readFileSync(await dl2.path(), 'utf8')) as unknown[]).length).toBe(libTotal);
     // Every clip reachable in the result list itself: the weaker matches of a search span three pages;
     // Load more (which says how many are shown) goes on to the last clip of the library, each once.

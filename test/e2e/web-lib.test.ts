@@ -24,3 +24,22 @@ describe('toCsv (client-side export)', () => {
     expect(csv).toBe('name,path,tags,n\n"a,b","say ""hi""",x;y,1\n"line\nbreak",,,2\n');
   });
 });
+
+describe('encodeWav (recordings and rendered regions)', () => {
+  it('writes interleaved PCM with a header that says what it holds, 16- and 24-bit', async () => {
+    const { encodeWav } = await import('../../apps/web/lib/wav.js');
+    const left = Float32Array.from([-1, 0, 0.5]);
+    const right = Float32Array.from([1, -0.5, 2]); // 2 is clipped to full scale
+    for (const bits of [16, 24] as const) {
+      const b = Buffer.from(await encodeWav([left, right], 44100, bits).arrayBuffer());
+      const bytes = bits / 8;
+      expect(b.toString('ascii', 0, 4) + b.toString('ascii', 8, 12)).toBe('RIFFWAVE');
+      expect([b.readUInt16LE(20), b.readUInt16LE(22), b.readUInt32LE(24), b.readUInt32LE(28), b.readUInt16LE(32), b.readUInt16LE(34)]).toEqual([1, 2, 44100, 44100 * 2 * bytes, 2 * bytes, bits]);
+      expect(b.readUInt32LE(40)).toBe(3 * 2 * bytes);
+      expect(b.length).toBe(44 + 3 * 2 * bytes);
+      const full = bits === 16 ? 32767 : 8388607;
+      const read = (i: number) => (bits === 16 ? b.readInt16LE(44 + i * 2) : b.readIntLE(44 + i * 3, 3));
+      expect(Array.from({ length: 6 }, (_, i) => read(i))).toEqual([-full, full, 0, Math.round(-0.5 * full), Math.round(0.5 * full), full]);
+    }
+  });
+});

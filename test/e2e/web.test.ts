@@ -111,7 +111,7 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
       return !!a && a.currentTime > 0.05;
     }, undefined, { timeout: 20_000 });
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'CSV' }).click()]);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'CSV' }).click()]);
     const csv = fs.readFileSync(await download.path(), 'utf8');
     expect(csv.split('\n')[0]).toMatch(/path|name|id/i);
     expect(csv.trim().split('\n').length).toBeGreaterThan(1);

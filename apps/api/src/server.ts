@@ -14,6 +14,7 @@ import { EarshotError, isEarshotError } from './errors.js';
 import { createApollo, type RequestContext } from './graphql/index.js';
 import { audioRouter } from './http/audio.js';
 import { deadline } from './http/deadline.js';
+import { exportRouter } from './http/export.js';
 import { sendError } from './http/errors.js';
 import { callerOf, canWrite, guard, trustPolicy } from './http/trust.js';
 import { landingPage } from './http/landing.js';
@@ -110,6 +111,7 @@ export async function startServer(cfg: Config, deps: { store?: Store; runtime?: 
   });
   app.use(uploadRouter(uploads, cfg.limits.maxUploadBytes, mayWrite, logError));
   app.use(audioRouter(store, logError));
+  app.use(exportRouter({ store, modelId, runtime, limits: cfg.limits }, cfg, logError));
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),

@@ -46,7 +46,7 @@ export function ResultsPanel(props: Props) {
         </div>
         <div className="row tight">
           <BulkTags ids={p.rows.map((r) => r.clip.id)} onSaved={(t) => setTags((old) => ({ ...old, ...t }))} />
-        <ExportButtons rows={p.rows} source={p.exportSource} basename={p.exportName} totalCount={list.totalCount} />
+        <ExportButtons rows={p.rows} source={p.exportSource} basename={p.exportName} />
         </div>
       </div>
       {list.loading && !p.rows.length ? (

@@ -8,7 +8,7 @@ import { EarshotError } from '../errors.js';
 import { cancelIngest, getRun, ingestDb, listFailures, listRuns, runProgress, startIngest, type IngestRunRow } from '../ingest/index.js';
 import type { ClapRuntime } from '../model/index.js';
 import * as search from '../search/index.js';
-import type { ClipRow, Hit, HitPage, LabelSetRow, UploadRegistry } from '../search/index.js';
+import type { ClipRow, HitPage, LabelSetRow, UploadRegistry } from '../search/index.js';
 import type { Store } from '../store/index.js';
 import type * as G from './types.generated.js';
 
@@ -51,12 +51,6 @@ async function requireRun(ctx: ApiContext, id: string) {
   const run = await getRun(ingestDb(ctx.store), search.intId(id, 'id'));
   if (!run) throw new EarshotError('NOT_FOUND', `no ingest run with id ${id}`, { subject: id });
   return run;
-}
-
-function exportStem(src: { text?: string | null; similarToClip?: string | null }): string {
-  if (src.text) return `search_${src.text}`;
-  if (src.similarToClip) return `similar_${src.similarToClip}`;
-  return 'library';
 }
 
 export const resolvers = {
@@ -118,56 +112,13 @@ export const resolvers = {
       const r = await getRun(ingestDb(ctx.store), n);
       return r ? mapRun(r) : null;
     },
-    export: async (
-      _: unknown,
-      a: G.QueryExportArgs,
-      ctx: ApiContext,
-    ) => {
-      const src = a.source;
-      const limit = src.limit ?? 100;
-      if (!Number.isInteger(limit) || limit < 1) throw new EarshotError('BAD_USER_INPUT', `limit must be a positive integer, got ${limit}`, { subject: 'limit' });
-      if (limit > search.EXPORT_MAX) throw new EarshotError('LIMIT_EXCEEDED', `limit ${limit} exceeds the export maximum ${search.EXPORT_MAX}`, { subject: 'limit' });
-      if (src.text && src.similarToClip) throw new EarshotError('BAD_USER_INPUT', 'give at most one of text / similarToClip', { subject: 'source' });
-      // Pages of maxPageSize, so an export costs what the same pages would cost one by one.
-      const per = ctx.config.limits.maxPageSize;
-      const collect = async (next: (first: number, after: string | null) => Promise<{ rows: Hit[] | ClipRow[]; more: boolean; cursor: string | null }>) => {
-        const all: (Hit | ClipRow)[] = [];
-        let after: string | null = null;
-        for (;;) {
-          const r = await next(Math.min(per, limit - all.length), after);
-          all.push(...r.rows);
-          if (!r.more || all.length >= limit) return all;
-          after = r.cursor;
-        }
-      };
-      let rows: search.ExportRow[];
-      if (src.text || src.similarToClip) {
-        // The export is the list the user sees: good matches by relevance.
-        const relevance = await search.relevanceForSearch(ctx.store, ctx.modelId, ctx.runtime);
-        const hits = (await collect(async (first, after) => {
-          const p = src.text
-            ? await search.searchByText(ctx.store, ctx.modelId, (t) => ctx.runtime.embedText(t), {
-                query: src.text,
-                filter: src.filter,
-                first,
-                after,
-                hybrid: src.hybrid ?? true,
-                limits: ctx.config.limits,
-                relevance,
-                unknownWords: (t) => ctx.runtime.unknownWords(t),
-              })
-            : await search.similarTo(ctx.store, ctx.modelId, (id) => uploadVector(ctx, id), { clip: src.similarToClip, filter: src.filter, first, after, relevance });
-          return { rows: p.hits, more: p.hasNextPage, cursor: p.endCursor };
-        })) as Hit[];
-        rows = search.fromHits(hits, 'RELEVANCE');
-      } else {
-        const clips = (await collect(async (first, after) => {
-          const p = await search.listClips(ctx.store, ctx.modelId, { filter: src.filter, first, after });
-          return { rows: p.nodes, more: p.hasNextPage, cursor: p.endCursor };
-        })) as ClipRow[];
-        rows = search.fromClips(clips);
-      }
-      return search.renderExport(rows, a.format, exportStem(src));
+    export: async (_: unknown, a: G.QueryExportArgs, ctx: ApiContext) => {
+      const limit = a.source.limit ?? 100;
+      if (limit > search.EXPORT_MAX) throw new EarshotError('LIMIT_EXCEEDED', `limit ${limit} exceeds the export maximum ${search.EXPORT_MAX}; GET /export streams longer lists`, { subject: 'limit' });
+      const rows: search.ExportRow[] = [];
+      const lists = search.exportLists({ store: ctx.store, modelId: ctx.modelId, runtime: ctx.runtime, limits: ctx.config.limits });
+      for await (const page of search.exportPages(lists, a.source, limit, ctx.config.limits.maxPageSize)) rows.push(...page);
+      return search.renderExport(rows, a.format, search.exportStem(a.source));
     },
   },
   Mutation: {

@@ -248,9 +248,28 @@ describe.skipIf(!!reason)('issue 17: the web app as a daily tool (Chromium + API
     await page.locator('[data-testid=hit]').first().locator('[data-testid=copy-path]', { hasText: 'Copied' }).waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(c.path);
 
-    // Region: play, mark In at 0.2 s and Out at 0.7 s on the position slider, render it.
-    await first.locator('button.play').click();
+    // A drag across the waveform marks a region (drawn on it) and plays from its start.
+    const box = (await first.locator('[data-testid=waveform]').boundingBox())!;
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width * 0.25, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, y, { steps: 4 });
+    await page.mouse.move(box.x + box.width * 0.75, y, { steps: 4 });
+    await page.mouse.up();
     await waitPlaying(page, `/audio/${c.id}`);
+    const [a, b] = ((await page.locator('[data-testid=player-region-text]').textContent()) ?? '').split(/[–\s]/).map(Number);
+    expect(a).toBeCloseTo(0.25 * c.durationSec, 0);
+    expect(b).toBeCloseTo(0.75 * c.durationSec, 0);
+    expect(await first.locator('[data-testid=wf-region]').count()).toBe(1);
+    expect((await audioState(page)).currentTime).toBeGreaterThanOrEqual(a - 0.05);
+    // With Loop on, playing past the region's end starts it again (the whole file is not looped natively).
+    await page.check('[data-testid=player-loop]');
+    expect((await audioState(page)).loop).toBe(false);
+    const audioTime = () => document.querySelector<HTMLAudioElement>('audio[data-testid=player-audio]')!.currentTime;
+    await page.waitForFunction(`(${audioTime})() > ${b - 0.35}`, undefined, { timeout: 10_000 });
+    await page.waitForFunction(`(${audioTime})() < ${a + 0.35} && !document.querySelector('audio[data-testid=player-audio]').paused`, undefined, { timeout: 10_000 });
+    await page.uncheck('[data-testid=player-loop]');
+    // Then by hand: In at 0.2 s and Out at 0.7 s on the position slider, and render it.
     await page.click('[data-testid=player-toggle]');
     const setPos = async (sec: number) => {
       await setRange(page, '.playerbar-seek', sec);

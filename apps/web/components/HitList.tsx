@@ -220,10 +220,15 @@ export function HitList({ rows, label, actions = true, keys = true, selectedKey,
                 windowStart={r.startSec}
                 windowEnd={r.endSec}
                 playhead={isCurrent ? player.currentTime : null}
+                region={isCurrent ? player.region : null}
                 onSeek={(sec) => {
                   select(i);
                   if (isCurrent) player.seek(sec);
                   else player.play(r.clip, sec, windowOf(r));
+                }}
+                onRegion={(start, end) => {
+                  select(i);
+                  player.play(r.clip, start, { start, end });
                 }}
                 label={`Waveform of ${r.clip.name}${r.startSec != null ? `, match ${r.startSec.toFixed(1)}–${r.endSec?.toFixed(1)} s` : ''}`}
               />

@@ -347,7 +347,7 @@ export interface Query {
   ingestRoots: Array<string>;
   ingestRuns: Array<IngestRun>;
   ingestRun: IngestRun | null;
-  /** A result list as a downloadable file. */
+  /** A result list as a downloadable file, at most 10,000 rows (GET /export streams any number). */
   export: ExportFile;
 }
 

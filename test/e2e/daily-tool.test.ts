@@ -509,6 +509,20 @@ describe.skipIf(!!reason)('issue 17: the web app as a daily tool (Chromium + API
     type Listed = { clips: { totalCount: number } };
     expect((await gql<Listed>(apiUrl, '{ clips(filter: { tags: ["zz-bulk"] }) { totalCount } }')).clips.totalCount).toBe(n);
 
+    // A selection: only the picked rows get the tag.
+    await page.getByRole('button', { name: 'Close' }).click();
+    await hits.nth(1).locator('[data-testid=pick]').check();
+    await hits.nth(2).locator('[data-testid=pick]').check();
+    const pickedIds = [await hits.nth(1).getAttribute('data-key'), await hits.nth(2).getAttribute('data-key')].sort();
+    expect(await page.locator('[data-testid=bulk-tags-open]').textContent()).toBe('Tag 2 selected');
+    await page.click('[data-testid=bulk-tags-open]');
+    await page.getByLabel('Tags to add to the 2 clips selected').fill('zz-pick');
+    await page.click('[data-testid=bulk-tags] button[type=submit]');
+    await page.locator('[data-testid=bulk-tags] [role=status]', { hasText: '2 clips updated' }).waitFor();
+    type Ids = { clips: { nodes: { id: string }[] } };
+    expect((await gql<Ids>(apiUrl, '{ clips(filter: { tags: ["zz-pick"] }) { nodes { id } } }')).clips.nodes.map((c) => c.id).sort()).toEqual(pickedIds);
+    expect(await page.locator('[data-testid=hit] [data-testid=tag]', { hasText: '#zz-pick' }).count()).toBe(2);
+
     // The tag filter (in the URL like every filter) finds exactly the one clip.
     await page.goto(`${web.url}/?q=piano&weak=1&f=${encodeURIComponent(JSON.stringify({ tags: ['zz-one'] }))}`, { waitUntil: 'networkidle' });
     await page.waitForFunction(() => !document.querySelector('section[aria-busy=true]') && document.querySelectorAll('[data-testid=hit]').length > 0, undefined, { timeout: 30_000 });
@@ -518,10 +532,11 @@ describe.skipIf(!!reason)('issue 17: the web app as a daily tool (Chromium + API
     await page.goto(`${web.url}/library`, { waitUntil: 'networkidle' });
     await hits.first().waitFor({ timeout: 30_000 });
     await page.click('[data-testid=bulk-tags-open]');
-    await page.getByLabel(/Tags to remove from all/).fill('zz-bulk, zz-one, field rec');
+    await page.getByLabel(/Tags to remove from all/).fill('zz-bulk, zz-one, field rec, zz-pick');
     await page.click('[data-testid=bulk-tags] button[type=submit]');
     await page.locator('[data-testid=bulk-tags] [role=status]').waitFor();
     expect((await gql<Listed>(apiUrl, '{ clips(filter: { tags: ["zz-bulk"] }) { totalCount } }')).clips.totalCount).toBe(0);
+    expect((await gql<Listed>(apiUrl, '{ clips(filter: { tags: ["zz-pick"] }) { totalCount } }')).clips.totalCount).toBe(0);
     expect((await gql<Tagged>(apiUrl, 'query($id: ID!) { clip(id: $id) { tags } }', { id })).clip.tags).toEqual([]);
   });
 

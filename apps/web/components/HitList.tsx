@@ -50,6 +50,9 @@ interface Props {
   /** Tags changed in this view (clip id → tags), shown instead of the listed ones; onTags reports an edit. */
   tagOverrides?: Record<string, string[]>;
   onTags?: (clipId: string, tags: string[]) => void;
+  /** Clips picked for bulk tagging; onPick toggles one. */
+  picked?: Set<string>;
+  onPick?: (clipId: string, on: boolean) => void;
 }
 
 // Enter / Space on a control (the row's play button included) do what that control does natively.
@@ -60,7 +63,7 @@ const isControl = (el: EventTarget | null) => el instanceof HTMLElement && !!el.
  * Keyboard: ↑/↓ (or j/k) select and play, Space plays/pauses, Enter plays from the match (Esc, in the player, stops).
  * Each row is a plain list item; its play button is the one tab stop (roving focus), so no control nests in another.
  */
-export function HitList({ rows, label, actions = true, keys = true, selectedKey, onSelect, tagOverrides, onTags }: Props) {
+export function HitList({ rows, label, actions = true, keys = true, selectedKey, onSelect, tagOverrides, onTags, picked, onPick }: Props) {
   const player = usePlayer();
   const [editing, setEditing] = useState<string | null>(null);
   const [active, setActive] = useState(() => Math.max(0, rows.findIndex((r) => r.key === selectedKey)));
@@ -194,6 +197,19 @@ export function HitList({ rows, label, actions = true, keys = true, selectedKey,
             >
               {playing ? '❚❚' : '▶'}
             </button>
+            {onPick && (
+              <input
+                type="checkbox"
+                className="pick"
+                tabIndex={tab}
+                checked={!!picked?.has(r.clip.id)}
+                aria-label={`Select ${r.clip.name} for tagging`}
+                title="Select for tagging"
+                onClick={(e) => e.stopPropagation()}
+                onChange={(e) => onPick(r.clip.id, e.target.checked)}
+                data-testid="pick"
+              />
+            )}
             <div className="hit-main">
               <div className="hit-top">
                 <span className="hit-name" title={r.clip.name}>{r.clip.name}</span>

@@ -34,6 +34,9 @@ interface Props {
 export function ResultsPanel(props: Props) {
   const { list, ...p } = props;
   const [tags, setTags] = useState<Record<string, string[]>>({});
+  // Clips picked for bulk tagging (ids of loaded rows only: a new list drops the picks it does not hold).
+  const [picked, setPicked] = useState<Set<string>>(new Set());
+  const pickedIds = p.rows.map((r) => r.clip.id).filter((id) => picked.has(id));
   if (list.error && !p.rows.length) return <ErrorBox error={list.error} onRetry={p.onRetry} />;
   return (
     <section aria-label={p.label} aria-busy={list.loading}>
@@ -45,7 +48,11 @@ export function ResultsPanel(props: Props) {
           )}
         </div>
         <div className="row tight">
-          <BulkTags ids={p.rows.map((r) => r.clip.id)} onSaved={(t) => setTags((old) => ({ ...old, ...t }))} />
+          <BulkTags
+            ids={pickedIds.length ? pickedIds : p.rows.map((r) => r.clip.id)}
+            picked={pickedIds.length > 0}
+            onSaved={(t) => setTags((old) => ({ ...old, ...t }))}
+          />
         <ExportButtons rows={p.rows} source={p.exportSource} basename={p.exportName} />
         </div>
       </div>
@@ -64,6 +71,15 @@ export function ResultsPanel(props: Props) {
             onSelect={p.onSelect}
             tagOverrides={tags}
             onTags={(id, t) => setTags((old) => ({ ...old, [id]: t }))}
+            picked={picked}
+            onPick={(id, on) =>
+              setPicked((old) => {
+                const next = new Set(old);
+                if (on) next.add(id);
+                else next.delete(id);
+                return next;
+              })
+            }
           />
         </div>
       ) : (

@@ -38,8 +38,8 @@ export function TagEditor({ clipId, tags, onSaved, onClose }: { clipId: string; 
   );
 }
 
-/** Add or remove tags on every clip shown (API editClipTags, in batches of 100 ids). */
-export function BulkTags({ ids, onSaved }: { ids: string[]; onSaved: (tags: Record<string, string[]>) => void }) {
+/** Add or remove tags on the picked clips, or on every clip shown when none is picked (API editClipTags, 100 ids a request). */
+export function BulkTags({ ids, picked, onSaved }: { ids: string[]; picked: boolean; onSaved: (tags: Record<string, string[]>) => void }) {
   const [open, setOpen] = useState(false);
   const [add, setAdd] = useState('');
   const [remove, setRemove] = useState('');
@@ -49,7 +49,7 @@ export function BulkTags({ ids, onSaved }: { ids: string[]; onSaved: (tags: Reco
   if (!open)
     return (
       <button type="button" className="btn small ghost" disabled={!ids.length} onClick={() => setOpen(true)} data-testid="bulk-tags-open">
-        Tag all shown
+        {picked ? `Tag ${ids.length} selected` : 'Tag all shown'}
       </button>
     );
   return (
@@ -76,8 +76,8 @@ export function BulkTags({ ids, onSaved }: { ids: string[]; onSaved: (tags: Reco
       }}
       data-testid="bulk-tags"
     >
-      <input type="text" aria-label={`Tags to add to all ${ids.length} clips shown`} placeholder="add tags" value={add} onChange={(e) => setAdd(e.target.value)} />
-      <input type="text" aria-label={`Tags to remove from all ${ids.length} clips shown`} placeholder="remove tags" value={remove} onChange={(e) => setRemove(e.target.value)} />
+      <input type="text" aria-label={`Tags to add to ${picked ? 'the' : 'all'} ${ids.length} clips ${picked ? 'selected' : 'shown'}`} placeholder="add tags" value={add} onChange={(e) => setAdd(e.target.value)} />
+      <input type="text" aria-label={`Tags to remove from ${picked ? 'the' : 'all'} ${ids.length} clips ${picked ? 'selected' : 'shown'}`} placeholder="remove tags" value={remove} onChange={(e) => setRemove(e.target.value)} />
       <button type="submit" className="btn small" disabled={busy || (!add.trim() && !remove.trim())}>
         Apply to {ids.length}
       </button>

@@ -1,0 +1,52 @@
+/**
+ * The keyword half leaves out a word that more than half the clips have (KEYWORD_MAX_SHARE): from the
+ * planner's statistics once ANALYZE has run (what every ingest does), from a count before that. Both
+ * ways must agree on which words carry information.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keywordRanking } from '../../apps/api/src/search/index.js';
+import { ensureModel, toVectorLiteral } from '../../apps/api/src/store/index.js';
+import { openTestStore, type TestStore } from '../helpers/store.js';
+
+describe('keyword half: which words are informative', () => {
+  let t: TestStore;
+  let modelId: number;
+  const N = 60;
+  beforeAll(async () => {
+    t = await openTestStore();
+    ({ id: modelId } = await ensureModel(t.store, { name: 'kw-share', version: '1', dim: 512, featureMode: 'none' }));
+    // Every clip sits in a "wav" folder; one in ten is thunder, the rest rain; one is also "creak".
+    await t.store.sql(
+      `INSERT INTO "Clip" (path, folder, name, "contentHash", format, "sampleRate", channels, "durationSec", "sizeBytes", mtime, "updatedAt")
+       SELECT '/lib/wav/' || n, '/lib/wav/', n, md5(g::text), 'wav', 48000, 1, 1, 1, now(), now()
+         FROM generate_series(1, $1::int) g,
+              LATERAL (SELECT (CASE WHEN g % 10 = 0 THEN 'thunder' ELSE 'rain' END) || CASE WHEN g = 7 THEN '_creak' ELSE '' END || '_' || g || '.wav' AS n) x`,
+      [N],
+    );
+    await t.store.sql(
+      `INSERT INTO "Segment" ("contentHash", "modelId", kind, "startSec", "endSec", embedding)
+       SELECT "contentHash", $1::int, 'clip', 0, 1, $2::vector FROM "Clip"`,
+      [modelId, toVectorLiteral(Array.from({ length: 512 }, (_, i) => (i === 0 ? 1 : 0)))],
+    );
+  });
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  const informative = async () => {
+    const hits = await keywordRanking(t.store, modelId, 'wav rain thunder creak xyzzy', null, 100, N);
+    return { informative: hits.informative, ids: hits.length, thunder: hits.filter((h) => h.matched.includes('thunder')).length, rain: hits.filter((h) => h.matched.includes('rain')).length };
+  };
+
+  it('agrees before and after ANALYZE: "wav" (every clip) and "rain" (54 of 60) are left out, "thunder" and "creak" count, "xyzzy" (no clip) does not', async () => {
+    const counted = await informative();
+    await t.store.sql(`ANALYZE "Clip"`);
+    const [{ stats }] = await t.store.sql<{ stats: boolean }>(
+      `SELECT count(*) > 0 AS stats FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'Clip' AND attname = 'search' AND most_common_elems IS NOT NULL`,
+    );
+    expect(stats).toBe(true);
+    const fromStats = await informative();
+    expect(counted).toEqual({ informative: 2, ids: 7, thunder: 6, rain: 0 });
+    expect(fromStats).toEqual(counted);
+  });
+});

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Regenerates the Prisma client (apps/api/src/generated/prisma, gitignored) when it is missing or
-// when prisma/schema.prisma (or the Prisma version) changed since the last generation.
-// Cheap when nothing changed: one hash of a small file, no child process.
+// Regenerates what the code imports but git does not hold (apps/api/src/generated, gitignored) when it is
+// missing or its inputs changed since the last generation:
+//   - the Prisma client (generated/prisma) from prisma/schema.prisma,
+//   - the GraphQL types (generated/graphql.ts) from schema.graphql through codegen.ts.
+// Cheap when nothing changed: one hash of a few small files per generator, no child process.
 //
 // PRISMA_SCHEMA_ENGINE_BINARY=/bin/false: `prisma generate` does not need the schema engine, but the
 // CLI would otherwise try to download it from binaries.prisma.sh (unreachable offline) and fail.
@@ -12,37 +14,59 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const schemaPath = path.join(root, 'prisma/schema.prisma');
-const outDir = path.join(root, 'apps/api/src/generated/prisma');
-const stampPath = path.join(outDir, '.schema-sha256');
-const lockDir = path.join(root, 'apps/api/src/generated/.prepare-lock');
+const generatedDir = path.join(root, 'apps/api/src/generated');
+const lockDir = path.join(generatedDir, '.prepare-lock');
 
-function prismaVersion() {
+function version(pkg) {
   try {
-    return JSON.parse(fs.readFileSync(path.join(root, 'node_modules/prisma/package.json'), 'utf8')).version;
+    return JSON.parse(fs.readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version;
   } catch {
     return 'unknown';
   }
 }
 
-const wanted = createHash('sha256')
-  .update(fs.readFileSync(schemaPath))
-  .update(`\0prisma@${prismaVersion()}`)
-  .digest('hex');
+/** name, the files and packages whose change means a new generation, the file it must leave, the command. */
+const GENERATORS = [
+  {
+    name: 'the Prisma client',
+    inputs: ['prisma/schema.prisma'],
+    packages: ['prisma'],
+    stamp: 'prisma/.schema-sha256',
+    output: 'prisma/client.ts',
+    command: ['prisma', 'generate', '--schema', path.join(root, 'prisma/schema.prisma')],
+    env: { PRISMA_SCHEMA_ENGINE_BINARY: '/bin/false', PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' },
+  },
+  {
+    name: 'the GraphQL types',
+    inputs: ['apps/api/src/graphql/schema.graphql', 'codegen.ts'],
+    packages: ['@graphql-codegen/cli', '@graphql-codegen/typescript', '@graphql-codegen/typescript-resolvers'],
+    stamp: '.graphql-sha256',
+    output: 'graphql.ts',
+    command: ['graphql-codegen', '--config', 'codegen.ts', '--silent'],
+    env: {},
+  },
+];
 
-const upToDate = () => {
+function wanted(g) {
+  const h = createHash('sha256');
+  for (const f of g.inputs) h.update(fs.readFileSync(path.join(root, f))).update('\0');
+  for (const p of g.packages) h.update(`${p}@${version(p)}\0`);
+  return h.digest('hex');
+}
+
+const upToDate = (g) => {
   try {
-    return fs.readFileSync(stampPath, 'utf8').trim() === wanted && fs.existsSync(path.join(outDir, 'client.ts'));
+    return fs.readFileSync(path.join(generatedDir, g.stamp), 'utf8').trim() === wanted(g) && fs.existsSync(path.join(generatedDir, g.output));
   } catch {
     return false;
   }
 };
 
-if (upToDate()) process.exit(0);
+if (GENERATORS.every(upToDate)) process.exit(0);
 
 // Several test runs (or engineers) may start at once: one generates, the others wait for it,
 // because two generators writing the same folder leave a mix of both.
-fs.mkdirSync(path.dirname(lockDir), { recursive: true });
+fs.mkdirSync(generatedDir, { recursive: true });
 const deadline = Date.now() + 120_000;
 for (;;) {
   try {
@@ -63,20 +87,18 @@ for (;;) {
 
 let status = 0;
 try {
-  if (!upToDate()) {
+  for (const g of GENERATORS) {
+    if (upToDate(g)) continue;
     const started = Date.now();
-    const r = spawnSync('npx', ['--no-install', 'prisma', 'generate', '--schema', schemaPath], {
-      cwd: root,
-      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: '/bin/false', PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' },
-      encoding: 'utf8',
-    });
+    const r = spawnSync('npx', ['--no-install', ...g.command], { cwd: root, env: { ...process.env, ...g.env }, encoding: 'utf8' });
     if (r.status !== 0) {
-      console.error(`prepare: prisma generate failed (exit ${r.status ?? r.signal})\n${r.stdout ?? ''}${r.stderr ?? ''}`);
+      console.error(`prepare: generating ${g.name} failed (exit ${r.status ?? r.signal})\n${r.stdout ?? ''}${r.stderr ?? ''}`);
       status = 1;
-    } else {
-      fs.writeFileSync(stampPath, `${wanted}\n`);
-      console.log(`prepare: generated the Prisma client in ${Date.now() - started} ms`);
+      break;
     }
+    fs.mkdirSync(path.dirname(path.join(generatedDir, g.stamp)), { recursive: true });
+    fs.writeFileSync(path.join(generatedDir, g.stamp), `${wanted(g)}\n`);
+    console.log(`prepare: generated ${g.name} in ${Date.now() - started} ms`);
   }
 } finally {
   fs.rmSync(lockDir, { recursive: true, force: true });

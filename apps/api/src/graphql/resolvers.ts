@@ -8,20 +8,11 @@ import { EarshotError } from '../errors.js';
 import { cancelIngest, getRun, ingestDb, listFailures, listRuns, runProgress, startIngest, type IngestRunRow } from '../ingest/index.js';
 import type { ClapRuntime } from '../model/index.js';
 import * as search from '../search/index.js';
-import type { ClipRow, HitPage, LabelSetRow, UploadRegistry } from '../search/index.js';
-import type { Store } from '../store/index.js';
-import type * as G from './types.generated.js';
+import type { ClipRow, HitPage, LabelSetRow } from '../search/index.js';
+import type * as G from '../generated/graphql.js';
+import type { ApiContext } from './context.js';
 
-export interface ApiContext {
-  store: Store;
-  runtime: ClapRuntime;
-  config: Config;
-  modelId: number;
-  uploads: UploadRegistry;
-  version: string;
-  /** Background ingest work started by this server (awaited on close). */
-  background: Set<Promise<unknown>>;
-}
+export type { ApiContext } from './context.js';
 
 const DateTime = new GraphQLScalarType({
   name: 'DateTime',
@@ -43,9 +34,8 @@ async function uploadVector(ctx: ApiContext, id: string) {
   return v[0].embedding;
 }
 
-function mapRun(r: IngestRunRow) {
-  return { ...r, status: r.status.toUpperCase(), ...runProgress(r) };
-}
+/** The schema's enum value of a lower-case domain status ('active' → 'ACTIVE'), typed so a status the schema lacks fails the typecheck. */
+const upper = <S extends string>(s: S) => s.toUpperCase() as Uppercase<S>;
 
 async function requireRun(ctx: ApiContext, id: string) {
   const run = await getRun(ingestDb(ctx.store), search.intId(id, 'id'));
@@ -53,7 +43,8 @@ async function requireRun(ctx: ApiContext, id: string) {
   return run;
 }
 
-export const resolvers = {
+/** Typed against schema.graphql (codegen.ts): a resolver returning the wrong shape fails `npm run typecheck`. */
+export const resolvers: G.Resolvers = {
   DateTime,
   Query: {
     health: async (_: unknown, __: unknown, ctx: ApiContext) => {
@@ -105,12 +96,11 @@ export const resolvers = {
     predictedLabels: (_: unknown, a: G.QueryPredictedLabelsArgs, ctx: ApiContext) => search.predictedLabels(ctx.store, ctx.modelId, a.labelSet),
     ingestRoots: (_: unknown, __: unknown, ctx: ApiContext) => ctx.config.ingest.roots,
     ingestRuns: async (_: unknown, a: G.QueryIngestRunsArgs, ctx: ApiContext) =>
-      (await listRuns(ingestDb(ctx.store), pageSize(ctx, a.first, 20))).map(mapRun),
+      listRuns(ingestDb(ctx.store), pageSize(ctx, a.first, 20)),
     ingestRun: async (_: unknown, a: G.QueryIngestRunArgs, ctx: ApiContext) => {
       const n = Number(a.id);
       if (!search.isId(n)) return null;
-      const r = await getRun(ingestDb(ctx.store), n);
-      return r ? mapRun(r) : null;
+      return getRun(ingestDb(ctx.store), n);
     },
     export: async (_: unknown, a: G.QueryExportArgs, ctx: ApiContext) => {
       const limit = a.source.limit ?? 100;
@@ -130,11 +120,11 @@ export const resolvers = {
       );
       ctx.background.add(finished);
       void finished.finally(() => ctx.background.delete(finished));
-      return mapRun(await requireRun(ctx, String(runId)));
+      return requireRun(ctx, String(runId));
     },
     cancelIngest: async (_: unknown, a: G.MutationCancelIngestArgs, ctx: ApiContext) => {
       await requireRun(ctx, a.id);
-      return mapRun(await cancelIngest({ store: ctx.store }, Number(a.id)));
+      return cancelIngest({ store: ctx.store }, Number(a.id));
     },
     createLabelSet: (_: unknown, a: G.MutationCreateLabelSetArgs, ctx: ApiContext) => search.createLabelSet(ctx.store, a.input, ctx.config.limits.maxLabels, ctx.config.limits),
     updateLabelSet: (_: unknown, a: G.MutationUpdateLabelSetArgs, ctx: ApiContext) =>
@@ -150,15 +140,22 @@ export const resolvers = {
   Clip: {
     waveform: (c: ClipRow) => c.peaks,
     audioUrl: (c: ClipRow) => `/audio/${c.id}`,
-    status: (c: ClipRow) => c.status.toUpperCase(),
+    status: (c: ClipRow) => upper(c.status),
     predictions: async (c: ClipRow, _: unknown, ctx: ApiContext) => {
       const preds = await search.clipPredictions(ctx.store, ctx.modelId, c.contentHash);
       const sets = new Map<number, LabelSetRow | null>();
       for (const p of preds) if (!sets.has(p.labelSetId)) sets.set(p.labelSetId, await search.getLabelSet(ctx.store, p.labelSetId));
-      return preds.filter((p) => sets.get(p.labelSetId)).map((p) => ({ labelSet: sets.get(p.labelSetId), label: p.label, score: p.score }));
+      return preds.flatMap((p) => {
+        const labelSet = sets.get(p.labelSetId);
+        return labelSet ? [{ labelSet, label: p.label, score: p.score }] : [];
+      });
     },
   },
   IngestRun: {
+    status: (r: IngestRunRow) => upper(r.status),
+    filesPerSec: (r: IngestRunRow) => runProgress(r).filesPerSec,
+    audioHoursPerSec: (r: IngestRunRow) => runProgress(r).audioHoursPerSec,
+    etaSec: (r: IngestRunRow) => runProgress(r).etaSec,
     // The run page lists up to 100 failures whatever the page-size setting; the cost limit bounds it.
     failures: (r: IngestRunRow, a: G.IngestRunFailuresArgs, ctx: ApiContext) =>
       listFailures(ingestDb(ctx.store), r.id, search.checkPageSize(a.first, Math.max(ctx.config.limits.maxPageSize, 1000), 100)),

@@ -1,0 +1,16 @@
+import type { Config } from '../config.js';
+import type { ClapRuntime } from '../model/index.js';
+import type { UploadRegistry } from '../search/index.js';
+import type { Store } from '../store/index.js';
+
+/** What every resolver receives: the server's shared handles (built once at start-up). */
+export interface ApiContext {
+  store: Store;
+  runtime: ClapRuntime;
+  config: Config;
+  modelId: number;
+  uploads: UploadRegistry;
+  version: string;
+  /** Background ingest work started by this server (awaited on close). */
+  background: Set<Promise<unknown>>;
+}

@@ -12,7 +12,7 @@ export function arg(name: string): string | undefined {
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === `--${name}`) return argv[i + 1];
-    if (argv[i]!.startsWith(`--${name}=`)) return argv[i]!.slice(name.length + 3);
+    if (argv[i].startsWith(`--${name}=`)) return argv[i].slice(name.length + 3);
   }
   return undefined;
 }
@@ -24,7 +24,7 @@ export const numList = (s: string | undefined, dflt: number[]): number[] =>
 export function pct(xs: number[], p: number): number {
   if (!xs.length) return NaN;
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
 
 export const r2 = (x: number) => Math.round(x * 100) / 100;

@@ -66,17 +66,17 @@ type Cli = ChildProcess & { out: () => string; err: () => string; done: () => nu
 
 /** The real CLI; node runs it directly (not the tsx wrapper, whose SIGKILL would orphan the real process). */
 function cli(args: string[], env: Record<string, string | undefined>, prefix: string[] = []): Cli {
-  const cmd = prefix.length ? prefix[0]! : process.execPath;
+  const cmd = prefix.length ? prefix[0] : process.execPath;
   const argv = [...prefix.slice(1), ...(prefix.length ? [process.execPath] : []), '--import', 'tsx', CLI, ...args];
   const child = spawn(cmd, argv, {
     cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: undefined, EARSHOT_INGEST_CONCURRENCY: undefined, EARSHOT_ORT_THREADS: '1', ...env } as NodeJS.ProcessEnv,
+    env: { ...process.env, DATABASE_URL: undefined, EARSHOT_INGEST_CONCURRENCY: undefined, EARSHOT_ORT_THREADS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
   return Object.assign(child, { out: () => out, err: () => err, done: () => (out.match(/^done /gm) ?? []).length });
 }
 
@@ -133,7 +133,7 @@ async function expectedRows(files: string[]) {
 /** Counts and consistency checks on a store (PGlite data dir or server URL). */
 async function storeFacts(env: { dataDir: string; databaseUrl?: string }) {
   const store = await openStore({ dataDir: env.dataDir, databaseUrl: env.databaseUrl });
-  const n = async (sql: string) => Number((await store.sql<{ n: unknown }>(sql))[0]!.n);
+  const n = async (sql: string) => Number((await store.sql<{ n: unknown }>(sql))[0].n);
   try {
     return {
       clips: await n(`SELECT count(*) AS n FROM "Clip"`),
@@ -228,7 +228,7 @@ async function killAndResume(kills: number, limit: number | undefined): Promise<
     if (end.code !== 0) problems.push(`resume exited ${end.code}: ${cleanError(last.err()).line}`);
     if (!/\(resumed\)/.test(last.out())) problems.push('the last run did not say it resumed');
     if (killLog.some((k) => k.signal !== 'SIGKILL')) problems.push('a run finished before its kill');
-    if (facts.runs.length !== 1 || facts.runs[0]!.status !== 'done') problems.push(`runs: ${JSON.stringify(facts.runs)}`);
+    if (facts.runs.length !== 1 || facts.runs[0].status !== 'done') problems.push(`runs: ${JSON.stringify(facts.runs)}`);
     const reembedded = (last.out().match(/^done .* embedded=true/gm) ?? []).length;
     return {
       scenario: `kill -9 ×${kills} mid-ingest, resume (${files.length} files)`,
@@ -347,7 +347,7 @@ async function dbRestart(limit: number | undefined): Promise<Row> {
 async function dataDirFaults(): Promise<Row[]> {
   const rows: Row[] = [];
   const lib = tmp('dd-lib');
-  const src = audioFiles(path.join(REPO_ROOT, 'demo/library'))[0]!;
+  const src = audioFiles(path.join(REPO_ROOT, 'demo/library'))[0];
   fs.copyFileSync(src, path.join(lib, path.basename(src)));
   const root = tmp('dd');
   fs.chmodSync(root, 0o755);
@@ -467,7 +467,7 @@ async function badInputs(): Promise<Row> {
     .trim()
     .split('\n')
     .slice(1)
-    .map((l) => l.split(',')[0]!.trim())
+    .map((l) => l.split(',')[0].trim())
     .filter(Boolean);
   const lib = tmp('bad-lib');
   const dataDir = tmp('bad-data');
@@ -476,7 +476,7 @@ async function badInputs(): Promise<Row> {
     const c = cli(['ingest', lib, '--verbose'], { EARSHOT_DATA_DIR: dataDir });
     const end = await exited(c, 300_000);
     const codes: Record<string, string> = {};
-    for (const m of c.out().matchAll(/^failed (\S+) ([A-Z_]+): /gm)) codes[path.basename(m[1]!)] = m[2]!;
+    for (const m of c.out().matchAll(/^failed (\S+) ([A-Z_]+): /gm)) codes[path.basename(m[1])] = m[2]!;
     const missing = rows.filter((r) => !codes[path.basename(r)]);
     const problems: string[] = [];
     if (end.code !== 0) problems.push(`the run exited ${end.code}: ${cleanError(c.err()).line}`);
@@ -594,7 +594,7 @@ async function fileFaults(): Promise<Row[]> {
 
     await step('a file written by another process during the whole ingest: FILE_CHANGED, not stored', async () => {
       const growing = path.join(lib, 'a', 'zz-growing.wav');
-      fs.copyFileSync(demo[0]!, growing);
+      fs.copyFileSync(demo[0], growing);
       fs.chmodSync(growing, 0o666);
       // A separate writer process appends 4 KB every 10 ms until it is killed.
       const writer = spawn(process.execPath, ['-e', `const fs=require('fs');setInterval(()=>fs.appendFileSync(${JSON.stringify(growing)},Buffer.alloc(4096,1)),10)`], { stdio: 'ignore' });
@@ -646,7 +646,7 @@ async function fileFaults(): Promise<Row[]> {
     let clipFile = '';
     {
       const s = await openStore({ dataDir: pristine, databaseUrl: undefined });
-      clipFile = (await s.sql<{ p: string }>(`SELECT pg_relation_filepath('"Clip"') AS p`))[0]!.p;
+      clipFile = (await s.sql<{ p: string }>(`SELECT pg_relation_filepath('"Clip"') AS p`))[0].p;
       await s.close();
     }
     const damaged = async (scenario: string, damage: (pg: string) => void, expect: RegExp) =>

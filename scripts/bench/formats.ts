@@ -78,9 +78,13 @@ for (const f of files) {
     // padding (low-rate MP3: up to 0.15 s over 1 s of audio), so it is reported, not required.
     const durOk = Math.abs(d.meta.durationSec - ref.length / 48000) <= DURATION_TOL;
     if (Number.isFinite(p.duration) && Math.abs(d.meta.durationSec - p.duration) > DURATION_TOL) r.probeDurationDiffers++;
-    if (snr < SNR_MIN) (r.silentMismatches++, problems.push(`${name}: ${snr.toFixed(1)} dB (${d.meta.decoder})`));
-    else if (facts !== want || !durOk) (r.factMismatches++, problems.push(`${name}: ${facts} ${d.meta.durationSec.toFixed(3)} s != ffprobe ${want}, ffmpeg decode ${(ref.length / 48000).toFixed(3)} s`));
-    else r.ok++;
+    if (snr < SNR_MIN) {
+      r.silentMismatches++;
+      problems.push(`${name}: ${snr.toFixed(1)} dB (${d.meta.decoder})`);
+    } else if (facts !== want || !durOk) {
+      r.factMismatches++;
+      problems.push(`${name}: ${facts} ${d.meta.durationSec.toFixed(3)} s != ffprobe ${want}, ffmpeg decode ${(ref.length / 48000).toFixed(3)} s`);
+    } else r.ok++;
   } catch (e) {
     r.falseRejections++;
     problems.push(`${name}: ${isEarshotError(e) ? e.toLine() : String(e)}`);
@@ -96,7 +100,10 @@ for (const f of files) {
     } else r.jsOnlyOk++;
   } catch (e) {
     if (isEarshotError(e) && e.code === 'NEEDS_FFMPEG' && /install ffmpeg/.test(e.message)) r.jsOnlyNeedsFfmpeg++;
-    else (r.jsOnlyOther++, problems.push(`${name} without ffmpeg: ${isEarshotError(e) ? e.toLine() : String(e)}`));
+    else {
+      r.jsOnlyOther++;
+      problems.push(`${name} without ffmpeg: ${isEarshotError(e) ? e.toLine() : String(e)}`);
+    }
   }
 }
 

@@ -25,7 +25,7 @@ import path from 'node:path';
 import { decodeFile } from '../../apps/api/src/audio/index.js';
 import { loadConfig, type Config } from '../../apps/api/src/config.js';
 import { clapFeatures, type ClapFeatures } from '../../apps/api/src/features/index.js';
-import { embedSamples, type AudioEmbedder } from '../../apps/api/src/ingest/embed.js';
+import { embedSamples, type AudioEmbedder } from '../../apps/api/src/model/embed.js';
 import { newStageTimings, runIngest, STAGES, type IngestSummary, type StageTimings } from '../../apps/api/src/ingest/index.js';
 import { ClapRuntime, loadBundle } from '../../apps/api/src/model/index.js';
 import { openStore, type Store } from '../../apps/api/src/store/index.js';
@@ -126,7 +126,7 @@ async function measureOnce(cfg: Config, runtime: ClapRuntime, library: string, c
     let modelMs = 0;
     let items = 0;
     for (let f = 0; f < embedded.length; f++) {
-      const d = await decodeFile(embedded[f]!, { maxDurationSec: cfg.ingest.maxDurationSec });
+      const d = await decodeFile(embedded[f], { maxDurationSec: cfg.ingest.maxDurationSec });
       await embedSamples(collector, d.samples, d.meta.durationSec, {
         sampleRate: 48000,
         windowSec: cfg.ingest.windowSec,
@@ -134,8 +134,8 @@ async function measureOnce(cfg: Config, runtime: ClapRuntime, library: string, c
         batchSize: cfg.ort.audioBatchSize,
       });
       if (collector.items.length < REPLAY_ITEMS && f < embedded.length - 1) continue;
-      while (next < timings.batches.length && collector.items.length >= timings.batches[next]!) {
-        const batch = collector.items.splice(0, timings.batches[next++]!);
+      while (next < timings.batches.length && collector.items.length >= timings.batches[next]) {
+        const batch = collector.items.splice(0, timings.batches[next++]);
         const t = performance.now();
         await runtime.embedAudio(batch);
         modelMs += performance.now() - t;
@@ -164,7 +164,7 @@ async function measureOnce(cfg: Config, runtime: ClapRuntime, library: string, c
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 async function main() {
   const cfg0 = loadConfig();
@@ -208,7 +208,7 @@ async function main() {
     const maxRssKernel = Math.round(process.resourceUsage().maxRSS / 1024); // KiB → MiB
     // Report the repetition with the median ratio; every repetition is in the JSON.
     const ratios = reps.map((m) => m.modelMs / m.wallMs);
-    const pick = reps[ratios.indexOf(median(ratios))]!;
+    const pick = reps[ratios.indexOf(median(ratios))];
     const { wallMs, modelMs, timings, summary } = pick;
     const run = summary.run;
     const files = run.processedFiles + run.skippedFiles;

@@ -19,9 +19,9 @@ import autocannon from 'autocannon';
 import { spawnSync } from 'node:child_process';
 import { arg, numList, REPO_ROOT, r2, rssMbOf, startServerChild, writeResult } from './common.js';
 
-const DURATION = numList(arg('duration'), [20])[0]!;
+const DURATION = numList(arg('duration'), [20])[0];
 const STEPS = numList(arg('concurrency'), [1, 4, 16]);
-const FILES = numList(arg('files'), [40])[0]!;
+const FILES = numList(arg('files'), [40])[0];
 const FRESH = process.argv.includes('--fresh');
 
 const WORDS = ('dog cat bird rain thunder wind water river door car engine train bell piano guitar violin drum voice crowd ' +

@@ -23,7 +23,7 @@ import { arg, numList, pct, r2, rssMb, writeResult } from './common.js';
 const DIM = 512;
 const SIZES = numList(arg('sizes'), [10_000, 100_000]);
 const EFS = numList(arg('ef'), [40, 100, 200, 400]);
-const QUERIES = numList(arg('queries'), [50])[0]!;
+const QUERIES = numList(arg('queries'), [50])[0];
 const CENTRES = 200;
 const K = 10;
 const BATCH = 1000;
@@ -35,14 +35,14 @@ const unit = (v: Float32Array) => {
   let n = 0;
   for (const x of v) n += x * x;
   n = Math.sqrt(n);
-  for (let i = 0; i < v.length; i++) v[i]! /= n;
+  for (let i = 0; i < v.length; i++) v[i] /= n;
   return v;
 };
 const randomUnit = () => unit(Float32Array.from({ length: DIM }, gauss));
 const centres = Array.from({ length: CENTRES }, randomUnit);
 /** A point near a random centre; noise sigma per dim chosen so cos(point, centre) ≈ 0.7. */
 const near = (sigma = 0.045) => {
-  const c = centres[Math.floor(rand() * CENTRES)]!;
+  const c = centres[Math.floor(rand() * CENTRES)];
   return unit(Float32Array.from(c, (x) => x + sigma * gauss()));
 };
 /** File names from a small vocabulary, so hybrid search's keyword half has realistic matches to fuse. */
@@ -150,7 +150,7 @@ async function main() {
       await runAll(store, modelId, qs.slice(0, 3), []);
       const exactSettings = ['SET LOCAL enable_indexscan = off'];
       const exact = await runAll(store, modelId, qs, exactSettings);
-      const exactPlan = await plan(store, modelId, qs[0]!, exactSettings);
+      const exactPlan = await plan(store, modelId, qs[0], exactSettings);
       const row = (mode: string, ef: number | null, ms: number[], recall: number | null, usedPlan: string) => {
         const r = { backend: store.backend, size, mode, efSearch: ef, plan: usedPlan, p50Ms: r2(pct(ms, 50)), p95Ms: r2(pct(ms, 95)), p99Ms: r2(pct(ms, 99)), recallAt10: recall, ...build };
         results.push(r);
@@ -168,7 +168,7 @@ async function main() {
           const truth = new Set(exact.ids[i]);
           hit += ids.filter((id) => truth.has(id)).length;
         });
-        row('hnsw', ef, h.ms, Math.round((hit / (K * qs.length)) * 1000) / 1000, await plan(store, modelId, qs[0]!, settings));
+        row('hnsw', ef, h.ms, Math.round((hit / (K * qs.length)) * 1000) / 1000, await plan(store, modelId, qs[0], settings));
       }
       // The API's own operations at this size (session defaults: HNSW with iterative scans), with the
       // text tower of the running model, first page of 20 as the web app asks for.

@@ -240,7 +240,7 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
       similar: (await ok(`query($c: ID) { similarTo(clip: $c, first: 50, weak: true) { ${fields} } }`, { c: ids['sine_440.wav'] })).similarTo,
     };
     expect([lists.hybrid.scoreKind, lists.vector.scoreKind, lists.similar.scoreKind]).toEqual(['RELEVANCE', 'RELEVANCE', 'RELEVANCE']);
-    for (const [name, l] of Object.entries(lists) as [string, any][]) {
+    for (const [name, l] of Object.entries<any>(lists)) {
       expect(l.hits.length, name).toBeGreaterThan(2);
       for (let i = 1; i < l.hits.length; i++) expect(l.hits[i - 1].score, `${name} #${i}`).toBeGreaterThanOrEqual(l.hits[i].score);
       for (const h of l.hits) {
@@ -407,13 +407,13 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
 
     const big = await fetch(`${h.url}/upload`, { method: 'POST', headers: { 'x-api-key': KEY }, body: new Uint8Array(5 * 1024 * 1024) });
     expect(big.status).toBe(413);
-    expect(((await big.json()) as any).error.code).toBe('UPLOAD_TOO_LARGE');
+    expect(((await big.json())).error.code).toBe('UPLOAD_TOO_LARGE');
     const longUp = await fetch(`${h.url}/upload`, { method: 'POST', headers: { 'x-api-key': KEY }, body: fs.readFileSync(path.join(lib, 'fx', 'long_mix.wav')) });
     expect(longUp.status).toBe(413);
-    expect(((await longUp.json()) as any).error.code).toBe('CLIP_TOO_LONG');
+    expect(((await longUp.json())).error.code).toBe('CLIP_TOO_LONG');
     const junk = await fetch(`${h.url}/upload`, { method: 'POST', headers: { 'x-api-key': KEY }, body: 'this is not audio at all, just text' });
     expect(junk.status).toBeGreaterThanOrEqual(400);
-    expect(((await junk.json()) as any).error.code).toBe('UNSUPPORTED_FORMAT');
+    expect(((await junk.json())).error.code).toBe('UNSUPPORTED_FORMAT');
     const gone = await post(`{ similarTo(audio: "u_nope") { totalCount } }`);
     expect(code(gone)).toBe('NOT_FOUND');
   });
@@ -437,7 +437,7 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     expect(beyond.headers.get('content-range')).toBe(`bytes */${file.length}`);
     const none = await fetch(`${h.url}/audio/424242`);
     expect(none.status).toBe(404);
-    expect(((await none.json()) as any).error.code).toBe('NOT_FOUND');
+    expect(((await none.json())).error.code).toBe('NOT_FOUND');
   });
 
   it('label sets: CRUD, classifyLibrary stores predictions, browse by predicted label with exact totals', async () => {
@@ -668,6 +668,6 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     expect(mBody).not.toMatch(/\bat .*:\d+:\d+/);
     const noRoute = await fetch(`${h.url}/nope`);
     expect(noRoute.status).toBe(404);
-    expect(((await noRoute.json()) as any).error.code).toBe('NOT_FOUND');
+    expect(((await noRoute.json())).error.code).toBe('NOT_FOUND');
   });
 });

@@ -95,7 +95,7 @@ describe.skipIf(!!reason)('files on disk through the API', () => {
       expect(r.errors?.[0]?.extensions, p).toMatchObject({ code: 'PATH_OUTSIDE_ROOTS', subject: p });
       expect(r.errors?.[0]?.message).toMatch(/outside the ingest roots .*EARSHOT_INGEST_ROOTS/);
     }
-    expect((await start(path.join(root, 'escape')))!.errors![0]!.message).toContain(`resolves to ${outside}`);
+    expect((await start(path.join(root, 'escape'))).errors![0].message).toContain(`resolves to ${outside}`);
     expect((await start(path.join(root, 'nope'))).errors?.[0]?.extensions?.code).toBe('FILE_NOT_FOUND');
     expect((await start(path.join(root, 'a', 'kick.wav'))).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     // Nothing was created by the refused calls.
@@ -111,7 +111,7 @@ describe.skipIf(!!reason)('files on disk through the API', () => {
     expect(ids.size).toBe(1);
     for (const c of calls) expect(c.data!.startIngest).toMatchObject({ root, status: expect.stringMatching(/^(SCANNING|RUNNING|DONE)$/) });
     expect(calls.map((c) => c.data!.startIngest.status)).toContain('SCANNING');
-    const { run, seen } = await finish([...ids][0]!);
+    const { run, seen } = await finish([...ids][0]);
     expect(seen).not.toContain('QUEUED');
     expect(run).toMatchObject({ status: 'DONE', totalFiles: 4, processedFiles: 3, failedFiles: 1 });
     expect(run.failures).toEqual([

@@ -13,12 +13,18 @@ export function alignedSnr(ref: Float32Array, x: Float32Array, maxLag = 4096, ed
   let best = 0, bestC = -Infinity;
   for (let lag = -maxLag; lag <= maxLag; lag += 8) {
     const c = corr(lag, 8);
-    if (c > bestC) (bestC = c), (best = lag);
+    if (c > bestC) {
+      bestC = c;
+      best = lag;
+    }
   }
   const coarse = best;
   for (let lag = coarse - 8; lag <= coarse + 8; lag++) {
     const c = corr(lag, 1);
-    if (lag === coarse - 8 || c > bestC) (bestC = c), (best = lag);
+    if (lag === coarse - 8 || c > bestC) {
+      bestC = c;
+      best = lag;
+    }
   }
   let sig = 0, err = 0;
   const from = Math.max(edge, edge - best), to = Math.min(ref.length - edge, x.length - best - edge);

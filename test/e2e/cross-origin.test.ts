@@ -66,7 +66,7 @@ describe.skipIf(!!reason)('a page of another origin in Chromium', () => {
     });
     const webServer = await import('../../apps/web/server.mjs');
     const [h] = await Promise.all([startServer(cfg), webServer.buildWeb()]);
-    api = h as unknown as typeof api;
+    api = h;
     await runIngest(h.deps, { root: path.join(tmp, 'lib') });
     const [row] = await api.deps.store.sql<{ id: number }>(`SELECT id FROM "Clip"`);
     clipId = String(row.id);

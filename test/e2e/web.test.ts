@@ -42,7 +42,7 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
     // The web build and the API start are independent: do them side by side.
     const webServer = await import('../../apps/web/server.mjs');
     const [apiHandle] = await Promise.all([startServer(cfg), webServer.buildWeb()]);
-    api = apiHandle as typeof api;
+    api = apiHandle;
     const apiUrl = new URL(api.url).origin;
     const run = await ingestViaApi(apiUrl, lib.library);
     expect(run.status).toBe('DONE');

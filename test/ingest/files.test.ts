@@ -30,14 +30,14 @@ describe('an unreadable sub-folder during a scan', () => {
   const ingestAs = async (lib: string, dataDir: string) => {
     const args = ['--import', 'tsx', CLI, 'ingest', lib];
     const [cmd, argv] = isRoot ? ['runuser', ['-u', 'nobody', '--', process.execPath, ...args]] : [process.execPath, args];
-    const child = spawn(cmd as string, argv as string[], {
+    const child = spawn(cmd, argv, {
       cwd: REPO_ROOT,
       env: { ...process.env, DATABASE_URL: undefined, EARSHOT_DATA_DIR: dataDir, EARSHOT_INGEST_CONCURRENCY: '1', EARSHOT_ORT_THREADS: '1', HOME: tmp },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
     const { code } = await exited(child);
     return { code, out };
   };
@@ -151,7 +151,7 @@ describe('a file that is still being written', () => {
     await w.done;
     expect(s.run).toMatchObject({ status: 'done', processedFiles: 1, failedFiles: 0 });
     const [clip] = await deps.store.sql<{ sizeBytes: unknown; durationSec: number }>(`SELECT "sizeBytes", "durationSec" FROM "Clip" WHERE path = $1`, [file]);
-    expect(Number(clip!.sizeBytes)).toBe(whole.length);
-    expect(clip!.durationSec).toBeCloseTo(12, 2);
+    expect(Number(clip.sizeBytes)).toBe(whole.length);
+    expect(clip.durationSec).toBeCloseTo(12, 2);
   }, 120_000);
 });

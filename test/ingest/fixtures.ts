@@ -76,13 +76,13 @@ const CLI = path.join(REPO_ROOT, 'apps/api/src/cli.ts');
 export function spawnCli(args: string[], env: Record<string, string | undefined>): ChildProcess & { out: () => string; err: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: undefined, EARSHOT_INGEST_CONCURRENCY: undefined, ...env } as NodeJS.ProcessEnv,
+    env: { ...process.env, DATABASE_URL: undefined, EARSHOT_INGEST_CONCURRENCY: undefined, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
   return Object.assign(child, { out: () => out, err: () => err });
 }
 
@@ -120,4 +120,4 @@ export async function openDeps(env: Record<string, string>): Promise<IngestDeps 
 }
 
 export const count = async (deps: IngestDeps, sql: string, params: unknown[] = []) =>
-  Number(((await deps.store.sql<{ n: unknown }>(sql, params))[0] as { n: unknown }).n);
+  Number(((await deps.store.sql<{ n: unknown }>(sql, params))[0]).n);

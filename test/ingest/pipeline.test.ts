@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clapFeatures, splitWindows } from '../../apps/api/src/features/index.js';
-import { BatchingEmbedder, embedSamples } from '../../apps/api/src/ingest/embed.js';
+import { BatchingEmbedder } from '../../apps/api/src/ingest/embed.js';
+import { embedSamples } from '../../apps/api/src/model/embed.js';
 import {
   cancelIngest,
   getRun,

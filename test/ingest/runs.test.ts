@@ -23,7 +23,7 @@ describe('createOrJoinRun', () => {
     const all = await Promise.all(Array.from({ length: 10 }, () => createOrJoinRun(db, p)));
     expect(new Set(all.map((r) => r.runId)).size).toBe(1);
     expect(all.filter((r) => r.created)).toHaveLength(1);
-    const runId = all[0]!.runId;
+    const runId = all[0].runId;
     const reindex = await createOrJoinRun(db, { ...p, reindex: true });
     expect(reindex).toMatchObject({ created: true });
     expect(reindex.runId).not.toBe(runId);

@@ -30,7 +30,7 @@ const runsOurTypeScript = (cmd: string) => /\b(tsx|tsc|vitest)\b|--import tsx/.t
 
 function run(cwd: string, args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn('npm', args, { cwd, env: { ...process.env, DATABASE_URL: undefined, ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('npm', args, { cwd, env: { ...process.env, DATABASE_URL: undefined, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));

@@ -133,7 +133,7 @@ describe('bad storage input gives one line that says what to do', () => {
       await first.close();
     }
     // kill -9 leaves the lock file behind with the pid of a process that no longer exists.
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
     fs.writeFileSync(path.join(dataDir, 'pglite.lock'), `${dead}\n`);
     const again = await openStore({ dataDir });
     try {
@@ -167,7 +167,7 @@ describe('bad storage input gives one line that says what to do', () => {
       try {
         expect(store.appliedMigrations).toEqual(['29990101000000_bad']);
         const [n] = await store.sql<{ n: bigint }>(`SELECT count(*) AS n FROM "Half"`);
-        expect(Number(n!.n)).toBe(0);
+        expect(Number(n.n)).toBe(0);
       } finally {
         await store.close();
       }

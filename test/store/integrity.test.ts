@@ -23,7 +23,7 @@ async function insertClips(store: Pick<Store, 'sql'>, names: string[]): Promise<
   );
 }
 
-const marker = async (store: Pick<Store, 'sql'>) => Number((await store.sql<{ clips: unknown }>(`SELECT clips FROM "LibraryMarker" WHERE id = 1`))[0]!.clips);
+const marker = async (store: Pick<Store, 'sql'>) => Number((await store.sql<{ clips: unknown }>(`SELECT clips FROM "LibraryMarker" WHERE id = 1`))[0].clips);
 
 async function openError(dataDir: string): Promise<EarshotError> {
   try {
@@ -67,7 +67,7 @@ describe('library marker (any backend)', () => {
         throw new Error('rolled back');
       })).rejects.toThrow('rolled back');
       expect(await marker(t.store)).toBe(2);
-      expect(Number((await t.store.sql<{ n: unknown }>(`SELECT count(*) AS n FROM "Clip"`))[0]!.n)).toBe(2);
+      expect(Number((await t.store.sql<{ n: unknown }>(`SELECT count(*) AS n FROM "Clip"`))[0].n)).toBe(2);
     } finally {
       await t.cleanup();
     }
@@ -86,7 +86,7 @@ describe('embedded data folder: permissions and damage', () => {
     const store = await openStore({ dataDir: pristine, databaseUrl: undefined });
     try {
       await insertClips(store, ['1.wav', '2.wav', '3.wav', '4.wav', '5.wav']);
-      clipFile = (await store.sql<{ p: string }>(`SELECT pg_relation_filepath('"Clip"') AS p`))[0]!.p;
+      clipFile = (await store.sql<{ p: string }>(`SELECT pg_relation_filepath('"Clip"') AS p`))[0].p;
     } finally {
       await store.close();
     }

@@ -49,7 +49,7 @@ describe(`migrations on ${server ? 'the Postgres server' : 'embedded PGlite'}`, 
       expect(await t.store.migrate()).toEqual([]);
       expect(await t.store.migrate()).toEqual([]);
       const [n] = await t.store.sql<{ n: bigint }>(`SELECT count(*) AS n FROM _prisma_migrations`);
-      expect(Number(n!.n)).toBe(shipped.length);
+      expect(Number(n.n)).toBe(shipped.length);
     } finally {
       await t.cleanup();
     }

@@ -25,14 +25,14 @@ describe(`store.sql types on ${process.env.DATABASE_URL ? 'the Postgres server' 
          FROM (VALUES (1), (2)) v(x)`,
     );
     expect(r).toMatchObject({ i4: 42, f8: 1.5, txt: 'x', bool: true, nul: null, txts: ['a', 'b'], floats: [0.5, 1], vec: '[1,2.5]' });
-    expect(r!.i8).toBe(7n);
-    expect(r!.cnt).toBe(2n);
-    expect(Number(r!.num)).toBe(2.25);
-    expect(r!.js).toEqual({ a: 1 });
-    expect(r!.tstz).toBeInstanceOf(Date);
-    expect((r!.tstz as Date).toISOString()).toBe('2026-01-02T03:04:05.678Z');
+    expect(r.i8).toBe(7n);
+    expect(r.cnt).toBe(2n);
+    expect(Number(r.num)).toBe(2.25);
+    expect(r.js).toEqual({ a: 1 });
+    expect(r.tstz).toBeInstanceOf(Date);
+    expect((r.tstz as Date).toISOString()).toBe('2026-01-02T03:04:05.678Z');
     // timestamp without time zone (Prisma's DateTime columns) is read as UTC.
-    expect((r!.ts as Date).toISOString()).toBe('2026-01-02T03:04:05.678Z');
+    expect((r.ts as Date).toISOString()).toBe('2026-01-02T03:04:05.678Z');
   });
 
   it('binds JS parameters: numbers, strings, booleans, null, Date, bigint and arrays', async () => {
@@ -44,9 +44,9 @@ describe(`store.sql types on ${process.env.DATABASE_URL ? 'the Postgres server' 
       [41, 0.25, "it's", false, null, when, 9007199254740993n, ['x', 'y z', ''], [1.5, 2.5, 3.5], '12345678901'],
     );
     expect(r).toMatchObject({ i: 42, f: 0.5, s: "it's", b: false, n: true, arr: ['x', 'y z', ''], len: 3 });
-    expect((r!.d as Date).toISOString()).toBe(when.toISOString());
-    expect(r!.big).toBe(9007199254740994n);
-    expect(r!.bigstr).toBe(12345678901n);
+    expect((r.d as Date).toISOString()).toBe(when.toISOString());
+    expect(r.big).toBe(9007199254740994n);
+    expect(r.bigstr).toBe(12345678901n);
   });
 
   it('runs statements that return no rows, and reports SQL errors with the server message', async () => {

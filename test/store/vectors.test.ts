@@ -21,7 +21,7 @@ const normalize = (v: Float32Array) => {
 function clustered(n: number, seed: number): Float32Array[] {
   const r = prng(seed); // seeded: every run stores the same vectors
   const centres = Array.from({ length: 12 }, () => normalize(Float32Array.from({ length: DIM }, () => r() * 2 - 1)));
-  return Array.from({ length: n }, (_, i) => normalize(centres[i % 12]!.map((c) => c + (r() * 2 - 1) * 0.08)));
+  return Array.from({ length: n }, (_, i) => normalize(centres[i % 12].map((c) => c + (r() * 2 - 1) * 0.08)));
 }
 
 const cosineDistance = (a: Float32Array, b: Float32Array) => {
@@ -29,9 +29,9 @@ const cosineDistance = (a: Float32Array, b: Float32Array) => {
     na = 0,
     nb = 0;
   for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
   }
   return 1 - dot / Math.sqrt(na * nb);
 };
@@ -90,8 +90,8 @@ describe(`vectors on ${process.env.DATABASE_URL ? 'the Postgres server' : 'embed
       `SELECT embedding::text AS embedding, vector_dims(embedding) AS dims FROM "Segment" WHERE "modelId" = $1 AND "contentHash" = 'a0'`,
       [modelA],
     );
-    expect(first!.dims).toBe(DIM);
-    expect(Array.from(fromVectorLiteral(first!.embedding))).toEqual(Array.from(Float32Array.from(vecA[0]!)));
+    expect(first.dims).toBe(DIM);
+    expect(Array.from(fromVectorLiteral(first.embedding))).toEqual(Array.from(Float32Array.from(vecA[0])));
   });
 
   it('exact KNN by cosine (<=>, no index) returns the brute-force neighbours and distances', async () => {
@@ -105,7 +105,7 @@ describe(`vectors on ${process.env.DATABASE_URL ? 'the Postgres server' : 'embed
       });
       const want = bruteForce(q, 10);
       expect(rows.map((r) => r.id)).toEqual(want.map((w) => w.id));
-      rows.forEach((r, i) => expect(r.d).toBeCloseTo(want[i]!.d, 5));
+      rows.forEach((r, i) => expect(r.d).toBeCloseTo(want[i].d, 5));
     }
   });
 
@@ -119,7 +119,7 @@ describe(`vectors on ${process.env.DATABASE_URL ? 'the Postgres server' : 'embed
         await tx.sql(`SET LOCAL enable_seqscan = off`);
         await tx.sql(`SET LOCAL enable_bitmapscan = off`);
         const rows = await tx.sql(
-          `EXPLAIN SELECT id FROM "Segment" ${where} ORDER BY embedding <=> '${toVectorLiteral(queries[0]!)}'::vector LIMIT 10`,
+          `EXPLAIN SELECT id FROM "Segment" ${where} ORDER BY embedding <=> '${toVectorLiteral(queries[0])}'::vector LIMIT 10`,
         );
         return rows.map((r) => String(Object.values(r)[0]).replace(/'\[[^\]]*\]'/g, "'[…]'")).join('\n');
       });
@@ -164,14 +164,14 @@ describe(`vectors on ${process.env.DATABASE_URL ? 'the Postgres server' : 'embed
     // Without hnsw.iterative_scan the index returns its ef_search nearest rows, all of other
     // models here, and the filter leaves 0 rows; the store turns it on for every session.
     const [setting] = await store.sql<{ v: string }>(`SELECT current_setting('hnsw.iterative_scan') AS v`);
-    expect(setting!.v).toBe('strict_order');
+    expect(setting.v).toBe('strict_order');
     const small = (await ensureModel(store, { name: 'model-small', version: 'v1', dim: DIM, featureMode: 'fusion' })).id;
     await insertSegments(store, small, 's', vecA.slice(0, 20).map((v) => v.map((x) => -x)));
     const rows = await store.tx(async (tx) => {
       await forceHnsw(tx);
       return tx.sql<{ modelId: number }>(
         `SELECT "modelId" FROM "Segment" WHERE ("modelId" + 0) = $2 ORDER BY embedding <=> $1::vector LIMIT 10`,
-        [toVectorLiteral(vecA[0]!), small],
+        [toVectorLiteral(vecA[0]), small],
       );
     });
     expect(rows).toHaveLength(10);
@@ -200,8 +200,8 @@ describe(`vectors on ${process.env.DATABASE_URL ? 'the Postgres server' : 'embed
       `SELECT count(*) FILTER (WHERE "modelId" = $1) AS a, count(*) FILTER (WHERE "modelId" = $2) AS v2 FROM "Segment"`,
       [modelA, v2.id],
     );
-    expect(Number(left!.a)).toBe(PER_MODEL);
-    expect(Number(left!.v2)).toBe(0);
+    expect(Number(left.a)).toBe(PER_MODEL);
+    expect(Number(left.v2)).toBe(0);
   });
 
   it('a pgvector column refuses a vector of the wrong dimension', async () => {

@@ -237,6 +237,7 @@ async function classifyCommand(argv: string[]) {
   const modelName = values.model ?? cfg.modelName;
   const { openStore, ensureModel } = await import('./store/index.js');
   const { classifyFiles, formatAnswers } = await import('./search/index.js');
+  const { scanFolder } = await import('./ingest/index.js');
   const store = await openStore(cfg);
   try {
     const runtime = await openRuntime(cfg, modelName, 1000);
@@ -244,6 +245,7 @@ async function classifyCommand(argv: string[]) {
       const { id: modelId } = await ensureModel(store, runtime.identity);
       const r = await classifyFiles(store, modelId, runtime, {
         paths: positionals,
+        listFolder: async (dir) => (await scanFolder(dir)).files.map((f) => f.path),
         labels: values.labels ? values.labels.split(',').map((l) => l.trim()) : null,
         labelSet: values['label-set'] ?? null,
         template: values.template ?? null,

@@ -34,8 +34,8 @@ function WaveformImpl({ peaks, durationSec, windowStart, windowEnd, region, play
   }
   const dur = durationSec > 0 ? durationSec : 1;
   const hasWindow = windowStart != null && windowEnd != null && windowEnd > windowStart;
-  const wx = hasWindow ? (Math.max(0, windowStart!) / dur) * n : 0;
-  const ww = hasWindow ? ((Math.min(dur, windowEnd!) - Math.max(0, windowStart!)) / dur) * n : 0;
+  const wx = hasWindow ? (Math.max(0, windowStart) / dur) * n : 0;
+  const ww = hasWindow ? ((Math.min(dur, windowEnd) - Math.max(0, windowStart)) / dur) * n : 0;
   const px = playhead != null ? (Math.min(playhead, dur) / dur) * n : null;
   const shown = drag ? { start: Math.min(drag.a, drag.b), end: Math.max(drag.a, drag.b) } : region;
   const timeAt = (e: React.PointerEvent<SVGSVGElement>) => {

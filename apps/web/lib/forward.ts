@@ -51,7 +51,7 @@ export async function forward(req: Request): Promise<Response> {
       redirect: 'manual',
       signal: req.signal,
       ...(hasBody ? { duplex: 'half' } : {}),
-    } as RequestInit);
+    });
   } catch {
     return unreachable(url.pathname);
   }

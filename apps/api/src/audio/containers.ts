@@ -239,9 +239,16 @@ export function flacStreamChange(b: Uint8Array, si: FlacInfo): string | null {
     if (bsCode === 6) j += 1;
     else if (bsCode === 7) j += 2;
     let rate = rateCode === 0 ? si.sampleRate : FLAC_RATES[rateCode] ?? 0;
-    if (rateCode === 12) (rate = b[j] * 1000), (j += 1);
-    else if (rateCode === 13) (rate = (b[j] << 8) | b[j + 1]), (j += 2);
-    else if (rateCode === 14) (rate = ((b[j] << 8) | b[j + 1]) * 10), (j += 2);
+    if (rateCode === 12) {
+      rate = b[j] * 1000;
+      j += 1;
+    } else if (rateCode === 13) {
+      rate = (b[j] << 8) | b[j + 1];
+      j += 2;
+    } else if (rateCode === 14) {
+      rate = ((b[j] << 8) | b[j + 1]) * 10;
+      j += 2;
+    }
     if (j >= b.length || crc8(b, i, j) !== b[j]) continue;
     const channels = chCode < 8 ? chCode + 1 : 2;
     const bits = bitsCode === 0 ? si.bits : FLAC_BITS[bitsCode];

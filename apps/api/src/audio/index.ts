@@ -76,7 +76,7 @@ interface Raw {
 }
 
 async function jsDecode(bytes: Uint8Array): Promise<Raw> {
-  const r = (await decodeAudio(bytes)) as unknown as Raw;
+  const r = await decodeAudio(bytes);
   if (!r || !Array.isArray(r.channelData) || !r.channelData.length || !r.channelData[0].length) throw new Error('no samples decoded');
   return r;
 }
@@ -208,7 +208,10 @@ export async function decodeBuffer(bytes: Uint8Array, opts: DecodeOptions = {}):
     facts = jsStreamFacts(format, bytes, mm);
     const js = await tryJs(format, bytes, facts);
     if ('raw' in js) raw = js.raw;
-    else (why = `the built-in ${format} decoder cannot decode this file exactly (${js.reason})`), (headerOk = js.headerOk);
+    else {
+      why = `the built-in ${format} decoder cannot decode this file exactly (${js.reason})`;
+      headerOk = js.headerOk;
+    }
   } else if (kind) {
     // Long-tail formats: ffmpeg when installed; else audio-decode's decoders (checked against ffmpeg in tests).
     why = `${kind} is decoded by ffmpeg`;

@@ -8,7 +8,7 @@
  * replay the reference's random draws.
  */
 import { N_BINS, N_FFT, powerSpectrum } from './fft.js';
-import { melFilterBank, N_MELS, SAMPLE_RATE, sparseBank, type MelKind } from './mel.js';
+import { melFilterBank, N_MELS, SAMPLE_RATE, sparseBank } from './mel.js';
 
 export { melFilterBank, type MelKind } from './mel.js';
 

@@ -54,7 +54,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
   const tokens = PARSER_TOKENS.exec(formatted.message);
   if (tokens) return { ...base, message: `Token limit of ${tokens[1]} exceeded.`, extensions: { code: 'LIMIT_EXCEEDED' } };
   if (ARMOR_LIMIT.test(formatted.message)) return { ...base, message: formatted.message.replace(/^Syntax Error: /, ''), extensions: { code: 'LIMIT_EXCEEDED' } };
-  if ((ERROR_CODES as readonly string[]).includes(code) && code !== 'INTERNAL') return { ...base, extensions: { code: code as ErrorCode } };
+  if ((ERROR_CODES as readonly string[]).includes(code) && code !== 'INTERNAL') return { ...base, extensions: { code } };
   if (CLIENT_CODES.has(code)) return { ...base, extensions: { code: 'BAD_USER_INPUT', graphqlCode: code } };
   // Apollo's own request errors without a code (a persisted query whose hash does not match) carry a 4xx status.
   const status = (original as { extensions?: { http?: { status?: number } } } | null)?.extensions?.http?.status;
@@ -123,7 +123,7 @@ export function createApollo(config: Config, log?: (msg: string) => void): Apoll
     resolvers,
     ...protection,
     parseOptions: { maxTokens: l.maxTokens },
-    plugins: [...(protection.plugins as ApolloServerPlugin<RequestContext>[]), operationGuard(l), statusPlugin, ApolloServerPluginLandingPageDisabled() as ApolloServerPlugin<RequestContext>],
+    plugins: [...(protection.plugins as ApolloServerPlugin<RequestContext>[]), operationGuard(l), statusPlugin, ApolloServerPluginLandingPageDisabled()],
     includeStacktraceInErrorResponses: false,
     formatError: (f, e) => formatError(f, e, log),
   });

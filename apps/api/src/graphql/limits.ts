@@ -19,7 +19,7 @@ interface Composite {
 /** The named type under list and non-null wrappers. */
 function named(t: unknown): Composite | undefined {
   let x = t as { ofType?: unknown } | undefined;
-  while (x && x.ofType) x = x.ofType as { ofType?: unknown };
+  while (x && x.ofType) x = x.ofType;
   return x as Composite | undefined;
 }
 

@@ -3,10 +3,8 @@
  * Mutations are authorised once per operation by the auth plugin (graphql/errors.ts), not here.
  */
 import { GraphQLScalarType, Kind } from 'graphql';
-import type { Config } from '../config.js';
 import { EarshotError } from '../errors.js';
 import { cancelIngest, getRun, ingestDb, listFailures, listRuns, runProgress, startIngest, type IngestRunRow } from '../ingest/index.js';
-import type { ClapRuntime } from '../model/index.js';
 import * as search from '../search/index.js';
 import type { ClipRow, HitPage, LabelSetRow } from '../search/index.js';
 import type * as G from '../generated/graphql.js';

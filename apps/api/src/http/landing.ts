@@ -16,7 +16,7 @@ const EXAMPLES: [string, string][] = [
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function landingPage(version: string): string {
-  const options = EXAMPLES.map(([t, q], i) => `<option value="${i}">${esc(t)}</option>`).join('');
+  const options = EXAMPLES.map(([t], i) => `<option value="${i}">${esc(t)}</option>`).join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Earshot API</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}
 textarea,pre{width:100%;box-sizing:border-box;font:13px ui-monospace,monospace}textarea{height:9em}pre{background:#f4f4f4;padding:1em;overflow:auto;max-height:28em}

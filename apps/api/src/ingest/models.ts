@@ -1,10 +1,11 @@
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { EarshotError } from '../errors.js';
+import type { AudioEmbedder } from '../model/embed.js';
 import { ClapRuntime, loadBundle } from '../model/index.js';
 import { ensureModel, type Store } from '../store/index.js';
 import { num, type IngestDb } from './db.js';
-import { BatchingEmbedder, type AudioEmbedder } from './embed.js';
+import { BatchingEmbedder } from './embed.js';
 import type { StageTimings } from './timings.js';
 
 /**

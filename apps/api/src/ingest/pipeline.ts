@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import { EarshotError, asEarshotError } from '../errors.js';
 import type { Store } from '../store/index.js';
 import { ingestDb, type IngestDb } from './db.js';
-import type { AudioEmbedder } from './embed.js';
+import type { AudioEmbedder } from '../model/embed.js';
 import { EmbedderPool } from './models.js';
 import { markFileFailed, processFile, type FileDecoder, type FileJob, type FileOutcome, type ProcessSettings } from './process-file.js';
 import { DecodePool } from '../audio/decode-thread.js';
@@ -181,7 +181,7 @@ export async function executeRun(deps: IngestDeps, runId: number, opts: ExecuteO
   const decoder = new DecodePool(Math.min(deps.config.ingest.decodeThreads, concurrency));
   const settings = { ...processSettings(deps.config, decoder), timings: opts.timings };
   const progress = progressKeeper(db, runId, opts.onProgress);
-  let ignoredFiles = 0;
+  let ignoredFiles: number;
   let cancelled = false;
   const timer = setInterval(() => {
     progress
@@ -266,7 +266,7 @@ export async function runIngest(
   const { runId } = await prepareRun(deps, { root: p.root, reindex: p.reindex });
   const work = executeRun(deps, runId, p);
   // npm start ingests the demo library this way inside the server: a startIngest of it joins this run.
-  track(deps.store, runId, work.catch(() => null));
+  void track(deps.store, runId, work.catch(() => null));
   return work;
 }
 
@@ -315,7 +315,7 @@ export async function resumeIngests(deps: IngestDeps, p: { concurrency?: number 
   let chain: Promise<unknown> = Promise.resolve();
   for (const id of runIds) {
     const work = chain.then(() => executeRun(deps, id, { concurrency: p.concurrency })).catch(() => null);
-    track(deps.store, id, work);
+    void track(deps.store, id, work);
     chain = work;
   }
   return { runIds, finished: chain };

@@ -5,7 +5,7 @@ import { metaFromDecoded, metaParams, metaSql, PEAK_POINTS, twinMeta, type ClipM
 import { EarshotError, asEarshotError } from '../errors.js';
 import { toVectorLiteral } from '../store/index.js';
 import { num, type IngestDb, type Sql } from './db.js';
-import { embedSamples, type AudioEmbedder, type SegmentVector } from './embed.js';
+import { embedSamples, type AudioEmbedder, type SegmentVector } from '../model/embed.js';
 import { sha256File } from '../hash.js';
 import { timed, type StageTimings } from './timings.js';
 

@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { EarshotError } from '../errors.js';
 import { sha256File } from '../hash.js';
 import type { BundleManifest } from './bundle.js';
@@ -114,7 +115,7 @@ export async function downloadFile(
     opts.onProgress?.({ file, done, total });
     const out = createWriteStream(part, { flags: start > 0 ? 'a' : 'w' });
     try {
-      await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), counter, out);
+      await pipeline(Readable.fromWeb(res.body as WebReadableStream), counter, out);
     } catch (e) {
       // Keep the part file: the next run resumes from where this one stopped. pipeline() rejects as soon
       // as the source fails, while a write may still be in flight: wait for the file to close so the

@@ -51,7 +51,7 @@ async function loadTokenizer(bundle: ModelBundle): Promise<Tokenizer> {
   tf.env.localModelPath = path.dirname(bundle.dir) + path.sep;
   try {
     const tok = await tf.AutoTokenizer.from_pretrained(path.basename(bundle.dir));
-    return tok as unknown as Tokenizer;
+    return tok;
   } catch (e) {
     throw new EarshotError('MODEL_INVALID', `cannot load the tokenizer: ${(e as Error).message}`, { subject: bundle.tokenizerPath, cause: e });
   }

@@ -61,7 +61,7 @@ export class ThreadedSession {
       const data = t.data as ArrayBufferView & ort.Tensor.DataType;
       const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
       // Only a buffer the tensor owns whole is moved; a view into a larger one is copied (structured clone).
-      if (whole && !transfer.includes(data.buffer as ArrayBuffer)) transfer.push(data.buffer as ArrayBuffer);
+      if (whole && !transfer.includes(data.buffer)) transfer.push(data.buffer);
       msg[name] = { type: t.type, data, dims: t.dims };
     }
     return new Promise((resolve, reject) => {

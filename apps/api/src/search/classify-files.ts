@@ -8,8 +8,7 @@ import path from 'node:path';
 import { decodeFile } from '../audio/index.js';
 import { asEarshotError, EarshotError, type ErrorCode } from '../errors.js';
 import { sha256File } from '../hash.js';
-import { embedSamples, type AudioEmbedder, type SegmentVector } from '../ingest/embed.js';
-import { scanFolder } from '../ingest/scan.js';
+import { embedSamples, type AudioEmbedder, type SegmentVector } from '../model/embed.js';
 import type { Store } from '../store/index.js';
 import { checkLabels, classifyVectors, DEFAULT_TEMPLATE, listLabelSets, storedVectors, type Classification, type ClassifyRuntime } from './classify.js';
 
@@ -18,8 +17,10 @@ export type FileAnswer =
   | { file: string; ok: false; code: ErrorCode; message: string };
 
 export interface ClassifyFilesInput {
-  /** Files and folders (folders are scanned recursively, as ingest does). */
+  /** Files and folders (each folder expanded by listFolder). */
   paths: string[];
+  /** The audio files under a folder, recursively: the CLI passes ingest's scan, so classify sees what ingest would. */
+  listFolder: (dir: string) => Promise<string[]>;
   labels?: string[] | null;
   /** A saved label set, by name or id. */
   labelSet?: string | null;
@@ -37,14 +38,14 @@ export interface ClassifyFilesResult {
   answers: FileAnswer[];
 }
 
-async function expand(paths: string[]): Promise<{ files: string[]; missing: FileAnswer[] }> {
+async function expand(paths: string[], listFolder: ClassifyFilesInput['listFolder']): Promise<{ files: string[]; missing: FileAnswer[] }> {
   const files: string[] = [];
   const missing: FileAnswer[] = [];
   for (const p of paths) {
     const abs = path.resolve(p);
     const st = await fs.stat(abs).catch(() => null);
     if (!st) missing.push({ file: abs, ok: false, code: 'FILE_NOT_FOUND', message: 'no such file or folder' });
-    else if (st.isDirectory()) files.push(...(await scanFolder(abs)).files.map((f) => f.path));
+    else if (st.isDirectory()) files.push(...(await listFolder(abs)));
     else files.push(abs);
   }
   return { files: [...new Set(files)], missing };
@@ -65,7 +66,7 @@ export async function classifyFiles(store: Store, modelId: number, rt: ClassifyR
   } else {
     labels = checkLabels(input.labels as string[], input.maxLabels);
   }
-  const { files, missing } = await expand(input.paths);
+  const { files, missing } = await expand(input.paths, input.listFolder);
   const answers: FileAnswer[] = [...missing];
   missing.forEach((m) => input.onFile?.(m));
   for (const file of files) {
@@ -106,8 +107,8 @@ export function formatAnswers(r: ClassifyFilesResult, format: 'table' | 'csv' | 
     );
     return [head, ...rows].map((row) => row.map(q).join(',')).join('\r\n');
   }
-  const ok = r.answers.filter((a) => a.ok) as Extract<FileAnswer, { ok: true }>[];
-  const bad = r.answers.filter((a) => !a.ok) as Extract<FileAnswer, { ok: false }>[];
+  const ok = r.answers.filter((a): a is Extract<FileAnswer, { ok: true }> => a.ok);
+  const bad = r.answers.filter((a): a is Extract<FileAnswer, { ok: false }> => !a.ok);
   const w = Math.max(4, ...ok.map((a) => rel(a.file).length));
   const lw = Math.max(4, ...r.labels.map((l) => l.length), 'none of these'.length);
   const lines = [`${'file'.padEnd(w)}  ${'best'.padEnd(lw)}  present  scores (${r.multiLabel ? 'each label alone' : 'softmax'})`];

@@ -1,6 +1,6 @@
 /** Zero-shot classification (stored clips use their stored segment vectors), label sets, library runs. */
 import { EarshotError } from '../errors.js';
-import type { SegmentVector } from '../ingest/embed.js';
+import type { SegmentVector } from '../model/embed.js';
 import { probability, scoreLabels, type BundleManifest, type Calibration, type LabelScore as RawLabelScore } from '../model/index.js';
 import type { Store } from '../store/index.js';
 import { fromVectorLiteral } from '../store/index.js';

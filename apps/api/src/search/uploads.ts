@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { HeldAudio } from '../audio/decode-thread.js';
 import { decodeBuffer, type AudioMeta } from '../audio/index.js';
 import { EarshotError } from '../errors.js';
-import { embedSamples, type AudioEmbedder, type FeatureSource, type SegmentVector } from '../ingest/embed.js';
+import { embedSamples, type AudioEmbedder, type FeatureSource, type SegmentVector } from '../model/embed.js';
 
 export interface UploadInfo {
   id: string;

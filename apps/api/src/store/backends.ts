@@ -245,7 +245,7 @@ function refuseForeignDir(dir: string): void {
  * NO_SPACE_LEFT, anything else (an abort on a damaged pg_control, a PANIC) DATA_CORRUPT.
  */
 function openFailure(dir: string, e: unknown): EarshotError {
-  const fsCode = wasiErrno(e) ?? ((e as NodeJS.ErrnoException)?.code as string | undefined);
+  const fsCode = wasiErrno(e) ?? ((e as NodeJS.ErrnoException)?.code);
   const message = e instanceof Error ? e.message : fsCode ? `file system error ${fsCode}` : String(e);
   if (fsCode === 'ENOSPC' || fsCode === 'EDQUOT') return noSpace(dir, fsCode, e);
   if (fsCode === 'EACCES' || fsCode === 'EPERM' || fsCode === 'EROFS') {

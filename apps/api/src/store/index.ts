@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { EarshotError } from '../errors.js';
-import { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { type Prisma, PrismaClient } from '../generated/prisma/client.js';
 import { openBackend, type Backend } from './backends.js';
 import { applyMigrations, MIGRATIONS_DIR } from './migrations.js';
 
@@ -75,7 +75,7 @@ export async function openStore(cfg: Pick<Config, 'dataDir' | 'databaseUrl'>, op
       prisma: client,
       sql: sqlOf(client),
       tx: (fn, o) =>
-        client.$transaction((t) => fn({ sql: sqlOf(t), prisma: t as TxPrisma }), {
+        client.$transaction((t) => fn({ sql: sqlOf(t), prisma: t }), {
           maxWait: TX_TIMEOUT_MS,
           timeout: o?.timeoutMs ?? TX_TIMEOUT_MS,
         }),
@@ -125,7 +125,7 @@ const corrupt = (where: string, what: string, cause?: unknown) =>
 export function toVectorLiteral(v: Float32Array | number[]): string {
   let out = '[';
   for (let i = 0; i < v.length; i++) {
-    const x = v[i]!;
+    const x = v[i];
     if (!Number.isFinite(x)) throw new EarshotError('INTERNAL', `vector has a non-finite value at index ${i}`);
     out += (i ? ',' : '') + x;
   }

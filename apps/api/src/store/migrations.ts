@@ -89,7 +89,7 @@ export function readMigrations(dir = MIGRATIONS_DIR): MigrationList {
       path: n,
       migrationFile: { path: 'migration.sql', content: { tag: 'ok', value: fs.readFileSync(path.join(dir, n, 'migration.sql'), 'utf8') } },
     })),
-  } as MigrationList;
+  };
 }
 
 /**
@@ -143,7 +143,7 @@ export function handWrittenIndexes(list: MigrationList): string[] {
     const content = m.migrationFile.content as { tag: string; value: string };
     if (content.tag !== 'ok') continue;
     const re = /CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"([^"]+)"\s+ON\s+[^;]*?USING\s+(hnsw|gin|gist|ivfflat|brin|spgist|btree)\b/gi;
-    for (const match of content.value.matchAll(re)) names.add(match[1]!);
+    for (const match of content.value.matchAll(re)) names.add(match[1]);
   }
   return [...names];
 }
@@ -158,9 +158,9 @@ export function generatedColumns(list: MigrationList): [string, string][] {
     const content = m.migrationFile.content as { tag: string; value: string };
     if (content.tag !== 'ok') continue;
     for (const t of content.value.matchAll(/CREATE TABLE "([^"]+)" \(([\s\S]*?)\n\);/g)) {
-      for (const c of t[2]!.matchAll(/^\s*"([^"]+)"[^\n]*GENERATED ALWAYS AS/gm)) found.push([t[1]!, c[1]!]);
+      for (const c of t[2].matchAll(/^\s*"([^"]+)"[^\n]*GENERATED ALWAYS AS/gm)) found.push([t[1], c[1]]);
     }
-    for (const c of content.value.matchAll(/ALTER TABLE "([^"]+)"[^;]*?ADD COLUMN "([^"]+)"[^,;]*GENERATED ALWAYS AS/g)) found.push([c[1]!, c[2]!]);
+    for (const c of content.value.matchAll(/ALTER TABLE "([^"]+)"[^;]*?ADD COLUMN "([^"]+)"[^,;]*GENERATED ALWAYS AS/g)) found.push([c[1], c[2]]);
   }
   // A column rebuilt by a later migration (DROP + ADD … GENERATED) is still one column.
   return found.filter(([t, c], i) => found.findIndex(([t2, c2]) => t2 === t && c2 === c) === i);

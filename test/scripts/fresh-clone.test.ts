@@ -74,10 +74,17 @@ describe('README npm scripts on a fresh clone', () => {
     expect(ingest.code, ingest.out).toBe(0);
     expect(ingest.out).toMatch(/files: 1 found, 1 ingested/);
     expect(fs.existsSync(path.join(clone, 'apps/api/src/generated/prisma/client.ts'))).toBe(true);
+    expect(fs.existsSync(path.join(clone, 'apps/api/src/generated/graphql.ts'))).toBe(true);
 
     const worker = await run(clone, ['run', 'worker'], env);
     expect(worker.out).not.toMatch(/Cannot find module/);
     expect(worker.code).toBe(1);
     expect(worker.out).toMatch(/CONFIG_INVALID: .*DATABASE_URL/);
+  });
+
+  // The code generated on the fresh clone above (Prisma client, GraphQL resolver types) type-checks, and so does the web app.
+  it('`npm run typecheck` passes on the fresh clone', async () => {
+    const r = await run(clone, ['run', 'typecheck'], {});
+    expect(r.code, r.out).toBe(0);
   });
 });

@@ -39,7 +39,7 @@ const arrowRules = Object.entries(NEVER).flatMap(([from, arrow]) => [
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/', `${API}/generated/`, 'apps/web/.next/', 'apps/web/next-env.d.ts', 'models/', 'demo/', 'bench/results/', 'test-artifacts/', '.data/', '.tmp/', 'scripts/train/.cache/'],
+    ignores: ['**/node_modules/', `${API}/generated/`, 'apps/web/lib/generated/', 'apps/web/.next/', 'apps/web/next-env.d.ts', 'models/', 'demo/', 'bench/results/', 'test-artifacts/', '.data/', '.tmp/', 'scripts/train/.cache/'],
   },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Regenerates what the code imports but git does not hold (apps/api/src/generated, gitignored) when it is
-// missing or its inputs changed since the last generation:
-//   - the Prisma client (generated/prisma) from prisma/schema.prisma,
-//   - the GraphQL types (generated/graphql.ts) from schema.graphql through codegen.ts.
+// Regenerates what the code imports but git does not hold (gitignored) when it is missing or its inputs
+// changed since the last generation:
+//   - the Prisma client (apps/api/src/generated/prisma) from prisma/schema.prisma,
+//   - the GraphQL types through codegen.ts: the API's resolver types (apps/api/src/generated/graphql.ts) from
+//     schema.graphql, the web app's operation types (apps/web/lib/generated/graphql.ts) from apps/web/lib/queries.ts.
 // Cheap when nothing changed: one hash of a few small files per generator, no child process.
 //
 // PRISMA_SCHEMA_ENGINE_BINARY=/bin/false: `prisma generate` does not need the schema engine, but the
@@ -25,23 +26,23 @@ function version(pkg) {
   }
 }
 
-/** name, the files and packages whose change means a new generation, the file it must leave, the command. */
+/** name, the files and packages whose change means a new generation, where its stamp goes, the files it must leave (all relative to the repository), the command. */
 const GENERATORS = [
   {
     name: 'the Prisma client',
     inputs: ['prisma/schema.prisma'],
     packages: ['prisma'],
-    stamp: 'prisma/.schema-sha256',
-    output: 'prisma/client.ts',
+    stamp: 'apps/api/src/generated/prisma/.schema-sha256',
+    outputs: ['apps/api/src/generated/prisma/client.ts'],
     command: ['prisma', 'generate', '--schema', path.join(root, 'prisma/schema.prisma')],
     env: { PRISMA_SCHEMA_ENGINE_BINARY: '/bin/false', PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' },
   },
   {
     name: 'the GraphQL types',
-    inputs: ['apps/api/src/graphql/schema.graphql', 'codegen.ts'],
-    packages: ['@graphql-codegen/cli', '@graphql-codegen/typescript', '@graphql-codegen/typescript-resolvers'],
-    stamp: '.graphql-sha256',
-    output: 'graphql.ts',
+    inputs: ['apps/api/src/graphql/schema.graphql', 'apps/web/lib/queries.ts', 'codegen.ts'],
+    packages: ['@graphql-codegen/cli', '@graphql-codegen/typescript', '@graphql-codegen/typescript-resolvers', '@graphql-codegen/typescript-operations'],
+    stamp: 'apps/api/src/generated/.graphql-sha256',
+    outputs: ['apps/api/src/generated/graphql.ts', 'apps/web/lib/generated/graphql.ts'],
     command: ['graphql-codegen', '--config', 'codegen.ts', '--silent'],
     env: {},
   },
@@ -56,7 +57,7 @@ function wanted(g) {
 
 const upToDate = (g) => {
   try {
-    return fs.readFileSync(path.join(generatedDir, g.stamp), 'utf8').trim() === wanted(g) && fs.existsSync(path.join(generatedDir, g.output));
+    return fs.readFileSync(path.join(root, g.stamp), 'utf8').trim() === wanted(g) && g.outputs.every((f) => fs.existsSync(path.join(root, f)));
   } catch {
     return false;
   }
@@ -96,8 +97,8 @@ try {
       status = 1;
       break;
     }
-    fs.mkdirSync(path.dirname(path.join(generatedDir, g.stamp)), { recursive: true });
-    fs.writeFileSync(path.join(generatedDir, g.stamp), `${wanted(g)}\n`);
+    fs.mkdirSync(path.dirname(path.join(root, g.stamp)), { recursive: true });
+    fs.writeFileSync(path.join(root, g.stamp), `${wanted(g)}\n`);
     console.log(`prepare: generated ${g.name} in ${Date.now() - started} ms`);
   }
 } finally {

@@ -77,8 +77,8 @@ export async function startServerChild(env: Record<string, string>): Promise<Ser
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
   const until = Date.now() + 120_000;
   while (!/Earshot API on/.test(out)) {
     if (child.exitCode !== null || Date.now() > until) throw new Error(`server did not start: ${out.slice(-2000)}`);

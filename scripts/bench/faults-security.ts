@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, pct, r2, rssMbOf, startServerChild } from './common.js';
+import { pct, r2, rssMbOf, startServerChild } from './common.js';
 
 export interface Row {
   scenario: string;

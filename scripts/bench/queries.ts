@@ -183,10 +183,10 @@ async function main() {
       const ops: [string, (i: number) => Promise<unknown>][] = [
         // As the resolvers call them (relevance in force, unknown words reported), with weak: true so that a
         // page of 20 is listed even where synthetic vectors have no good match for a real text.
-        ['searchByText hybrid', async (i) => searchByText(store, modelId, embedText, { ...asApi, relevance: await relevanceForSearch(store, modelId, rt), query: texts[i]!, hybrid: true })],
-        ['searchByText vector', async (i) => searchByText(store, modelId, embedText, { ...asApi, relevance: await relevanceForSearch(store, modelId, rt), query: texts[i]!, hybrid: false })],
-        ['similarTo clip', async (i) => similarTo(store, modelId, noUpload, { clip: clipIds[i]!, first: 20, weak: true, relevance: await relevanceForSearch(store, modelId, rt) })],
-        ['classify clip (5 labels)', (i) => classify(store, modelId, rt, noUpload, { clip: clipIds[i]!, labels }, 64)],
+        ['searchByText hybrid', async (i) => searchByText(store, modelId, embedText, { ...asApi, relevance: await relevanceForSearch(store, modelId, rt), query: texts[i], hybrid: true })],
+        ['searchByText vector', async (i) => searchByText(store, modelId, embedText, { ...asApi, relevance: await relevanceForSearch(store, modelId, rt), query: texts[i], hybrid: false })],
+        ['similarTo clip', async (i) => similarTo(store, modelId, noUpload, { clip: clipIds[i], first: 20, weak: true, relevance: await relevanceForSearch(store, modelId, rt) })],
+        ['classify clip (5 labels)', (i) => classify(store, modelId, rt, noUpload, { clip: clipIds[i], labels }, 64)],
       ];
       for (const [op, run] of ops) {
         await run(QUERIES); // warm-up (sessions, plan cache) on a query not measured

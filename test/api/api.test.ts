@@ -547,10 +547,10 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     for (const [q, subject] of [['format=xml', 'format'], ['filter=%7Bnope', 'filter'], [`filter=${encodeURIComponent('{"formats":"wav","bogus":1}')}`, 'filter'], ['limit=0', 'limit']]) {
       const bad = await get(q);
       expect(bad.status, q).toBe(400);
-      expect(((await bad.json()) as any).error).toMatchObject({ code: 'BAD_USER_INPUT', subject });
+      expect(((await bad.json())).error).toMatchObject({ code: 'BAD_USER_INPUT', subject });
     }
     const long = await get(`text=${'a'.repeat(cfg.limits.maxQueryChars + 1)}`);
-    expect(((await long.json()) as any).error.code).toBe('LIMIT_EXCEEDED');
+    expect(((await long.json())).error.code).toBe('LIMIT_EXCEEDED');
   });
 
   it('ingest over GraphQL: start, poll to done, failures with codes, runs list; unknown folder', async () => {

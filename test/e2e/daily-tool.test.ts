@@ -325,7 +325,7 @@ describe.skipIf(!!reason)('issue 17: the web app as a daily tool (Chromium + API
     await page.click('[data-testid=show-weak]');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('weak') === '1');
     // The weaker list holds clips of every folder; only the filtered answer has music/ alone.
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=hit] .hit-path')].some((r) => !r.textContent!.includes('/music/')), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=hit] .hit-path')].some((r) => !r.textContent.includes('/music/')), undefined, { timeout: 30_000 });
     await page.locator('[data-testid=folder-tree] [data-testid=folder-pick]').first().waitFor();
     await page.locator('[data-testid=folder-tree] .twisty').first().click();
     const music = page.locator('[data-testid=folder-tree] [data-testid=folder-pick]', { hasText: 'music' });
@@ -336,7 +336,7 @@ describe.skipIf(!!reason)('issue 17: the web app as a daily tool (Chromium + API
     await page.waitForFunction(
       () => {
         const rows = [...document.querySelectorAll('[data-testid=hit] .hit-path')];
-        return !document.querySelector('section[aria-busy=true]') && rows.length > 0 && rows.every((r) => r.textContent!.includes('/music/'));
+        return !document.querySelector('section[aria-busy=true]') && rows.length > 0 && rows.every((r) => r.textContent.includes('/music/'));
       },
       undefined,
       { timeout: 30_000 },

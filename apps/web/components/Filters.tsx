@@ -32,7 +32,7 @@ export function Filters({ value, onChange }: Props) {
           setLabelSets(d.labelSets);
         })
         .catch(() => undefined); // the result list (or the banner) reports API errors; filters wait for the server
-    load();
+    void load();
     return onApiChange((up) => up && load());
   }, []);
 

@@ -51,7 +51,7 @@ export function exportRouter(deps: ExportListDeps, cfg: Config, log?: (m: string
   r.get('/export', async (req, res) => {
     let started = false;
     try {
-      const { source, format, limit } = parseExportQuery(req.query as Record<string, unknown>);
+      const { source, format, limit } = parseExportQuery(req.query);
       const pages = exportPages(exportLists(deps), source, limit ?? Number.MAX_SAFE_INTEGER, cfg.limits.maxPageSize);
       // The first page before any header: a bad query or filter is still a plain JSON error.
       const first = await pages.next();

@@ -56,7 +56,7 @@ export function LibraryView() {
       gql<{ labelSets: LabelSet[] }>(LABEL_SETS)
         .then((d) => setSets(d.labelSets))
         .catch(() => undefined);
-    load();
+    void load();
     return onApiChange((up) => up && load());
   }, []);
 

@@ -298,7 +298,15 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
     const firstRun = new URL(page.url()).searchParams.get('run');
     await page.click('[data-testid=retry-failed]');
     await page.waitForFunction((id) => { const r = new URL(location.href).searchParams.get('run'); return !!r && r !== id; }, firstRun, { timeout: 30_000 });
-    await page.waitForFunction(() => /done|failed|cancelled/.test(document.querySelector('[data-testid=ingest-status]')?.textContent ?? ''), undefined, { timeout: 120_000 });
+    // The status shown must be the new run's: until its first poll the old run's "done" is still on screen.
+    await page.waitForFunction(
+      () => {
+        const el = document.querySelector('[data-testid=ingest-status]');
+        return el?.getAttribute('data-run') === new URL(location.href).searchParams.get('run') && /done|failed|cancelled/.test(el?.textContent ?? '');
+      },
+      undefined,
+      { timeout: 120_000 },
+    );
     expect(await page.locator('[data-testid=ingest-status]').textContent()).toBe('done with 2 failures');
     const stat = async (k: string) => page.locator('.stat', { has: page.locator('.k', { hasText: new RegExp(`^${k}$`) }) }).locator('.v').textContent();
     expect(await stat('unchanged')).toBe('2');

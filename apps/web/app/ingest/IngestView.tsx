@@ -188,7 +188,7 @@ function RunProgress({ id, onFinished, onRetry }: { id: string; onFinished: () =
     <section className="card" aria-label="Ingest progress" data-testid="ingest-progress">
       <div className="row" style={{ justifyContent: 'space-between', marginBottom: 10 }}>
         <div>
-          <span className={`badge ${run.status}${run.status === 'DONE' && run.failedFiles ? ' warn' : ''}`} data-testid="ingest-status">
+          <span className={`badge ${run.status}${run.status === 'DONE' && run.failedFiles ? ' warn' : ''}`} data-testid="ingest-status" data-run={run.id}>
             {statusText(run)}
           </span>{' '}
           <span className="mono small">{run.root}</span>

@@ -334,7 +334,7 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
 
   it('open-set classify: calibrated presence per label, "none of these", unknown words; multi-label uses the same curve', async () => {
     const q = `query($c: ID, $l: [String!], $m: Boolean) { classify(clip: $c, labels: $l, multiLabel: $m) {
-      noneOfThese best { label } scores { label score cosine present unknownWords } } }`;
+      noneOfThese noneProbability best { label } scores { label score cosine present unknownWords } } }`;
     // Words clap-mini cannot represent: the softmax is flat (a third each) but nothing is present, and the API says why.
     const farm = (await ok(q, { c: ids['sine_440.wav'], l: ['xyzzy', 'qwfp', 'zxqv'] })).classify;
     expect(farm.noneOfThese).toBe(true);
@@ -346,7 +346,11 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     const labels = ['sine tone', 'white noise', 'speech', 'siren'];
     const single = (await ok(q, { c: ids['sine_440.wav'], l: labels })).classify;
     for (const s of single.scores) expect(s.present).toBeCloseTo(sigma(CAL.labelPresence, s.cosine), 9);
-    expect(single.noneOfThese).toBe(single.scores.every((s: any) => s.present < 0.5));
+    // "None of these": the labels together, P(none) = Π(1 − present), none when P(any) < 0.5.
+    const none = single.scores.reduce((q: number, s: any) => q * (1 - s.present), 1);
+    expect(single.noneProbability).toBeCloseTo(none, 9);
+    expect(single.noneOfThese).toBe(1 - none < 0.5);
+    expect(farm.noneProbability).toBe(1);
     const alone = (await ok(q, { c: ids['sine_440.wav'], l: ['speech'] })).classify;
     expect(alone.scores[0].present).toBeCloseTo(single.scores[2].present, 9);
     const multi = (await ok(q, { c: ids['sine_440.wav'], l: labels, m: true })).classify;

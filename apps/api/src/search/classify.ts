@@ -42,7 +42,12 @@ export interface Classification {
   template: string;
   /** The label embeddings were averaged over ENSEMBLE_TEMPLATES (template is then the first of them). */
   ensemble: boolean;
-  /** No label is present (every `present` below the cutoff); null without a calibration. */
+  /**
+   * Probability that none of the labels is present: Π(1 − present), each label's presence taken as independent
+   * of the others (each is calibrated alone); null without a calibration.
+   */
+  noneProbability: number | null;
+  /** No label is present: the probability that any is (1 − noneProbability) is below the good-match cutoff; null without a calibration. */
   noneOfThese: boolean | null;
   windows: { startSec: number; endSec: number; best: LabelScore; scores: LabelScore[] }[];
 }
@@ -89,7 +94,21 @@ function openSet(raw: RawLabelScore[], rt: ClassifyRuntime, unknown: string[][],
   });
 }
 
-const noneOf = (s: LabelScore[], rt: ClassifyRuntime) => (rt.calibration ? s.every((x) => (x.present ?? 0) < rt.calibration!.goodMatch) : null);
+/**
+ * "None of these" from the labels together, not from the best one alone: several labels that are each
+ * possible make it likely that one of them is there. The probability that none is present is Π(1 − present)
+ * (each label's presence is calibrated alone, so they are taken as independent); "none of these" when the
+ * probability that any is present stays below the cutoff. With one label this is `present < cutoff`; with
+ * several it says "none" less often than "every present below the cutoff", which on real recordings (whose
+ * right labels reach lower cosines than the synthetic clips the curve was fitted on) rejected right answers.
+ */
+export function openSetNone(presents: number[], goodMatch: number): { noneProbability: number; noneOfThese: boolean } {
+  const q = presents.reduce((acc, p) => acc * (1 - p), 1);
+  return { noneProbability: q, noneOfThese: 1 - q < goodMatch };
+}
+
+const noneOf = (s: LabelScore[], rt: ClassifyRuntime): { noneProbability: number | null; noneOfThese: boolean | null } =>
+  rt.calibration ? openSetNone(s.map((x) => x.present ?? 0), rt.calibration.goodMatch) : { noneProbability: null, noneOfThese: null };
 
 /** Scores of one set of segment vectors (whole clip first) against the labels. */
 export async function classifyVectors(
@@ -113,7 +132,7 @@ export async function classifyVectors(
       const s = openSet(scoreLabels(w.embedding, labels, text, rt.manifest, multiLabel), rt, unknown, multiLabel);
       return { startSec: w.startSec, endSec: w.endSec, best: bestOf(s), scores: s };
     });
-  return { scores, best: bestOf(scores), multiLabel, template, ensemble, noneOfThese: noneOf(scores, rt), windows };
+  return { scores, best: bestOf(scores), multiLabel, template, ensemble, ...noneOf(scores, rt), windows };
 }
 
 /** One unit vector per label: its prompt's embedding, or the normalised mean over several templates. */
@@ -307,7 +326,7 @@ export async function classifyLibrary(store: Store, modelId: number, rt: Classif
     const preds = rows.map((r) => {
       const s = openSet(scoreLabels(fromVectorLiteral(r.v), set.labels, text, rt.manifest, set.multiLabel), rt, unknown, set.multiLabel);
       const b = bestOf(s);
-      const none = noneOf(s, rt);
+      const none = noneOf(s, rt).noneOfThese;
       return { h: r.h, label: none ? NONE_OF_THESE : b.label, score: b.present ?? b.score, scores: s.map((x) => x.score) };
     });
     await store.sql(

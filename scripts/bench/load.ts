@@ -78,16 +78,15 @@ async function main() {
   if (ing.status !== 0) throw new Error(`ingest failed (${ing.status}): ${(ing.stderr || ing.stdout).slice(-2000)}`);
   console.log(`ingested in ${r2((performance.now() - t0) / 1000)} s`);
   const srv = await startServerChild(env);
-  const api = { url: srv.url };
   const pid = srv.child.pid!;
   const steps: Record<string, unknown>[] = [];
   try {
-    const health = (await (await fetch(`${api.url}/healthz`)).json()) as { backend: string };
-    console.log(`server ${api.url} (${health.backend}, pid ${pid})`);
-    const clips = await gql(api.url, `{ clips(first: 5) { edges { node { id } } } }`).catch(async () => null);
+    const health = (await (await fetch(`${srv.url}/healthz`)).json()) as { backend: string };
+    console.log(`server ${srv.url} (${health.backend}, pid ${pid})`);
+    const clips = await gql(srv.url, `{ clips(first: 5) { edges { node { id } } } }`).catch(async () => null);
     let clipId: string | undefined = clips?.clips?.edges?.[0]?.node?.id;
     if (!clipId) {
-      const d = await gql(api.url, `query($q: String!) { searchByText(query: $q, first: 1) { hits { clip { id } } } }`, { q: 'guitar' });
+      const d = await gql(srv.url, `query($q: String!) { searchByText(query: $q, first: 1) { hits { clip { id } } } }`, { q: 'guitar' });
       clipId = d.searchByText.hits[0]?.clip.id;
     }
     if (!clipId) throw new Error('no clip stored after ingest');
@@ -120,7 +119,7 @@ async function main() {
     // Check each request once by hand so the load numbers are about working queries.
     for (const r of requests) {
       const d = JSON.parse(r.body);
-      await gql(api.url, d.query, d.variables);
+      await gql(srv.url, d.query, d.variables);
     }
     const rssStart = rssMbOf(pid);
     for (const connections of STEPS) {
@@ -128,7 +127,7 @@ async function main() {
       let peak = before;
       const sampler = setInterval(() => (peak = Math.max(peak, rssMbOf(pid))), 250);
       graphqlErrors = 0;
-      const res = await autocannon({ url: api.url, connections, duration: DURATION, requests: counted });
+      const res = await autocannon({ url: srv.url, connections, duration: DURATION, requests: counted });
       clearInterval(sampler);
       const after = rssMbOf(pid);
       const s = {

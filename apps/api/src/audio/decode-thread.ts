@@ -51,30 +51,25 @@ export class DecodeThread {
   /** Decode and keep the samples in the worker (release them when done). Bytes are moved as in decode. */
   async open(bytes: Uint8Array, opts: DecodeOpts = {}): Promise<HeldAudio> {
     const r = await this.call({ op: 'open', bytes, opts }, movable(bytes));
-    const handle = r.handle as number;
-    return {
-      meta: r.meta as AudioMeta,
-      length: r.length as number,
-      features: async (ranges, mode) => (await this.call({ op: 'features', handle, ranges, mode })).feats as ClapFeatures[],
-      release: async () => {
-        if (this.worker) await this.call({ op: 'release', handle });
-      },
-    };
+    return this.holder(r);
   }
 
   /** Read, decode and resample a file in the worker and keep its samples there (release them when done). */
   async openFile(filePath: string, opts: { maxDurationSec?: number; peaks: number }): Promise<HeldFile> {
     const r = await this.call({ op: 'openFile', path: filePath, opts });
-    const handle = r.handle as number;
     const ms = r.ms as { decode: number; resample: number };
-    const held: HeldFile = {
+    // Assigned onto the holder, not spread: its features() adds to the holder's own featureMs.
+    return Object.assign(this.holder(r), { peaks: r.peaks as number[], decodeMs: ms.decode, resampleMs: ms.resample });
+  }
+
+  /** The handle of samples the worker keeps (an open or openFile answer): features of ranges of them, and their release. */
+  private holder(r: Record<string, unknown>): HeldAudio & { featureMs: number } {
+    const handle = r.handle as number;
+    const held = {
       meta: r.meta as AudioMeta,
       length: r.length as number,
-      peaks: r.peaks as number[],
-      decodeMs: ms.decode,
-      resampleMs: ms.resample,
       featureMs: 0,
-      features: async (ranges, mode) => {
+      features: async (ranges: { from: number; to: number }[], mode: FeatureMode) => {
         const f = await this.call({ op: 'features', handle, ranges, mode });
         held.featureMs += (f.ms as { features: number }).features;
         return f.feats as ClapFeatures[];

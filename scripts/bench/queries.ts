@@ -10,7 +10,14 @@
  * weak hits listed so every page has 20), over one synthetic clip per vector, with the session's
  * default index settings. Not GraphQL/HTTP: bench:load covers that. Writes
  * bench/results/queries-<backend>.json.
+ * `--data-dir DIR` keeps the PGlite database in DIR and reuses the rows a previous run loaded there (the
+ * 100k load and index build take minutes); the load and build times are then those of the first run.
+ * `--keep-db NAME` does the same on the server of DATABASE_URL (database NAME, created when absent, never
+ * dropped). `--m`, `--ef-construction` set the HNSW build (16, 64: pgvector's defaults, what the migration
+ * builds); `--maintenance-work-mem` the build's memory (default: enough for the graph to fit).
  */
+import os from 'node:os';
+import pg from 'pg';
 import { loadConfig } from '../../apps/api/src/config.js';
 import { refreshPlannerStats } from '../../apps/api/src/ingest/runs.js';
 import { openRuntime } from '../../apps/api/src/server.js';
@@ -27,6 +34,12 @@ const QUERIES = numList(arg('queries'), [50])[0];
 const CENTRES = 200;
 const K = 10;
 const BATCH = 1000;
+const DATA_DIR = arg('data-dir');
+const KEEP_DB = arg('keep-db');
+const HNSW_M = numList(arg('m'), [16])[0];
+const HNSW_EFC = numList(arg('ef-construction'), [64])[0];
+/** The graph fits when the build has ~2.6 KB per 512-d vector (vector + neighbour lists); a graph that spills builds many times slower. */
+const buildMemory = (rows: number) => arg('maintenance-work-mem') ?? `${Math.max(512, Math.ceil((rows * 3.2) / 1024))}MB`;
 
 // Seeded PRNG + Box-Muller so runs are reproducible.
 const rand = prng(12345);
@@ -82,14 +95,19 @@ async function fill(store: Store, modelId: number, from: number, to: number) {
   const t1 = performance.now();
   // A graph that fits in maintenance_work_mem builds many times faster (PGlite's default is 64 MB;
   // 100k 512-d vectors need ~250 MB). Ingest never rebuilds: the index grows row by row.
+  const mem = buildMemory(to);
   await store.tx(async ({ sql }) => {
-    await sql(`SET LOCAL maintenance_work_mem = '512MB'`);
-    await sql(`CREATE INDEX "Segment_embedding_hnsw" ON "Segment" USING hnsw ("embedding" vector_cosine_ops)`);
+    await sql(`SET LOCAL maintenance_work_mem = '${mem}'`);
+    // A server builds with a parallel worker per spare core (pgvector >= 0.6); PGlite has one process.
+    if (store.backend === 'postgres') await sql(`SET LOCAL max_parallel_maintenance_workers = ${Math.max(0, os.availableParallelism() - 1)}`);
+    await sql(`CREATE INDEX "Segment_embedding_hnsw" ON "Segment" USING hnsw ("embedding" vector_cosine_ops) WITH (m = ${HNSW_M}, ef_construction = ${HNSW_EFC})`);
   });
   await refreshPlannerStats(store); // what an ingest run does when it finishes
   const indexS = (performance.now() - t1) / 1000;
-  console.log(`  index built in ${r2(indexS)} s`);
-  return { insertS: r2(insertS), indexS: r2(indexS) };
+  const [size] = await store.sql<{ t: bigint; i: bigint }>(`SELECT pg_table_size('"Segment"') AS t, pg_relation_size('"Segment_embedding_hnsw"') AS i`);
+  const mb = (b: bigint) => Math.round(Number(b) / 2 ** 20);
+  console.log(`  index built in ${r2(indexS)} s (m ${HNSW_M}, ef_construction ${HNSW_EFC}, maintenance_work_mem ${mem}); Segment ${mb(size.t)} MB, index ${mb(size.i)} MB`);
+  return { insertS: r2(insertS), indexS: r2(indexS), m: HNSW_M, efConstruction: HNSW_EFC, segmentMb: mb(size.t), indexMb: mb(size.i) };
 }
 
 const KNN = `SELECT id FROM "Segment" WHERE "modelId" = $2::int ORDER BY embedding <=> $1::vector LIMIT ${K}`;
@@ -118,16 +136,34 @@ async function plan(store: Store, modelId: number, q: string, settings: string[]
   });
 }
 
+/** The server's database `name`, created when absent (kept after the run). */
+async function keptDatabase(serverUrl: string, name: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`--keep-db ${name}: use lower-case letters, digits and _`);
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name]);
+    if (!rowCount) await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
 async function main() {
   const cfg = loadConfig();
   let drop: (() => Promise<void>) | undefined;
   let databaseUrl: string | undefined;
-  if (cfg.databaseUrl) {
+  if (cfg.databaseUrl && KEEP_DB) {
+    databaseUrl = await keptDatabase(cfg.databaseUrl, KEEP_DB);
+  } else if (cfg.databaseUrl) {
     const db = await createTestDatabase(cfg.databaseUrl);
     databaseUrl = db.url;
     drop = db.drop;
   }
-  const store = await openStore({ dataDir: ':memory:', databaseUrl });
+  const store = await openStore({ dataDir: DATA_DIR ?? ':memory:', databaseUrl });
   console.log(`bench:queries on ${store.backend}: sizes ${SIZES.join(', ')}, ef_search ${EFS.join(', ')}, ${QUERIES} queries`);
   const backendName = store.backend;
   const results: Record<string, unknown>[] = [];
@@ -141,9 +177,14 @@ async function main() {
   try {
     const { id: modelId } = await ensureModel(store, { name: 'bench-synthetic', version: '1', dim: DIM, featureMode: 'none' });
     let have = 0;
+    const [kept] = DATA_DIR || KEEP_DB ? await store.sql<{ n: number }>(`SELECT count(*)::int AS n FROM "Segment" WHERE "modelId" = $1::int`, [modelId]) : [{ n: 0 }];
     for (const size of [...SIZES].sort((a, b) => a - b)) {
       console.log(`size ${size}:`);
-      const build = await fill(store, modelId, have, size);
+      if (kept.n > size) throw new Error(`--data-dir/--keep-db holds ${kept.n} rows, more than size ${size}: use another folder`);
+      // Rows a previous run left in --data-dir are reused; the PRNG is advanced as if they had been drawn.
+      const from = Math.max(have, kept.n);
+      for (let i = have; i < from; i++) near();
+      const build = from === size ? { insertS: null, indexS: null, reused: true } : await fill(store, modelId, from, size);
       have = size;
       const qs = Array.from({ length: QUERIES }, () => lit(near()));
       // Warm up caches so the first measured query is not a cold read.

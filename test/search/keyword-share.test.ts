@@ -50,3 +50,44 @@ describe('keyword half: which words are informative', () => {
     expect(fromStats).toEqual(counted);
   });
 });
+
+describe('keyword half: a bounded candidate set', () => {
+  let t: TestStore;
+  let modelId: number;
+  beforeAll(async () => {
+    t = await openTestStore();
+    ({ id: modelId } = await ensureModel(t.store, { name: 'kw-bound', version: '1', dim: 512, featureMode: 'none' }));
+    // 60 clips: "bell" in 4 names; "door" in 6 names and 14 folders (a third of the library); the rest neither.
+    await t.store.sql(
+      `INSERT INTO "Clip" (path, folder, name, "contentHash", format, "sampleRate", channels, "durationSec", "sizeBytes", mtime, "updatedAt")
+       SELECT x.f || x.n, x.f, x.n, md5(g::text), 'wav', 48000, 1, 1, 1, now(), now()
+         FROM generate_series(1, 60) g,
+              LATERAL (SELECT CASE WHEN g BETWEEN 5 AND 18 THEN '/lib/door/' ELSE '/lib/misc/' END AS f,
+                              CASE WHEN g <= 4 THEN 'bell_' WHEN g BETWEEN 19 AND 24 THEN 'door_' ELSE 'thing_' END || g || '.wav' AS n) x`,
+    );
+    await t.store.sql(
+      `INSERT INTO "Segment" ("contentHash", "modelId", kind, "startSec", "endSec", embedding)
+       SELECT "contentHash", $1::int, 'clip', 0, 1, $2::vector FROM "Clip"`,
+      [modelId, toVectorLiteral(Array.from({ length: 512 }, (_, i) => (i === 0 ? 1 : 0)))],
+    );
+  });
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  const names = async (max: number) => {
+    const hits = await keywordRanking(t.store, modelId, 'door bell', null, 100, 60, 32, max);
+    const rows = await t.store.sql<{ id: number; name: string }>(`SELECT id, name FROM "Clip" WHERE id = ANY($1::int[])`, [hits.map((h) => h.clipId)]);
+    return { informative: hits.informative, names: rows.map((r) => r.name.replace(/_\d+\.wav$/, '')).sort(), n: hits.length };
+  };
+
+  it('takes the rarer word\'s clips first, then name matches before folder-only ones; unbounded it ranks every match', async () => {
+    for (const when of ['counted', 'from statistics']) {
+      if (when === 'from statistics') await t.store.sql(`ANALYZE "Clip"`);
+      expect(await names(8), when).toEqual({ informative: 2, n: 8, names: ['bell', 'bell', 'bell', 'bell', 'door', 'door', 'door', 'door'] });
+      const all = await names(1000);
+      expect(all.n, when).toBe(24);
+      expect(all.names.filter((n) => n === 'thing'), when).toHaveLength(14);
+    }
+  });
+});

@@ -22,7 +22,7 @@ const DateTime = new GraphQLScalarType({
 
 const pageSize = (ctx: ApiContext, first: number | null | undefined, dflt: number) => search.checkPageSize(first, ctx.config.limits.maxPageSize, dflt);
 
-const hitPage = (p: HitPage) => ({ scoreKind: p.scoreKind, calibration: p.relevance, unknownWords: p.unknownWords, noGoodMatch: p.noGoodMatch, hits: p.hits, pageInfo: { hasNextPage: p.hasNextPage, endCursor: p.endCursor }, totalCount: p.totalCount });
+const hitPage = (p: HitPage) => ({ scoreKind: p.scoreKind, calibration: p.relevance, unknownWords: p.unknownWords, noGoodMatch: p.noGoodMatch, hits: p.hits, pageInfo: { hasNextPage: p.hasNextPage, endCursor: p.endCursor }, totalCount: p.totalCount, totalCountExact: p.totalCountExact });
 
 async function uploadVectors(ctx: ApiContext, id: string) {
   return ctx.uploads.vectors(id);

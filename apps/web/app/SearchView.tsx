@@ -54,7 +54,7 @@ export function SearchView() {
   const filter = useMemo(() => parseFilter(filterParam), [filterParam]);
   const list = usePaged<Hit>();
   // What the latest answer says about the query: unknown words, why nothing matches.
-  const [meta, setMeta] = useState<Pick<SearchConnection, 'unknownWords' | 'noGoodMatch' | 'calibration'> | null>(null);
+  const [meta, setMeta] = useState<Pick<SearchConnection, 'unknownWords' | 'noGoodMatch' | 'calibration' | 'totalCountExact'> | null>(null);
   const [examples, setExamples] = useState(EXAMPLES);
   const [drawer, setDrawer] = useState(false);
   useEffect(() => {
@@ -121,7 +121,7 @@ export function SearchView() {
         hybrid,
         weak,
       });
-      setMeta({ unknownWords: d.searchByText.unknownWords, noGoodMatch: d.searchByText.noGoodMatch, calibration: d.searchByText.calibration });
+      setMeta({ unknownWords: d.searchByText.unknownWords, noGoodMatch: d.searchByText.noGoodMatch, calibration: d.searchByText.calibration, totalCountExact: d.searchByText.totalCountExact });
       return { items: d.searchByText.hits, pageInfo: d.searchByText.pageInfo, totalCount: d.searchByText.totalCount };
     });
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -198,7 +198,7 @@ export function SearchView() {
           exportName="earshot-search"
           summary={
             list.ran && !list.loading && rows.length
-              ? `${list.totalCount.toLocaleString()} good match${list.totalCount === 1 ? '' : 'es'}${weak ? `, ${rows.filter((r) => !r.good).length} weaker shown` : ''}`
+              ? `${list.totalCount.toLocaleString()}${meta?.totalCountExact === false ? '+' : ''} good match${list.totalCount === 1 ? '' : 'es'}${weak ? `, ${rows.filter((r) => !r.good).length} weaker shown` : ''}`
               : undefined
           }
           empty={

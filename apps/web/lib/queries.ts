@@ -8,7 +8,7 @@ const HIT_FIELDS = `
   scoreKind calibration { kind source goodMatch } unknownWords noGoodMatch
   hits { cursor score good cosine fusedScore startSec endSec vectorRank keywordRank matchedTerms clip { ${CLIP_FIELDS} } }
   pageInfo { hasNextPage endCursor }
-  totalCount
+  totalCount totalCountExact
 `;
 
 export const STATUS = `query Status { health { ok backend clips segments version } model { name version isDemo featureMode } }`;

@@ -53,6 +53,8 @@ export interface SearchConnection {
   hits: Hit[];
   pageInfo: PageInfo;
   totalCount: number;
+  /** False: totalCount is a lower bound (more good matches than the API counts). */
+  totalCountExact: boolean;
 }
 
 export interface ClipConnection {

@@ -14,9 +14,12 @@
  * 100k load and index build take minutes); the load and build times are then those of the first run.
  * `--keep-db NAME` does the same on the server of DATABASE_URL (database NAME, created when absent, never
  * dropped). `--m`, `--ef-construction` set the HNSW build (16, 64: pgvector's defaults, what the migration
- * builds); `--maintenance-work-mem` the build's memory (default: enough for the graph to fit).
+ * builds); `--maintenance-work-mem` the build's memory (default: enough for the graph to fit). `--explain`
+ * writes EXPLAIN (ANALYZE, BUFFERS) of every statement of one call of each API operation.
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../../apps/api/src/config.js';
 import { refreshPlannerStats } from '../../apps/api/src/ingest/runs.js';
@@ -25,7 +28,7 @@ import { classify, relevanceForSearch, searchByText, similarTo } from '../../app
 import { ensureModel, openStore, toVectorLiteral, type Store } from '../../apps/api/src/store/index.js';
 import { prng } from '../../test/helpers/prng.js';
 import { createTestDatabase } from '../../test/helpers/store.js';
-import { arg, numList, pct, r2, rssMb, writeResult } from './common.js';
+import { arg, numList, pct, r2, REPO_ROOT, rssMb, writeResult } from './common.js';
 
 const DIM = 512;
 const SIZES = numList(arg('sizes'), [10_000, 100_000]);
@@ -36,6 +39,9 @@ const K = 10;
 const BATCH = 1000;
 const DATA_DIR = arg('data-dir');
 const KEEP_DB = arg('keep-db');
+/** --explain: EXPLAIN ANALYZE of each statement of the API operations, into bench/results/explain-<backend>.md. */
+const EXPLAIN = process.argv.includes('--explain');
+const explained: string[] = [];
 const HNSW_M = numList(arg('m'), [16])[0];
 const HNSW_EFC = numList(arg('ef-construction'), [64])[0];
 /** The graph fits when the build has ~2.6 KB per 512-d vector (vector + neighbour lists); a graph that spills builds many times slower. */
@@ -134,6 +140,44 @@ async function plan(store: Store, modelId: number, q: string, settings: string[]
     const rows = await sql<{ 'QUERY PLAN': string }>(`EXPLAIN ${KNN}`, [q, modelId]);
     return rows.map((r) => Object.values(r)[0]).join(' ').includes('hnsw') ? 'hnsw' : 'seq';
   });
+}
+
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of every statement one call of each API operation runs (its SET LOCAL
+ * settings replayed first), timed as the plan reports it.
+ */
+async function explainOps(store: Store, ops: [string, (i: number) => Promise<unknown>][]): Promise<string> {
+  const out: string[] = [];
+  for (const [op, run] of ops) {
+    const seen: { text: string; params: unknown[]; settings: string[] }[] = [];
+    const capture =
+      (sql: Store['sql'], settings: string[]): Store['sql'] =>
+      (text, params = []) => {
+        if (/^\s*SET LOCAL/i.test(text)) settings.push(text);
+        else seen.push({ text, params, settings: [...settings] });
+        return sql(text, params);
+      };
+    const { sql, tx } = store;
+    store.sql = capture(sql, []);
+    store.tx = (fn, o) => tx((t) => fn({ ...t, sql: capture(t.sql, []) }), o);
+    try {
+      await run(QUERIES);
+    } finally {
+      store.sql = sql;
+      store.tx = tx;
+    }
+    out.push(`## ${op}: ${seen.length} statements\n`);
+    for (const st of seen) {
+      const plan = await store.tx(async (t) => {
+        for (const x of st.settings) await t.sql(x);
+        return t.sql<Record<string, string>>(`EXPLAIN (ANALYZE, BUFFERS) ${st.text}`, st.params);
+      });
+      const lines = plan.map((r) => Object.values(r)[0]);
+      const time = lines.find((l) => l.startsWith('Execution Time'))?.replace('Execution Time: ', '') ?? '?';
+      out.push(`### ${time}: \`${st.text.replace(/\s+/g, ' ').trim().slice(0, 160)}…\`\n${st.settings.length ? `(with ${st.settings.join('; ')})\n` : ''}\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`);
+    }
+  }
+  return out.join('\n');
 }
 
 /** The server's database `name`, created when absent (kept after the run). */
@@ -241,11 +285,17 @@ async function main() {
         apiResults.push(r);
         console.log(`  api    ${op.padEnd(26)} p50 ${r.p50Ms} ms  p95 ${r.p95Ms} ms  p99 ${r.p99Ms} ms`);
       }
+      if (EXPLAIN) explained.push(`# ${store.backend}, ${size} clips\n\n${await explainOps(store, ops)}`);
     }
   } finally {
     await rt.close?.();
     await store.close();
     await drop?.();
+  }
+  if (EXPLAIN) {
+    const out = path.join(REPO_ROOT, 'bench', 'results', `explain-${backendName}.md`);
+    fs.writeFileSync(out, explained.join('\n'));
+    console.log(`wrote ${out}`);
   }
   const file = writeResult(`queries-${backendName}`, { measuredAt: new Date().toISOString(), model: cfg.modelName, dim: DIM, centres: CENTRES, queries: QUERIES, k: K, peakRssMb: rssMb(), results, api: apiResults });
   console.table(results.map(({ backend, size, mode, efSearch, p50Ms, p95Ms, p99Ms, recallAt10 }) => ({ backend, size, mode, efSearch, p50Ms, p95Ms, p99Ms, recallAt10 })));

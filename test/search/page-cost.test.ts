@@ -3,15 +3,18 @@
  * GOOD_COUNT_MAX (then totalCountExact is false), and paging still reaches every good match past it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GOOD_COUNT_MAX, similarTo, type Relevance } from '../../apps/api/src/search/index.js';
+import { GOOD_COUNT_MAX, searchByText, similarTo, type Relevance } from '../../apps/api/src/search/index.js';
 import { ensureModel, toVectorLiteral } from '../../apps/api/src/store/index.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 
 const DIM = 512;
 const GOOD = GOOD_COUNT_MAX + 100;
 const WEAK = 40;
-const goodNames = Array.from({ length: GOOD }, (_, i) => `${i + 2}.wav`);
+const nameOf = (g: number) => `${g}${g % 7 === 0 ? '_bell' : ''}.wav`;
+const goodNames = Array.from({ length: GOOD }, (_, i) => nameOf(i + 2));
 
+/** The query vector: the first axis. */
+const e0 = Float32Array.from({ length: DIM }, (_, i) => (i === 0 ? 1 : 0));
 /** A unit vector at cosine `cos` from e0, the rest on axis k. */
 const at = (cos: number, k: number) => {
   const v = new Array<number>(DIM).fill(0);
@@ -35,7 +38,7 @@ describe('relevance lists: cost follows the page', () => {
     // Clip 1 is the query (e0); then GOOD clips from cos 0.95 down to 0.6 (the first 100 in /near/), then WEAK at 0.3.
     await t.store.sql(
       `INSERT INTO "Clip" (path, folder, name, "contentHash", format, "sampleRate", channels, "durationSec", "sizeBytes", mtime, "updatedAt")
-       SELECT f || g || '.wav', f, g || '.wav', 'h' || g, 'wav', 48000, 1, 1, 1, now(), now()
+       SELECT f || g || CASE WHEN g % 7 = 0 THEN '_bell' ELSE '' END || '.wav', f, g || CASE WHEN g % 7 = 0 THEN '_bell' ELSE '' END || '.wav', 'h' || g, 'wav', 48000, 1, 1, 1, now(), now()
          FROM generate_series(1, $1::int) g, LATERAL (SELECT CASE WHEN g BETWEEN 2 AND 101 THEN '/near/' ELSE '/lib/' END AS f) x
         ORDER BY g`,
       [n],
@@ -52,13 +55,15 @@ describe('relevance lists: cost follows the page', () => {
     await t?.cleanup();
   });
 
-  const walk = async (input: { weak?: boolean; filter?: { folderPrefix: string } }) => {
+  const walk = async (input: { weak?: boolean; filter?: { folderPrefix: string }; text?: string; first?: number }) => {
     const names: string[] = [];
     let after: string | null = null;
     let first = true;
     let total = { totalCount: 0, totalCountExact: true };
     for (let pages = 0; pages < 100; pages++) {
-      const p = await similarTo(t.store, modelId, noUpload, { clip: '1', first: 50, after, relevance: rel, ...input });
+      const p = input.text
+        ? await searchByText(t.store, modelId, async () => [e0], { query: input.text, first: input.first ?? 50, after, relevance: rel, weak: input.weak, hybrid: true })
+        : await similarTo(t.store, modelId, noUpload, { clip: '1', first: 50, after, relevance: rel, ...input });
       if (first) total = { totalCount: p.totalCount, totalCountExact: p.totalCountExact };
       first = false;
       names.push(...p.hits.map((h) => h.clip.name));
@@ -82,5 +87,18 @@ describe('relevance lists: cost follows the page', () => {
     expect(weak.names).toHaveLength(GOOD + WEAK);
     expect(new Set(weak.names).size).toBe(GOOD + WEAK);
     expect(weak.names.slice(0, GOOD)).toEqual(goodNames);
+  });
+
+  it('hybrid: pages of 50 list what one long page lists, keyword matches lifted by the keyword half', async () => {
+    const paged = await walk({ text: 'bell', weak: true });
+    const whole = await walk({ text: 'bell', weak: true, first: 2000 });
+    expect(paged.names).toEqual(whole.names);
+    expect(paged.names).toHaveLength(GOOD + WEAK + 1);
+    // a weak clip whose name has the word ranks above the weak ones without it
+    const weak = Array.from({ length: WEAK }, (_, i) => GOOD + 2 + i);
+    const weakBell = paged.names.indexOf(nameOf(weak.find((g) => g % 7 === 0) as number));
+    const weakPlain = paged.names.indexOf(nameOf(weak.find((g) => g % 7 !== 0) as number));
+    expect(weakBell).toBeGreaterThan(-1);
+    expect(weakBell).toBeLessThan(weakPlain);
   });
 });

@@ -8,7 +8,7 @@ import { fromVectorLiteral, toVectorLiteral } from '../store/index.js';
 import { countEmbedded, decodeCursor, recentCount, encodeCursor, getClips, requireClip, type ClipRow } from './clips.js';
 import { embeddedSql, filterSql, type ClipFilter } from './filters.js';
 import { cosineAt } from '../model/calibration.js';
-import { relevanceFor, relevanceOf, type Relevance, type RelevanceRuntime } from './relevance.js';
+import { relevanceFor, relevanceOf, type Curve, type Relevance, type RelevanceRuntime } from './relevance.js';
 import { checkText, DEFAULT_TEXT_LIMITS, words, type TextLimits } from './text.js';
 
 /** RRF constant (Cormack et al.): fused score = Σ 1 / (k + rank). */
@@ -459,15 +459,7 @@ export async function similarTo(store: Store, modelId: number, uploadVector: (id
   }
   if (input.relevance) {
     const rel = input.relevance;
-    const { list: vec, exact } = await vectorUntil(store, modelId, q, input.filter, cosineAt(rel.audio, rel.goodMatch), {
-      exclude,
-      start: pageStart(input.first),
-      covers: coversPage(input, (c) => relevanceOf(rel.audio, c)),
-    });
-    const ranked: Ranked[] = vec.map((v, i) => {
-      const score = relevanceOf(rel.audio, v.similarity);
-      return { clipId: v.clipId, score, vec: v, vectorRank: i + 1, keywordRank: null, good: score >= rel.goodMatch };
-    });
+    const { ranked, exact } = await relevanceList(store, modelId, q, input.filter, { curve: rel.audio, goodMatch: rel.goodMatch, page: input, exclude });
     return cutoffPage(store, ranked, input, null, rel, [], 'nothing in the library sounds like it (no clip above the cutoff)', exact);
   }
   const [ranked, total] = await Promise.all([
@@ -484,47 +476,79 @@ export async function similarTo(store: Store, modelId: number, uploadVector: (id
  */
 export const GOOD_COUNT_MAX = 500;
 
+const NO_KEYWORDS: Promise<KeywordHit[] & { informative?: number }> = Promise.resolve(Object.assign([] as KeywordHit[], { informative: 0 }));
+
+/** Clips a relevance list starts with: the page and a margin (ties, the cursor's own position). */
+const pageStart = (first: number) => first + 30;
+
 /**
- * The vector list, extended until its last clip falls below `cutCos` (then every good match is in it and
- * the count is exact) or it holds GOOD_COUNT_MAX clips, and until it covers the page asked for. It starts
- * at `start` clips: a fixed HYBRID_POOL where the keyword half is fused with it, otherwise the page and a
- * margin, so the cost follows the page.
+ * A relevance-ordered list long enough for the page asked for, and no longer. Score = noisy-OR of the
+ * vector half's probability (the curve at the best segment's cosine) and the keyword half's (hybrid; a
+ * fixed pool of HYBRID_POOL ranked by ts_rank). The vector list starts at the page + 30 clips. No clip
+ * beyond it can score above the probability of its last cosine, so the list's order is final down to that
+ * bound; it grows (x4) until the page (and one more, for hasNextPage) lies above the bound, and until it
+ * passes the cutoff, so that every good match is in it and the count is exact, or holds GOOD_COUNT_MAX clips
+ * (then exact is false). Blind (every word that carries meaning unknown to the text tower), the vector half
+ * is noise: a fixed pool, ordered by the keyword half and the clip id.
  */
-async function vectorUntil(
+async function relevanceList(
   store: Store,
   modelId: number,
   q: Float32Array,
   filter: ClipFilter | null | undefined,
-  cutCos: number,
-  opts: { exclude?: number; start: number; covers?: (list: VecHit[]) => boolean },
-): Promise<{ list: VecHit[]; exact: boolean }> {
-  let need = opts.start;
+  o: {
+    curve: Curve;
+    goodMatch: number;
+    page: { first: number; after?: string | null; weak?: boolean | null };
+    keywords?: Promise<KeywordHit[] & { informative?: number }>;
+    blind?: boolean;
+    exclude?: number;
+  },
+): Promise<{ ranked: Ranked[]; exact: boolean }> {
+  const hybrid = !!o.keywords;
+  o.keywords?.catch(() => {}); // awaited below; a vector query failing first must not leave its rejection unhandled
+  const pv = (cos: number) => (o.blind ? 0 : relevanceOf(o.curve, cos));
+  const cut = o.blind ? Infinity : cosineAt(o.curve, o.goodMatch);
+  const cur = decodeCursor<Cursor>(o.page.after);
+  const extra = new Map<number, VecHit | null>(); // best segments of clips only the keyword half found
+  let need = o.blind ? HYBRID_POOL : pageStart(o.page.first);
   for (;;) {
-    const list = await vectorRanking(store, modelId, q, filter, need, opts.exclude);
-    if (list.length < need) return { list, exact: true };
-    const crossed = list[list.length - 1].similarity < cutCos;
-    const covered = opts.covers?.(list) ?? true;
-    if (covered && (crossed || need >= GOOD_COUNT_MAX)) return { list, exact: crossed };
-    need = need < GOOD_COUNT_MAX && !crossed ? GOOD_COUNT_MAX : need * 4;
+    const vec = await vectorRanking(store, modelId, q, filter, need, o.exclude);
+    const kw = await (o.keywords ?? NO_KEYWORDS);
+    const inVec = new Set(vec.map((v) => v.clipId));
+    const missing = kw.filter((k) => !inVec.has(k.clipId) && !extra.has(k.clipId)).map((k) => k.clipId);
+    if (missing.length) {
+      const found = await bestSegments(store, modelId, q, missing);
+      for (const id of missing) extra.set(id, found.get(id) ?? null);
+    }
+    const all = new Map<number, Ranked>();
+    vec.forEach((v, i) => all.set(v.clipId, { clipId: v.clipId, score: 0, vec: v, vectorRank: i + 1, keywordRank: null, matched: hybrid ? [] : undefined }));
+    kw.forEach((k, i) => {
+      const r = all.get(k.clipId) ?? { clipId: k.clipId, score: 0, vec: extra.get(k.clipId) ?? null, vectorRank: null, keywordRank: null };
+      r.keywordRank = i + 1;
+      r.matched = k.matched;
+      all.set(k.clipId, r);
+    });
+    for (const r of all.values()) {
+      const pk = r.keywordRank !== null && kw.informative ? (KEYWORD_RELEVANCE * (r.matched?.length ?? 0)) / kw.informative : 0;
+      r.score = 1 - (1 - (r.vec ? pv(r.vec.similarity) : 0)) * (1 - pk);
+      r.good = r.score >= o.goodMatch;
+      if (hybrid) r.fused = fusedScore(r.vectorRank, r.keywordRank);
+    }
+    const ranked = [...all.values()].sort((a, b) => b.score - a.score || a.clipId - b.clipId);
+    if (o.blind || vec.length < need) return { ranked, exact: true };
+    const last = vec[vec.length - 1].similarity;
+    const crossed = last < cut;
+    const bound = pv(last);
+    const final = ranked.findIndex((r) => r.score <= bound);
+    const pos = cur ? ranked.findIndex((r) => r.score < cur.s || (r.score === cur.s && r.clipId > cur.id)) : 0;
+    const covered = pos >= 0 && pos + o.page.first < (final < 0 ? ranked.length : final);
+    // Listing good matches only, a list past the cutoff holds every one of them in its final order.
+    if (crossed && (covered || !o.page.weak)) return { ranked, exact: true };
+    if (!crossed && need >= GOOD_COUNT_MAX && covered) return { ranked, exact: false };
+    need = !crossed && need < GOOD_COUNT_MAX ? GOOD_COUNT_MAX : need * 4;
   }
 }
-
-/**
- * Where the score is a rising function of the cosine (vector-only relevance), whether a list reaches
- * `first` clips past the cursor (weak hits are listed after the good ones, so a page can lie below the
- * cutoff; a page of good ones can lie past GOOD_COUNT_MAX).
- */
-function coversPage(input: { first: number; after?: string | null; weak?: boolean | null }, score: (cos: number) => number) {
-  const cur = decodeCursor<Cursor>(input.after);
-  return (list: VecHit[]) => {
-    if (!input.weak && !cur) return true;
-    const pos = cur ? list.findIndex((v) => score(v.similarity) < cur.s || (score(v.similarity) === cur.s && v.clipId > cur.id)) : 0;
-    return pos >= 0 && list.length > pos + input.first;
-  };
-}
-
-/** Clips a vector-only list starts with: the page and a margin (ties, the cursor's own position). */
-const pageStart = (first: number) => first + 30;
 
 /** Good hits first by relevance; the weaker ones only on request. */
 async function cutoffPage(
@@ -560,39 +584,20 @@ async function relevantText(store: Store, modelId: number, q: Float32Array, quer
   const meaning = content.length ? content : qwords;
   const blind = meaning.length > 0 && meaning.every((w) => unknown.includes(w));
   const hybrid = input.hybrid !== false;
-  const [{ list: vec, exact }, kw] = await Promise.all([
-    vectorUntil(store, modelId, q, input.filter, blind ? Infinity : cosineAt(rel.text, rel.goodMatch), {
-      // Blind, every score is 0 and the list is ordered by clip id: a fixed pool keeps its pages stable.
-      start: hybrid || blind ? HYBRID_POOL : pageStart(input.first),
-      covers: hybrid || blind ? undefined : coversPage(input, (c) => relevanceOf(rel.text, c)),
-    }),
-    hybrid
+  const { ranked, exact } = await relevanceList(store, modelId, q, input.filter, {
+    curve: rel.text,
+    goodMatch: rel.goodMatch,
+    page: input,
+    blind,
+    keywords: hybrid
       ? keywordBase(store, modelId, input.filter).then((n) => keywordRanking(store, modelId, query, input.filter, HYBRID_POOL, n, limits.maxQueryWords))
-      : Promise.resolve(Object.assign([] as KeywordHit[], { informative: 0 })),
-  ]);
-  const all = new Map<number, Ranked>();
-  vec.forEach((v, i) => all.set(v.clipId, { clipId: v.clipId, score: 0, vec: v, vectorRank: i + 1, keywordRank: null, matched: hybrid ? [] : undefined }));
-  kw.forEach((k, i) => {
-    const r = all.get(k.clipId) ?? { clipId: k.clipId, score: 0, vec: null, vectorRank: null, keywordRank: null };
-    r.keywordRank = i + 1;
-    r.matched = k.matched;
-    all.set(k.clipId, r);
+      : undefined,
   });
-  const missing = [...all.values()].filter((r) => !r.vec).map((r) => r.clipId);
-  const extra = await bestSegments(store, modelId, q, missing);
-  for (const id of missing) (all.get(id) as Ranked).vec = extra.get(id) ?? null;
-  for (const r of all.values()) {
-    const pv = blind || !r.vec ? 0 : relevanceOf(rel.text, r.vec.similarity);
-    const pk = r.keywordRank !== null && kw.informative ? (KEYWORD_RELEVANCE * (r.matched?.length ?? 0)) / kw.informative : 0;
-    r.score = 1 - (1 - pv) * (1 - pk);
-    r.good = r.score >= rel.goodMatch;
-    if (hybrid) r.fused = fusedScore(r.vectorRank, r.keywordRank);
-  }
   const none = blind
     ? `the model does not know: ${meaning.filter((w) => unknown.includes(w)).join(', ')}`
     : `nothing in the library sounds like ${JSON.stringify(query)} (no clip above the cutoff)`;
   // Stop words are not reported: a vocabulary without "a" misses nothing the query meant.
-  return cutoffPage(store, [...all.values()], input, query, rel, unknown.filter((w) => meaning.includes(w)), none, exact);
+  return cutoffPage(store, ranked, input, query, rel, unknown.filter((w) => meaning.includes(w)), none, exact);
 }
 
 /** The relevance in force for searches with this runtime over this library (search/relevance.ts). */

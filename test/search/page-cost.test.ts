@@ -3,7 +3,7 @@
  * GOOD_COUNT_MAX (then totalCountExact is false), and paging still reaches every good match past it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GOOD_COUNT_MAX, searchByText, similarTo, type Relevance } from '../../apps/api/src/search/index.js';
+import { GOOD_COUNT_MAX, searchByText, similarTo, type HitPage, type Relevance } from '../../apps/api/src/search/index.js';
 import { ensureModel, toVectorLiteral } from '../../apps/api/src/store/index.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 
@@ -23,6 +23,25 @@ const at = (cos: number, k: number) => {
   return toVectorLiteral(v);
 };
 
+async function fill(t: TestStore, modelId: number) {
+  const n = 1 + GOOD + WEAK;
+  // Clip 1 is the query (e0); then GOOD clips from cos 0.95 down to 0.6 (the first 100 in /near/), then WEAK at 0.3.
+  await t.store.sql(
+    `INSERT INTO "Clip" (path, folder, name, "contentHash", format, "sampleRate", channels, "durationSec", "sizeBytes", mtime, "updatedAt")
+     SELECT f || g || CASE WHEN g % 7 = 0 THEN '_bell' ELSE '' END || '.wav', f, g || CASE WHEN g % 7 = 0 THEN '_bell' ELSE '' END || '.wav', 'h' || g, 'wav', 48000, 1, 1, 1, now(), now()
+       FROM generate_series(1, $1::int) g, LATERAL (SELECT CASE WHEN g BETWEEN 2 AND 101 THEN '/near/' ELSE '/lib/' END AS f) x
+      ORDER BY g`,
+    [n],
+  );
+  const vecs = Array.from({ length: n }, (_, i) => (i === 0 ? at(1, 1) : i <= GOOD ? at(0.95 - (0.35 * (i - 1)) / GOOD, 1 + (i % (DIM - 1))) : at(0.3, 1 + (i % (DIM - 1)))));
+  await t.store.sql(
+    `INSERT INTO "Segment" ("contentHash", "modelId", kind, "startSec", "endSec", embedding)
+     SELECT 'h' || g, $1::int, 'clip', 0, 1, v::vector FROM unnest($2::text[]) WITH ORDINALITY AS u(v, g)`,
+    [modelId, vecs],
+  );
+  await t.store.sql(`ANALYZE`);
+}
+
 describe('relevance lists: cost follows the page', () => {
   let t: TestStore;
   let modelId: number;
@@ -34,22 +53,7 @@ describe('relevance lists: cost follows the page', () => {
   beforeAll(async () => {
     t = await openTestStore();
     ({ id: modelId } = await ensureModel(t.store, { name: 'page-cost', version: '1', dim: DIM, featureMode: 'none' }));
-    const n = 1 + GOOD + WEAK;
-    // Clip 1 is the query (e0); then GOOD clips from cos 0.95 down to 0.6 (the first 100 in /near/), then WEAK at 0.3.
-    await t.store.sql(
-      `INSERT INTO "Clip" (path, folder, name, "contentHash", format, "sampleRate", channels, "durationSec", "sizeBytes", mtime, "updatedAt")
-       SELECT f || g || CASE WHEN g % 7 = 0 THEN '_bell' ELSE '' END || '.wav', f, g || CASE WHEN g % 7 = 0 THEN '_bell' ELSE '' END || '.wav', 'h' || g, 'wav', 48000, 1, 1, 1, now(), now()
-         FROM generate_series(1, $1::int) g, LATERAL (SELECT CASE WHEN g BETWEEN 2 AND 101 THEN '/near/' ELSE '/lib/' END AS f) x
-        ORDER BY g`,
-      [n],
-    );
-    const vecs = Array.from({ length: n }, (_, i) => (i === 0 ? at(1, 1) : i <= GOOD ? at(0.95 - (0.35 * (i - 1)) / GOOD, 1 + (i % (DIM - 1))) : at(0.3, 1 + (i % (DIM - 1)))));
-    await t.store.sql(
-      `INSERT INTO "Segment" ("contentHash", "modelId", kind, "startSec", "endSec", embedding)
-       SELECT 'h' || g, $1::int, 'clip', 0, 1, v::vector FROM unnest($2::text[]) WITH ORDINALITY AS u(v, g)`,
-      [modelId, vecs],
-    );
-    await t.store.sql(`ANALYZE`);
+    await fill(t, modelId);
   });
   afterAll(async () => {
     await t?.cleanup();
@@ -61,7 +65,7 @@ describe('relevance lists: cost follows the page', () => {
     let first = true;
     let total = { totalCount: 0, totalCountExact: true };
     for (let pages = 0; pages < 100; pages++) {
-      const p = input.text
+      const p: HitPage = input.text
         ? await searchByText(t.store, modelId, async () => [e0], { query: input.text, first: input.first ?? 50, after, relevance: rel, weak: input.weak, hybrid: true })
         : await similarTo(t.store, modelId, noUpload, { clip: '1', first: 50, after, relevance: rel, ...input });
       if (first) total = { totalCount: p.totalCount, totalCountExact: p.totalCountExact };
@@ -100,5 +104,27 @@ describe('relevance lists: cost follows the page', () => {
     const weakPlain = paged.names.indexOf(nameOf(weak.find((g) => g % 7 !== 0) as number));
     expect(weakBell).toBeGreaterThan(-1);
     expect(weakBell).toBeLessThan(weakPlain);
+  });
+});
+
+describe('vector ranking under a filter few clips pass', () => {
+  let t: TestStore;
+  let modelId: number;
+  const rel: Relevance = { kind: 'BUNDLE', source: 'test', goodMatch: 0.5, text: { a: 20, b: -10 }, audio: { a: 20, b: -10 }, presence: null };
+  beforeAll(async () => {
+    // The index is made to give up early (what hnsw.max_scan_tuples does at 20,000 entries in a big library), and
+    // sorting is made dear so the planner takes the HNSW index even for 741 rows.
+    t = await openTestStore({ sessionSettings: { 'hnsw.max_scan_tuples': '60', enable_seqscan: 'off', enable_sort: 'off' } });
+    ({ id: modelId } = await ensureModel(t.store, { name: 'page-cost-filter', version: '1', dim: DIM, featureMode: 'none' }));
+    await fill(t, modelId);
+  });
+  afterAll(async () => {
+    await t?.cleanup();
+  });
+
+  it('ranks the filtered clips exactly when the index scan stops short', async () => {
+    const p = await similarTo(t.store, modelId, async () => [] as never, { clip: '1', first: 80, relevance: rel, filter: { folderPrefix: '/near/' } });
+    expect(p.totalCount).toBe(100);
+    expect(p.hits.map((h) => h.clip.name)).toEqual(goodNames.slice(0, 80));
   });
 });

@@ -122,15 +122,30 @@ export async function vectorRanking(
   // Most clips have one segment (long files add windows), so need + a margin usually fills the list in
   // one probe: asking HNSW for 3x the need (620 rows for 200 clips) cost 19-23 ms at 100k, 220 rows 5.5 ms.
   let limit = need + 20;
-  for (;;) {
-    const rows = await store.sql<{ clipId: number; startSec: number; endSec: number; sim: number }>(
-      `SELECT c.id AS "clipId", s."startSec", s."endSec", 1 - (s.embedding <=> $1::vector) AS sim
+  const knn = `SELECT c.id AS "clipId", s."startSec", s."endSec", 1 - (s.embedding <=> $1::vector) AS sim
          FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash"
         WHERE s."modelId" = $2::int AND ${where}
-        ORDER BY s.embedding <=> $1::vector
-        LIMIT ${limit}`,
-      params,
-    );
+        ORDER BY s.embedding <=> $1::vector`;
+  for (;;) {
+    let rows = await store.sql<{ clipId: number; startSec: number; endSec: number; sim: number }>(`${knn} LIMIT ${limit}`, params);
+    if (rows.length < limit && !noFilter(filter)) {
+      // An HNSW scan under a filter stops after hnsw.max_scan_tuples (20,000) index entries: a filter few
+      // clips pass comes back short, as if there were no more. When more segments pass it than came back, the
+      // filtered segments are ranked exactly instead (a materialized set, which the planner cannot take to the index).
+      const [{ n }] = await store.sql<{ n: number }>(
+        `SELECT count(*)::int AS n FROM (SELECT s.embedding <=> $1::vector FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash" WHERE s."modelId" = $2::int AND ${where} LIMIT ${limit}) x`,
+        params,
+      );
+      if (n > rows.length) {
+        rows = await store.sql(
+          `WITH cand AS MATERIALIZED (
+             SELECT c.id AS "clipId", s."startSec", s."endSec", s.embedding FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash"
+              WHERE s."modelId" = $2::int AND ${where})
+           SELECT "clipId", "startSec", "endSec", 1 - (embedding <=> $1::vector) AS sim FROM cand ORDER BY embedding <=> $1::vector LIMIT ${limit}`,
+          params,
+        );
+      }
+    }
     const best = new Map<number, VecHit>();
     for (const r of rows) {
       const id = Number(r.clipId);

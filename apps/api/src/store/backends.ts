@@ -72,9 +72,21 @@ export function redactUrl(url: string): string {
 }
 
 /** The backend the config selects: the server at `databaseUrl`, else PGlite in `dataDir/pglite` (`:memory:` → in memory). */
-export function openBackend(cfg: { dataDir: string; databaseUrl?: string }, opts: { statementTimeoutMs?: number } = {}): Promise<Backend> {
-  if (cfg.databaseUrl) return openPostgres(cfg.databaseUrl, opts.statementTimeoutMs);
-  return openPglite(cfg.dataDir === ':memory:' ? 'memory://' : path.join(cfg.dataDir, 'pglite'));
+export function openBackend(
+  cfg: { dataDir: string; databaseUrl?: string },
+  opts: { statementTimeoutMs?: number; sessionSettings?: Record<string, string> } = {},
+): Promise<Backend> {
+  const settings = sessionSettings(opts.sessionSettings);
+  if (cfg.databaseUrl) return openPostgres(cfg.databaseUrl, opts.statementTimeoutMs, settings);
+  return openPglite(cfg.dataDir === ':memory:' ? 'memory://' : path.join(cfg.dataDir, 'pglite'), settings);
+}
+
+/** SESSION_SETTINGS with the caller's additions (benchmarks, tests); names and values are plain words, as they go into SET. */
+function sessionSettings(extra: Record<string, string> = {}): Record<string, string> {
+  for (const [k, v] of Object.entries(extra)) {
+    if (!/^[a-z_][a-z0-9_.]*$/.test(k) || !/^[A-Za-z0-9_.]+$/.test(v)) throw new EarshotError('CONFIG_INVALID', `session setting ${k} = ${v}: use a setting name and a plain value`);
+  }
+  return { ...SESSION_SETTINGS, ...extra };
 }
 
 /**
@@ -89,7 +101,7 @@ function wasiErrno(e: unknown): string | undefined {
 }
 
 /** Embedded Postgres (WASM) with pgvector on its own thread (pglite-thread.ts), persisted in `dir`, or in memory for `memory://`. */
-export async function openPglite(dir: string | 'memory://'): Promise<Backend> {
+export async function openPglite(dir: string | 'memory://', settings: Record<string, string> = SESSION_SETTINGS): Promise<Backend> {
   let unlock = () => {};
   if (dir !== 'memory://') {
     ensureWritableDir(dir);
@@ -105,7 +117,7 @@ export async function openPglite(dir: string | 'memory://'): Promise<Backend> {
   }
   if (dir !== 'memory://') restrictFiles(dir);
   try {
-    for (const [k, v] of Object.entries(SESSION_SETTINGS)) await db.exec(`SET ${k} = '${v}'`);
+    for (const [k, v] of Object.entries(settings)) await db.exec(`SET ${k} = '${v}'`);
   } catch (e) {
     await db.close().catch(() => {});
     unlock();
@@ -265,8 +277,8 @@ function openFailure(dir: string, e: unknown): EarshotError {
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
-function pgConfig(url: string, statementTimeoutMs?: number): pg.PoolConfig {
-  const settings = statementTimeoutMs ? { ...SESSION_SETTINGS, statement_timeout: String(statementTimeoutMs) } : SESSION_SETTINGS;
+function pgConfig(url: string, statementTimeoutMs?: number, session: Record<string, string> = SESSION_SETTINGS): pg.PoolConfig {
+  const settings = statementTimeoutMs ? { ...session, statement_timeout: String(statementTimeoutMs) } : session;
   const options = Object.entries(settings)
     .map(([k, v]) => `-c ${k}=${v}`)
     .join(' ');
@@ -277,10 +289,10 @@ function pgConfig(url: string, statementTimeoutMs?: number): pg.PoolConfig {
  * A Postgres server. Before anything else, one plain connection checks that the server answers
  * and that the pgvector extension is installed there, so those failures read as what to do.
  */
-export async function openPostgres(url: string, statementTimeoutMs?: number): Promise<Backend> {
+export async function openPostgres(url: string, statementTimeoutMs?: number, settings: Record<string, string> = SESSION_SETTINGS): Promise<Backend> {
   const where = redactUrl(url);
   await checkServer(url, where);
-  const config = pgConfig(url, statementTimeoutMs);
+  const config = pgConfig(url, statementTimeoutMs, settings);
   // One connection for the schema engine: it takes Prisma's advisory lock and must release it on
   // the same session; a lock left on an idle pooled connection stalls the next run for 10 s.
   const migrationAdapter = () =>

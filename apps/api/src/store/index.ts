@@ -47,6 +47,8 @@ export interface OpenStoreOptions {
    * hold a backend for long; migrations are exempt). PGlite has no timers in WASM and ignores it.
    */
   statementTimeoutMs?: number;
+  /** Session settings every connection gets besides the store's own (hnsw.ef_search in benchmarks, planner switches in tests). */
+  sessionSettings?: Record<string, string>;
 }
 
 // Long transactions (bulk inserts, index builds) must not hit Prisma's 5 s default, and on PGlite
@@ -59,7 +61,7 @@ const TX_TIMEOUT_MS = 10 * 60_000;
  * - otherwise embedded PGlite in `cfg.dataDir/pglite`, or in memory when `cfg.dataDir === ':memory:'`.
  */
 export async function openStore(cfg: Pick<Config, 'dataDir' | 'databaseUrl'>, opts: OpenStoreOptions = {}): Promise<Store> {
-  const backend: Backend = await openBackend(cfg, { statementTimeoutMs: opts.statementTimeoutMs });
+  const backend: Backend = await openBackend(cfg, { statementTimeoutMs: opts.statementTimeoutMs, sessionSettings: opts.sessionSettings });
   let prisma: PrismaClient | undefined;
   try {
     const appliedMigrations = await applyMigrations(backend.migrationAdapter(), opts.migrationsDir ?? MIGRATIONS_DIR);

@@ -180,7 +180,7 @@ async function bestSegments(store: Store, modelId: number, q: Float32Array, clip
  */
 export const KEYWORD_MAX_SHARE = 0.5;
 /** Clips the keyword half ranks at most (see keywordRanking): the page costs the same at 10k and 1M clips. */
-export const KEYWORD_CANDIDATES = 2000;
+export const KEYWORD_CANDIDATES = 1000;
 /** ts_rank weights {D, C, B, A}: name and tags (A) count five times a folder word (C). Postgres's defaults. */
 const TS_WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
 
@@ -257,8 +257,9 @@ export async function keywordRanking(
     const p3: unknown[] = weightA ? [`${lex}:A`] : [lex, `${lex}:A`];
     const inA = (n: number) => `(c.search @@ to_tsquery('simple', $${n}) OR c."descriptionSearch" @@ to_tsquery('simple', $${n}))`;
     const match = weightA ? inA(1) : `${kwMatch("to_tsquery('simple', $1)")} AND NOT ${inA(2)}`;
-    const w3 = `${filterSql(filter, p3, modelId)} AND ${embeddedSql(p3, modelId)}`;
-    return sql<{ id: number }>(`SELECT c.id FROM "Clip" c WHERE ${match} AND ${w3} LIMIT ${limit}`, p3);
+    // Whether a candidate has an embedding is asked once, of the candidates (a semi-join with every
+    // segment of a common word's clips cost more than the ranking).
+    return sql<{ id: number }>(`SELECT c.id FROM "Clip" c WHERE ${match} AND ${filterSql(filter, p3, modelId)} LIMIT ${limit}`, p3);
   };
   const gather = async (lex: string, sql: Sql) => {
     for (const weightA of [true, false]) {
@@ -286,13 +287,17 @@ export async function keywordRanking(
   for (const r of usable) if (found.has(r.lex)) wordsOf.set(r.lex, [...(wordsOf.get(r.lex) ?? []), r.word]);
   const lexemes = [...wordsOf.keys()];
   if (!lexemes.length || !ids.size) return [];
+  const rankParams: unknown[] = [lexemes, lexemes.join(' | '), [...ids]];
+  // Which words matched is worked out for the page's rows only, after the ranking.
   const rows = await store.sql<{ id: number; matched: string[] }>(
-    `SELECT c.id, ARRAY(SELECT x FROM unnest($1::text[]) AS x WHERE ${KW_DOC} @@ plainto_tsquery('simple', x)) AS matched
-       FROM "Clip" c, (SELECT to_tsquery('simple', $2) AS q) w
-      WHERE c.id = ANY($3::int[])
-      ORDER BY ts_rank('${TS_WEIGHTS}', ${KW_DOC}, w.q) DESC, c.id
-      LIMIT ${need}`,
-    [lexemes, lexemes.join(' | '), [...ids]],
+    `SELECT r.id, ARRAY(SELECT x FROM unnest($1::text[]) AS x WHERE r.doc @@ plainto_tsquery('simple', x)) AS matched
+       FROM (SELECT c.id, ${KW_DOC} AS doc, ts_rank('${TS_WEIGHTS}', ${KW_DOC}, w.q) AS rank
+               FROM "Clip" c, (SELECT to_tsquery('simple', $2) AS q) w
+              WHERE c.id = ANY($3::int[]) AND ${embeddedSql(rankParams, modelId)}
+              ORDER BY rank DESC, c.id
+              LIMIT ${need}) r
+      ORDER BY r.rank DESC, r.id`,
+    rankParams,
   );
   const hits: KeywordHit[] & { informative?: number } = rows.map((r) => ({ clipId: Number(r.id), matched: [...new Set(r.matched.flatMap((l) => wordsOf.get(l) ?? []))] }));
   hits.informative = new Set([...wordsOf.values()].flat()).size;

@@ -180,7 +180,7 @@ async function bestSegments(store: Store, modelId: number, q: Float32Array, clip
  */
 export const KEYWORD_MAX_SHARE = 0.5;
 /** Clips the keyword half ranks at most (see keywordRanking): the page costs the same at 10k and 1M clips. */
-export const KEYWORD_CANDIDATES = 1000;
+export const KEYWORD_CANDIDATES = 600;
 /** ts_rank weights {D, C, B, A}: name and tags (A) count five times a folder word (C). Postgres's defaults. */
 const TS_WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
 
@@ -241,51 +241,52 @@ export async function keywordRanking(
   // Stems of split words are letters and digits only; anything else is not put into a tsquery.
   const usable = stems.filter((r) => /^[\p{L}\p{N}]+$/u.test(r.lex));
   const withStats = usable.some((r) => r.stats);
-  // The stems worth asking for, rarest first: a stem missing from the statistics is rarer than any in them.
-  const freqOf = new Map<string, number>();
-  for (const r of usable) {
-    if (withStats ? r.freq === null || r.freq <= KEYWORD_MAX_SHARE : Number(r.n) > 0 && Number(r.n) <= KEYWORD_MAX_SHARE * candidates) freqOf.set(r.lex, withStats ? (r.freq ?? 0) : Number(r.n));
-  }
-  const byRarity = [...freqOf.keys()].sort((a, b) => (freqOf.get(a) ?? 0) - (freqOf.get(b) ?? 0) || a.localeCompare(b));
-  // The candidates ts_rank orders, at most maxCandidates: each stem's clips in turn, rarest stem first,
-  // a name, tag or description match (weight A) before a folder-only one. Ranking every clip that has any
-  // query word sorted 44k rows at 100k clips (40-69 ms) when a word was in 15 % of the names. Once the bound
-  // is reached, the commoner stems are only checked for presence (their share of `informative`).
-  const ids = new Set<number>();
-  const found = new Set<string>();
-  const fetchOf = async (lex: string, weightA: boolean, limit: number, sql: Sql) => {
-    const p3: unknown[] = weightA ? [`${lex}:A`] : [lex, `${lex}:A`];
-    const inA = (n: number) => `(c.search @@ to_tsquery('simple', $${n}) OR c."descriptionSearch" @@ to_tsquery('simple', $${n}))`;
-    const match = weightA ? inA(1) : `${kwMatch("to_tsquery('simple', $1)")} AND NOT ${inA(2)}`;
-    // Whether a candidate has an embedding is asked once, of the candidates (a semi-join with every
-    // segment of a common word's clips cost more than the ranking).
-    return sql<{ id: number }>(`SELECT c.id FROM "Clip" c WHERE ${match} AND ${filterSql(filter, p3, modelId)} LIMIT ${limit}`, p3);
-  };
-  const gather = async (lex: string, sql: Sql) => {
-    for (const weightA of [true, false]) {
-      const room = maxCandidates - ids.size;
-      const rows = await fetchOf(lex, weightA, Math.max(1, room), sql);
-      if (rows.length) found.add(lex);
-      if (room > 0) for (const r of rows) ids.add(Number(r.id));
-      if (room <= 0 && found.has(lex)) return;
-    }
-  };
-  for (const lex of byRarity) {
-    // A stem the statistics do not hold is rare or absent, and the planner, hoping for an early hit, would
-    // scan the whole table for a word no clip has: the GIN index answers those at once. A common stem is
-    // met early by the sequential scan the planner picks.
-    if (withStats && freqOf.get(lex) === 0) {
-      await store.tx(async (t) => {
-        await t.sql(`SET LOCAL enable_seqscan = off`);
-        await gather(lex, t.sql);
-      });
-    } else {
-      await gather(lex, store.sql);
-    }
+  const worth = usable.filter((r) => (withStats ? r.freq === null || r.freq <= KEYWORD_MAX_SHARE : Number(r.n) > 0 && Number(r.n) <= KEYWORD_MAX_SHARE * candidates));
+  // A stem the statistics do not hold is rare or absent, and the planner, hoping for an early hit, would scan
+  // the whole table for a word no clip has: the GIN index answers those at once (enable_seqscan off). A stem
+  // in them is met early by the sequential scan the planner picks.
+  const gin = <T>(f: (sql: Sql) => Promise<T>) =>
+    store.tx(async (t) => {
+      await t.sql(`SET LOCAL enable_seqscan = off`);
+      return f(t.sql);
+    });
+  let found: Set<string>;
+  if (withStats) {
+    const having = (lexemes: string[], sql: Sql) => {
+      const p2: unknown[] = [lexemes];
+      return sql<{ lex: string }>(`SELECT x AS lex FROM unnest($1::text[]) AS x WHERE EXISTS (SELECT 1 FROM "Clip" c WHERE ${kwMatch("plainto_tsquery('simple', x)")} AND ${filterSql(filter, p2, modelId)})`, p2);
+    };
+    const common = [...new Set(worth.filter((r) => r.freq !== null).map((r) => r.lex))];
+    const rare = [...new Set(worth.filter((r) => r.freq === null).map((r) => r.lex))];
+    found = new Set([...(common.length ? await having(common, store.sql) : []), ...(rare.length ? await gin((sql) => having(rare, sql)) : [])].map((r) => r.lex));
+  } else {
+    found = new Set(worth.map((r) => r.lex));
   }
   const wordsOf = new Map<string, string[]>();
   for (const r of usable) if (found.has(r.lex)) wordsOf.set(r.lex, [...(wordsOf.get(r.lex) ?? []), r.word]);
   const lexemes = [...wordsOf.keys()];
+  if (!lexemes.length) return [];
+  // The candidates ts_rank orders, at most maxCandidates: the clips with every word first, then those with
+  // any word in a name, tag or description (weight A), then folder-only matches. Ranking every clip that has
+  // any query word sorted 44k rows at 100k clips (40-69 ms) when a word was in 15 % of the names; one pass per
+  // word took six scans for three words.
+  const all = lexemes.join(' & ');
+  const anyA = lexemes.map((l) => `${l}:A`).join(' | ');
+  const passes: { match: string; not: string | null }[] = [
+    ...(lexemes.length > 1 ? [{ match: all, not: null }] : []),
+    { match: anyA, not: lexemes.length > 1 ? all : null },
+    { match: lexemes.join(' | '), not: anyA },
+  ];
+  const ids = new Set<number>();
+  const allRare = withStats && worth.every((r) => r.freq === null);
+  for (const pass of passes) {
+    const room = maxCandidates - ids.size;
+    if (room <= 0) break;
+    const p3: unknown[] = pass.not ? [pass.match, pass.not] : [pass.match];
+    const not = pass.not ? ` AND NOT ${kwMatch("to_tsquery('simple', $2)")}` : '';
+    const q = (sql: Sql) => sql<{ id: number }>(`SELECT c.id FROM "Clip" c WHERE ${kwMatch("to_tsquery('simple', $1)")}${not} AND ${filterSql(filter, p3, modelId)} LIMIT ${room}`, p3);
+    for (const r of await (allRare ? gin(q) : q(store.sql))) ids.add(Number(r.id));
+  }
   if (!lexemes.length || !ids.size) return [];
   // Which words matched is worked out for the page's rows only, after the ranking. Whether a candidate has
   // a vector is one index probe per candidate (LATERAL ... LIMIT 1): as EXISTS, the planner hashed all

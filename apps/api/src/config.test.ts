@@ -9,6 +9,7 @@ const BAD: Record<string, string[]> = {
   EARSHOT_MODEL: ['clap mini', '../etc'],
   EARSHOT_API_PORT: ['70000', 'http', '-1', '80.5'],
   EARSHOT_WEB_PORT: ['65536', 'x'],
+  EARSHOT_HNSW_EF_SEARCH: ['5', '1001', 'many'],
   EARSHOT_API_KEY: ['short'],
   EARSHOT_LOG_LEVEL: ['loud', 'INFO'],
   EARSHOT_ORT_PROVIDER: ['tpu'],

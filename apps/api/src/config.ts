@@ -16,6 +16,11 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
+  /**
+   * hnsw.ef_search of every connection: the candidates an HNSW probe keeps. 200 holds recall@10 >= 0.99 to
+   * 100k clips (docs/benchmarks.md); a million-clip library needs more (the 1M figures there).
+   */
+  hnswEfSearch: int(10, 1000),
   modelDir: z.string().min(1),
   modelName: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
   host: z.string().min(1),
@@ -88,6 +93,7 @@ export function loadConfig(env: Env = process.env): Config {
     // ':memory:' keeps the embedded database in memory (nothing written; tests, demos).
     dataDir: e('EARSHOT_DATA_DIR') === ':memory:' ? ':memory:' : path.resolve(e('EARSHOT_DATA_DIR') ?? path.join(REPO_ROOT, '.data')),
     databaseUrl: e('DATABASE_URL'),
+    hnswEfSearch: e('EARSHOT_HNSW_EF_SEARCH') ?? '200',
     modelDir: path.resolve(e('EARSHOT_MODEL_DIR') ?? path.join(REPO_ROOT, 'models')),
     modelName: e('EARSHOT_MODEL') ?? 'clap-mini',
     host: e('EARSHOT_HOST') ?? '127.0.0.1',
@@ -173,6 +179,7 @@ function splitList(v: string): string[] {
 export const ENV_NAMES: Record<string, string> = {
   dataDir: 'EARSHOT_DATA_DIR',
   databaseUrl: 'DATABASE_URL',
+  hnswEfSearch: 'EARSHOT_HNSW_EF_SEARCH',
   modelDir: 'EARSHOT_MODEL_DIR',
   modelName: 'EARSHOT_MODEL',
   host: 'EARSHOT_HOST',

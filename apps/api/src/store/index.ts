@@ -60,8 +60,9 @@ const TX_TIMEOUT_MS = 10 * 60_000;
  * - `cfg.databaseUrl` set → that Postgres server (needs pgvector installed there);
  * - otherwise embedded PGlite in `cfg.dataDir/pglite`, or in memory when `cfg.dataDir === ':memory:'`.
  */
-export async function openStore(cfg: Pick<Config, 'dataDir' | 'databaseUrl'>, opts: OpenStoreOptions = {}): Promise<Store> {
-  const backend: Backend = await openBackend(cfg, { statementTimeoutMs: opts.statementTimeoutMs, sessionSettings: opts.sessionSettings });
+export async function openStore(cfg: Pick<Config, 'dataDir' | 'databaseUrl'> & Partial<Pick<Config, 'hnswEfSearch'>>, opts: OpenStoreOptions = {}): Promise<Store> {
+  const sessionSettings = { ...(cfg.hnswEfSearch ? { 'hnsw.ef_search': String(cfg.hnswEfSearch) } : {}), ...opts.sessionSettings };
+  const backend: Backend = await openBackend(cfg, { statementTimeoutMs: opts.statementTimeoutMs, sessionSettings });
   let prisma: PrismaClient | undefined;
   try {
     const appliedMigrations = await applyMigrations(backend.migrationAdapter(), opts.migrationsDir ?? MIGRATIONS_DIR);

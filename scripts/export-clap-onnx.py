@@ -13,12 +13,16 @@ laion/clap-htsat-fused fails (no `is_longer`, wrong channel count). Here each to
 around ClapModel's own sub-modules, traced with torch.onnx.export:
 
 * audio (fusion checkpoints): inputs `input_features` float32 [B,4,1001,64] and `is_longer` bool [B,1].
-  The fused forward selects the "longer" rows with data-dependent indexing (torch.where on is_longer).
-  SPEC §3.2: the simplest faithful graph is a FIXED BATCH OF 1 traced with is_longer = true, which is
-  HF's batch-of-1 behaviour (the feature extractor sets is_longer for a lone short clip too). That is the
-  default (`--audio-batch 1`); the manifest then says `maxAudioBatch: 1` and Earshot's runtime feeds one
-  clip per run. `--audio-batch 0` tries a dynamic batch axis instead; the parity check below tells you
-  whether that graph is faithful for mixed is_longer batches with your torch/transformers versions.
+  HF's fused patch embedding (ClapAudioPatchEmbed) gathers the "longer" rows with a data-dependent index
+  (torch.where(is_longer)) behind a Python `len(idx) > 0` branch and writes the fused rows back in place.
+  Traced, that graph keeps whichever branch the trace took and breaks on a batch whose is_longer rows are
+  all false (an empty index reaches the convolutions). Before tracing, `batch_safe_fusion` replaces that
+  forward by one that fuses EVERY row and picks fused or plain patches per row with a mask (torch.where),
+  so no data-dependent index reaches the graph; per row the arithmetic is the same (the AFF block and the
+  eval-mode batch norms work row by row), and the export checks it against HF's own forward in PyTorch on
+  mixed and all-false batches before writing anything. The default is a dynamic batch (`--audio-batch 0`);
+  `--audio-batch N` fixes the graph at N clips (the manifest's `maxAudioBatch`; the runtime pads the last
+  chunk).
 * audio (unfused checkpoints): `input_features` [B,1,1001,64], dynamic batch (is_longer is ignored by
   the unfused model, so it is not a graph input) — the same contract as Xenova's exports.
 * text: `input_ids`, `attention_mask` int64 [B,S] -> `text_embeds` [B,512], dynamic batch and length.
@@ -32,6 +36,7 @@ import inspect
 import json
 import os
 import sys
+import types
 
 FRAMES, MELS = 1001, 64
 MAX_TEXT = 77  # LAION trained with padding="max_length", truncation=True, max_length=77 (SPEC §3.3)
@@ -56,13 +61,83 @@ def onnx_export(torch, module, args, path, **kw):
     torch.onnx.export(module, args, path, opset_version=17, do_constant_folding=True, **kw)
 
 
+PATCH_EMBED_PARTS = ("proj", "mel_conv2d", "fusion_model", "norm", "flatten")
+
+
+def _fused_patch_embed_forward(self, hidden_states, is_longer_idx=None):
+    """ClapAudioPatchEmbed.forward for fusion with every row fused and the result picked per row by
+    `self.earshot_is_longer` (set by AudioTower): no gather/scatter on is_longer, so any mix of rows,
+    including none longer, runs through one traced graph. `is_longer_idx` (HF's index) is not needed."""
+    import torch
+    glob = self.proj(hidden_states[:, 0:1, :, :])
+    loc = hidden_states[:, 1:, :, :].contiguous()  # the three local crops, for every row
+    b, c, h, w = loc.shape
+    loc = self.mel_conv2d(loc.view(b * c, 1, h, w))
+    _, f, h, w = loc.shape
+    loc = loc.view(b, c, f, h, w).permute((0, 2, 3, 1, 4)).contiguous().flatten(3)
+    loc = torch.nn.functional.pad(loc, (0, glob.size(-1) - loc.size(-1)), "constant", 0)
+    longer = self.earshot_is_longer.reshape(-1, 1, 1, 1).to(torch.bool)
+    out = torch.where(longer, self.fusion_model(glob, loc), glob)
+    if self.flatten:
+        out = out.flatten(2).transpose(1, 2)
+    return self.norm(out)
+
+
+def batch_safe_fusion(model):
+    """Replace the forward of every fused ClapAudioPatchEmbed in `model` (see the module docstring); returns
+    the patched modules. Exits when a fused model has none, or one without the parts this forward uses
+    (a transformers version that reorganised HTSAT: exporting its indexing as-is would break on batches)."""
+    found = [m for m in model.modules() if type(m).__name__ == "ClapAudioPatchEmbed" and getattr(m, "enable_fusion", False)]
+    if not found:
+        sys.exit("fused checkpoint without a fused ClapAudioPatchEmbed: this transformers version is not supported "
+                 "by batch_safe_fusion (scripts/export-clap-onnx.py)")
+    for m in found:
+        missing = [a for a in PATCH_EMBED_PARTS if not hasattr(m, a)]
+        if missing:
+            sys.exit(f"ClapAudioPatchEmbed lacks {', '.join(missing)}: this transformers version is not supported "
+                     "by batch_safe_fusion (scripts/export-clap-onnx.py)")
+        m.forward = types.MethodType(_fused_patch_embed_forward, m)
+    return found
+
+
+def fusion_batches(torch, n):
+    """is_longer cases a fused graph must get right: all true, mixed (when n > 1), all false."""
+    cases = [torch.ones(n, 1, dtype=torch.bool)]
+    if n > 1:
+        mixed = torch.zeros(n, 1, dtype=torch.bool)
+        mixed[::2] = True
+        cases.append(mixed)
+    cases.append(torch.zeros(n, 1, dtype=torch.bool))
+    return cases
+
+
+def check_patched_fusion(torch, audio, fusion_modules, n):
+    """The patched forward against HF's own (eager PyTorch, which takes the Python branch per call) on the
+    same rows: per-row equality is what lets a batch mix short and long clips."""
+    worst = 0.0
+    x = torch.randn(max(n, 3), 4, FRAMES, MELS) * 20 - 50
+    with torch.no_grad():
+        for flags in fusion_batches(torch, max(n, 3)):
+            for m in fusion_modules:
+                m.forward = types.MethodType(type(m).forward, m)  # HF's forward
+            ref = audio(x, flags)
+            for m in fusion_modules:
+                m.forward = types.MethodType(_fused_patch_embed_forward, m)
+            got = audio(x, flags)
+            d = float((ref - got).abs().max()) / max(1e-6, float(ref.abs().max()))
+            log(f"batch-safe fusion vs HF forward (is_longer={flags[:, 0].int().tolist()}): relative max diff {d:.2e}")
+            worst = max(worst, d)
+    if worst > 1e-5:
+        sys.exit(f"batch_safe_fusion does not reproduce HF's fused forward (relative error {worst:.2e})")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("checkpoint", help="hub id or local folder, e.g. laion/clap-htsat-fused")
     ap.add_argument("out", help="bundle folder to write, e.g. models/clap-htsat-fused")
     ap.add_argument("--name", help="bundle name (default: the output folder's name)")
     ap.add_argument("--audio-batch", type=int, default=None,
-                    help="fixed audio batch size; 0 = dynamic. Default: 1 for fusion checkpoints, dynamic for unfused")
+                    help="fixed audio batch size N (the runtime pads a shorter chunk); 0 = dynamic (default)")
     ap.add_argument("--max-text-length", type=int, default=MAX_TEXT)
     ap.add_argument("--prompt-template", default="This is a sound of {}.")
     ap.add_argument("--no-check", action="store_true", help="skip the onnxruntime parity check")
@@ -82,17 +157,20 @@ def main():
         model = ClapModel.from_pretrained(args.checkpoint)
     model.eval()
     fusion = bool(getattr(model.config.audio_config, "enable_fusion", False))
-    batch = args.audio_batch if args.audio_batch is not None else (1 if fusion else 0)
+    batch = args.audio_batch if args.audio_batch is not None else 0
     log(f"enable_fusion={fusion}; audio batch {'dynamic' if batch == 0 else batch}")
 
     class AudioTower(nn.Module):
         """ClapModel.get_audio_features without the final normalisation."""
 
-        def __init__(self, m):
+        def __init__(self, m, fusion_modules):
             super().__init__()
             self.audio_model, self.audio_projection = m.audio_model, m.audio_projection
+            self.fusion_modules = fusion_modules
 
         def forward(self, input_features, is_longer=None):
+            for pe in self.fusion_modules:  # the per-row mask batch_safe_fusion's forward selects with
+                pe.earshot_is_longer = is_longer
             out = self.audio_model(input_features=input_features, is_longer=is_longer, return_dict=True)
             return self.audio_projection(out.pooler_output)
 
@@ -107,7 +185,10 @@ def main():
             out = self.text_model(input_ids=input_ids, attention_mask=attention_mask, return_dict=True)
             return self.text_projection(out.pooler_output)
 
-    audio, text = AudioTower(model).eval(), TextTower(model).eval()
+    fusion_modules = batch_safe_fusion(model) if fusion else []
+    audio, text = AudioTower(model, fusion_modules).eval(), TextTower(model).eval()
+    if fusion:
+        check_patched_fusion(torch, audio, fusion_modules, batch)
     ch = 4 if fusion else 1
     b0 = batch if batch > 0 else 2
     feats = torch.randn(b0, ch, FRAMES, MELS) * 20 - 50  # log-mel dB range
@@ -115,7 +196,7 @@ def main():
     dyn = {} if batch > 0 else {"input_features": {0: "batch"}, "audio_embeds": {0: "batch"}}
     with torch.no_grad():
         if fusion:
-            longer = torch.ones(b0, 1, dtype=torch.bool)  # traced on the fusion path (HF batch-of-1 semantics)
+            longer = torch.ones(b0, 1, dtype=torch.bool)  # any values: the patched graph has no branch on them
             if batch == 0:
                 dyn["is_longer"] = {0: "batch"}
             onnx_export(torch, audio, (feats, longer), audio_path, input_names=["input_features", "is_longer"],
@@ -174,7 +255,7 @@ def main():
 
 
 def check(torch, audio, text, tok, args, fusion, batch, audio_path, text_path):
-    """onnxruntime vs torch on fresh inputs (and both is_longer values for fusion); fails loudly on a mismatch."""
+    """onnxruntime vs torch on fresh inputs (all-true, mixed and all-false is_longer for fusion); fails loudly on a mismatch."""
     try:
         import numpy as np
         import onnxruntime as ort
@@ -185,30 +266,18 @@ def check(torch, audio, text, tok, args, fusion, batch, audio_path, text_path):
     st = ort.InferenceSession(text_path, providers=["CPUExecutionProvider"])
     worst = 0.0
     n = batch if batch > 0 else 3
-    cases = [True, False] if fusion else [None]
-    for longer in cases:
+    cases = fusion_batches(torch, n) if fusion else [None]
+    for flags in cases:
         x = torch.randn(n, 4 if fusion else 1, FRAMES, MELS) * 20 - 50
         with torch.no_grad():
             if fusion:
-                flags = torch.full((n, 1), longer, dtype=torch.bool)
-                if batch == 0 and n > 1:
-                    flags[0, 0] = not longer  # a mixed batch: the data-dependent indexing must survive export
                 ref = audio(x, flags).numpy()
-                try:
-                    got = sa.run(None, {"input_features": x.numpy(), "is_longer": flags.numpy()})[0]
-                except Exception as e:  # noqa: BLE001 - report, do not hide
-                    if longer or batch == 0:
-                        raise
-                    # The fused patch embedding branches in Python on `len(is_longer_idx) > 0`; the trace keeps
-                    # the taken (fusion) branch. Earshot always sends is_longer = true for a lone clip (HF's
-                    # batch-of-1 rule), so a graph that only runs with true is still faithful for Earshot.
-                    log(f"audio graph rejects is_longer=false ({type(e).__name__}); feed is_longer=true (Earshot does)")
-                    continue
+                got = sa.run(None, {"input_features": x.numpy(), "is_longer": flags.numpy()})[0]
             else:
                 ref = audio(x).numpy()
                 got = sa.run(None, {"input_features": x.numpy()})[0]
         d = float(np.abs(ref - got).max())
-        log(f"audio parity{'' if longer is None else f' (is_longer={longer})'}: max |torch - onnx| = {d:.2e}")
+        log(f"audio parity{'' if flags is None else f' (is_longer={flags[:, 0].int().tolist()})'}: max |torch - onnx| = {d:.2e}")
         worst = max(worst, d / max(1e-6, float(np.abs(ref).max())))
     texts = ["This is a sound of a dog barking.", "rain", "a very long caption " * 30]
     enc = tok(texts, padding=True, truncation=True, max_length=args.max_text_length, return_tensors="pt")
@@ -219,7 +288,7 @@ def check(torch, audio, text, tok, args, fusion, batch, audio_path, text_path):
     log(f"text parity: max |torch - onnx| = {d:.2e}")
     worst = max(worst, d / max(1e-6, float(np.abs(ref).max())))
     if worst > 1e-3:
-        sys.exit(f"ONNX export does not match torch (relative error {worst:.2e}); try --audio-batch 1")
+        sys.exit(f"ONNX export does not match torch (relative error {worst:.2e})")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ clap-htsat-fused's HTSAT, with seeded random weights.
 
     /usr/bin/python3 scripts/make-htsat-standin.py [out-dir]     # default models/htsat-standin
     npm run model:standin
+    npm run model:standin -- --text roberta                      # models/htsat-roberta-standin
 
 Why: the bundled demo model (clap-mini, ~2 ms a clip) is so small that bench:ingest's ratio of
 pipeline to model-only throughput says nothing about the pipeline a real library runs through; the
@@ -20,6 +21,11 @@ a Swin transformer with window 8, depths 2/2/6/2, heads 4/8/16/32, widths 96/192
 merging between stages; layer norm, mean over tokens, projection 768 -> 512 -> 512 (ReLU).
 The fusion branch is computed for every row and selected by `is_longer`: Earshot always sets it
 (docs/models.md), so every row of a real run takes this path too.
+
+`--text roberta` also replaces clap-mini's text tower by one of the size of CLAP's RoBERTa-base text tower
+(HF RobertaModel: 50265-token embeddings, 514 positions, 12 layers of 768 wide with 12 heads and a 3072 MLP,
+the <s> pooler, projection 768 -> 512 -> 512; 125.6 M parameters, ~500 MB), random weights, fed clap-mini's
+tokenizer (its ids fit the vocabulary): the cost of an uncached text query with a real-size tower.
 
 Needs Debian's python3-torch and python3-onnx. Writes audio_model.onnx (~120 MB, dynamic batch),
 copies clap-mini's text tower and tokenizer (a text tower is part of every bundle; bench:ingest never
@@ -171,6 +177,73 @@ class HtsatAudioTower(nn.Module):
         return self.proj2(F.relu(self.proj1(x)))
 
 
+class BertLayer(nn.Module):
+    """One post-norm encoder layer as in HF's RobertaLayer (separate q/k/v projections, GELU MLP)."""
+
+    def __init__(self, d, heads, mlp):
+        super().__init__()
+        self.heads = heads
+        self.q, self.k, self.v, self.o = (nn.Linear(d, d) for _ in range(4))
+        self.norm1, self.norm2 = nn.LayerNorm(d, eps=1e-5), nn.LayerNorm(d, eps=1e-5)
+        self.up, self.down = nn.Linear(d, mlp), nn.Linear(mlp, d)
+
+    def forward(self, x, bias):
+        b, n, d = x.shape
+        split = lambda t: t.view(b, n, self.heads, d // self.heads).transpose(1, 2)  # noqa: E731
+        q, k, v = split(self.q(x)), split(self.k(x)), split(self.v(x))
+        attn = (q @ k.transpose(-1, -2)) / (d // self.heads) ** 0.5 + bias
+        h = (attn.softmax(-1) @ v).transpose(1, 2).reshape(b, n, d)
+        x = self.norm1(x + self.o(h))
+        return self.norm2(x + self.down(F.gelu(self.up(x))))
+
+
+class RobertaSizeTextTower(nn.Module):
+    """The layers and shapes of CLAP's text tower (RobertaModel + ClapProjectionLayer), random weights."""
+
+    VOCAB, POSITIONS, DIM, LAYERS, HEADS, MLP, PAD = 50265, 514, 768, 12, 12, 3072, 1
+
+    def __init__(self):
+        super().__init__()
+        d = self.DIM
+        self.word = nn.Embedding(self.VOCAB, d, padding_idx=self.PAD)
+        self.pos = nn.Embedding(self.POSITIONS, d, padding_idx=self.PAD)
+        self.token_type = nn.Embedding(1, d)
+        self.emb_norm = nn.LayerNorm(d, eps=1e-5)
+        self.layers = nn.ModuleList(BertLayer(d, self.HEADS, self.MLP) for _ in range(self.LAYERS))
+        self.pooler = nn.Linear(d, d)
+        self.proj1, self.proj2 = nn.Linear(d, 512), nn.Linear(512, 512)
+        for p in self.parameters():  # BERT-style init keeps the activations in a realistic range
+            if p.dim() > 1:
+                nn.init.normal_(p, std=0.02)
+
+    def forward(self, input_ids, attention_mask):
+        # RoBERTa's positions count the non-pad tokens from padding_idx + 1.
+        keep = attention_mask.to(torch.long)
+        positions = torch.cumsum(keep, 1) * keep + self.PAD
+        x = self.emb_norm(self.word(input_ids) + self.pos(positions) + self.token_type(torch.zeros_like(input_ids)))
+        bias = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * -1e9  # HF's extended attention mask
+        for layer in self.layers:
+            x = layer(x, bias)
+        pooled = torch.tanh(self.pooler(x[:, 0]))
+        return self.proj2(F.relu(self.proj1(pooled)))
+
+
+def write_roberta_text(path):
+    torch.manual_seed(1)
+    tower = RobertaSizeTextTower().eval()
+    params = sum(p.numel() for p in tower.parameters())
+    print(f"[standin] RoBERTa-size text tower: {params / 1e6:.1f} M parameters", flush=True)
+    ids = torch.tensor([[0, 31, 77, 2, 1], [0, 400, 9, 12, 2]])
+    mask = (ids != RobertaSizeTextTower.PAD).long()
+    with torch.no_grad():
+        torch.onnx.export(tower, (ids, mask), path, opset_version=17, do_constant_folding=True,
+                          input_names=["input_ids", "attention_mask"], output_names=["text_embeds"],
+                          dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
+                                        "text_embeds": {0: "batch"}})
+    print(f"[standin] wrote {path} ({os.path.getsize(path) / 1e6:.0f} MB)", flush=True)
+    return params
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -180,7 +253,16 @@ def sha256(path):
 
 
 def main():
-    out = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "models", "htsat-standin"))
+    argv = sys.argv[1:]
+    roberta = False
+    if "--text" in argv:
+        i = argv.index("--text")
+        if argv[i + 1:i + 2] not in (["roberta"], ["mini"]):
+            sys.exit("--text takes roberta or mini")
+        roberta = argv[i + 1] == "roberta"
+        del argv[i:i + 2]
+    default = "htsat-roberta-standin" if roberta else "htsat-standin"
+    out = os.path.abspath(argv[0] if argv else os.path.join(ROOT, "models", default))
     mini = os.path.join(ROOT, "models", "clap-mini")
     torch.manual_seed(0)
     tower = HtsatAudioTower().eval()
@@ -196,15 +278,20 @@ def main():
                           dynamic_axes={"input_features": {0: "batch"}, "is_longer": {0: "batch"}, "audio_embeds": {0: "batch"}})
     print(f"[standin] wrote {audio} ({os.path.getsize(audio) / 1e6:.0f} MB)", flush=True)
     src = json.load(open(os.path.join(mini, "manifest.json")))
-    for f in (src["files"]["text"], src["files"]["tokenizer"], "tokenizer_config.json"):
+    for f in ([] if roberta else [src["files"]["text"]]) + [src["files"]["tokenizer"], "tokenizer_config.json"]:
         if os.path.exists(os.path.join(mini, f)):
             shutil.copyfile(os.path.join(mini, f), os.path.join(out, f))
-    files = {"audio": "audio_model.onnx", "text": src["files"]["text"], "tokenizer": src["files"]["tokenizer"]}
+    text_note = "Text tower: clap-mini's."
+    if roberta:
+        text_params = write_roberta_text(os.path.join(out, "text_model.onnx"))
+        text_note = (f"Text tower: the size of CLAP's RoBERTa-base ({text_params / 1e6:.1f} M parameters), random weights, "
+                     "clap-mini's tokenizer.")
+    files = {"audio": "audio_model.onnx", "text": "text_model.onnx" if roberta else src["files"]["text"], "tokenizer": src["files"]["tokenizer"]}
     manifest = {
         "name": os.path.basename(out),
         "source": "scripts/make-htsat-standin.py: random weights (seed 0), for bench:ingest only",
         "description": "BENCHMARK ONLY: an audio tower with the architecture and size of clap-htsat-fused's HTSAT and "
-        f"random weights ({params / 1e6:.1f} M parameters); its embeddings mean nothing. Text tower: clap-mini's.",
+        f"random weights ({params / 1e6:.1f} M parameters); its embeddings mean nothing. {text_note}",
         "embeddingDim": 512,
         "featureMode": "fusion",
         "sampleRate": 48000,

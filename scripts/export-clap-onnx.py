@@ -141,6 +141,8 @@ def main():
     ap.add_argument("--max-text-length", type=int, default=MAX_TEXT)
     ap.add_argument("--prompt-template", default="This is a sound of {}.")
     ap.add_argument("--no-check", action="store_true", help="skip the onnxruntime parity check")
+    ap.add_argument("--quantize", choices=["int8"],
+                    help="also write <out>-int8: both towers dynamically quantized (scripts/quantize-int8.py)")
     args = ap.parse_args()
 
     import torch
@@ -252,6 +254,12 @@ def main():
     log(f"manifest: logitScaleA={manifest['logitScaleA']:.4f} (exp {float(model.logit_scale_a.exp()):.2f}), "
         f"logitScaleT={manifest['logitScaleT']:.4f}, featureMode={manifest['featureMode']}")
     log(f"done: EARSHOT_MODEL_DIR={os.path.dirname(os.path.abspath(args.out))} EARSHOT_MODEL={name}")
+    if args.quantize == "int8":
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("quantize_int8", os.path.join(os.path.dirname(os.path.abspath(__file__)), "quantize-int8.py"))
+        q = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(q)
+        q.quantize_bundle(args.out, os.path.normpath(args.out) + "-int8", log=log)
 
 
 def check(torch, audio, text, tok, args, fusion, batch, audio_path, text_path):

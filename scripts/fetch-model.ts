@@ -1,5 +1,5 @@
 /**
- * npm run model:fetch -- <name> [--models-dir DIR] [--endpoint URL] [--token TOKEN] [--list]
+ * npm run model:fetch -- <name> [--quantized] [--models-dir DIR] [--endpoint URL] [--token TOKEN] [--list]
  * Downloads a published CLAP ONNX export into models/<name>/ as an Earshot bundle (see docs/models.md).
  */
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { isEarshotError } from '../apps/api/src/errors.js';
 import { loadBundle } from '../apps/api/src/model/bundle.js';
-import { fetchModel, KNOWN_MODELS, type DownloadProgress } from '../apps/api/src/model/fetch.js';
+import { fetchModel, KNOWN_MODELS, quantizedVariant, type DownloadProgress } from '../apps/api/src/model/fetch.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,6 +25,7 @@ ${Object.entries(KNOWN_MODELS)
   .join('\n')}
 
 Options:
+  --quantized        the int8 towers (onnx/*_quantized.onnx) instead, into <models-dir>/<name>-int8/
   --models-dir DIR   where bundles live (default: <repo>/models)
   --endpoint URL     hub base URL (default: https://huggingface.co; a mirror works)
   --token TOKEN      Hugging Face access token (only for gated/private mirrors)
@@ -43,6 +44,7 @@ async function main(): Promise<number> {
       endpoint: { type: 'string' },
       token: { type: 'string' },
       list: { type: 'boolean' },
+      quantized: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -59,11 +61,13 @@ async function main(): Promise<number> {
     console.error(HELP);
     return 2;
   }
-  const spec = KNOWN_MODELS[name];
-  if (!spec) {
+  const known = KNOWN_MODELS[name];
+  if (!known) {
     console.error(`BAD_USER_INPUT: unknown model "${name}"; known: ${Object.keys(KNOWN_MODELS).join(', ')}`);
     return 2;
   }
+  const spec = values.quantized ? quantizedVariant(known) : known;
+  const bundleName = values.quantized ? `${name}-int8` : name;
   const modelsDir = path.resolve(values['models-dir'] ?? path.join(REPO_ROOT, 'models'));
   const bars = new cliProgress.MultiBar(
     { format: ' {file} |{bar}| {percentage}% {done}/{size}', hideCursor: true, clearOnComplete: false, stream: process.stderr },
@@ -82,7 +86,7 @@ async function main(): Promise<number> {
     bar.update(p.done, { done: mb(p.done) });
   };
   try {
-    const res = await fetchModel(name, spec, {
+    const res = await fetchModel(bundleName, spec, {
       modelsDir,
       endpoint: values.endpoint,
       token: values.token,
@@ -93,7 +97,7 @@ async function main(): Promise<number> {
     const bundle = await loadBundle(res.dir);
     for (const f of res.files) console.log(`${path.basename(f.file).padEnd(26)} ${f.sha256}${f.resumedFrom ? ` (resumed at ${f.resumedFrom} bytes)` : ''}`);
     console.log(`logit scales (${res.logitScaleSource}): a=${res.manifest.logitScaleA.toFixed(4)} t=${res.manifest.logitScaleT.toFixed(4)}`);
-    console.log(`bundle ${bundle.dir} ready, version ${bundle.version}. Use it with EARSHOT_MODEL=${name}`);
+    console.log(`bundle ${bundle.dir} ready, version ${bundle.version}. Use it with EARSHOT_MODEL=${bundleName}`);
     return 0;
   } catch (e) {
     bars.stop();

@@ -298,7 +298,7 @@ def main():
         "logitScaleA": src["logitScaleA"],
         "logitScaleT": src["logitScaleT"],
         "promptTemplate": src["promptTemplate"],
-        "maxTextLength": src["maxTextLength"],
+        "maxTextLength": 77 if roberta else src["maxTextLength"],  # 77: LAION CLAP's text length
         "isDemo": True,
         "files": files,
         "sha256": {name: sha256(os.path.join(out, name)) for name in files.values()},

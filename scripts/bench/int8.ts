@@ -49,6 +49,12 @@ async function main() {
   const clipsPerRound = Number(arg('clips') ?? 12);
   const queriesPerRound = Number(arg('queries') ?? 40);
   const threads = Number(arg('threads') ?? 2);
+  for (const d of [fp32Dir, int8Dir]) {
+    if (!fs.existsSync(path.join(d, 'manifest.json'))) {
+      console.error(`MODEL_NOT_FOUND: no bundle at ${d}. The default pair: npm run model:standin -- --text roberta && npm run model:quantize -- models/htsat-roberta-standin`);
+      process.exit(2);
+    }
+  }
   const opts = { provider: 'cpu' as const, intraOpThreads: threads, textCacheSize: 0 };
   const [fp32, int8] = [await ClapRuntime.open(await loadBundle(fp32Dir), opts), await ClapRuntime.open(await loadBundle(int8Dir), opts)];
   if (fp32.identity.featureMode !== int8.identity.featureMode) throw new Error('the two bundles expect different features');

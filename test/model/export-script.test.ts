@@ -117,13 +117,14 @@ print(json.dumps(out))`;
     });
   });
 
-  it('unfused checkpoint → rand_trunc bundle with a dynamic batch', async () => {
+  it('unfused checkpoint → rand_trunc bundle with a dynamic batch; --quantize int8 also writes a runnable int8 bundle', async () => {
     const out = path.join(tmp, 'clap-htsat-unfused');
-    run('laion/clap-htsat-unfused', out);
+    expect(run('laion/clap-htsat-unfused', out, '--quantize', 'int8')).toMatch(/\[quantize\] wrote bundle .*clap-htsat-unfused-int8/);
     const b = await loadBundle(out);
     expect(b.manifest.featureMode).toBe('rand_trunc');
     expect(b.manifest.maxAudioBatch).toBeUndefined();
     const rt = await ClapRuntime.open(b, RUNTIME_OPTS);
+    const q = await ClapRuntime.open(await loadBundle(`${out}-int8`), RUNTIME_OPTS);
     try {
       const batch = [1, 2, 3, 4].map((s) => features(s, 2 + s, 'rand_trunc'));
       const together = await rt.embedAudio(batch);
@@ -131,8 +132,10 @@ print(json.dumps(out))`;
         const [one] = await rt.embedAudio([batch[i]]);
         expect(one.reduce((m, x, j) => Math.max(m, Math.abs(x - together[i][j])), 0)).toBeLessThan(1e-5);
       }
+      const quantized = await q.embedAudio(batch);
+      quantized.forEach((v, i) => expect(v.reduce((s, x, j) => s + x * together[i][j], 0)).toBeGreaterThan(0.99));
     } finally {
-      await rt.close();
+      await Promise.all([rt.close(), q.close()]);
     }
   });
 });

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EarshotError } from '../../apps/api/src/errors.js';
 import { loadBundle } from '../../apps/api/src/model/index.js';
-import { downloadFile, fetchModel, KNOWN_MODELS, readSafetensorsScalars, type DownloadProgress, type KnownModel } from '../../apps/api/src/model/fetch.js';
+import { downloadFile, fetchModel, KNOWN_MODELS, quantizedVariant, readSafetensorsScalars, type DownloadProgress, type KnownModel } from '../../apps/api/src/model/fetch.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -52,6 +52,8 @@ describe('model:fetch download logic (local HTTP server)', () => {
     const repo = '/Org/clap-test/resolve/main';
     files.set(`${repo}/onnx/audio_model.onnx`, big);
     files.set(`${repo}/onnx/text_model.onnx`, Buffer.from(big.subarray(0, 1_000_000)).reverse());
+    files.set(`${repo}/onnx/audio_model_quantized.onnx`, Buffer.from(big.subarray(0, 500_000)));
+    files.set(`${repo}/onnx/text_model_quantized.onnx`, Buffer.from(big.subarray(500_000, 800_000)));
     files.set(`${repo}/tokenizer.json`, Buffer.from(JSON.stringify({ version: '1.0', model: { type: 'WordLevel', vocab: { a: 0 } } })));
     files.set(`${repo}/tokenizer_config.json`, Buffer.from(JSON.stringify({ model_max_length: 512 })));
     files.set('/org/ckpt/resolve/main/model.safetensors', safetensors(4.5, 2.25));
@@ -208,6 +210,29 @@ describe('model:fetch download logic (local HTTP server)', () => {
     expect(res2.logitScaleSource).toBe('default');
     expect(res2.manifest.logitScaleA).toBeCloseTo(Math.log(100), 10);
     expect(res2.manifest.description).toMatch(/NOT read from the checkpoint/);
+  });
+
+  it('--quantized: the int8 variant downloads onnx/*_quantized.onnx into its own bundle whose manifest points at them', async () => {
+    const spec: KnownModel = {
+      repo: 'Org/clap-test',
+      revision: 'main',
+      description: 'test export',
+      files: { 'onnx/audio_model.onnx': 'audio_model.onnx', 'onnx/text_model.onnx': 'text_model.onnx', 'tokenizer.json': 'tokenizer.json', 'tokenizer_config.json': 'tokenizer_config.json' },
+      featureMode: 'rand_trunc',
+      checkpointRepo: 'org/ckpt',
+      sha256: { 'audio_model.onnx': 'f'.repeat(64) }, // the fp32 tower's hash must not be applied to the int8 one
+    };
+    const modelsDir = path.join(tmp, 'models-int8');
+    requests.length = 0;
+    await fetchModel('clap-test-int8', quantizedVariant(spec), { modelsDir, endpoint: base });
+    const towers = requests.filter((r) => r.url.includes('/onnx/')).map((r) => r.url);
+    expect(towers).toEqual(expect.arrayContaining(['/Org/clap-test/resolve/main/onnx/audio_model_quantized.onnx', '/Org/clap-test/resolve/main/onnx/text_model_quantized.onnx']));
+    expect(towers.some((u) => /\/onnx\/(audio|text)_model\.onnx$/.test(u))).toBe(false);
+    const b = await loadBundle(path.join(modelsDir, 'clap-test-int8'));
+    expect(b.manifest).toMatchObject({ name: 'clap-test-int8', files: { audio: 'audio_model_quantized.onnx', text: 'text_model_quantized.onnx' } });
+    expect(b.manifest.description).toMatch(/int8/);
+    expect(b.manifest.sha256!['audio_model_quantized.onnx']).toBe(sha(files.get('/Org/clap-test/resolve/main/onnx/audio_model_quantized.onnx')!));
+    expect(b.audioPath.endsWith('audio_model_quantized.onnx')).toBe(true);
   });
 
   it('knows the published Xenova exports', () => {

@@ -197,6 +197,19 @@ export const KNOWN_MODELS: Record<string, KnownModel> = {
 };
 
 /**
+ * The int8 variant of a known export: Xenova publishes `onnx/<tower>_quantized.onnx` (onnxruntime's dynamic
+ * quantizer) beside each fp32 tower. It becomes its own bundle, `<name>-int8`, so its vectors never mix with
+ * the fp32 towers' (a bundle's version is the hash of its towers). No known hashes yet: the hub's checksum
+ * header verifies the download.
+ */
+export function quantizedVariant(spec: KnownModel): KnownModel {
+  const files = Object.fromEntries(
+    Object.entries(spec.files).map(([remote, local]) => (remote.startsWith('onnx/') ? [remote.replace(/\.onnx$/, '_quantized.onnx'), local.replace(/\.onnx$/, '_quantized.onnx')] : [remote, local])),
+  );
+  return { ...spec, description: `${spec.description} (int8: Xenova's *_quantized.onnx towers)`, files, sha256: {} };
+}
+
+/**
  * ln(100): CLAP (like open_clip) clamps the learned scale exp(logit_scale) at 100 and the released LAION
  * checkpoints sit at or near that bound. Used only when the checkpoint's value cannot be read.
  */
@@ -304,11 +317,16 @@ export async function fetchModel(name: string, spec: KnownModel, opts: FetchMode
     promptTemplate: 'This is a sound of {}.',
     maxTextLength,
     isDemo: false,
-    files: { audio: 'audio_model.onnx', text: 'text_model.onnx', tokenizer: 'tokenizer.json' },
+    files: { audio: towerFile(spec, 'audio_model'), text: towerFile(spec, 'text_model'), tokenizer: 'tokenizer.json' },
     sha256: Object.fromEntries(results.map((r) => [path.basename(r.file), r.sha256])),
   };
   await fs.writeFile(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return { dir, manifest, files: results, logitScaleSource };
+}
+
+/** The bundle file a spec stores a tower in (audio_model.onnx, or audio_model_quantized.onnx for the int8 variant). */
+function towerFile(spec: KnownModel, tower: 'audio_model' | 'text_model'): string {
+  return Object.values(spec.files).find((f) => f.startsWith(tower) && f.endsWith('.onnx')) ?? `${tower}.onnx`;
 }
 
 /** CLAP's RoBERTa tokenizer says 512, but the model was trained on 77 tokens (HF ClapProcessor pads to 77 too). */

@@ -6,6 +6,8 @@
  *   - drift on real audio: every decodable clip of the folder through both audio towers (the product's decode and
  *     features), max |fp32 - int8| over the unit vectors' components and the cosine between them (min, mean);
  *     the same for the text tower on the folder's labels as prompts and as typed;
+ *   - how far apart the vectors are to begin with (mean cosine between different clips, fp32), and whether each clip's
+ *     nearest other clip is the same with both towers: a drift only matters against that spread;
  *   - zero-shot top-1 over the folder's labels with each tower pair, and how often the two agree (only meaningful
  *     for trained weights, e.g. clap-mini: a random-weight stand-in has no right answer);
  *   - speed: per round, `--clips` clips one at a time (batch 1) through each audio tower, and `--queries` fresh
@@ -14,6 +16,7 @@
  * Writes bench/results/int8-<fp32 name>.json.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { decodeFile } from '../../apps/api/src/audio/index.js';
 import { parseCsv } from '../../apps/api/src/eval/index.js';
@@ -82,7 +85,15 @@ async function main() {
     ea.push(...(await fp32.embedAudio([it.f])));
     eb.push(...(await int8.embedAudio([it.f])));
   }
-  const audioDrift = drift(ea, eb);
+  const nearest = (emb: Float32Array[]) => emb.map((e, i) => emb.reduce((bi, f, j) => (j !== i && (bi < 0 || cosine(e, f) > cosine(e, emb[bi])) ? j : bi), -1));
+  const [nA, nB] = [nearest(ea), nearest(eb)];
+  let spread = 0;
+  for (let i = 0; i < ea.length; i++) for (let j = 0; j < ea.length; j++) if (i !== j) spread += cosine(ea[i], ea[j]);
+  const audioDrift = {
+    ...drift(ea, eb),
+    meanCosineBetweenClips: Number((spread / (ea.length * (ea.length - 1))).toFixed(4)),
+    nearestNeighbourAgreement: r2((100 * nA.filter((x, i) => x === nB[i]).length) / ea.length),
+  };
   const prompts = labels.map((l) => fp32.manifest.promptTemplate.replaceAll('{}', l));
   const [tpA, tpB, tlA, tlB] = [await fp32.embedText(prompts), await int8.embedText(prompts), await fp32.embedText(labels), await int8.embedText(labels)];
   const textDrift = drift([...tpA, ...tlA], [...tpB, ...tlB]);
@@ -103,6 +114,7 @@ async function main() {
   const textMs: Record<'fp32' | 'int8', number[]> = { fp32: [], int8: [] };
   const audioRatio: number[] = [];
   const textRatio: number[] = [];
+  const loadBefore = os.loadavg()[0];
   for (let r = 0; r < rounds; r++) {
     const clips = Array.from({ length: clipsPerRound }, (_, i) => items[(r * clipsPerRound + i) % items.length].f);
     const queries = Array.from({ length: queriesPerRound }, (_, i) => `${labels[(r * queriesPerRound + i) % labels.length]} number ${r * queriesPerRound + i}`);
@@ -126,7 +138,8 @@ async function main() {
     audioMsPerClip: { fp32: r2(median(audioMs.fp32)), int8: r2(median(audioMs.int8)), ratio: r2(median(audioRatio)), ratios: audioRatio.map(r2) },
     textMsPerQuery: { fp32: r2(median(textMs.fp32)), int8: r2(median(textMs.int8)), ratio: r2(median(textRatio)), ratios: textRatio.map(r2) },
   };
-  console.log('speed', JSON.stringify(speed));
+  const load = { before: r2(loadBefore), after: r2(os.loadavg()[0]), cores: os.cpus().length };
+  console.log('speed', JSON.stringify(speed), 'load average', load);
   const file = writeResult(`int8-${fp32.identity.name}`, {
     fp32: fp32.identity,
     int8: int8.identity,
@@ -140,6 +153,7 @@ async function main() {
     textDrift,
     zeroShot,
     speed,
+    load,
   });
   console.log(`wrote ${file}`);
   await Promise.all([fp32.close(), int8.close()]);

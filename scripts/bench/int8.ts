@@ -1,6 +1,6 @@
 /**
  * npm run bench:int8 -- [--fp32 models/htsat-roberta-standin] [--int8 models/htsat-roberta-standin-int8]
- *                       [--audio-dev ../shared/audio-dev] [--rounds 5] [--clips 12] [--queries 40] [--threads 2]
+ *                       [--audio-dev ../shared/audio-dev] [--rounds 5] [--clips 12] [--queries 40] [--threads 2] [--speed-only]
  *
  * An int8 bundle (scripts/quantize-int8.py) against its fp32 original, in one process, rounds interleaved:
  *   - drift on real audio: every decodable clip of the folder through both audio towers (the product's decode and
@@ -13,7 +13,8 @@
  *   - speed: per round, `--clips` clips one at a time (batch 1) through each audio tower, and `--queries` fresh
  *     query texts one at a time through each text tower (uncached: the cache is off and every text is new);
  *     median of the per-round medians per model and the int8/fp32 ratio within each round (median of those).
- * Writes bench/results/int8-<fp32 name>.json.
+ * `--speed-only` skips the drift part (every clip through both towers) for a quicker speed rerun.
+ * Writes bench/results/int8-<fp32 name>[-t<threads>][-speed].json.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -52,6 +53,7 @@ async function main() {
   const clipsPerRound = Number(arg('clips') ?? 12);
   const queriesPerRound = Number(arg('queries') ?? 40);
   const threads = Number(arg('threads') ?? 2);
+  const speedOnly = process.argv.includes('--speed-only');
   for (const d of [fp32Dir, int8Dir]) {
     if (!fs.existsSync(path.join(d, 'manifest.json'))) {
       console.error(`MODEL_NOT_FOUND: no bundle at ${d}. The default pair: npm run model:standin -- --text roberta && npm run model:quantize -- models/htsat-roberta-standin`);
@@ -81,7 +83,7 @@ async function main() {
   // Drift, one clip at a time (the product's batch-of-1 semantics; batching does not change a vector).
   const ea: Float32Array[] = [];
   const eb: Float32Array[] = [];
-  for (const it of items) {
+  for (const it of speedOnly ? items.slice(0, 4) : items) {
     ea.push(...(await fp32.embedAudio([it.f])));
     eb.push(...(await int8.embedAudio([it.f])));
   }
@@ -89,17 +91,17 @@ async function main() {
   const [nA, nB] = [nearest(ea), nearest(eb)];
   let spread = 0;
   for (let i = 0; i < ea.length; i++) for (let j = 0; j < ea.length; j++) if (i !== j) spread += cosine(ea[i], ea[j]);
-  const audioDrift = {
+  const audioDrift = speedOnly ? null : {
     ...drift(ea, eb),
     meanCosineBetweenClips: Number((spread / (ea.length * (ea.length - 1))).toFixed(4)),
     nearestNeighbourAgreement: r2((100 * nA.filter((x, i) => x === nB[i]).length) / ea.length),
   };
   const prompts = labels.map((l) => fp32.manifest.promptTemplate.replaceAll('{}', l));
   const [tpA, tpB, tlA, tlB] = [await fp32.embedText(prompts), await int8.embedText(prompts), await fp32.embedText(labels), await int8.embedText(labels)];
-  const textDrift = drift([...tpA, ...tlA], [...tpB, ...tlB]);
+  const textDrift = speedOnly ? null : drift([...tpA, ...tlA], [...tpB, ...tlB]);
   const top1 = (emb: Float32Array[], txt: Float32Array[]) => emb.map((e) => labels[txt.map((t) => cosine(e, t)).reduce((bi, c, i, all) => (c > all[bi] ? i : bi), 0)]);
-  const [zA, zB] = [top1(ea, tpA), top1(eb, tpB)];
-  const zeroShot = {
+  const [zA, zB] = speedOnly ? [[], []] : [top1(ea, tpA), top1(eb, tpB)];
+  const zeroShot = speedOnly ? null : {
     fp32Top1: r2((100 * zA.filter((l, i) => l === items[i].label).length) / items.length),
     int8Top1: r2((100 * zB.filter((l, i) => l === items[i].label).length) / items.length),
     agreement: r2((100 * zA.filter((l, i) => l === zB[i]).length) / items.length),
@@ -140,7 +142,7 @@ async function main() {
   };
   const load = { before: r2(loadBefore), after: r2(os.loadavg()[0]), cores: os.cpus().length };
   console.log('speed', JSON.stringify(speed), 'load average', load);
-  const file = writeResult(`int8-${fp32.identity.name}`, {
+  const file = writeResult(`int8-${fp32.identity.name}${threads === 2 ? '' : `-t${threads}`}${speedOnly ? '-speed' : ''}`, {
     fp32: fp32.identity,
     int8: int8.identity,
     threads,

@@ -180,7 +180,7 @@ async function bestSegments(store: Store, modelId: number, q: Float32Array, clip
  */
 export const KEYWORD_MAX_SHARE = 0.5;
 /** Clips the keyword half ranks at most (see keywordRanking): the page costs the same at 10k and 1M clips. */
-export const KEYWORD_CANDIDATES = 600;
+export const KEYWORD_CANDIDATES = 400;
 /** ts_rank weights {D, C, B, A}: name and tags (A) count five times a folder word (C). Postgres's defaults. */
 const TS_WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
 
@@ -191,6 +191,38 @@ const TS_WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
  */
 const KW_DOC = `(c.search || coalesce(c."descriptionSearch", ''::tsvector))`;
 const kwMatch = (q: string) => `(c.search @@ ${q} OR c."descriptionSearch" @@ ${q})`;
+
+/** How long the planner's word statistics are reused: ANALYZE runs once per ingest, not per query. */
+export const PLANNER_STATS_MS = 30_000;
+const statsMemo = new WeakMap<Store, { at: number; key: string; v: Promise<{ stats: boolean; freq: Map<string, number> }> }>();
+
+/**
+ * The share of clips each common lexeme of the name/tag/folder and description columns has, from the
+ * planner's statistics (pg_stats.most_common_elems), and whether there are any. Read at most every
+ * PLANNER_STATS_MS and again when ANALYZE has run: the pg_stats view costs more than the rest of the keyword
+ * half's first query.
+ */
+async function plannerStats(store: Store): Promise<{ stats: boolean; freq: Map<string, number> }> {
+  // ANALYZE rewrites the table's size estimate: a new estimate means new statistics.
+  const [est] = await store.sql<{ t: number; p: number }>(`SELECT reltuples::float8 AS t, relpages AS p FROM pg_class WHERE oid = '"Clip"'::regclass`);
+  const key = `${est?.t}:${est?.p}`;
+  const hit = statsMemo.get(store);
+  if (hit && hit.key === key && Date.now() - hit.at < PLANNER_STATS_MS) return hit.v;
+  const v = (async () => {
+    const rows = await store.sql<{ lex: string | null; f: number | null; stats: boolean }>(
+      `WITH has AS MATERIALIZED (SELECT EXISTS (SELECT 1 FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'Clip' AND attname = 'search' AND most_common_elems IS NOT NULL) AS stats)
+       SELECT u.e AS lex, max(u.f)::float8 AS f, (SELECT stats FROM has) AS stats FROM pg_stats s
+        CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs[1:cardinality(s.most_common_elems::text::text[])]) AS u(e, f)
+        WHERE s.schemaname = current_schema() AND s.tablename = 'Clip' AND s.attname IN ('search', 'descriptionSearch')
+        GROUP BY u.e
+       UNION ALL SELECT NULL, NULL, (SELECT stats FROM has)`,
+    );
+    return { stats: rows.some((r) => r.stats), freq: new Map(rows.filter((r) => r.lex !== null).map((r) => [r.lex as string, Number(r.f)])) };
+  })();
+  statsMemo.set(store, { at: Date.now(), key, v });
+  v.catch(() => statsMemo.delete(store));
+  return v;
+}
 
 export interface KeywordHit {
   clipId: number;
@@ -222,22 +254,16 @@ export async function keywordRanking(
   // planner's statistics of the tsvector columns (pg_stats.most_common_elems, kept by ANALYZE after every
   // ingest): counting a word half the library has row by row cost 68 ms a query at 10k clips. Without
   // statistics the matches under the filter are counted, up to one past the share.
+  const st = await plannerStats(store);
   params.push(Math.floor(KEYWORD_MAX_SHARE * candidates) + 1);
   const capP = `$${params.length}::int`;
-  const stems = await store.sql<{ word: string; lex: string; freq: number | null; stats: boolean; n: number | null }>(
-    `WITH st AS MATERIALIZED (
-       SELECT u.e AS lex, u.f FROM pg_stats s
-        CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs[1:cardinality(s.most_common_elems::text::text[])]) AS u(e, f)
-        WHERE s.schemaname = current_schema() AND s.tablename = 'Clip' AND s.attname IN ('search', 'descriptionSearch')),
-     has AS MATERIALIZED (SELECT EXISTS (SELECT 1 FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'Clip' AND attname = 'search' AND most_common_elems IS NOT NULL) AS stats)
-     SELECT w.word, l.lex, (SELECT max(st.f)::float8 FROM st WHERE st.lex = l.lex) AS freq, has.stats,
-            CASE WHEN NOT has.stats
-                 THEN (SELECT count(*) FROM (SELECT 1 FROM "Clip" c WHERE ${kwMatch("plainto_tsquery('simple', l.lex)")} AND ${where} LIMIT ${capP}) m)::int END AS n
+  const rowsOf = await store.sql<{ word: string; lex: string; n: number | null }>(
+    `SELECT w.word, l.lex${st.stats ? '' : `, (SELECT count(*) FROM (SELECT 1 FROM "Clip" c WHERE ${kwMatch("plainto_tsquery('simple', l.lex)")} AND ${where} LIMIT ${capP}) m)::int AS n`}
        FROM unnest($1::text[]) AS w(word)
-       CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lex)
-       CROSS JOIN has`,
-    params,
+       CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lex)`,
+    st.stats ? [qwords] : params,
   );
+  const stems = rowsOf.map((r) => ({ ...r, stats: st.stats, freq: st.freq.get(r.lex) ?? null }));
   // Stems of split words are letters and digits only; anything else is not put into a tsquery.
   const usable = stems.filter((r) => /^[\p{L}\p{N}]+$/u.test(r.lex));
   const withStats = usable.some((r) => r.stats);
@@ -251,6 +277,7 @@ export async function keywordRanking(
       return f(t.sql);
     });
   let found: Set<string>;
+  const ids = new Set<number>();
   if (withStats) {
     const having = (lexemes: string[], sql: Sql) => {
       const p2: unknown[] = [lexemes];
@@ -260,7 +287,23 @@ export async function keywordRanking(
     const rare = [...new Set(worth.filter((r) => r.freq === null).map((r) => r.lex))];
     // Without a filter, a stem the statistics hold is in the library (ANALYZE saw it in its sample).
     const commonFound = !common.length ? [] : noFilter(filter) ? common.map((lex) => ({ lex })) : await having(common, store.sql);
-    found = new Set([...commonFound, ...(rare.length ? await gin((sql) => having(rare, sql)) : [])].map((r) => r.lex));
+    found = new Set(commonFound.map((r) => r.lex));
+    if (rare.length) {
+      // The rare stems' clips are the first candidates (a rare word says the most), and which rare stems
+      // are there at all is read off them: one GIN probe instead of a presence query and a pass.
+      const p2: unknown[] = [rare, rare.join(' | ')];
+      const hits = await gin((sql) =>
+        sql<{ id: number; has: string[] }>(
+          `SELECT c.id, ARRAY(SELECT x FROM unnest($1::text[]) AS x WHERE ${KW_DOC} @@ to_tsquery('simple', x)) AS has
+             FROM "Clip" c WHERE ${kwMatch("to_tsquery('simple', $2)")} AND ${filterSql(filter, p2, modelId)} LIMIT ${maxCandidates}`,
+          p2,
+        ),
+      );
+      for (const h of hits) {
+        ids.add(Number(h.id));
+        for (const l of h.has) found.add(l);
+      }
+    }
   } else {
     found = new Set(worth.map((r) => r.lex));
   }
@@ -268,7 +311,7 @@ export async function keywordRanking(
   for (const r of usable) if (found.has(r.lex)) wordsOf.set(r.lex, [...(wordsOf.get(r.lex) ?? []), r.word]);
   const lexemes = [...wordsOf.keys()];
   if (!lexemes.length) return [];
-  // The candidates ts_rank orders, at most maxCandidates: the clips with every word first, then those with
+  // The candidates ts_rank orders, at most maxCandidates: after the rare stems' clips, the clips with every word, then those with
   // any word in a name, tag or description (weight A), then folder-only matches. Ranking every clip that has
   // any query word sorted 44k rows at 100k clips (40-69 ms) when a word was in 15 % of the names; one pass per
   // word took six scans for three words.
@@ -279,7 +322,6 @@ export async function keywordRanking(
     { match: anyA, not: lexemes.length > 1 ? all : null },
     { match: lexemes.join(' | '), not: anyA },
   ];
-  const ids = new Set<number>();
   const allRare = withStats && worth.every((r) => r.freq === null);
   for (const pass of passes) {
     const room = maxCandidates - ids.size;

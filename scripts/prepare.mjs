@@ -2,6 +2,7 @@
 // Regenerates what the code imports but git does not hold (gitignored) when it is missing or its inputs
 // changed since the last generation:
 //   - the Prisma client (apps/api/src/generated/prisma) from prisma/schema.prisma,
+//   - Kysely's table types (apps/api/src/generated/kysely.ts) from the same schema (scripts/kysely-types.mjs),
 //   - the GraphQL types through codegen.ts: the API's resolver types (apps/api/src/generated/graphql.ts) from
 //     schema.graphql, the web app's operation types (apps/web/lib/generated/graphql.ts) from apps/web/lib/queries.ts.
 // Cheap when nothing changed: one hash of a few small files per generator, no child process.
@@ -36,6 +37,15 @@ const GENERATORS = [
     outputs: ['apps/api/src/generated/prisma/client.ts'],
     command: ['prisma', 'generate', '--schema', path.join(root, 'prisma/schema.prisma')],
     env: { PRISMA_SCHEMA_ENGINE_BINARY: '/bin/false', PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' },
+  },
+  {
+    name: 'the Kysely table types',
+    inputs: ['prisma/schema.prisma', 'scripts/kysely-types.mjs'],
+    packages: [],
+    stamp: 'apps/api/src/generated/.kysely-sha256',
+    outputs: ['apps/api/src/generated/kysely.ts'],
+    script: 'scripts/kysely-types.mjs',
+    env: {},
   },
   {
     name: 'the GraphQL types',
@@ -91,7 +101,8 @@ try {
   for (const g of GENERATORS) {
     if (upToDate(g)) continue;
     const started = Date.now();
-    const r = spawnSync('npx', ['--no-install', ...g.command], { cwd: root, env: { ...process.env, ...g.env }, encoding: 'utf8' });
+    const [cmd, args] = g.script ? [process.execPath, [path.join(root, g.script)]] : ['npx', ['--no-install', ...g.command]];
+    const r = spawnSync(cmd, args, { cwd: root, env: { ...process.env, ...g.env }, encoding: 'utf8' });
     if (r.status !== 0) {
       console.error(`prepare: generating ${g.name} failed (exit ${r.status ?? r.signal})\n${r.stdout ?? ''}${r.stderr ?? ''}`);
       status = 1;

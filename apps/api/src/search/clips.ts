@@ -2,62 +2,11 @@
 import path from 'node:path';
 import { EarshotError } from '../errors.js';
 import type { Store } from '../store/index.js';
-import { embeddedSql, filterSql, intId, isId, type ClipFilter } from './filters.js';
+import * as repo from '../store/index.js';
+import type { ClipRow } from '../store/index.js';
+import { intId, isId, type ClipFilter } from './filters.js';
 
-export interface ClipRow {
-  id: number;
-  path: string;
-  name: string;
-  folder: string;
-  format: string;
-  container: string | null;
-  codec: string | null;
-  bitDepth: number | null;
-  decoder: string | null;
-  /** Embedded description fields (title, description, comment, keywords, …) and their text. */
-  embedded: Record<string, string>;
-  description: string | null;
-  ucs: { catId: string; category: string; subcategory: string | null } | null;
-  sampleRate: number;
-  channels: number;
-  durationSec: number;
-  sizeBytes: number;
-  mtime: Date;
-  tags: string[];
-  peaks: number[];
-  status: 'active' | 'missing';
-  contentHash: string;
-}
-
-export const CLIP_COLUMNS = `c.id, c.path, c.name, c.folder, c.format, c.container, c.codec, c."bitDepth", c.decoder, c.embedded, c.description,
-  c."ucsCatId", c."ucsCategory", c."ucsSubcategory", c."sampleRate", c.channels, c."durationSec",
-  c."sizeBytes", c.mtime, c.tags, c.peaks, c.status, c."contentHash"`;
-
-export function mapClip(r: Record<string, unknown>): ClipRow {
-  return {
-    id: Number(r.id),
-    path: String(r.path),
-    name: String(r.name),
-    folder: String(r.folder),
-    format: String(r.format),
-    container: (r.container as string | null) ?? null,
-    codec: (r.codec as string | null) ?? null,
-    bitDepth: r.bitDepth == null ? null : Number(r.bitDepth),
-    decoder: (r.decoder as string | null) ?? null,
-    embedded: (typeof r.embedded === 'string' ? JSON.parse(r.embedded) : r.embedded) ?? {},
-    description: (r.description as string | null) ?? null,
-    ucs: r.ucsCatId ? { catId: String(r.ucsCatId), category: String(r.ucsCategory ?? ''), subcategory: (r.ucsSubcategory as string | null) ?? null } : null,
-    sampleRate: Number(r.sampleRate),
-    channels: Number(r.channels),
-    durationSec: Number(r.durationSec),
-    sizeBytes: Number(r.sizeBytes),
-    mtime: r.mtime instanceof Date ? r.mtime : new Date(String(r.mtime)),
-    tags: (r.tags as string[]) ?? [],
-    peaks: ((r.peaks as number[]) ?? []).map(Number),
-    status: r.status === 'missing' ? 'missing' : 'active',
-    contentHash: String(r.contentHash),
-  };
-}
+export { CLIP_COLUMNS, mapClip, type ClipRow } from '../store/index.js';
 
 export interface Page<T> {
   nodes: T[];
@@ -86,14 +35,11 @@ export function checkPageSize(first: number | null | undefined, max: number, dfl
 export async function getClip(store: Store, id: string | number): Promise<ClipRow | null> {
   const n = Number(id);
   if (!isId(n)) return null;
-  const [r] = await store.sql(`SELECT ${CLIP_COLUMNS} FROM "Clip" c WHERE c.id = $1`, [n]);
-  return r ? mapClip(r) : null;
+  return repo.clipById(store, n);
 }
 
 export async function getClips(store: Store, ids: number[]): Promise<Map<number, ClipRow>> {
-  if (!ids.length) return new Map();
-  const rows = await store.sql(`SELECT ${CLIP_COLUMNS} FROM "Clip" c WHERE c.id = ANY($1::int[])`, [ids]);
-  return new Map(rows.map((r) => [Number(r.id), mapClip(r)]));
+  return repo.clipsByIds(store, ids);
 }
 
 export async function requireClip(store: Store, id: string | number): Promise<ClipRow> {
@@ -109,25 +55,16 @@ export async function listClips(
   modelId: number,
   p: { filter?: ClipFilter | null; first: number; after?: string | null },
 ): Promise<Page<ClipRow>> {
-  const params: unknown[] = [];
-  const where = filterSql(p.filter, params, modelId);
-  const countParams = [...params];
   const cur = decodeCursor<{ p: string; id: number }>(p.after);
-  let keyset = '';
-  if (cur) {
-    params.push(cur.p, cur.id);
-    keyset = ` AND (c.path, c.id) > ($${params.length - 1}, $${params.length}::int)`;
-  }
-  params.push(p.first + 1);
-  const rows = await store.sql(`SELECT ${CLIP_COLUMNS} FROM "Clip" c WHERE ${where}${keyset} ORDER BY c.path, c.id LIMIT $${params.length}::int`, params);
-  const [{ n }] = await store.sql<{ n: bigint }>(`SELECT count(*) AS n FROM "Clip" c WHERE ${where}`, countParams);
-  const nodes = rows.slice(0, p.first).map(mapClip);
+  const rows = await repo.clipsInPathOrder(store, modelId, { filter: p.filter, after: cur ? { path: cur.p, id: cur.id } : null, limit: p.first + 1 });
+  const totalCount = await repo.countClips(store, modelId, p.filter);
+  const nodes = rows.slice(0, p.first);
   const last = nodes[nodes.length - 1];
   return {
     nodes,
     hasNextPage: rows.length > p.first,
     endCursor: last ? encodeCursor({ p: last.path, id: last.id }) : null,
-    totalCount: Number(n),
+    totalCount,
   };
 }
 
@@ -142,9 +79,7 @@ export interface FolderRow {
  * the ingest roots (outermost ones), or the clips' common top folders when no run is recorded.
  */
 export async function listFolders(store: Store, prefix?: string | null): Promise<FolderRow[]> {
-  const rows = await store.sql<{ folder: string; n: bigint }>(
-    `SELECT folder, count(*) AS n FROM "Clip" WHERE status = 'active' GROUP BY folder ORDER BY folder`,
-  );
+  const rows = await repo.activeClipsPerFolder(store);
   const withSlash = (s: string) => (s.endsWith('/') ? s : `${s}/`);
   const counts = new Map<string, number>();
   if (prefix) {
@@ -153,15 +88,14 @@ export async function listFolders(store: Store, prefix?: string | null): Promise
       if (!r.folder.startsWith(pre) || r.folder === pre) continue;
       const next = r.folder.slice(pre.length).split('/')[0];
       const key = `${pre}${next}/`;
-      counts.set(key, (counts.get(key) ?? 0) + Number(r.n));
+      counts.set(key, (counts.get(key) ?? 0) + r.clips);
     }
   } else {
-    const runs = await store.sql<{ root: string }>(`SELECT DISTINCT root FROM "IngestRun"`);
-    let roots = [...new Set(runs.map((r) => withSlash(path.resolve(r.root))))];
+    let roots = [...new Set((await repo.ingestedRoots(store)).map((r) => withSlash(path.resolve(r))))];
     roots = roots.filter((r) => !roots.some((o) => o !== r && r.startsWith(o)));
     for (const r of rows) {
       const root = roots.find((x) => r.folder.startsWith(x)) ?? r.folder;
-      counts.set(root, (counts.get(root) ?? 0) + Number(r.n));
+      counts.set(root, (counts.get(root) ?? 0) + r.clips);
     }
   }
   return [...counts.entries()]
@@ -169,34 +103,13 @@ export async function listFolders(store: Store, prefix?: string | null): Promise
     .map(([p, clipCount]) => ({ path: p, name: path.basename(p) || p, clipCount }));
 }
 
-export async function facets(store: Store) {
-  const one = async <T>(sql: string) => (await store.sql<{ v: T }>(sql)).map((r) => r.v);
-  const active = `FROM "Clip" WHERE status = 'active'`;
-  const [range] = await store.sql<{ lo: number | null; hi: number | null }>(`SELECT min("durationSec") AS lo, max("durationSec") AS hi ${active}`);
-  return {
-    formats: await one<string>(`SELECT DISTINCT format AS v ${active} ORDER BY v`),
-    containers: await one<string>(`SELECT DISTINCT container AS v ${active} AND container IS NOT NULL ORDER BY v`),
-    codecs: await one<string>(`SELECT DISTINCT codec AS v ${active} AND codec IS NOT NULL ORDER BY v`),
-    ucsCategories: await one<string>(`SELECT DISTINCT "ucsCategory" AS v ${active} AND "ucsCategory" IS NOT NULL ORDER BY v`),
-    bitDepths: (await one<number>(`SELECT DISTINCT "bitDepth" AS v ${active} AND "bitDepth" IS NOT NULL ORDER BY v`)).map(Number),
-    sampleRates: (await one<number>(`SELECT DISTINCT "sampleRate" AS v ${active} ORDER BY v`)).map(Number),
-    channels: (await one<number>(`SELECT DISTINCT channels AS v ${active} ORDER BY v`)).map(Number),
-    tags: await one<string>(`SELECT DISTINCT unnest(tags) AS v ${active} ORDER BY v`),
-    minDurationSec: Number(range?.lo ?? 0),
-    maxDurationSec: Number(range?.hi ?? 0),
-  };
+export function facets(store: Store) {
+  return repo.clipFacets(store);
 }
 
 /** Count of clips under the filter that have an embedding of this model. */
 export async function countEmbedded(store: Store, modelId: number, filter?: ClipFilter | null, excludeClipId?: number): Promise<number> {
-  const params: unknown[] = [];
-  let where = `${filterSql(filter, params, modelId)} AND ${embeddedSql(params, modelId)}`;
-  if (excludeClipId !== undefined) {
-    params.push(excludeClipId);
-    where += ` AND c.id <> $${params.length}::int`;
-  }
-  const [{ n }] = await store.sql<{ n: bigint }>(`SELECT count(*) AS n FROM "Clip" c WHERE ${where}`, params);
-  return Number(n);
+  return repo.countEmbeddedClips(store, modelId, filter, excludeClipId);
 }
 
 /** How long a recentCount stays in use: long enough to take the exact count off the search path, short enough to follow an ingest. */
@@ -234,7 +147,7 @@ export async function setClipTags(store: Store, id: string, tags: string[], limi
   if (long !== undefined) throw new EarshotError('LIMIT_EXCEEDED', `a tag is ${long.trim().length} characters long; the limit is ${limits.maxTagChars}`, { subject: 'tags' });
   await requireClip(store, id);
   const clean = [...new Set(tags.map((t) => t.trim()).filter(Boolean))];
-  await store.sql(`UPDATE "Clip" SET tags = $1::text[], "updatedAt" = now() WHERE id = $2`, [clean, Number(id)]);
+  await repo.setTags(store, Number(id), clean);
   return (await getClip(store, id)) as ClipRow;
 }
 
@@ -262,7 +175,7 @@ export async function editClipTags(
     next.set(id, tags);
   }
   await store.tx(async (t) => {
-    for (const [id, tags] of next) await t.sql(`UPDATE "Clip" SET tags = $1::text[], "updatedAt" = now() WHERE id = $2`, [tags, Number(id)]);
+    for (const [id, tags] of next) await repo.setTags(t, Number(id), tags);
   });
   return Promise.all([...next.keys()].map(async (id) => (await getClip(store, id)) as ClipRow));
 }
@@ -270,13 +183,6 @@ export async function editClipTags(
 /** Delete a clip row; its content's vectors and predictions go too unless another clip has the same bytes. */
 export async function deleteClip(store: Store, id: string): Promise<boolean> {
   const clip = await requireClip(store, id);
-  await store.tx(async (t) => {
-    await t.sql(`DELETE FROM "Clip" WHERE id = $1`, [clip.id]);
-    const [{ n }] = await t.sql<{ n: bigint }>(`SELECT count(*) AS n FROM "Clip" WHERE "contentHash" = $1`, [clip.contentHash]);
-    if (Number(n) === 0) {
-      await t.sql(`DELETE FROM "Segment" WHERE "contentHash" = $1`, [clip.contentHash]);
-      await t.sql(`DELETE FROM "Prediction" WHERE "contentHash" = $1`, [clip.contentHash]);
-    }
-  });
+  await store.tx((t) => repo.deleteClipRow(t, clip));
   return true;
 }

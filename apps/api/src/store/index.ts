@@ -7,8 +7,12 @@ import { applyMigrations, MIGRATIONS_DIR } from './migrations.js';
 export { applyMigrations, readMigrations, MIGRATIONS_DIR, SCHEMA_PATH } from './migrations.js';
 export { openBackend, type Backend } from './backends.js';
 
-/** Parameterised SQL ($1, $2, …). Rows come back through Prisma's type mapping, identical on both backends. */
-export type Sql = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
+import type { Sql } from './query.js';
+
+export type { Db, Sql } from './query.js';
+export { inline } from './query.js';
+export { fromVectorLiteral, toVectorLiteral } from './vectors.js';
+export * from './repositories/index.js';
 
 /** Prisma's client inside an interactive transaction. */
 export type TxPrisma = Prisma.TransactionClient;
@@ -123,52 +127,3 @@ export async function checkMarker(prisma: PrismaClient, where: string): Promise<
 
 const corrupt = (where: string, what: string, cause?: unknown) =>
   new EarshotError('DATA_CORRUPT', `corrupt: ${what}. Restore a backup of the database (${where})`, { subject: where, cause });
-
-/** pgvector text form for a `$n::vector` parameter. Non-finite values are refused here, not by the server. */
-export function toVectorLiteral(v: Float32Array | number[]): string {
-  let out = '[';
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i];
-    if (!Number.isFinite(x)) throw new EarshotError('INTERNAL', `vector has a non-finite value at index ${i}`);
-    out += (i ? ',' : '') + x;
-  }
-  return out + ']';
-}
-
-/** Parse pgvector's text form back into numbers. */
-export function fromVectorLiteral(s: string): Float32Array {
-  const body = s.trim().replace(/^\[|\]$/g, '');
-  return body ? Float32Array.from(body.split(',').map(Number)) : new Float32Array(0);
-}
-
-export interface ModelIdentity {
-  name: string;
-  version: string;
-  dim: number;
-  featureMode: string;
-}
-
-/**
- * The EmbeddingModel row for this identity (created on first use). Same name + version with a
- * different dimension or feature mode is refused: it would mix incompatible vectors.
- */
-export async function ensureModel(store: Pick<Store, 'sql'>, identity: ModelIdentity): Promise<{ id: number }> {
-  await store.sql(
-    `INSERT INTO "EmbeddingModel" (name, version, dim, "featureMode") VALUES ($1, $2, $3::int, $4)
-     ON CONFLICT (name, version) DO NOTHING`,
-    [identity.name, identity.version, identity.dim, identity.featureMode],
-  );
-  const [row] = await store.sql<{ id: number; dim: number; featureMode: string }>(
-    `SELECT id, dim, "featureMode" FROM "EmbeddingModel" WHERE name = $1 AND version = $2`,
-    [identity.name, identity.version],
-  );
-  if (!row) throw new EarshotError('INTERNAL', `EmbeddingModel ${identity.name}@${identity.version} vanished after insert`);
-  if (row.dim !== identity.dim || row.featureMode !== identity.featureMode) {
-    throw new EarshotError(
-      'MODEL_MISMATCH',
-      `model ${identity.name}@${identity.version} is stored with dim ${row.dim}/${row.featureMode}, not ${identity.dim}/${identity.featureMode}`,
-      { subject: `${identity.name}@${identity.version}` },
-    );
-  }
-  return { id: row.id };
-}

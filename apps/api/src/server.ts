@@ -11,7 +11,7 @@ import express from 'express';
 import { loadConfig, type Config } from './config.js';
 import { DecodeThread } from './audio/decode-thread.js';
 import { EarshotError, isEarshotError } from './errors.js';
-import { createApollo, type RequestContext } from './graphql/index.js';
+import { createApollo, createLoaders, type RequestContext } from './graphql/index.js';
 import { audioRouter } from './http/audio.js';
 import { deadline } from './http/deadline.js';
 import { exportRouter } from './http/export.js';
@@ -22,7 +22,7 @@ import { uploadRouter } from './http/upload.js';
 import { resumeIngests } from './ingest/index.js';
 import { ClapRuntime, loadBundle } from './model/index.js';
 import { UploadRegistry } from './search/index.js';
-import { ensureModel, openStore, type Store } from './store/index.js';
+import { ensureModel, openStore, ping, type Store } from './store/index.js';
 
 export interface ServerDeps {
   store: Store;
@@ -103,7 +103,7 @@ export async function startServer(cfg: Config, deps: { store?: Store; runtime?: 
   });
   app.get('/healthz', async (_req, res) => {
     try {
-      await store.sql('SELECT 1');
+      await ping(store);
       res.json({ ok: true, backend: store.backend, model: `${runtime.identity.name}@${runtime.identity.version}`, version: VERSION });
     } catch (e) {
       res.status(503).json({ ok: false, error: { code: isEarshotError(e) ? e.code : 'DB_UNREACHABLE', message: 'database unreachable' } });
@@ -124,6 +124,7 @@ export async function startServer(cfg: Config, deps: { store?: Store; runtime?: 
         uploads,
         version: VERSION,
         background,
+        loaders: createLoaders(store, modelId),
         canWrite: mayWrite(req, res),
       }),
     }),

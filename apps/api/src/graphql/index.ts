@@ -16,6 +16,7 @@ import { checkOperation } from './limits.js';
 import { resolvers, type ApiContext } from './resolvers.js';
 
 export { resolvers, type ApiContext } from './resolvers.js';
+export { createLoaders, type Loaders } from './loaders.js';
 
 export const SCHEMA_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'schema.graphql');
 export const typeDefs = fs.readFileSync(SCHEMA_FILE, 'utf8');

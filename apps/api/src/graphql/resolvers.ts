@@ -6,7 +6,7 @@ import { GraphQLScalarType, Kind } from 'graphql';
 import { EarshotError } from '../errors.js';
 import { cancelIngest, getRun, ingestDb, listFailures, listRuns, runProgress, startIngest, type IngestRunRow } from '../ingest/index.js';
 import * as search from '../search/index.js';
-import type { ClipRow, HitPage, LabelSetRow } from '../search/index.js';
+import type { ClipRow, HitPage } from '../search/index.js';
 import type * as G from '../generated/graphql.js';
 import type { ApiContext } from './context.js';
 
@@ -46,9 +46,8 @@ export const resolvers: G.Resolvers = {
   DateTime,
   Query: {
     health: async (_: unknown, __: unknown, ctx: ApiContext) => {
-      const [{ c }] = await ctx.store.sql<{ c: bigint }>(`SELECT count(*) AS c FROM "Clip" WHERE status = 'active'`);
-      const [{ s }] = await ctx.store.sql<{ s: bigint }>(`SELECT count(*) AS s FROM "Segment" WHERE "modelId" = $1::int`, [ctx.modelId]);
-      return { ok: true, backend: ctx.store.backend, clips: Number(c), segments: Number(s), version: ctx.version };
+      const { clips, segments } = await search.librarySize(ctx.store, ctx.modelId);
+      return { ok: true, backend: ctx.store.backend, clips, segments, version: ctx.version };
     },
     model: (_: unknown, __: unknown, ctx: ApiContext) => ({
       ...ctx.runtime.identity,
@@ -140,11 +139,11 @@ export const resolvers: G.Resolvers = {
     audioUrl: (c: ClipRow) => `/audio/${c.id}`,
     status: (c: ClipRow) => upper(c.status),
     predictions: async (c: ClipRow, _: unknown, ctx: ApiContext) => {
-      const preds = await search.clipPredictions(ctx.store, ctx.modelId, c.contentHash);
-      const sets = new Map<number, LabelSetRow | null>();
-      for (const p of preds) if (!sets.has(p.labelSetId)) sets.set(p.labelSetId, await search.getLabelSet(ctx.store, p.labelSetId));
+      const preds = await ctx.loaders.predictions.load(c.contentHash);
+      const sets = await ctx.loaders.labelSets.loadMany([...new Set(preds.map((p) => p.labelSetId))]);
+      const byId = new Map(sets.flatMap((s) => (s && !(s instanceof Error) ? [[s.id, s] as const] : [])));
       return preds.flatMap((p) => {
-        const labelSet = sets.get(p.labelSetId);
+        const labelSet = byId.get(p.labelSetId);
         return labelSet ? [{ labelSet, label: p.label, score: p.score }] : [];
       });
     },

@@ -2,10 +2,10 @@
 import { EarshotError } from '../errors.js';
 import type { SegmentVector } from '../model/embed.js';
 import { probability, scoreLabels, type BundleManifest, type Calibration, type LabelScore as RawLabelScore } from '../model/index.js';
-import type { Store } from '../store/index.js';
-import { fromVectorLiteral } from '../store/index.js';
+import type { LabelSetRow, Store, StoredPrediction } from '../store/index.js';
+import * as repo from '../store/index.js';
 import { requireClip } from './clips.js';
-import { embeddedSql, filterSql, intId, isId, type ClipFilter } from './filters.js';
+import { intId, isId, type ClipFilter } from './filters.js';
 import { checkText, DEFAULT_TEXT_LIMITS, type TextLimits } from './text.js';
 
 export const DEFAULT_TEMPLATE = 'This is a sound of {}.';
@@ -52,15 +52,7 @@ export interface Classification {
   windows: { startSec: number; endSec: number; best: LabelScore; scores: LabelScore[] }[];
 }
 
-export interface LabelSetRow {
-  id: number;
-  name: string;
-  labels: string[];
-  template: string;
-  multiLabel: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-}
+export type { LabelSetRow, StoredPrediction } from '../store/index.js';
 
 const prompt = (template: string, label: string) => (template.includes('{}') ? template.replaceAll('{}', label) : `${template} ${label}`);
 
@@ -149,11 +141,7 @@ export async function labelEmbeddings(rt: Pick<ClassifyRuntime, 'embedText'>, la
 
 /** Stored segment vectors of a content hash for this model, whole clip first. */
 export async function storedVectors(store: Store, modelId: number, contentHash: string): Promise<SegmentVector[]> {
-  const rows = await store.sql<{ kind: string; startSec: number; endSec: number; v: string }>(
-    `SELECT kind, "startSec", "endSec", embedding::text AS v FROM "Segment" WHERE "contentHash" = $1 AND "modelId" = $2::int ORDER BY kind, "startSec"`,
-    [contentHash, modelId],
-  );
-  return rows.map((r) => ({ kind: r.kind === 'clip' ? 'clip' : 'window', startSec: Number(r.startSec), endSec: Number(r.endSec), embedding: fromVectorLiteral(r.v) }));
+  return repo.segmentsOf(store, modelId, contentHash);
 }
 
 export interface ClassifyInput {
@@ -203,29 +191,14 @@ export async function classify(
 
 // ---- label sets ----
 
-function mapSet(r: Record<string, unknown>): LabelSetRow {
-  return {
-    id: Number(r.id),
-    name: String(r.name),
-    labels: (r.labels as string[]) ?? [],
-    template: String(r.template),
-    multiLabel: Boolean(r.multiLabel),
-    createdAt: r.createdAt as Date,
-    updatedAt: r.updatedAt as Date,
-  };
-}
-
-const SET_COLUMNS = `id, name, labels, template, "multiLabel", "createdAt", "updatedAt"`;
-
 export async function listLabelSets(store: Store): Promise<LabelSetRow[]> {
-  return (await store.sql(`SELECT ${SET_COLUMNS} FROM "LabelSet" ORDER BY name, id`)).map(mapSet);
+  return repo.allLabelSets(store);
 }
 
 export async function getLabelSet(store: Store, id: string | number): Promise<LabelSetRow | null> {
   const n = Number(id);
   if (!isId(n)) return null;
-  const [r] = await store.sql(`SELECT ${SET_COLUMNS} FROM "LabelSet" WHERE id = $1::int`, [n]);
-  return r ? mapSet(r) : null;
+  return repo.labelSetById(store, n);
 }
 
 export async function requireLabelSet(store: Store, id: string | number): Promise<LabelSetRow> {
@@ -248,18 +221,13 @@ function checkSetInput(input: LabelSetInput, maxLabels: number, limits: TextLimi
 }
 
 async function nameTaken(store: Store, name: string, exceptId = 0): Promise<void> {
-  const rows = await store.sql(`SELECT id FROM "LabelSet" WHERE name = $1 AND id <> $2::int`, [name, exceptId]);
-  if (rows.length) throw new EarshotError('BAD_USER_INPUT', `a label set named ${JSON.stringify(name)} exists already`, { subject: 'name' });
+  if (await repo.labelSetNameTaken(store, name, exceptId)) throw new EarshotError('BAD_USER_INPUT', `a label set named ${JSON.stringify(name)} exists already`, { subject: 'name' });
 }
 
 export async function createLabelSet(store: Store, input: LabelSetInput, maxLabels: number, limits: TextLimits = DEFAULT_TEXT_LIMITS): Promise<LabelSetRow> {
   const v = checkSetInput(input, maxLabels, limits);
   await nameTaken(store, v.name);
-  const [r] = await store.sql(
-    `INSERT INTO "LabelSet" (name, labels, template, "multiLabel", "updatedAt") VALUES ($1, $2::text[], $3, $4, now()) RETURNING ${SET_COLUMNS}`,
-    [v.name, v.labels, v.template, v.multiLabel],
-  );
-  return mapSet(r);
+  return repo.insertLabelSet(store, v);
 }
 
 /** Update a set; its stored predictions are dropped because they no longer match its labels. */
@@ -268,19 +236,16 @@ export async function updateLabelSet(store: Store, id: string, input: LabelSetIn
   const v = checkSetInput(input, maxLabels, limits);
   await nameTaken(store, v.name, set.id);
   return store.tx(async (t) => {
-    const [r] = await t.sql(
-      `UPDATE "LabelSet" SET name = $1, labels = $2::text[], template = $3, "multiLabel" = $4, "updatedAt" = now() WHERE id = $5::int RETURNING ${SET_COLUMNS}`,
-      [v.name, v.labels, v.template, v.multiLabel, set.id],
-    );
+    const r = await repo.updateLabelSetRow(t, set.id, v);
     const changed = JSON.stringify([set.labels, set.template, set.multiLabel]) !== JSON.stringify([v.labels, v.template, v.multiLabel]);
-    if (changed) await t.sql(`DELETE FROM "Prediction" WHERE "labelSetId" = $1::int`, [set.id]);
-    return mapSet(r);
+    if (changed) await repo.deletePredictionsOfSet(t, set.id);
+    return r;
   });
 }
 
 export async function deleteLabelSet(store: Store, id: string): Promise<boolean> {
   const set = await requireLabelSet(store, id);
-  await store.sql(`DELETE FROM "LabelSet" WHERE id = $1::int`, [set.id]);
+  await repo.deleteLabelSetRow(store, set.id);
   return true;
 }
 
@@ -292,12 +257,7 @@ export interface LabelCount {
 /** Active clips per predicted label of a set (this model's predictions), most frequent first. */
 export async function predictedLabels(store: Store, modelId: number, labelSet: string): Promise<LabelCount[]> {
   const set = await requireLabelSet(store, labelSet);
-  const rows = await store.sql<{ label: string; n: bigint }>(
-    `SELECT p.label, count(c.id) AS n FROM "Prediction" p JOIN "Clip" c ON c."contentHash" = p."contentHash" AND c.status = 'active'
-      WHERE p."labelSetId" = $1::int AND p."modelId" = $2::int GROUP BY p.label ORDER BY n DESC, p.label`,
-    [set.id, modelId],
-  );
-  return rows.map((r) => ({ label: r.label, count: Number(r.n) }));
+  return repo.labelCounts(store, modelId, set.id);
 }
 
 /** The stored label of a clip for which no label of the set is present (open set, with a calibration). */
@@ -314,44 +274,32 @@ export async function classifyLibrary(store: Store, modelId: number, rt: Classif
   const set = await requireLabelSet(store, labelSet);
   const text = await rt.embedText(set.labels.map((l) => prompt(set.template, l)));
   const unknown = set.labels.map((l) => rt.unknownWords?.(l) ?? []);
-  const params: unknown[] = [];
-  const where = `${filterSql(filter, params, modelId)} AND ${embeddedSql(params, modelId)}`;
-  const hashes = (await store.sql<{ h: string }>(`SELECT DISTINCT c."contentHash" AS h FROM "Clip" c WHERE ${where} ORDER BY h`, params)).map((r) => r.h);
+  const hashes = await repo.embeddedContents(store, modelId, filter);
   for (let i = 0; i < hashes.length; i += 200) {
-    const chunk = hashes.slice(i, i + 200);
-    const rows = await store.sql<{ h: string; v: string }>(
-      `SELECT "contentHash" AS h, embedding::text AS v FROM "Segment" WHERE "modelId" = $1::int AND kind = 'clip' AND "contentHash" = ANY($2::text[])`,
-      [modelId, chunk],
-    );
-    const preds = rows.map((r) => {
-      const s = openSet(scoreLabels(fromVectorLiteral(r.v), set.labels, text, rt.manifest, set.multiLabel), rt, unknown, set.multiLabel);
+    const vectors = await repo.clipVectors(store, modelId, hashes.slice(i, i + 200));
+    const preds = vectors.map((r) => {
+      const s = openSet(scoreLabels(r.embedding, set.labels, text, rt.manifest, set.multiLabel), rt, unknown, set.multiLabel);
       const b = bestOf(s);
       const none = noneOf(s, rt).noneOfThese;
-      return { h: r.h, label: none ? NONE_OF_THESE : b.label, score: b.present ?? b.score, scores: s.map((x) => x.score) };
+      return { contentHash: r.contentHash, label: none ? NONE_OF_THESE : b.label, score: b.present ?? b.score, scores: s.map((x) => x.score) };
     });
-    await store.sql(
-      `INSERT INTO "Prediction" ("contentHash", "labelSetId", "modelId", label, score, scores)
-       SELECT t.h, $1::int, $2::int, t.l, t.s, ARRAY(SELECT jsonb_array_elements_text(t.a::jsonb)::float8)
-         FROM unnest($3::text[], $4::text[], $5::float8[], $6::text[]) AS t(h, l, s, a)
-       ON CONFLICT ("contentHash", "labelSetId", "modelId") DO UPDATE
-         SET label = EXCLUDED.label, score = EXCLUDED.score, scores = EXCLUDED.scores, "createdAt" = now()`,
-      [set.id, modelId, preds.map((p) => p.h), preds.map((p) => p.label), preds.map((p) => p.score), preds.map((p) => JSON.stringify(p.scores))],
-    );
+    await repo.upsertPredictions(store, set.id, modelId, preds);
   }
-  const [{ n }] = await store.sql<{ n: bigint }>(`SELECT count(*) AS n FROM "Clip" c WHERE ${where}`, params);
-  return { labelSet: set, classified: Number(n), counts: await predictedLabels(store, modelId, String(set.id)) };
+  const classified = await repo.countEmbeddedClips(store, modelId, filter);
+  return { labelSet: set, classified, counts: await predictedLabels(store, modelId, String(set.id)) };
 }
 
-export interface StoredPrediction {
-  labelSetId: number;
-  label: string;
-  score: number;
-}
-
+/** This model's stored predictions of a content, by label set id. */
 export async function clipPredictions(store: Store, modelId: number, contentHash: string): Promise<StoredPrediction[]> {
-  const rows = await store.sql<{ labelSetId: number; label: string; score: number }>(
-    `SELECT "labelSetId", label, score FROM "Prediction" WHERE "contentHash" = $1 AND "modelId" = $2::int ORDER BY "labelSetId"`,
-    [contentHash, modelId],
-  );
-  return rows.map((r) => ({ labelSetId: Number(r.labelSetId), label: r.label, score: Number(r.score) }));
+  return (await repo.predictionsOf(store, modelId, [contentHash])).get(contentHash) ?? [];
+}
+
+/** This model's stored predictions of several contents at once (a page of clips), by content hash. */
+export function predictionsOfContents(store: Store, modelId: number, contentHashes: string[]): Promise<Map<string, StoredPrediction[]>> {
+  return repo.predictionsOf(store, modelId, contentHashes);
+}
+
+/** Several label sets at once, by id (absent ids are missing from the map). */
+export function labelSetsByIds(store: Store, ids: number[]): Promise<Map<number, LabelSetRow>> {
+  return repo.labelSetsByIds(store, ids);
 }

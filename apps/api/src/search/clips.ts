@@ -186,3 +186,8 @@ export async function deleteClip(store: Store, id: string): Promise<boolean> {
   await store.tx((t) => repo.deleteClipRow(t, clip));
   return true;
 }
+
+/** Active clips in the library, and the segments of this model (the health query). */
+export function librarySize(store: Store, modelId: number): Promise<{ clips: number; segments: number }> {
+  return repo.librarySize(store, modelId);
+}

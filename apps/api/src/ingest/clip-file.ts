@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { EarshotError } from '../errors.js';
+import { innermostRootOf } from '../store/index.js';
 import type { IngestDb } from './db.js';
 import { isInside } from './roots.js';
 
@@ -20,13 +21,7 @@ export interface IngestedFile {
  * is a scan of a small table, not of the files).
  */
 export async function ingestRootOf(db: Pick<IngestDb, 'sql'>, file: string): Promise<string | null> {
-  const [r] = await db.sql<{ root: string }>(
-    `SELECT root FROM "IngestRun"
-      WHERE starts_with($1, CASE WHEN right(root, 1) = '/' THEN root ELSE root || '/' END)
-      ORDER BY length(root) DESC LIMIT 1`,
-    [file],
-  );
-  return r?.root ?? null;
+  return innermostRootOf(db, file);
 }
 
 // O_NONBLOCK: a FIFO put in the file's place must not hang the request in open(); no effect on regular files.

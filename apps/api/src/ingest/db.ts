@@ -1,8 +1,8 @@
-import type { Store } from '../store/index.js';
+import type { Sql, Store } from '../store/index.js';
 
-/** Parameterised SQL, the only database access ingest needs. */
-export type Sql = <T = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<T[]>;
+export type { Sql } from '../store/index.js';
 
+/** The database as ingest uses it: the store's repositories take it (it is a Db), and a file's rows go in one transaction. */
 export interface IngestDb {
   backend: 'pglite' | 'postgres';
   sql: Sql;
@@ -17,6 +17,3 @@ export function ingestDb(store: Store): IngestDb {
     tx: (fn) => store.tx((t) => fn((text, params) => t.sql(text, params))),
   };
 }
-
-/** Counts and sums come back as bigint/string from some drivers. */
-export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));

@@ -3,8 +3,8 @@ import type { Config } from '../config.js';
 import { EarshotError } from '../errors.js';
 import type { AudioEmbedder } from '../model/embed.js';
 import { ClapRuntime, loadBundle } from '../model/index.js';
-import { ensureModel, type Store } from '../store/index.js';
-import { num, type IngestDb } from './db.js';
+import { ensureModel, modelById, type Store } from '../store/index.js';
+import type { IngestDb } from './db.js';
 import { BatchingEmbedder } from './embed.js';
 import type { StageTimings } from './timings.js';
 
@@ -48,8 +48,8 @@ export class EmbedderPool {
   }
 
   private async load(modelId: number): Promise<AudioEmbedder> {
-    const [m] = await this.db.sql<{ name: string; version: string }>(`SELECT name, version FROM "EmbeddingModel" WHERE id = $1`, [modelId]);
-    if (!m) throw new EarshotError('MODEL_NOT_FOUND', `no embedding model with id ${num(modelId)}`, { subject: String(modelId) });
+    const m = await modelById(this.db, modelId);
+    if (!m) throw new EarshotError('MODEL_NOT_FOUND', `no embedding model with id ${modelId}`, { subject: String(modelId) });
     if (m.name === this.own.identity.name && m.version === this.own.identity.version) return this.batched(this.own);
     const bundle = await loadBundle(path.join(this.config.modelDir, m.name));
     const rt = await ClapRuntime.open(bundle, {

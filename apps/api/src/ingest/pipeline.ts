@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { EarshotError, asEarshotError } from '../errors.js';
-import type { Store } from '../store/index.js';
+import { activeRunIds, countRunFiles, type Store } from '../store/index.js';
 import { ingestDb, type IngestDb } from './db.js';
 import type { AudioEmbedder } from '../model/embed.js';
 import { EmbedderPool } from './models.js';
@@ -173,8 +173,7 @@ export async function executeRun(deps: IngestDeps, runId: number, opts: ExecuteO
   const run0 = await getRun(db, runId);
   if (!run0) throw new EarshotError('NOT_FOUND', `no ingest run with id ${runId}`, { subject: String(runId) });
   // Resumed = an earlier scan of this run was recorded (a crash or kill -9 interrupted it).
-  const [seen] = await db.sql<{ n: unknown }>(`SELECT count(*) AS n FROM "IngestFile" WHERE "runId" = $1`, [runId]);
-  const resumed = Number(seen?.n ?? 0) > 0;
+  const resumed = (await countRunFiles(db, runId)) > 0;
   const concurrency = Math.max(1, opts.concurrency ?? deps.config.ingest.concurrency);
   const pool = new EmbedderPool(db, deps.store, deps.config, deps.runtime, opts.timings);
   await pool.ownModelId();
@@ -306,11 +305,7 @@ export async function resumeIngests(deps: IngestDeps, p: { concurrency?: number 
   const db = ingestDb(deps.store);
   const pool = new EmbedderPool(db, deps.store, deps.config, deps.runtime);
   const modelId = await pool.ownModelId();
-  const rows = await db.sql<{ id: unknown }>(
-    `SELECT id FROM "IngestRun" WHERE "modelId" = $1 AND status IN ('queued', 'scanning', 'running') ORDER BY id`,
-    [modelId],
-  );
-  const runIds = rows.map((r) => Number(r.id)).filter((id) => !executingIn(deps.store).has(id));
+  const runIds = (await activeRunIds(db, modelId)).filter((id) => !executingIn(deps.store).has(id));
   // One after the other; each is registered at once so a startIngest of the same folder joins it.
   let chain: Promise<unknown> = Promise.resolve();
   for (const id of runIds) {

@@ -1,10 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { HeldFile } from '../audio/decode-thread.js';
-import { metaFromDecoded, metaParams, metaSql, PEAK_POINTS, twinMeta, type ClipMeta } from './clip-meta.js';
+import { metaFromDecoded, PEAK_POINTS, storedFacts, twinMeta, type ClipMeta } from './clip-meta.js';
 import { EarshotError, asEarshotError } from '../errors.js';
-import { toVectorLiteral } from '../store/index.js';
-import { num, type IngestDb, type Sql } from './db.js';
+import * as repo from '../store/index.js';
+import type { IngestDb } from './db.js';
 import { embedSamples, type AudioEmbedder, type SegmentVector } from '../model/embed.js';
 import { sha256File } from '../hash.js';
 import { timed, type StageTimings } from './timings.js';
@@ -42,8 +42,6 @@ export type FileOutcome =
   | { status: 'noop' };
 
 const SAMPLE_RATE = 48000; // decodeFile always returns 48 kHz mono (audio/ contract)
-/** Postgres `timestamp(3)` columns hold UTC wall time; this turns epoch ms into one. */
-const TS = (i: number) => `(to_timestamp($${i}::float8 / 1000) AT TIME ZONE 'UTC')`;
 
 /**
  * Ingest one file: skip if unchanged, else hash, decode, embed (unless the same content is
@@ -53,20 +51,14 @@ const TS = (i: number) => `(to_timestamp($${i}::float8 / 1000) AT TIME ZONE 'UTC
  * errors propagate (the queue retries the job).
  */
 export async function processFile(db: IngestDb, embedder: AudioEmbedder, job: FileJob, s: ProcessSettings): Promise<FileOutcome> {
-  const [row] = await db.sql<{ status: string; run_status: string }>(
-    `SELECT f.status, r.status AS run_status FROM "IngestFile" f JOIN "IngestRun" r ON r.id = f."runId" WHERE f.id = $1`,
-    [job.fileId],
-  );
-  if (!row || row.status !== 'pending' || row.run_status === 'cancelled') return { status: 'noop' };
+  const row = await repo.fileAndRunStatus(db, job.fileId);
+  if (!row || row.status !== 'pending' || row.runStatus === 'cancelled') return { status: 'noop' };
   try {
     return await ingestSettled(db, embedder, job, s);
   } catch (e) {
     if (isDbError(e)) throw e;
     const err = asEarshotError(e, 'INGEST_FAILED', job.path);
-    await db.sql(
-      `UPDATE "IngestFile" SET status = 'failed', "errorCode" = $2, "errorMessage" = $3, "updatedAt" = now() WHERE id = $1`,
-      [job.fileId, err.code, err.message],
-    );
+    await repo.markFileFailedRow(db, job.fileId, err);
     return { status: 'failed', code: err.code, message: err.message };
   }
 }
@@ -103,10 +95,7 @@ async function assertUnchanged(p: string, before: { size: number; mtimeMs: numbe
 /** The queue's last word on a file whose job kept failing (e.g. the database dropped it mid-write). */
 export async function markFileFailed(db: IngestDb, job: FileJob, err: unknown): Promise<void> {
   const e = asEarshotError(err, 'INGEST_FAILED', job.path);
-  await db.sql(
-    `UPDATE "IngestFile" SET status = 'failed', "errorCode" = $2, "errorMessage" = $3, "updatedAt" = now() WHERE id = $1 AND status = 'pending'`,
-    [job.fileId, e.code, `gave up after retries: ${e.message}`],
-  );
+  await repo.markFileFailedRow(db, job.fileId, { code: e.code, message: `gave up after retries: ${e.message}` }, true);
 }
 
 class DbError extends Error {}
@@ -133,22 +122,16 @@ async function ingestOne(db: IngestDb, embedder: AudioEmbedder, job: FileJob, s:
 
   // Fast path (no read at all): same path, size and mtime as a stored clip whose content is embedded for this model.
   if (!job.reindex) {
-    const [same] = await dbStep(
-      db.sql<{ id: number; contentHash: string; durationSec: number }>(
-        `SELECT c.id, c."contentHash", c."durationSec" FROM "Clip" c
-          WHERE c.path = $1 AND c."sizeBytes" = $2::bigint AND c.mtime = ${TS(3)} AND c.container IS NOT NULL
-            AND EXISTS (SELECT 1 FROM "Segment" s WHERE s."contentHash" = c."contentHash" AND s."modelId" = $4 AND s.kind = 'clip')`,
-        [job.path, String(st.size), mtimeMs, job.modelId],
-      ),
-    );
+    const same = await dbStep(repo.unchangedClip(db, { path: job.path, sizeBytes: st.size, mtimeMs, modelId: job.modelId }));
     if (same) {
       await dbStep(
         db.tx(async (sql) => {
-          await sql(`UPDATE "Clip" SET status = 'active', "updatedAt" = now() WHERE id = $1 AND status <> 'active'`, [same.id]);
-          await markFile(sql, job.fileId, 'skipped', same.contentHash, num(same.durationSec));
+          const t = { sql };
+          await repo.reactivateClip(t, same.id);
+          await repo.markFileSettled(t, job.fileId, 'skipped', same.contentHash, same.durationSec);
         }),
       );
-      return { status: 'skipped', contentHash: same.contentHash, durationSec: num(same.durationSec), reason: 'unchanged' };
+      return { status: 'skipped', contentHash: same.contentHash, durationSec: same.durationSec, reason: 'unchanged' };
     }
   }
 
@@ -156,21 +139,12 @@ async function ingestOne(db: IngestDb, embedder: AudioEmbedder, job: FileJob, s:
 
   // Is this content already embedded for this model? Under --reindex only an embedding made by
   // this same run counts (the duplicate of a file this run already re-embedded).
-  const [embedded] = await dbStep(
-    job.reindex
-      ? db.sql<{ n: unknown }>(
-          `SELECT count(*) AS n FROM "IngestFile" WHERE "runId" = $1 AND "contentHash" = $2 AND status = 'done' AND id <> $3`,
-          [job.runId, contentHash, job.fileId],
-        )
-      : db.sql<{ n: unknown }>(`SELECT count(*) AS n FROM "Segment" WHERE "contentHash" = $1 AND "modelId" = $2 AND kind = 'clip'`, [
-          contentHash,
-          job.modelId,
-        ]),
+  const alreadyEmbedded = await dbStep(
+    job.reindex ? repo.countDoneWithContent(db, job.runId, contentHash, job.fileId).then((n) => n > 0) : repo.hasClipVector(db, contentHash, job.modelId),
   );
-  const alreadyEmbedded = num(embedded?.n) > 0;
 
   // Metadata and peaks: copied from a clip with the same bytes when content is already known, else decoded.
-  let meta: ClipMeta | null = alreadyEmbedded ? await dbStep(twinMeta(db.sql, contentHash, job.path)) : null;
+  let meta: ClipMeta | null = alreadyEmbedded ? await dbStep(twinMeta(db, contentHash, job.path)) : null;
   let segments: SegmentVector[] = [];
   if (!meta || !alreadyEmbedded) {
     const held = await s.decoder.openFile(job.path, { maxDurationSec: s.maxDurationSec, peaks: PEAK_POINTS });
@@ -200,60 +174,34 @@ async function ingestOne(db: IngestDb, embedder: AudioEmbedder, job: FileJob, s:
   }
   const m = meta;
   await assertUnchanged(job.path, st);
-  const ms = metaSql(7);
+  const { facts, naming } = storedFacts(m);
 
   const final = await dbStep(
     db.tx(async (sql) => {
-      const [old] = await sql<{ contentHash: string }>(`SELECT "contentHash" FROM "Clip" WHERE path = $1 FOR UPDATE`, [job.path]);
-      await sql(
-        `INSERT INTO "Clip" (path, folder, name, "contentHash", "sizeBytes", mtime, ${ms.columns}, status, "updatedAt")
-         VALUES ($1, $2, $3, $4, $5::bigint, ${TS(6)}, ${ms.values}, 'active', now())
-         ON CONFLICT (path) DO UPDATE SET folder = EXCLUDED.folder, name = EXCLUDED.name, "contentHash" = EXCLUDED."contentHash",
-           "sizeBytes" = EXCLUDED."sizeBytes", mtime = EXCLUDED.mtime, ${ms.updates}, status = 'active', "updatedAt" = now()`,
-        [job.path, path.dirname(job.path) + path.sep, path.basename(job.path), contentHash, String(st.size), mtimeMs, ...metaParams(m)],
-      );
-      if (segments.length > 0) {
-        // Replace, not merge: a changed window/hop setting must not leave stale windows behind.
-        await sql(`DELETE FROM "Segment" WHERE "contentHash" = $1 AND "modelId" = $2`, [contentHash, job.modelId]);
-        await sql(
-          `INSERT INTO "Segment" ("contentHash", "modelId", kind, "startSec", "endSec", embedding)
-           SELECT $1, $2::int, t.kind, t.s, t.e, t.v::vector
-             FROM unnest($3::text[], $4::float8[], $5::float8[], $6::text[]) AS t(kind, s, e, v)
-           ON CONFLICT ("contentHash", "modelId", kind, "startSec") DO UPDATE SET "endSec" = EXCLUDED."endSec", embedding = EXCLUDED.embedding`,
-          [
-            contentHash,
-            job.modelId,
-            segments.map((g) => g.kind),
-            segments.map((g) => g.startSec),
-            segments.map((g) => g.endSec),
-            segments.map((g) => toVectorLiteral(g.embedding)),
-          ],
-        );
-      }
-      if (old && old.contentHash !== contentHash) {
-        // The file changed: its old content's vectors go unless another clip still has those bytes.
-        const [other] = await sql<{ n: unknown }>(`SELECT count(*) AS n FROM "Clip" WHERE "contentHash" = $1`, [old.contentHash]);
-        if (num(other?.n) === 0) {
-          await sql(`DELETE FROM "Segment" WHERE "contentHash" = $1`, [old.contentHash]);
-          await sql(`DELETE FROM "Prediction" WHERE "contentHash" = $1`, [old.contentHash]);
-        }
-      }
+      const t = { sql };
+      const old = await repo.lockClipAtPath(t, job.path);
+      await repo.upsertClip(t, {
+        path: job.path,
+        folder: path.dirname(job.path) + path.sep,
+        name: path.basename(job.path),
+        contentHash,
+        sizeBytes: st.size,
+        mtimeMs,
+        facts,
+        naming,
+      });
+      if (segments.length > 0) await repo.replaceSegments(t, contentHash, job.modelId, segments);
+      // The file changed: its old content's vectors go unless another clip still has those bytes.
+      if (old && old.contentHash !== contentHash) await repo.dropOrphanContent(t, old.contentHash);
       // Only a touched file (same path, same bytes, already embedded) counts as skipped; a new path
       // for known bytes is a new clip (done) that simply reuses the stored embedding.
       // Under --reindex every file is reported as re-done, whichever copy carried the embedding.
       const status = !job.reindex && alreadyEmbedded && old?.contentHash === contentHash ? 'skipped' : 'done';
-      await markFile(sql, job.fileId, status, contentHash, m.durationSec);
+      await repo.markFileSettled(t, job.fileId, status, contentHash, m.durationSec);
       return status;
     }),
   );
   return final === 'skipped'
     ? { status: 'skipped', contentHash, durationSec: m.durationSec, reason: 'same-content' }
     : { status: 'done', contentHash, durationSec: m.durationSec, embedded: segments.length > 0, segments: segments.length };
-}
-
-async function markFile(sql: Sql, fileId: number, status: 'done' | 'skipped', contentHash: string, durationSec: number) {
-  await sql(
-    `UPDATE "IngestFile" SET status = $2, "contentHash" = $3, "durationSec" = $4::float8, "errorCode" = NULL, "errorMessage" = NULL, "updatedAt" = now() WHERE id = $1`,
-    [fileId, status, contentHash, durationSec],
-  );
 }

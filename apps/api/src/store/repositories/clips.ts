@@ -1,4 +1,5 @@
 /** "Clip" rows: the library's files, as the API returns them, and every statement that reads or writes them. */
+import type { EmbeddedTags } from '../../audio/index.js';
 import { clipFilter, embeddedFilter, type ClipFilter } from './clip-filter.js';
 import { bigint, first, float8, float8Array, int, intArray, now, num, qb, rows, sql, textArray, toDate, utcFromMs, type Db } from '../query.js';
 
@@ -160,7 +161,7 @@ export interface StoredClipFacts {
   decoder: string | null;
   durationSec: number;
   peaks: number[];
-  embedded: Record<string, string>;
+  embedded: EmbeddedTags;
 }
 
 /** Facts named for the clip's own path (its description and UCS category). */
@@ -194,7 +195,7 @@ export async function twinFacts(db: Db, contentHash: string): Promise<StoredClip
     decoder: r.decoder ?? null,
     durationSec: num(r.durationSec),
     peaks: (r.peaks ?? []).map(Number),
-    embedded: ((typeof r.embedded === 'string' ? JSON.parse(r.embedded) : r.embedded) as Record<string, string> | null) ?? {},
+    embedded: ((typeof r.embedded === 'string' ? JSON.parse(r.embedded) : r.embedded) as EmbeddedTags | null) ?? {},
   };
 }
 

@@ -1,5 +1,5 @@
 /** "LabelSet": saved label lists for zero-shot classification. */
-import { first, int, now, qb, rows, textArray, type Db } from '../query.js';
+import { first, int, intArray, now, qb, rows, sql, textArray, type Db } from '../query.js';
 
 export interface LabelSetRow {
   id: number;
@@ -44,7 +44,7 @@ export async function labelSetById(db: Db, id: number): Promise<LabelSetRow | nu
 /** Several sets by id (one statement: the per-request loader of Clip.predictions). */
 export async function labelSetsByIds(db: Db, ids: number[]): Promise<Map<number, LabelSetRow>> {
   if (!ids.length) return new Map();
-  const rs = await rows(db, qb.selectFrom('LabelSet').select(SET_SELECT).where('id', 'in', ids));
+  const rs = await rows(db, qb.selectFrom('LabelSet').select(SET_SELECT).where('id', '=', sql<number>`ANY(${intArray(ids)})`));
   return new Map(rs.map((r) => [Number(r.id), mapSet(r)]));
 }
 

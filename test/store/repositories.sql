@@ -1,0 +1,215 @@
+-- activeClipsPerFolder
+select "folder", count(*) as "n" from "Clip" where "status" = $1 group by "folder" order by "folder";
+
+-- activeRunFor
+select "id" from "IngestRun" where "root" = $1 and "modelId" = $2 and "reindex" = $3 and status IN ('queued', 'scanning', 'running') order by "id" desc limit $4;
+
+-- activeRunIds
+select "id" from "IngestRun" where "modelId" = $1 and status IN ('queued', 'scanning', 'running') order by "id";
+
+-- allLabelSets
+select "id", "name", "labels", "template", "multiLabel", "createdAt", "updatedAt" from "LabelSet" order by "name", "id";
+
+-- analyzeSearchTables
+ANALYZE "Clip", "Segment";
+
+-- clipById
+select "c"."id", "c"."path", "c"."name", "c"."folder", "c"."format", "c"."container", "c"."codec", "c"."bitDepth", "c"."decoder", "c"."embedded", "c"."description", "c"."ucsCatId", "c"."ucsCategory", "c"."ucsSubcategory", "c"."sampleRate", "c"."channels", "c"."durationSec", "c"."sizeBytes", "c"."mtime", "c"."tags", "c"."peaks", "c"."status", "c"."contentHash" from "Clip" as "c" where "c"."id" = $1;
+
+-- clipFacets
+select min("durationSec") as "lo", max("durationSec") as "hi" from "Clip" where "status" = $1;
+select distinct "format" as "v" from "Clip" where "status" = $1 and "format" is not null order by "v";
+select distinct "container" as "v" from "Clip" where "status" = $1 and "container" is not null order by "v";
+select distinct "codec" as "v" from "Clip" where "status" = $1 and "codec" is not null order by "v";
+select distinct "ucsCategory" as "v" from "Clip" where "status" = $1 and "ucsCategory" is not null order by "v";
+select distinct "bitDepth" as "v" from "Clip" where "status" = $1 and "bitDepth" is not null order by "v";
+select distinct "sampleRate" as "v" from "Clip" where "status" = $1 and "sampleRate" is not null order by "v";
+select distinct "channels" as "v" from "Clip" where "status" = $1 and "channels" is not null order by "v";
+select distinct unnest(tags) as "v" from "Clip" where "status" = $1 order by "v";
+
+-- clipVectors
+select "contentHash", embedding::text as "v" from "Segment" where "modelId" = $1::int and "kind" = $2 and "contentHash" = ANY($3::text[]);
+
+-- clipsByIds
+select "c"."id", "c"."path", "c"."name", "c"."folder", "c"."format", "c"."container", "c"."codec", "c"."bitDepth", "c"."decoder", "c"."embedded", "c"."description", "c"."ucsCatId", "c"."ucsCategory", "c"."ucsSubcategory", "c"."sampleRate", "c"."channels", "c"."durationSec", "c"."sizeBytes", "c"."mtime", "c"."tags", "c"."peaks", "c"."status", "c"."contentHash" from "Clip" as "c" where "c"."id" = ANY($1::int[]);
+
+-- clipsInPathOrder
+select "c"."id", "c"."path", "c"."name", "c"."folder", "c"."format", "c"."container", "c"."codec", "c"."bitDepth", "c"."decoder", "c"."embedded", "c"."description", "c"."ucsCatId", "c"."ucsCategory", "c"."ucsSubcategory", "c"."sampleRate", "c"."channels", "c"."durationSec", "c"."sizeBytes", "c"."mtime", "c"."tags", "c"."peaks", "c"."status", "c"."contentHash" from "Clip" as "c" where c.status = $1 AND c."durationSec" >= $2::float8 AND c.format = ANY($3::text[]) AND starts_with(c.folder, $4) and (c.path, c.id) > ($5, $6::int) order by "c"."path", "c"."id" limit $7::int;
+
+-- countClips
+select count(*) as "n" from "Clip" as "c" where c.status = $1 AND c."durationSec" >= $2::float8 AND c.format = ANY($3::text[]) AND starts_with(c.folder, $4);
+
+-- countDoneWithContent
+select count(*) as "n" from "IngestFile" where "runId" = $1 and "contentHash" = $2 and "status" = $3 and "id" <> $4;
+
+-- countEmbeddedClips
+select count(*) as "n" from "Clip" as "c" where c.status = $1 AND c."durationSec" >= $2::float8 AND c.format = ANY($3::text[]) AND starts_with(c.folder, $4) and EXISTS (SELECT 1 FROM "Segment" e WHERE e."contentHash" = c."contentHash" AND e."modelId" = $5::int AND e.kind = 'clip') and "c"."id" <> $6::int;
+
+-- countRunFiles
+select count(*) as "n" from "IngestFile" where "runId" = $1;
+
+-- deleteClipRow
+delete from "Clip" where "id" = $1;
+select count(*) as "n" from "Clip" where "contentHash" = $1;
+
+-- deleteLabelSetRow
+delete from "LabelSet" where "id" = $1::int;
+
+-- deletePredictionsOfSet
+delete from "Prediction" where "labelSetId" = $1::int;
+
+-- dropOrphanContent
+select count(*) as "n" from "Clip" where "contentHash" = $1;
+
+-- embeddedContents
+select distinct "c"."contentHash" as "h" from "Clip" as "c" where c.status = $1 and EXISTS (SELECT 1 FROM "Segment" e WHERE e."contentHash" = c."contentHash" AND e."modelId" = $2::int AND e.kind = 'clip') order by "h";
+
+-- endRun
+update "IngestRun" set "status" = $1, "finishedAt" = now(), "updatedAt" = now() where "id" = $2 and status IN ('queued', 'scanning', 'running');
+
+-- ensureModel
+insert into "EmbeddingModel" ("name", "version", "dim", "featureMode") values ($1, $2, $3::int, $4) on conflict ("name", "version") do nothing;
+select "id", "dim", "featureMode" from "EmbeddingModel" where "name" = $1 and "version" = $2;
+
+-- fileAndRunStatus
+select "f"."status", "r"."status" as "runStatus" from "IngestFile" as "f" inner join "IngestRun" as "r" on "r"."id" = "f"."runId" where "f"."id" = $1;
+
+-- finishRunIfNothingPending
+update "IngestRun" set "status" = $1, "finishedAt" = now(), "updatedAt" = now() where "id" = $2 and "status" = $3 and not exists (select 1 as "one" from "IngestFile" where "runId" = $4 and "status" = $5) returning "id";
+
+-- hasClipVector
+select count(*) as "n" from "Segment" where "contentHash" = $1 and "modelId" = $2 and "kind" = $3;
+
+-- ingestedRoots
+select distinct "root" from "IngestRun";
+
+-- innermostRootOf
+select "root" from "IngestRun" where starts_with($1, CASE WHEN right(root, 1) = '/' THEN root ELSE root || '/' END) order by length(root) desc limit $2;
+
+-- insertFailedFiles
+INSERT INTO "IngestFile" ("runId", path, status, "errorCode", "errorMessage", "updatedAt")
+       SELECT $1, t.p, 'failed', t.c, t.m, now() FROM unnest($2::text[], $3::text[], $4::text[]) AS t(p, c, m)
+       ON CONFLICT ("runId", path) DO UPDATE SET status = 'failed', "errorCode" = EXCLUDED."errorCode", "errorMessage" = EXCLUDED."errorMessage", "updatedAt" = now();
+
+-- insertLabelSet
+insert into "LabelSet" ("name", "labels", "template", "multiLabel", "updatedAt") values ($1, $2::text[], $3, $4, now()) returning "id", "name", "labels", "template", "multiLabel", "createdAt", "updatedAt";
+
+-- insertPendingFiles
+INSERT INTO "IngestFile" ("runId", path, status, "updatedAt")
+       SELECT $1, p, 'pending', now() FROM unnest($2::text[]) AS p
+       ON CONFLICT ("runId", path) DO NOTHING;
+
+-- insertQueuedRun
+insert into "IngestRun" ("root", "modelId", "status", "reindex", "startedAt", "updatedAt") values ($1, $2, $3, $4, now(), now()) on conflict ("root", "modelId", "reindex") where status IN ('queued', 'scanning', 'running') do nothing returning "id";
+
+-- labelCounts
+select "p"."label", count("c"."id") as "n" from "Prediction" as "p" inner join "Clip" as "c" on "c"."contentHash" = "p"."contentHash" and "c"."status" = $1 where "p"."labelSetId" = $2::int and "p"."modelId" = $3::int group by "p"."label" order by "n" desc, "p"."label";
+
+-- labelSetById
+select "id", "name", "labels", "template", "multiLabel", "createdAt", "updatedAt" from "LabelSet" where "id" = $1::int;
+
+-- labelSetNameTaken
+select "id" from "LabelSet" where "name" = $1 and "id" <> $2::int;
+
+-- labelSetsByIds
+select "id", "name", "labels", "template", "multiLabel", "createdAt", "updatedAt" from "LabelSet" where "id" = ANY($1::int[]);
+
+-- latestRuns
+select "id", "root", "modelId", "status", "reindex", "totalFiles", "processedFiles", "skippedFiles", "failedFiles", "missingFiles", "audioSeconds", "error", "startedAt", "updatedAt", "finishedAt" from "IngestRun" order by "id" desc limit $1;
+
+-- librarySize
+select count(*) as "c" from "Clip" where "status" = $1;
+select count(*) as "s" from "Segment" where "modelId" = $1::int;
+
+-- lockClipAtPath
+select "contentHash" from "Clip" where "path" = $1 for update;
+
+-- markFileFailedRow
+update "IngestFile" set "status" = $1, "errorCode" = $2, "errorMessage" = $3, "updatedAt" = now() where "id" = $4 and "status" = $5;
+
+-- markFileSettled
+update "IngestFile" set "status" = $1, "contentHash" = $2, "durationSec" = $3::float8, "errorCode" = $4, "errorMessage" = $5, "updatedAt" = now() where "id" = $6;
+
+-- markRunRunning
+update "IngestRun" set "status" = $1, "missingFiles" = $2, "totalFiles" = (select count(*) as "n" from "IngestFile" where "runId" = $3), "updatedAt" = now() where "id" = $4 and "status" = $5;
+
+-- markRunScanning
+update "IngestRun" set "status" = $1, "updatedAt" = now() where "id" = $2 and "status" in ($3, $4);
+
+-- markUnfoundMissing
+update "Clip" set "status" = $1, "updatedAt" = now() where starts_with(path, $2) and "status" <> $3 and NOT (path = ANY($4::text[])) and NOT EXISTS (SELECT 1 FROM unnest($5::text[]) AS u(d) WHERE starts_with(path, u.d));
+select count(*) as "n" from "Clip" where starts_with(path, $1) and "status" = $2 and NOT (path = ANY($3::text[])) and NOT EXISTS (SELECT 1 FROM unnest($4::text[]) AS u(d) WHERE starts_with(path, u.d));
+
+-- modelById
+select "name", "version" from "EmbeddingModel" where "id" = $1;
+
+-- pendingRunFiles
+select "id", "path" from "IngestFile" where "runId" = $1 and "status" = $2 order by "id";
+
+-- ping
+SELECT 1;
+
+-- predictionsOf
+select "contentHash", "labelSetId", "label", "score" from "Prediction" where "contentHash" = ANY($1::text[]) and "modelId" = $2::int order by "contentHash", "labelSetId";
+
+-- reactivateClip
+update "Clip" set "status" = $1, "updatedAt" = now() where "id" = $2 and "status" <> $3;
+
+-- replaceSegments
+delete from "Segment" where "contentHash" = $1 and "modelId" = $2;
+INSERT INTO "Segment" ("contentHash", "modelId", kind, "startSec", "endSec", embedding)
+           SELECT $1, $2::int, t.kind, t.s, t.e, t.v::vector
+             FROM unnest($3::text[], $4::float8[], $5::float8[], $6::text[]) AS t(kind, s, e, v)
+           ON CONFLICT ("contentHash", "modelId", kind, "startSec") DO UPDATE SET "endSec" = EXCLUDED."endSec", embedding = EXCLUDED.embedding;
+
+-- runById
+select "id", "root", "modelId", "status", "reindex", "totalFiles", "processedFiles", "skippedFiles", "failedFiles", "missingFiles", "audioSeconds", "error", "startedAt", "updatedAt", "finishedAt" from "IngestRun" where "id" = $1;
+
+-- runFailures
+select "path", "errorCode", "errorMessage" from "IngestFile" where "runId" = $1 and "status" = $2 order by "path" limit $3;
+
+-- runFileCounts
+select "status", count(*) as "n", coalesce(sum("durationSec"), 0) as "secs" from "IngestFile" where "runId" = $1 group by "status";
+
+-- runMode
+select "modelId", "reindex" from "IngestRun" where "id" = $1;
+
+-- segmentsOf
+select "kind", "startSec", "endSec", embedding::text as "v" from "Segment" where "contentHash" = $1 and "modelId" = $2::int order by "kind", "startSec";
+
+-- setTags
+update "Clip" set "tags" = $1::text[], "updatedAt" = now() where "id" = $2;
+
+-- skipUnchangedFiles
+UPDATE "IngestFile" f SET status = 'skipped', "contentHash" = c."contentHash", "durationSec" = c."durationSec", "updatedAt" = now()
+           FROM unnest($1::text[], $2::float8[], $3::float8[]) AS s(path, size, mtime), "Clip" c
+          WHERE f."runId" = $4 AND f.status = 'pending' AND f.path = s.path AND c.path = s.path AND c.status = 'active'
+            AND c."sizeBytes" = s.size::bigint AND c.mtime = (to_timestamp(s.mtime / 1000) AT TIME ZONE 'UTC')
+            AND c.container IS NOT NULL -- stored before the stream facts were: read once more (process-file)
+            AND EXISTS (SELECT 1 FROM "Segment" g WHERE g."contentHash" = c."contentHash" AND g."modelId" = $5 AND g.kind = 'clip');
+
+-- storeRunCounters
+update "IngestRun" set "totalFiles" = GREATEST("totalFiles", $1), "processedFiles" = $2, "skippedFiles" = $3, "failedFiles" = $4, "audioSeconds" = $5::float8, "updatedAt" = now() where "id" = $6 returning "id", "root", "modelId", "status", "reindex", "totalFiles", "processedFiles", "skippedFiles", "failedFiles", "missingFiles", "audioSeconds", "error", "startedAt", "updatedAt", "finishedAt";
+
+-- twinFacts
+select "format", "container", "codec", "bitDepth", "sampleRate", "channels", "decoder", "durationSec", "peaks", "embedded" from "Clip" where "contentHash" = $1 and "container" is not null order by "id" limit $2;
+
+-- unchangedClip
+select "c"."id", "c"."contentHash", "c"."durationSec" from "Clip" as "c" where "c"."path" = $1 and "c"."sizeBytes" = $2::bigint and "c"."mtime" = (to_timestamp($3::float8 / 1000) AT TIME ZONE 'UTC') and "c"."container" is not null and exists (select 1 as "one" from "Segment" as "s" where "s"."contentHash" = "c"."contentHash" and "s"."modelId" = $4 and "s"."kind" = $5);
+
+-- updateLabelSetRow
+update "LabelSet" set "name" = $1, "labels" = $2::text[], "template" = $3, "multiLabel" = $4, "updatedAt" = now() where "id" = $5::int returning "id", "name", "labels", "template", "multiLabel", "createdAt", "updatedAt";
+
+-- upsertClip
+insert into "Clip" ("path", "folder", "name", "contentHash", "sizeBytes", "mtime", "format", "container", "codec", "bitDepth", "sampleRate", "channels", "decoder", "durationSec", "peaks", "embedded", "description", "ucsCatId", "ucsCategory", "ucsSubcategory", "status", "updatedAt") values ($1, $2, $3, $4, $5::bigint, (to_timestamp($6::float8 / 1000) AT TIME ZONE 'UTC'), $7::text, $8::text, $9::text, $10::int, $11::int, $12::int, $13::text, $14::float8, $15::float8[], $16::jsonb, $17::text, $18::text, $19::text, $20::text, $21, now()) on conflict ("path") do update set "folder" = "excluded"."folder", "name" = "excluded"."name", "contentHash" = "excluded"."contentHash", "sizeBytes" = "excluded"."sizeBytes", "mtime" = "excluded"."mtime", "format" = "excluded"."format", "container" = "excluded"."container", "codec" = "excluded"."codec", "bitDepth" = "excluded"."bitDepth", "sampleRate" = "excluded"."sampleRate", "channels" = "excluded"."channels", "decoder" = "excluded"."decoder", "durationSec" = "excluded"."durationSec", "peaks" = "excluded"."peaks", "embedded" = "excluded"."embedded", "description" = "excluded"."description", "ucsCatId" = "excluded"."ucsCatId", "ucsCategory" = "excluded"."ucsCategory", "ucsSubcategory" = "excluded"."ucsSubcategory", "status" = $22, "updatedAt" = now();
+
+-- upsertPredictions
+INSERT INTO "Prediction" ("contentHash", "labelSetId", "modelId", label, score, scores)
+       SELECT t.h, $1::int, $2::int, t.l, t.s, ARRAY(SELECT jsonb_array_elements_text(t.a::jsonb)::float8)
+         FROM unnest($3::text[], $4::text[], $5::float8[], $6::text[]) AS t(h, l, s, a)
+       ON CONFLICT ("contentHash", "labelSetId", "modelId") DO UPDATE
+         SET label = EXCLUDED.label, score = EXCLUDED.score, scores = EXCLUDED.scores, "createdAt" = now();
+
+-- clipFilter (every condition)
+c.status = $1 AND c."durationSec" >= $2::float8 AND c."durationSec" <= $3::float8 AND c.format = ANY($4::text[]) AND c.container = ANY($5::text[]) AND c.codec = ANY($6::text[]) AND c."bitDepth" = ANY($7::int[]) AND (c."ucsCategory" = ANY($8::text[]) OR regexp_replace(c."ucsCatId", '[A-Z][a-z].*$', '') = ANY($9::text[])) AND c."sampleRate" = ANY($10::int[]) AND c.channels = ANY($11::int[]) AND starts_with(c.folder, $12) AND c.tags @> $13::text[] AND EXISTS (SELECT 1 FROM "Prediction" pr WHERE pr."contentHash" = c."contentHash" AND pr."modelId" = $14::int
+      AND pr."labelSetId" = $15::int AND pr.label = $16 AND pr.score >= $17::float8);

@@ -10,14 +10,14 @@ const API = 'apps/api/src';
  * apps/api/src it must not import. `types` names imports that stay allowed as `import type` only.
  */
 const NEVER = {
-  graphql: { never: ['store'], types: ['store'], why: 'resolvers call domain modules (search/, ingest/, library/), never the store; the context may name the Store type it carries' },
+  graphql: { never: ['store'], types: ['store'], why: 'resolvers call domain modules (library/, search/, ingest/), never the store; the context and loaders may name the Store type they carry' },
   search: { never: ['ingest', 'graphql', 'http'], why: 'search/ ranks what is stored; embedding lives in model/, scanning and the pipeline in ingest/' },
   ingest: { never: ['search', 'graphql', 'http'], why: 'ingest/ writes the library; it knows nothing of queries or transports' },
   store: { never: ['search', 'ingest', 'library', 'model', 'graphql', 'http', 'eval'], why: 'store/ is the bottom of the stack' },
   model: { never: ['store', 'search', 'ingest', 'library', 'graphql', 'http', 'eval'], why: 'model/ runs the towers on plain inputs' },
   features: { never: ['audio', 'model', 'store', 'search', 'ingest', 'library', 'graphql', 'http', 'eval'], why: 'features/ is pure signal processing' },
   audio: { never: ['model', 'store', 'search', 'ingest', 'graphql', 'http', 'eval'], why: 'audio/ decodes files and knows nothing of the library' },
-  library: { never: ['store', 'search', 'ingest', 'graphql', 'http', 'eval'], why: 'library/ holds pure library facts (UCS)' },
+  library: { never: ['search', 'ingest', 'graphql', 'http', 'eval'], types: ['search'], why: 'library/ lists, edits and exports what is stored (through store/); ranking lives in search/, writing the library in ingest/' },
   eval: { never: ['graphql', 'http'], why: 'eval/ calls the domain modules directly' },
 };
 

@@ -530,7 +530,8 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     expect(listing.map((r) => r.rank)).toEqual(listing.map((_, i) => i + 1));
 
     // Paged two rows at a time over the real store and search functions: the same rows, ranks running on.
-    const { exportLists, exportPages } = await import('../../apps/api/src/search/index.js');
+    const { exportLists } = await import('../../apps/api/src/search/index.js');
+    const { exportPages } = await import('../../apps/api/src/library/index.js');
     const { ensureModel } = await import('../../apps/api/src/store/index.js');
     const { id: modelId } = await ensureModel(h.deps.store, h.deps.runtime.identity);
     const lists = exportLists({ store: h.deps.store, modelId, runtime: h.deps.runtime, limits: cfg.limits });

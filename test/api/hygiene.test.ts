@@ -1,7 +1,7 @@
 /** Small pure pieces of input and output hygiene: CSV cells that look like formulas, HTTP Range headers. */
 import { describe, expect, it } from 'vitest';
 import { parseRange } from '../../apps/api/src/http/audio.js';
-import { csvField, renderExport, type ExportRow } from '../../apps/api/src/search/export.js';
+import { csvField, renderExport, type ExportRow } from '../../apps/api/src/library/export.js';
 
 describe('CSV export', () => {
   it('prefixes text cells that a spreadsheet would run as formulas, and leaves numbers alone', () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerName } from '../../apps/api/src/audio/metadata.js';
 import { runIngest } from '../../apps/api/src/ingest/index.js';
-import { facets, listClips } from '../../apps/api/src/search/index.js';
+import { facets, listClips } from '../../apps/api/src/library/index.js';
 import { ensureModel } from '../../apps/api/src/store/index.js';
 import { corpusTools, makeCorpus } from '../audio/corpus.js';
 import { createTestDatabase, testServerUrl } from '../helpers/store.js';

@@ -17,7 +17,10 @@ const probes: Record<string, string> = {
   [`graphql/${tag}-store.ts`]: `import { openStore } from '../store/index.js';\nimport type { Store } from '../store/index.js';\nexport const open: (s: Store) => unknown = () => openStore;\n`,
   [`graphql/${tag}-store-type.ts`]: `import type { Store } from '../store/index.js';\nexport type S = Store;\n`,
   [`search/${tag}-ingest.ts`]: `import type { ScannedFile } from '../ingest/scan.js';\nexport type F = ScannedFile;\n`,
-  [`model/${tag}-search.ts`]: `import { listClips } from '../search/index.js';\nexport const l = listClips;\n`,
+  [`model/${tag}-search.ts`]: `import { searchByText } from '../search/index.js';\nexport const l = searchByText;\n`,
+  // library/ may name a search type (an export row made from hits), never call a ranking
+  [`library/${tag}-search.ts`]: `import { searchByText } from '../search/index.js';\nexport const s = searchByText;\n`,
+  [`library/${tag}-search-type.ts`]: `import type { Hit } from '../search/index.js';\nexport type H = Hit;\n`,
   [`library/${tag}-a.ts`]: `import { b } from './${tag}-b.js';\nexport const a = (): number => b() + 1;\n`,
   [`library/${tag}-b.ts`]: `import { a } from './${tag}-a.js';\nexport const b = (): number => (Math.random() > 2 ? a() : 0);\n`,
   // type-aware: needs the compiler to know f returns a promise
@@ -48,6 +51,11 @@ describe('lint', () => {
   it('search/ never imports ingest/, not even a type; model/ never imports search/', () => {
     expect(rules(`search/${tag}-ingest.ts`)).toEqual([expect.stringMatching(/^@typescript-eslint\/no-restricted-imports: '\.\.\/ingest\/scan\.js' import is restricted .* search\/ never imports ingest\/: /)]);
     expect(rules(`model/${tag}-search.ts`)).toEqual([expect.stringMatching(/^@typescript-eslint\/no-restricted-imports: .* model\/ never imports search\//)]);
+  });
+
+  it('library/ never imports search/ (import type stays allowed)', () => {
+    expect(rules(`library/${tag}-search.ts`)).toEqual([expect.stringMatching(/^@typescript-eslint\/no-restricted-imports: .* library\/ never imports search\/ \(import type only\)/)]);
+    expect(rules(`library/${tag}-search-type.ts`)).toEqual([]);
   });
 
   it('an import cycle fails in both of its files', () => {

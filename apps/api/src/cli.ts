@@ -104,13 +104,8 @@ function positiveInt(cmd: string, name: string, v: string | undefined): number |
 
 // Heavy modules (ONNX runtime, Prisma, PGlite) load only when a command runs, so --help and usage errors are instant.
 async function openRuntime(cfg: Config, modelName: string, textCacheSize = 0) {
-  const { ClapRuntime, loadBundle } = await import('./model/index.js');
-  const bundle = await loadBundle(path.join(cfg.modelDir, modelName));
-  return ClapRuntime.open(bundle, {
-    provider: cfg.ort.executionProvider,
-    intraOpThreads: cfg.ort.intraOpThreads,
-    textCacheSize, // 0 for ingest, which never embeds text
-  });
+  const { openRuntime: open } = await import('./model/runtime.js');
+  return open(cfg, { modelName, textCacheSize }); // 0 for ingest, which never embeds text
 }
 
 const fileLine = (job: FileJob, o: FileOutcome) =>

@@ -20,7 +20,8 @@ import { callerOf, canWrite, guard, trustPolicy } from './http/trust.js';
 import { landingPage } from './http/landing.js';
 import { uploadRouter } from './http/upload.js';
 import { resumeIngests } from './ingest/index.js';
-import { ClapRuntime, loadBundle } from './model/index.js';
+import type { ClapRuntime } from './model/index.js';
+import { openRuntime as openModelRuntime } from './model/runtime.js';
 import { UploadRegistry } from './search/index.js';
 import { ensureModel, openStore, ping, type Store } from './store/index.js';
 
@@ -48,14 +49,8 @@ const VERSION = (() => {
   }
 })();
 
-export async function openRuntime(cfg: Config): Promise<ClapRuntime> {
-  const bundle = await loadBundle(path.join(cfg.modelDir, cfg.modelName));
-  return ClapRuntime.open(bundle, {
-    provider: cfg.ort.executionProvider,
-    intraOpThreads: cfg.ort.intraOpThreads,
-    textCacheSize: cfg.limits.textCacheSize,
-  });
-}
+/** The server's model (cfg.modelName, with the text cache of config.limits). */
+export const openRuntime = (cfg: Config): Promise<ClapRuntime> => openModelRuntime(cfg);
 
 /**
  * Start the API. With `deps`, the given store/runtime are used (and left open on close): PGlite

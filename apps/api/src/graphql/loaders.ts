@@ -4,8 +4,8 @@
  * cache lives as long as its request, so a write in one request is never hidden from the next.
  */
 import DataLoader from 'dataloader';
-import * as search from '../search/index.js';
-import type { LabelSetRow, StoredPrediction } from '../search/index.js';
+import * as library from '../library/index.js';
+import type { LabelSetRow, StoredPrediction } from '../library/index.js';
 import type { Store } from '../store/index.js';
 
 export interface Loaders {
@@ -18,11 +18,11 @@ export interface Loaders {
 export function createLoaders(store: Store, modelId: number): Loaders {
   return {
     predictions: new DataLoader(async (hashes: readonly string[]) => {
-      const m = await search.predictionsOfContents(store, modelId, [...hashes]);
+      const m = await library.predictionsOfContents(store, modelId, [...hashes]);
       return hashes.map((h) => m.get(h) ?? []);
     }),
     labelSets: new DataLoader(async (ids: readonly number[]) => {
-      const m = await search.labelSetsByIds(store, [...ids]);
+      const m = await library.labelSetsByIds(store, [...ids]);
       return ids.map((id) => m.get(id) ?? null);
     }),
   };

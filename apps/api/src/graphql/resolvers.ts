@@ -1,12 +1,14 @@
 /**
- * Thin resolvers: check limits, call one search/ or ingest/ function, map rows to schema types.
+ * Thin resolvers: check limits, call one library/, search/ or ingest/ function, map rows to schema types.
  * Mutations are authorised once per operation by the auth plugin (graphql/errors.ts), not here.
  */
 import { GraphQLScalarType, Kind } from 'graphql';
 import { EarshotError } from '../errors.js';
 import { cancelIngest, getRun, ingestDb, listFailures, listRuns, runProgress, startIngest, type IngestRunRow } from '../ingest/index.js';
+import * as library from '../library/index.js';
 import * as search from '../search/index.js';
-import type { ClipRow, HitPage } from '../search/index.js';
+import type { ClipRow } from '../library/index.js';
+import type { HitPage } from '../search/index.js';
 import type * as G from '../generated/graphql.js';
 import type { ApiContext } from './context.js';
 
@@ -20,7 +22,7 @@ const DateTime = new GraphQLScalarType({
   parseLiteral: (ast) => (ast.kind === Kind.STRING ? new Date(ast.value) : null),
 });
 
-const pageSize = (ctx: ApiContext, first: number | null | undefined, dflt: number) => search.checkPageSize(first, ctx.config.limits.maxPageSize, dflt);
+const pageSize = (ctx: ApiContext, first: number | null | undefined, dflt: number) => library.checkPageSize(first, ctx.config.limits.maxPageSize, dflt);
 
 const hitPage = (p: HitPage) => ({ scoreKind: p.scoreKind, calibration: p.relevance, unknownWords: p.unknownWords, noGoodMatch: p.noGoodMatch, hits: p.hits, pageInfo: { hasNextPage: p.hasNextPage, endCursor: p.endCursor }, totalCount: p.totalCount, totalCountExact: p.totalCountExact });
 
@@ -46,7 +48,7 @@ export const resolvers: G.Resolvers = {
   DateTime,
   Query: {
     health: async (_: unknown, __: unknown, ctx: ApiContext) => {
-      const { clips, segments } = await search.librarySize(ctx.store, ctx.modelId);
+      const { clips, segments } = await library.librarySize(ctx.store, ctx.modelId);
       return { ok: true, backend: ctx.store.backend, clips, segments, version: ctx.version };
     },
     model: (_: unknown, __: unknown, ctx: ApiContext) => ({
@@ -55,13 +57,13 @@ export const resolvers: G.Resolvers = {
       isDemo: ctx.runtime.manifest.isDemo,
       promptTemplate: ctx.runtime.manifest.promptTemplate,
     }),
-    clip: (_: unknown, a: G.QueryClipArgs, ctx: ApiContext) => search.getClip(ctx.store, a.id),
+    clip: (_: unknown, a: G.QueryClipArgs, ctx: ApiContext) => library.getClip(ctx.store, a.id),
     clips: async (_: unknown, a: G.QueryClipsArgs, ctx: ApiContext) => {
-      const p = await search.listClips(ctx.store, ctx.modelId, { filter: a.filter, first: pageSize(ctx, a.first, 50), after: a.after });
+      const p = await library.listClips(ctx.store, ctx.modelId, { filter: a.filter, first: pageSize(ctx, a.first, 50), after: a.after });
       return { nodes: p.nodes, pageInfo: { hasNextPage: p.hasNextPage, endCursor: p.endCursor }, totalCount: p.totalCount };
     },
-    folders: (_: unknown, a: G.QueryFoldersArgs, ctx: ApiContext) => search.listFolders(ctx.store, a.prefix),
-    facets: (_: unknown, __: unknown, ctx: ApiContext) => search.facets(ctx.store),
+    folders: (_: unknown, a: G.QueryFoldersArgs, ctx: ApiContext) => library.listFolders(ctx.store, a.prefix),
+    facets: (_: unknown, __: unknown, ctx: ApiContext) => library.facets(ctx.store),
     searchByText: async (_: unknown, a: G.QuerySearchByTextArgs, ctx: ApiContext) =>
       hitPage(
         await search.searchByText(ctx.store, ctx.modelId, (t) => ctx.runtime.embedText(t), {
@@ -88,9 +90,9 @@ export const resolvers: G.Resolvers = {
       search.nearDuplicates(ctx.store, ctx.modelId, { clip: a.clip, maxDistance: a.maxDistance ?? 0.02, first: pageSize(ctx, a.first, 50) }),
     classify: (_: unknown, a: G.QueryClassifyArgs, ctx: ApiContext) =>
       search.classify(ctx.store, ctx.modelId, ctx.runtime, (id) => uploadVectors(ctx, id), a, ctx.config.limits.maxLabels, ctx.config.limits),
-    labelSets: (_: unknown, __: unknown, ctx: ApiContext) => search.listLabelSets(ctx.store),
-    labelSet: (_: unknown, a: G.QueryLabelSetArgs, ctx: ApiContext) => search.getLabelSet(ctx.store, a.id),
-    predictedLabels: (_: unknown, a: G.QueryPredictedLabelsArgs, ctx: ApiContext) => search.predictedLabels(ctx.store, ctx.modelId, a.labelSet),
+    labelSets: (_: unknown, __: unknown, ctx: ApiContext) => library.listLabelSets(ctx.store),
+    labelSet: (_: unknown, a: G.QueryLabelSetArgs, ctx: ApiContext) => library.getLabelSet(ctx.store, a.id),
+    predictedLabels: (_: unknown, a: G.QueryPredictedLabelsArgs, ctx: ApiContext) => library.predictedLabels(ctx.store, ctx.modelId, a.labelSet),
     ingestRoots: (_: unknown, __: unknown, ctx: ApiContext) => ctx.config.ingest.roots,
     ingestRuns: async (_: unknown, a: G.QueryIngestRunsArgs, ctx: ApiContext) =>
       listRuns(ingestDb(ctx.store), pageSize(ctx, a.first, 20)),
@@ -101,11 +103,11 @@ export const resolvers: G.Resolvers = {
     },
     export: async (_: unknown, a: G.QueryExportArgs, ctx: ApiContext) => {
       const limit = a.source.limit ?? 100;
-      if (limit > search.EXPORT_MAX) throw new EarshotError('LIMIT_EXCEEDED', `limit ${limit} exceeds the export maximum ${search.EXPORT_MAX}; GET /export streams longer lists`, { subject: 'limit' });
-      const rows: search.ExportRow[] = [];
+      if (limit > library.EXPORT_MAX) throw new EarshotError('LIMIT_EXCEEDED', `limit ${limit} exceeds the export maximum ${library.EXPORT_MAX}; GET /export streams longer lists`, { subject: 'limit' });
+      const rows: library.ExportRow[] = [];
       const lists = search.exportLists({ store: ctx.store, modelId: ctx.modelId, runtime: ctx.runtime, limits: ctx.config.limits });
-      for await (const page of search.exportPages(lists, a.source, limit, ctx.config.limits.maxPageSize)) rows.push(...page);
-      return search.renderExport(rows, a.format, search.exportStem(a.source));
+      for await (const page of library.exportPages(lists, a.source, limit, ctx.config.limits.maxPageSize)) rows.push(...page);
+      return library.renderExport(rows, a.format, library.exportStem(a.source));
     },
   },
   Mutation: {
@@ -123,16 +125,16 @@ export const resolvers: G.Resolvers = {
       await requireRun(ctx, a.id);
       return cancelIngest({ store: ctx.store }, Number(a.id));
     },
-    createLabelSet: (_: unknown, a: G.MutationCreateLabelSetArgs, ctx: ApiContext) => search.createLabelSet(ctx.store, a.input, ctx.config.limits.maxLabels, ctx.config.limits),
+    createLabelSet: (_: unknown, a: G.MutationCreateLabelSetArgs, ctx: ApiContext) => library.createLabelSet(ctx.store, a.input, ctx.config.limits.maxLabels, ctx.config.limits),
     updateLabelSet: (_: unknown, a: G.MutationUpdateLabelSetArgs, ctx: ApiContext) =>
-      search.updateLabelSet(ctx.store, a.id, a.input, ctx.config.limits.maxLabels, ctx.config.limits),
-    deleteLabelSet: (_: unknown, a: G.MutationDeleteLabelSetArgs, ctx: ApiContext) => search.deleteLabelSet(ctx.store, a.id),
+      library.updateLabelSet(ctx.store, a.id, a.input, ctx.config.limits.maxLabels, ctx.config.limits),
+    deleteLabelSet: (_: unknown, a: G.MutationDeleteLabelSetArgs, ctx: ApiContext) => library.deleteLabelSet(ctx.store, a.id),
     classifyLibrary: (_: unknown, a: G.MutationClassifyLibraryArgs, ctx: ApiContext) =>
       search.classifyLibrary(ctx.store, ctx.modelId, ctx.runtime, a.labelSet, a.filter),
-    setClipTags: (_: unknown, a: G.MutationSetClipTagsArgs, ctx: ApiContext) => search.setClipTags(ctx.store, a.id, a.tags, ctx.config.limits),
+    setClipTags: (_: unknown, a: G.MutationSetClipTagsArgs, ctx: ApiContext) => library.setClipTags(ctx.store, a.id, a.tags, ctx.config.limits),
     editClipTags: (_: unknown, a: G.MutationEditClipTagsArgs, ctx: ApiContext) =>
-      search.editClipTags(ctx.store, a.ids, { add: a.add, remove: a.remove }, { ...ctx.config.limits, maxIds: ctx.config.limits.maxPageSize }),
-    deleteClip: (_: unknown, a: G.MutationDeleteClipArgs, ctx: ApiContext) => search.deleteClip(ctx.store, a.id),
+      library.editClipTags(ctx.store, a.ids, { add: a.add, remove: a.remove }, { ...ctx.config.limits, maxIds: ctx.config.limits.maxPageSize }),
+    deleteClip: (_: unknown, a: G.MutationDeleteClipArgs, ctx: ApiContext) => library.deleteClip(ctx.store, a.id),
   },
   Clip: {
     waveform: (c: ClipRow) => c.peaks,
@@ -155,6 +157,6 @@ export const resolvers: G.Resolvers = {
     etaSec: (r: IngestRunRow) => runProgress(r).etaSec,
     // The run page lists up to 100 failures whatever the page-size setting; the cost limit bounds it.
     failures: (r: IngestRunRow, a: G.IngestRunFailuresArgs, ctx: ApiContext) =>
-      listFailures(ingestDb(ctx.store), r.id, search.checkPageSize(a.first, Math.max(ctx.config.limits.maxPageSize, 1000), 100)),
+      listFailures(ingestDb(ctx.store), r.id, library.checkPageSize(a.first, Math.max(ctx.config.limits.maxPageSize, 1000), 100)),
   },
 };

@@ -2,7 +2,7 @@
 import express, { type Router } from 'express';
 import { EarshotError } from '../errors.js';
 import { ingestDb, openIngestedFile } from '../ingest/index.js';
-import { getClip } from '../search/index.js';
+import { getClip } from '../library/index.js';
 import type { Store } from '../store/index.js';
 import { sendError } from './errors.js';
 

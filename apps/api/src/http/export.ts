@@ -11,8 +11,8 @@ import { buildSchema, coerceInputValue, type GraphQLInputType } from 'graphql';
 import type { Config } from '../config.js';
 import { EarshotError } from '../errors.js';
 import { typeDefs } from '../graphql/index.js';
-import { csvLine, EXPORT_COLUMNS, exportLists, exportPages, exportStem, safeStem, type ExportListDeps, type ExportRow, type ExportSource } from '../search/index.js';
-import type { ClipFilter } from '../search/index.js';
+import { csvLine, EXPORT_COLUMNS, exportPages, exportStem, safeStem, type ExportRow, type ExportSource } from '../library/index.js';
+import { exportLists, type ClipFilter, type ExportListDeps } from '../search/index.js';
 import { sendError } from './errors.js';
 
 const CLIP_FILTER = buildSchema(typeDefs).getType('ClipFilter') as GraphQLInputType;

@@ -1,8 +1,8 @@
-import path from 'node:path';
 import type { Config } from '../config.js';
 import { EarshotError } from '../errors.js';
 import type { AudioEmbedder } from '../model/embed.js';
-import { ClapRuntime, loadBundle } from '../model/index.js';
+import type { ClapRuntime } from '../model/index.js';
+import { openRuntime } from '../model/runtime.js';
 import { ensureModel, modelById, type Store } from '../store/index.js';
 import type { IngestDb } from './db.js';
 import { BatchingEmbedder } from './embed.js';
@@ -51,12 +51,7 @@ export class EmbedderPool {
     const m = await modelById(this.db, modelId);
     if (!m) throw new EarshotError('MODEL_NOT_FOUND', `no embedding model with id ${modelId}`, { subject: String(modelId) });
     if (m.name === this.own.identity.name && m.version === this.own.identity.version) return this.batched(this.own);
-    const bundle = await loadBundle(path.join(this.config.modelDir, m.name));
-    const rt = await ClapRuntime.open(bundle, {
-      provider: this.config.ort.executionProvider,
-      intraOpThreads: this.config.ort.intraOpThreads,
-      textCacheSize: 0,
-    });
+    const rt = await openRuntime(this.config, { modelName: m.name, textCacheSize: 0 });
     this.opened.push(rt);
     if (rt.identity.version !== m.version) {
       throw new EarshotError('MODEL_MISMATCH', `model ${m.name} on this machine is version ${rt.identity.version}, the run needs ${m.version}`, {

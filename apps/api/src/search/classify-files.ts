@@ -10,7 +10,8 @@ import { asEarshotError, EarshotError, type ErrorCode } from '../errors.js';
 import { sha256File } from '../hash.js';
 import { embedSamples, type AudioEmbedder, type SegmentVector } from '../model/embed.js';
 import type { Store } from '../store/index.js';
-import { checkLabels, classifyVectors, DEFAULT_TEMPLATE, listLabelSets, storedVectors, type Classification, type ClassifyRuntime } from './classify.js';
+import { checkLabels, DEFAULT_TEMPLATE, listLabelSets } from '../library/label-sets.js';
+import { classifyVectors, storedVectors, type Classification, type ClassifyRuntime } from './classify.js';
 
 export type FileAnswer =
   | { file: string; ok: true; /** the library's stored embeddings were used */ stored: boolean; result: Classification }

@@ -1,10 +1,10 @@
 /** The list fetchers of an export, wired to the same search functions (and cutoff) as the lists the user pages through. */
 import type { Store } from '../store/index.js';
-import { listClips } from './clips.js';
-import type { ExportFetchers } from './export.js';
+import { listClips } from '../library/clips.js';
+import type { ExportFetchers } from '../library/export.js';
 import { relevanceForSearch, searchByText, similarTo } from './rank.js';
 import type { RelevanceRuntime } from './relevance.js';
-import type { TextLimits } from './text.js';
+import type { TextLimits } from '../library/text.js';
 
 export interface ExportListDeps {
   store: Store;

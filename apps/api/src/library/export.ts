@@ -1,8 +1,7 @@
 /** A result list as CSV or JSON, for download: whole (GraphQL `export`) or streamed a page at a time (GET /export). */
 import { EarshotError } from '../errors.js';
-import type { ClipRow } from './clips.js';
-import type { ClipFilter } from './filters.js';
-import type { Hit, HitPage, ScoreKind } from './rank.js';
+import type { Hit, HitPage, ScoreKind } from '../search/rank.js';
+import type { ClipFilter, ClipRow } from '../store/index.js';
 
 export type ExportFormat = 'CSV' | 'JSON';
 

@@ -39,6 +39,12 @@ describe.skipIf(!!reason)('Clip.predictions is batched per request', () => {
       const p = `/lib/${String(i).padStart(2, '0')}.wav`;
       await repo.upsertClip(t.store, { path: p, folder: '/lib/', name: path.basename(p), contentHash: hash, sizeBytes: 100 + i, mtimeMs: 1_700_000_000_000, facts: FACTS, naming: NAMING });
     }
+    // 4 ingest runs with 3 failures each (their folders need not exist: nothing reads them).
+    for (let r = 0; r < 4; r++) {
+      const runId = (await repo.insertQueuedRun(t.store, { root: `/lib/run${r}`, modelId, reindex: false }))!;
+      await repo.insertFailedFiles(t.store, runId, [0, 1, 2].map((f) => ({ path: `/lib/run${r}/f${f}.wav`, code: 'AUDIO_DECODE_FAILED', message: `bad ${r}.${f}` })));
+      await repo.endRun(t.store, runId, 'failed', 'every file failed');
+    }
     for (const [k, set] of sets.entries()) {
       const preds = [0, 1, 2, 3].map((c) => ({ contentHash: `content-${c}`, label: ['a', 'b', 'c'][(c + k) % 3], score: 0.5, scores: [0.5, 0.3, 0.2] }));
       await repo.upsertPredictions(t.store, set.id, modelId, preds);
@@ -51,16 +57,19 @@ describe.skipIf(!!reason)('Clip.predictions is batched per request', () => {
     await t?.cleanup();
   });
 
-  const page = async (first: number) => {
+  const gql = async <T>(query: string, variables: Record<string, unknown>) => {
     statements.length = 0;
-    const r = await fetch(`${h.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: `query($n: Int) { clips(first: $n) { nodes { name predictions { label score labelSet { name } } } } }`, variables: { n: first } }),
-    });
-    const body = (await r.json()) as { data: { clips: { nodes: { name: string; predictions: { label: string; labelSet: { name: string } }[] }[] } }; errors?: unknown };
+    const r = await fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    const body = (await r.json()) as { data: T; errors?: unknown };
     expect(body.errors).toBeUndefined();
-    return { nodes: body.data.clips.nodes, statements: [...statements] };
+    return { data: body.data, statements: [...statements] };
+  };
+  const page = async (first: number) => {
+    const r = await gql<{ clips: { nodes: { name: string; predictions: { label: string; labelSet: { name: string } }[] }[] } }>(
+      `query($n: Int) { clips(first: $n) { nodes { name predictions { label score labelSet { name } } } } }`,
+      { n: first },
+    );
+    return { nodes: r.data.clips.nodes, statements: r.statements };
   };
 
   it('answers every clip with its content’s predictions, in label-set order', async () => {
@@ -79,5 +88,11 @@ describe.skipIf(!!reason)('Clip.predictions is batched per request', () => {
     const kinds = (s: string[]) => s.map((x) => (/"Prediction"/.test(x) ? 'predictions' : /"LabelSet"/.test(x) ? 'label sets' : /count\(\*\)/.test(x) ? 'count' : 'page'));
     expect(kinds(large.statements).sort()).toEqual(['count', 'label sets', 'page', 'predictions']);
     expect(large.statements.length).toBe(small.statements.length);
+  });
+
+  it('IngestRun.failures of a runs list: one statement for the runs, one for every run\'s failures', async () => {
+    const r = await gql<{ ingestRuns: { root: string; failures: { path: string; message: string }[] }[] }>(`query($f: Int) { ingestRuns(first: 10) { root failures(first: $f) { path message } } }`, { f: 2 });
+    expect(r.data.ingestRuns.map((x) => [x.root, x.failures.map((f) => f.message)])).toEqual([3, 2, 1, 0].map((k) => [`/lib/run${k}`, [`bad ${k}.0`, `bad ${k}.1`]]));
+    expect(r.statements.map((x) => (/"IngestFile"/.test(x) ? 'failures' : /"IngestRun"/.test(x) ? 'runs' : x))).toEqual(['runs', 'failures']);
   });
 });

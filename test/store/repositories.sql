@@ -71,6 +71,9 @@ update "IngestRun" set "status" = $1, "finishedAt" = now(), "updatedAt" = now() 
 insert into "EmbeddingModel" ("name", "version", "dim", "featureMode") values ($1, $2, $3::int, $4) on conflict ("name", "version") do nothing;
 select "id", "dim", "featureMode" from "EmbeddingModel" where "name" = $1 and "version" = $2;
 
+-- failuresOfRuns
+select "runId", "path", "errorCode", "errorMessage" from (select "runId", "path", "errorCode", "errorMessage", row_number() OVER (PARTITION BY "runId" ORDER BY path) as "n" from "IngestFile" where "runId" = ANY($1::int[]) and "status" = $2) as "f" where "n" <= $3 order by "runId", "n";
+
 -- fileAndRunStatus
 select "f"."status", "r"."status" as "runStatus" from "IngestFile" as "f" inner join "IngestRun" as "r" on "r"."id" = "f"."runId" where "f"."id" = $1;
 

@@ -70,6 +70,9 @@ describe('store repositories', () => {
     expect(await call('storeRunCounters', (d) => repo.storeRunCounters(d, runId, { total: 4, processed: 1, skipped: 1, failed: 2, audioSeconds: 2.5 }))).toMatchObject({ totalFiles: 4, missingFiles: 1, status: 'running' });
     expect(await call('countRunFiles', (d) => repo.countRunFiles(d, runId))).toBe(4);
     expect((await call('runFailures', (d) => repo.runFailures(d, runId, 10))).map((f) => f.code).sort()).toEqual(['AUDIO_DECODE_FAILED', 'FILE_CHANGED']);
+    const firstFailures = await call('failuresOfRuns', (d) => repo.failuresOfRuns(d, [runId, 99999], 1));
+    expect([firstFailures.get(runId)?.length, firstFailures.get(99999)]).toEqual([1, []]);
+    expect(firstFailures.get(runId)).toEqual((await repo.runFailures(t.store, runId, 1)));
     expect(await call('finishRunIfNothingPending', (d) => repo.finishRunIfNothingPending(d, runId))).toBe(true);
     await call('analyzeSearchTables', (d) => repo.analyzeSearchTables(d));
     const run2 = (await repo.insertQueuedRun(t.store, { root: '/lib/a', modelId, reindex: true }))!;

@@ -1,9 +1,10 @@
 /**
- * Per-request DataLoaders: the fields a page of clips asks for once per clip (Clip.predictions and the label
- * set of each prediction) are collected within one tick and answered with one statement each. A loader's
+ * Per-request DataLoaders: the fields a list asks for once per item (Clip.predictions and the label set of each
+ * prediction, IngestRun.failures) are collected within one tick and answered with one statement each. A loader's
  * cache lives as long as its request, so a write in one request is never hidden from the next.
  */
 import DataLoader from 'dataloader';
+import { failuresOfRuns, ingestDb, type IngestFailure } from '../ingest/index.js';
 import * as library from '../library/index.js';
 import type { LabelSetRow, StoredPrediction } from '../library/index.js';
 import type { Store } from '../store/index.js';
@@ -13,6 +14,8 @@ export interface Loaders {
   predictions: DataLoader<string, StoredPrediction[]>;
   /** A label set by id (null when it is gone). */
   labelSets: DataLoader<number, LabelSetRow | null>;
+  /** The first failures of a run: key { runId, first } (a runs list asks once per run, all with one `first`). */
+  failures: DataLoader<{ runId: number; first: number }, IngestFailure[], string>;
 }
 
 export function createLoaders(store: Store, modelId: number): Loaders {
@@ -25,5 +28,14 @@ export function createLoaders(store: Store, modelId: number): Loaders {
       const m = await library.labelSetsByIds(store, [...ids]);
       return ids.map((id) => m.get(id) ?? null);
     }),
+    failures: new DataLoader(
+      async (keys: readonly { runId: number; first: number }[]) => {
+        // One statement per distinct `first` (one in practice: the field's argument is the same on every run of a list).
+        const byFirst = new Map<number, Promise<Map<number, IngestFailure[]>>>();
+        for (const k of keys) if (!byFirst.has(k.first)) byFirst.set(k.first, failuresOfRuns(ingestDb(store), [...new Set(keys.filter((x) => x.first === k.first).map((x) => x.runId))], k.first));
+        return Promise.all(keys.map(async (k) => (await byFirst.get(k.first)!).get(k.runId) ?? []));
+      },
+      { cacheKeyFn: (k) => `${k.runId}:${k.first}` },
+    ),
   };
 }

@@ -4,7 +4,7 @@
  */
 import { GraphQLScalarType, Kind } from 'graphql';
 import { EarshotError } from '../errors.js';
-import { cancelIngest, getRun, ingestDb, listFailures, listRuns, runProgress, startIngest, type IngestRunRow } from '../ingest/index.js';
+import { cancelIngest, getRun, ingestDb, listRuns, runProgress, startIngest, type IngestRunRow } from '../ingest/index.js';
 import * as library from '../library/index.js';
 import * as search from '../search/index.js';
 import type { ClipRow } from '../library/index.js';
@@ -157,6 +157,6 @@ export const resolvers: G.Resolvers = {
     etaSec: (r: IngestRunRow) => runProgress(r).etaSec,
     // The run page lists up to 100 failures whatever the page-size setting; the cost limit bounds it.
     failures: (r: IngestRunRow, a: G.IngestRunFailuresArgs, ctx: ApiContext) =>
-      listFailures(ingestDb(ctx.store), r.id, library.checkPageSize(a.first, Math.max(ctx.config.limits.maxPageSize, 1000), 100)),
+      ctx.loaders.failures.load({ runId: r.id, first: library.checkPageSize(a.first, Math.max(ctx.config.limits.maxPageSize, 1000), 100) }),
   },
 };

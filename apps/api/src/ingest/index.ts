@@ -4,7 +4,7 @@
  */
 export { startIngest, cancelIngest, resumeIngests, runIngest, prepareRun, executeRun, startWorker, processSettings } from './pipeline.js';
 export type { IngestDeps, IngestSummary, ProgressSnapshot, ExecuteOptions } from './pipeline.js';
-export { getRun, listRuns, listFailures, runProgress, ACTIVE_RUN_STATUSES } from './runs.js';
+export { getRun, listRuns, listFailures, failuresOfRuns, runProgress, ACTIVE_RUN_STATUSES } from './runs.js';
 export type { IngestRunRow, IngestFailure, RunProgress, RunStatus } from './runs.js';
 export { processFile } from './process-file.js';
 export type { FileJob, FileOutcome, ProcessSettings } from './process-file.js';

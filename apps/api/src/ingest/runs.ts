@@ -31,6 +31,11 @@ export async function listFailures(db: IngestDb, runId: number, first = 100): Pr
   return repo.runFailures(db, runId, first);
 }
 
+/** The first failures of several runs at once (a page of runs), by run id. */
+export function failuresOfRuns(db: IngestDb, runIds: number[], first = 100): Promise<Map<number, IngestFailure[]>> {
+  return repo.failuresOfRuns(db, runIds, first);
+}
+
 /**
  * The active (queued/scanning/running) run for the same folder, model and mode, or a new queued one.
  * The partial unique index "IngestRun_one_active" makes this one run however many callers race:

@@ -1,5 +1,5 @@
 /** "IngestRun" and "IngestFile": one row per ingest of a folder, one per file it found, and their counters. */
-import { first, float8, float8Array, now, num, qb, raw, rows, sql, textArray, toDate, type Db } from '../query.js';
+import { first, float8, float8Array, intArray, now, num, qb, raw, rows, sql, textArray, toDate, type Db } from '../query.js';
 
 export type RunStatus = 'queued' | 'scanning' | 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -212,6 +212,21 @@ export async function runFailures(db: Db, runId: number, first_: number): Promis
     qb.selectFrom('IngestFile').select(['path', 'errorCode', 'errorMessage']).where('runId', '=', runId).where('status', '=', 'failed').orderBy('path').limit(first_),
   );
   return rs.map((r) => ({ path: r.path, code: r.errorCode ?? 'INGEST_FAILED', message: r.errorMessage ?? '' }));
+}
+
+/** The first `first` failures (in path order) of each of several runs, in one statement: the runs list's loader. */
+export async function failuresOfRuns(db: Db, runIds: number[], first_: number): Promise<Map<number, IngestFailure[]>> {
+  const out = new Map<number, IngestFailure[]>(runIds.map((id) => [id, []]));
+  if (!runIds.length) return out;
+  const ranked = qb
+    .selectFrom('IngestFile')
+    .select(['runId', 'path', 'errorCode', 'errorMessage', sql<number>`row_number() OVER (PARTITION BY "runId" ORDER BY path)`.as('n')])
+    .where('runId', '=', sql<number>`ANY(${intArray(runIds)})`)
+    .where('status', '=', 'failed')
+    .as('f');
+  const rs = await rows(db, qb.selectFrom(ranked).select(['runId', 'path', 'errorCode', 'errorMessage']).where('n', '<=', first_).orderBy('runId').orderBy('n'));
+  for (const r of rs) out.get(num(r.runId))?.push({ path: r.path, code: r.errorCode ?? 'INGEST_FAILED', message: r.errorMessage ?? '' });
+  return out;
 }
 
 /** One failed row per failure (a row of a resumed run is overwritten). */

@@ -32,7 +32,9 @@ describe.skipIf(!!reason)('Clip.predictions is batched per request', () => {
     h = await startServer(cfg, { store: counted });
     const { id: modelId } = await repo.ensureModel(t.store, h.deps.runtime.identity);
     // 12 clips over 6 contents (two paths per content), 3 label sets, a prediction of every set for 4 of the contents.
-    const sets = await Promise.all(['kinds', 'moods', 'places'].map((name) => repo.insertLabelSet(t.store, { name, labels: ['a', 'b', 'c'], template: '{}', multiLabel: false })));
+    // One after the other: ids in this order, the order Clip.predictions lists them in.
+    const sets: Awaited<ReturnType<typeof repo.insertLabelSet>>[] = [];
+    for (const name of ['kinds', 'moods', 'places']) sets.push(await repo.insertLabelSet(t.store, { name, labels: ['a', 'b', 'c'], template: '{}', multiLabel: false }));
     expected = new Map();
     for (let i = 0; i < 12; i++) {
       const hash = `content-${i % 6}`;

@@ -1,3 +1,8 @@
+-- activeClipsOfContents
+SELECT c.id, c."contentHash" AS h FROM "Clip" c
+      WHERE c.status = 'active' AND (c."contentHash" = ANY($1::text[])
+         OR c."contentHash" IN (SELECT "contentHash" FROM "Clip" WHERE status = 'active' GROUP BY "contentHash" HAVING count(*) > 1));
+
 -- activeClipsPerFolder
 select "folder", count(*) as "n" from "Clip" where "status" = $1 group by "folder" order by "folder";
 
@@ -13,6 +18,12 @@ select "id", "name", "labels", "template", "multiLabel", "createdAt", "updatedAt
 -- analyzeSearchTables
 ANALYZE "Clip", "Segment";
 
+-- bestSegmentsOf
+SELECT DISTINCT ON (c.id) c.id AS "clipId", s."startSec", s."endSec", 1 - (s.embedding <=> $1::vector) AS sim
+      FROM "Clip" c JOIN "Segment" s ON s."contentHash" = c."contentHash" AND s."modelId" = $2::int
+     WHERE c.id = ANY($3::int[])
+     ORDER BY c.id, s.embedding <=> $4::vector;
+
 -- clipById
 select "c"."id", "c"."path", "c"."name", "c"."folder", "c"."format", "c"."container", "c"."codec", "c"."bitDepth", "c"."decoder", "c"."embedded", "c"."description", "c"."ucsCatId", "c"."ucsCategory", "c"."ucsSubcategory", "c"."sampleRate", "c"."channels", "c"."durationSec", "c"."sizeBytes", "c"."mtime", "c"."tags", "c"."peaks", "c"."status", "c"."contentHash" from "Clip" as "c" where "c"."id" = $1;
 
@@ -27,6 +38,12 @@ select distinct "sampleRate" as "v" from "Clip" where "status" = $1 and "sampleR
 select distinct "channels" as "v" from "Clip" where "status" = $1 and "channels" is not null order by "v";
 select distinct unnest(tags) as "v" from "Clip" where "status" = $1 order by "v";
 
+-- clipTableEstimate
+SELECT reltuples::float8 AS t, relpages AS p FROM pg_class WHERE oid = '"Clip"'::regclass;
+
+-- clipVectorOf
+SELECT embedding::text AS v FROM "Segment" WHERE "contentHash" = $1 AND "modelId" = $2::int AND kind = 'clip';
+
 -- clipVectors
 select "contentHash", embedding::text as "v" from "Segment" where "modelId" = $1::int and "kind" = $2 and "contentHash" = ANY($3::text[]);
 
@@ -35,6 +52,19 @@ select "c"."id", "c"."path", "c"."name", "c"."folder", "c"."format", "c"."contai
 
 -- clipsInPathOrder
 select "c"."id", "c"."path", "c"."name", "c"."folder", "c"."format", "c"."container", "c"."codec", "c"."bitDepth", "c"."decoder", "c"."embedded", "c"."description", "c"."ucsCatId", "c"."ucsCategory", "c"."ucsSubcategory", "c"."sampleRate", "c"."channels", "c"."durationSec", "c"."sizeBytes", "c"."mtime", "c"."tags", "c"."peaks", "c"."status", "c"."contentHash" from "Clip" as "c" where c.status = $1 AND c."durationSec" >= $2::float8 AND c.format = ANY($3::text[]) AND starts_with(c.folder, $4) and (c.path, c.id) > ($5, $6::int) order by "c"."path", "c"."id" limit $7::int;
+
+-- clipsNear
+SELECT $1::int AS a, c.id AS b, s.embedding <=> $2::vector AS d
+      FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash"
+     WHERE s."modelId" = $3::int AND s.kind = 'clip' AND c.status = 'active' AND c.id <> $4::int AND (s.embedding <=> $5::vector) <= $6::float8
+     ORDER BY d, c.id LIMIT $7::int;
+
+-- clipsWithLexemes
+SELECT c.id, ARRAY(SELECT x FROM unnest($1::text[]) AS x WHERE (c.search || coalesce(c."descriptionSearch", ''::tsvector)) @@ to_tsquery('simple', x)) AS has
+       FROM "Clip" c WHERE (c.search @@ to_tsquery('simple', $2) OR c."descriptionSearch" @@ to_tsquery('simple', $3)) AND c.status = $4 LIMIT $5::int;
+
+-- contentWordsOf
+SELECT w FROM unnest($1::text[]) AS w WHERE to_tsvector('english', w) <> ''::tsvector;
 
 -- countClips
 select count(*) as "n" from "Clip" as "c" where c.status = $1 AND c."durationSec" >= $2::float8 AND c.format = ANY($3::text[]) AND starts_with(c.folder, $4);
@@ -77,6 +107,10 @@ select "runId", "path", "errorCode", "errorMessage" from (select "runId", "path"
 -- fileAndRunStatus
 select "f"."status", "r"."status" as "runStatus" from "IngestFile" as "f" inner join "IngestRun" as "r" on "r"."id" = "f"."runId" where "f"."id" = $1;
 
+-- filteredSegmentCount
+SELECT count(*)::int AS n FROM (SELECT 1 FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash"
+      WHERE s."modelId" = $1::int AND c.status = $2 AND starts_with(c.folder, $3) AND c.id <> $4::int LIMIT $5::int) x;
+
 -- finishRunIfNothingPending
 update "IngestRun" set "status" = $1, "finishedAt" = now(), "updatedAt" = now() where "id" = $2 and "status" = $3 and not exists (select 1 as "one" from "IngestFile" where "runId" = $4 and "status" = $5) returning "id";
 
@@ -105,6 +139,17 @@ INSERT INTO "IngestFile" ("runId", path, status, "updatedAt")
 -- insertQueuedRun
 insert into "IngestRun" ("root", "modelId", "status", "reindex", "startedAt", "updatedAt") values ($1, $2, $3, $4, now(), now()) on conflict ("root", "modelId", "reindex") where status IN ('queued', 'scanning', 'running') do nothing returning "id";
 
+-- keywordCandidates
+SELECT c.id FROM "Clip" c WHERE (c.search @@ to_tsquery('simple', $1) OR c."descriptionSearch" @@ to_tsquery('simple', $2)) AND NOT (c.search @@ to_tsquery('simple', $3) OR c."descriptionSearch" @@ to_tsquery('simple', $4)) AND c.status = $5 LIMIT $6::int;
+
+-- keywordStatistics
+WITH has AS MATERIALIZED (SELECT EXISTS (SELECT 1 FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'Clip' AND attname = 'search' AND most_common_elems IS NOT NULL) AS stats)
+     SELECT u.e AS lex, max(u.f)::float8 AS f, (SELECT stats FROM has) AS stats FROM pg_stats s
+      CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs[1:cardinality(s.most_common_elems::text::text[])]) AS u(e, f)
+      WHERE s.schemaname = current_schema() AND s.tablename = 'Clip' AND s.attname IN ('search', 'descriptionSearch')
+      GROUP BY u.e
+     UNION ALL SELECT NULL, NULL, (SELECT stats FROM has);
+
 -- labelCounts
 select "p"."label", count("c"."id") as "n" from "Prediction" as "p" inner join "Clip" as "c" on "c"."contentHash" = "p"."contentHash" and "c"."status" = $1 where "p"."labelSetId" = $2::int and "p"."modelId" = $3::int group by "p"."label" order by "n" desc, "p"."label";
 
@@ -119,6 +164,9 @@ select "id", "name", "labels", "template", "multiLabel", "createdAt", "updatedAt
 
 -- latestRuns
 select "id", "root", "modelId", "status", "reindex", "totalFiles", "processedFiles", "skippedFiles", "failedFiles", "missingFiles", "audioSeconds", "error", "startedAt", "updatedAt", "finishedAt" from "IngestRun" order by "id" desc limit $1;
+
+-- lexemesPresent
+SELECT x AS lex FROM unnest($1::text[]) AS x WHERE EXISTS (SELECT 1 FROM "Clip" c WHERE (c.search @@ plainto_tsquery('simple', x) OR c."descriptionSearch" @@ plainto_tsquery('simple', x)) AND c.status = $2);
 
 -- librarySize
 select count(*) as "c" from "Clip" where "status" = $1;
@@ -143,8 +191,36 @@ update "IngestRun" set "status" = $1, "updatedAt" = now() where "id" = $2 and "s
 update "Clip" set "status" = $1, "updatedAt" = now() where starts_with(path, $2) and "status" <> $3 and NOT (path = ANY($4::text[])) and NOT EXISTS (SELECT 1 FROM unnest($5::text[]) AS u(d) WHERE starts_with(path, u.d));
 select count(*) as "n" from "Clip" where starts_with(path, $1) and "status" = $2 and NOT (path = ANY($3::text[])) and NOT EXISTS (SELECT 1 FROM unnest($4::text[]) AS u(d) WHERE starts_with(path, u.d));
 
+-- markedClipCount
+SELECT clips FROM "LibraryMarker" WHERE id = 1;
+
 -- modelById
 select "name", "version" from "EmbeddingModel" where "id" = $1;
+
+-- nearContentPairs
+WITH src AS (
+       SELECT s.id, s."contentHash", s.embedding FROM "Segment" s
+        WHERE s."modelId" = $1::int AND s.kind = 'clip'
+          AND EXISTS (SELECT 1 FROM "Clip" c WHERE c."contentHash" = s."contentHash" AND c.status = 'active'))
+     SELECT x."contentHash" AS ha, n."contentHash" AS hb, n.d FROM src x
+     CROSS JOIN LATERAL (
+       SELECT s2."contentHash", s2.embedding <=> x.embedding AS d FROM "Segment" s2
+        WHERE s2."modelId" = $2::int AND s2.kind = 'clip' AND s2.id <> x.id
+        ORDER BY s2.embedding <=> x.embedding LIMIT $3::int) n
+     WHERE n.d <= $4::float8;
+
+-- nearestSegments
+SELECT c.id AS "clipId", s."startSec", s."endSec", 1 - (s.embedding <=> $1::vector) AS sim
+      FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash"
+     WHERE s."modelId" = $2::int AND c.status = $3
+     ORDER BY s.embedding <=> $4::vector
+     LIMIT $5::int;
+
+-- nearestSegmentsExact
+WITH cand AS MATERIALIZED (
+        SELECT c.id AS "clipId", s."startSec", s."endSec", s.embedding FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash"
+         WHERE s."modelId" = $1::int AND c.status = $2 AND starts_with(c.folder, $3))
+      SELECT "clipId", "startSec", "endSec", 1 - (embedding <=> $4::vector) AS sim FROM cand ORDER BY embedding <=> $5::vector LIMIT $6::int;
 
 -- pendingRunFiles
 select "id", "path" from "IngestFile" where "runId" = $1 and "status" = $2 order by "id";
@@ -154,6 +230,17 @@ SELECT 1;
 
 -- predictionsOf
 select "contentHash", "labelSetId", "label", "score" from "Prediction" where "contentHash" = ANY($1::text[]) and "modelId" = $2::int order by "contentHash", "labelSetId";
+
+-- rankKeywordCandidates
+SELECT r.id, ARRAY(SELECT x FROM unnest($1::text[]) AS x WHERE r.doc @@ plainto_tsquery('simple', x)) AS matched
+       FROM (SELECT c.id, (c.search || coalesce(c."descriptionSearch", ''::tsvector)) AS doc, ts_rank('{0.1, 0.2, 0.4, 1.0}', (c.search || coalesce(c."descriptionSearch", ''::tsvector)), w.q) AS rank
+               FROM "Clip" c
+              CROSS JOIN LATERAL (SELECT 1 FROM "Segment" e WHERE e."contentHash" = c."contentHash" AND e."modelId" = $2::int AND e.kind = 'clip' LIMIT 1) e
+              CROSS JOIN (SELECT to_tsquery('simple', $3) AS q) w
+              WHERE c.id = ANY($4::int[])
+              ORDER BY rank DESC, c.id
+              LIMIT $5::int) r
+      ORDER BY r.rank DESC, r.id;
 
 -- reactivateClip
 update "Clip" set "status" = $1, "updatedAt" = now() where "id" = $2 and "status" <> $3;
@@ -176,6 +263,10 @@ select "status", count(*) as "n", coalesce(sum("durationSec"), 0) as "secs" from
 
 -- runMode
 select "modelId", "reindex" from "IngestRun" where "id" = $1;
+
+-- sampleClipVectors
+SELECT c.id, s.embedding::text AS v FROM "Clip" c JOIN "Segment" s ON s."contentHash" = c."contentHash" AND s."modelId" = $1::int AND s.kind = 'clip'
+     WHERE c.status = 'active' ORDER BY md5(c."contentHash"), c.id LIMIT $2::int;
 
 -- segmentsOf
 select "kind", "startSec", "endSec", embedding::text as "v" from "Segment" where "contentHash" = $1 and "modelId" = $2::int order by "kind", "startSec";
@@ -212,6 +303,15 @@ INSERT INTO "Prediction" ("contentHash", "labelSetId", "modelId", label, score, 
          FROM unnest($3::text[], $4::text[], $5::float8[], $6::text[]) AS t(h, l, s, a)
        ON CONFLICT ("contentHash", "labelSetId", "modelId") DO UPDATE
          SET label = EXCLUDED.label, score = EXCLUDED.score, scores = EXCLUDED.scores, "createdAt" = now();
+
+-- withIndexScans
+SET LOCAL enable_seqscan = off;
+SELECT x AS lex FROM unnest($1::text[]) AS x WHERE EXISTS (SELECT 1 FROM "Clip" c WHERE (c.search @@ plainto_tsquery('simple', x) OR c."descriptionSearch" @@ plainto_tsquery('simple', x)) AND c.status = $2);
+
+-- wordStems
+SELECT w.word, l.lex, (SELECT count(*) FROM (SELECT 1 FROM "Clip" c WHERE (c.search @@ plainto_tsquery('simple', l.lex) OR c."descriptionSearch" @@ plainto_tsquery('simple', l.lex)) AND c.status = $1 AND EXISTS (SELECT 1 FROM "Segment" e WHERE e."contentHash" = c."contentHash" AND e."modelId" = $2::int AND e.kind = 'clip') LIMIT $3::int) m)::int AS n
+       FROM unnest($4::text[]) AS w(word)
+       CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lex);
 
 -- clipFilter (every condition)
 c.status = $1 AND c."durationSec" >= $2::float8 AND c."durationSec" <= $3::float8 AND c.format = ANY($4::text[]) AND c.container = ANY($5::text[]) AND c.codec = ANY($6::text[]) AND c."bitDepth" = ANY($7::int[]) AND (c."ucsCategory" = ANY($8::text[]) OR regexp_replace(c."ucsCatId", '[A-Z][a-z].*$', '') = ANY($9::text[])) AND c."sampleRate" = ANY($10::int[]) AND c.channels = ANY($11::int[]) AND starts_with(c.folder, $12) AND c.tags @> $13::text[] AND EXISTS (SELECT 1 FROM "Prediction" pr WHERE pr."contentHash" = c."contentHash" AND pr."modelId" = $14::int

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as repo from '../../apps/api/src/store/repositories/index.js';
-import type { Db } from '../../apps/api/src/store/index.js';
+import type { Db, Store } from '../../apps/api/src/store/index.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 
 const FACTS = { format: 'wav', container: 'wav', codec: 'pcm_s16le', bitDepth: 16, sampleRate: 48000, channels: 1, decoder: 'js', durationSec: 2.5, peaks: [0.25, 0.5], embedded: { title: 'Door slam' } };
@@ -106,6 +106,31 @@ describe('store repositories', () => {
     expect((await call('segmentsOf', (d) => repo.segmentsOf(d, modelId, 'h-ab'))).map((s) => [s.kind, s.embedding.indexOf(1)])).toEqual([['clip', 0], ['window', 1]]);
     expect((await call('clipVectors', (d) => repo.clipVectors(d, modelId, ['h-ab', 'h-c']))).length).toBe(2);
     expect(await call('librarySize', (d) => repo.librarySize(d, modelId))).toEqual({ clips: 2, segments: 3 });
+
+    // Ranking: KNN over segments, the keyword half, near-duplicates (active clips: one and two, sharing h-ab).
+    const knn = await call('nearestSegments', (d) => repo.nearestSegments(d, { modelId, q: unit(1), filter: null, limit: 5 }));
+    expect(knn.map((h) => [h.startSec, h.endSec, Math.round(h.sim)])).toEqual([[0, 2, 1], [0, 2, 1], [0, 2.5, 0], [0, 2.5, 0]]);
+    const ids = [...new Set(knn.map((h) => h.clipId))].sort((a, b) => a - b);
+    expect(await call('filteredSegmentCount', (d) => repo.filteredSegmentCount(d, { modelId, filter: { folderPrefix: '/lib/a/' }, excludeClipId: ids[1], limit: 10 }))).toBe(2);
+    expect((await call('nearestSegmentsExact', (d) => repo.nearestSegmentsExact(d, { modelId, q: unit(0), filter: { folderPrefix: '/lib/a/' }, limit: 1 })))[0].sim).toBeCloseTo(1, 6);
+    expect((await call('bestSegmentsOf', (d) => repo.bestSegmentsOf(d, modelId, unit(1), [ids[0]]))).map((h) => h.endSec)).toEqual([2]);
+    expect((await call('clipVectorOf', (d) => repo.clipVectorOf(d, modelId, 'h-ab')))?.indexOf(1)).toBe(0);
+    expect((await call('sampleClipVectors', (d) => repo.sampleClipVectors(d, modelId, 5))).map((r) => r.clipId).sort((a, b) => a - b)).toEqual(ids);
+    expect(await call('markedClipCount', (d) => repo.markedClipCount(d))).toBe(3);
+    expect(await call('contentWordsOf', (d) => repo.contentWordsOf(d, ['the', 'door']))).toEqual(['door']);
+    expect(await call('clipTableEstimate', (d) => repo.clipTableEstimate(d))).toMatch(/:/);
+    expect((await call('keywordStatistics', (d) => repo.keywordStatistics(d))).freq).toBeInstanceOf(Map);
+    expect(await call('wordStems', (d) => repo.wordStems(d, ['doors', 'the'], { filter: null, modelId, cap: 10 }))).toEqual([{ word: 'doors', lex: 'door', n: 2 }]);
+    expect(await call('lexemesPresent', (d) => repo.lexemesPresent(d, ['door', 'zebra'], null, modelId))).toEqual(['door']);
+    expect((await call('clipsWithLexemes', (d) => repo.clipsWithLexemes(d, ['door', 'zebra'], null, modelId, 10))).map((r) => r.has)).toEqual([['door'], ['door']]);
+    expect((await call('keywordCandidates', (d) => repo.keywordCandidates(d, 'one | two', 'two', null, modelId, 10)))).toEqual([ids[0]]);
+    expect((await call('rankKeywordCandidates', (d) => repo.rankKeywordCandidates(d, ['two', 'one'], ids, modelId, 5))).map((r) => r.matched)).toEqual([['one'], ['two']]);
+    // Its statements run in a transaction of the store: filed through a store whose transactions log them.
+    const logging: Pick<Store, 'tx'> = { tx: (fn, o) => t.store.tx((h) => fn({ ...h, sql: (text, p) => (current.push(text), h.sql(text, p)) }), o) };
+    expect(await call('withIndexScans', () => repo.withIndexScans(logging, (x) => repo.lexemesPresent(x, ['slam'], null, modelId)))).toEqual(['slam']);
+    expect(await call('nearContentPairs', (d) => repo.nearContentPairs(d, modelId, 2, 4))).toEqual([{ ha: 'h-ab', hb: 'h-c', d: 1 }]);
+    expect((await call('activeClipsOfContents', (d) => repo.activeClipsOfContents(d, ['h-ab']))).map((r) => r.id).sort((a, b) => a - b)).toEqual(ids);
+    expect(await call('clipsNear', (d) => repo.clipsNear(d, modelId, unit(0), ids[0], 2, 5))).toEqual([{ a: ids[0], b: ids[1], d: 0 }]);
 
     // Label sets and predictions.
     const set = await call('insertLabelSet', (d) => repo.insertLabelSet(d, { name: 'doors', labels: ['door', 'window'], template: 'a {}', multiLabel: false }));

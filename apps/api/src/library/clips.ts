@@ -6,7 +6,7 @@ import type { ClipFilter, ClipRow, Store } from '../store/index.js';
 import * as repo from '../store/index.js';
 import { decodeCursor, encodeCursor, type Page } from './pages.js';
 
-export { CLIP_COLUMNS, mapClip, type ClipRow } from '../store/index.js';
+export { mapClip, type ClipRow } from '../store/index.js';
 
 export async function getClip(store: Store, id: string | number): Promise<ClipRow | null> {
   const n = Number(id);

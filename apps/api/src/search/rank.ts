@@ -3,10 +3,10 @@
  * reciprocal rank fusion, keyset cursors, near-duplicates.
  */
 import { EarshotError } from '../errors.js';
-import type { Sql, Store } from '../store/index.js';
-import { fromVectorLiteral, toVectorLiteral } from '../store/index.js';
+import type { Db, Store } from '../store/index.js';
+import * as repo from '../store/repositories/ranking.js';
 import { countEmbedded, decodeCursor, recentCount, encodeCursor, getClips, requireClip, type ClipRow } from './clips.js';
-import { embeddedSql, filterSql, type ClipFilter } from './filters.js';
+import type { ClipFilter } from './filters.js';
 import { cosineAt } from '../model/calibration.js';
 import { relevanceFor, relevanceOf, type Curve, type Relevance, type RelevanceRuntime } from './relevance.js';
 import { checkText, DEFAULT_TEXT_LIMITS, words, type TextLimits } from './text.js';
@@ -113,45 +113,20 @@ export async function vectorRanking(
   excludeClipId?: number,
 ): Promise<VecHit[]> {
   if (need <= 0) return [];
-  const params: unknown[] = [toVectorLiteral(q), modelId];
-  let where = filterSql(filter, params, modelId);
-  if (excludeClipId !== undefined) {
-    params.push(excludeClipId);
-    where += ` AND c.id <> $${params.length}::int`;
-  }
   // Most clips have one segment (long files add windows), so need + a margin usually fills the list in
   // one probe: asking HNSW for 3x the need (620 rows for 200 clips) cost 19-23 ms at 100k, 220 rows 5.5 ms.
   let limit = need + 20;
-  const knn = `SELECT c.id AS "clipId", s."startSec", s."endSec", 1 - (s.embedding <=> $1::vector) AS sim
-         FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash"
-        WHERE s."modelId" = $2::int AND ${where}
-        ORDER BY s.embedding <=> $1::vector`;
   for (;;) {
-    let rows = await store.sql<{ clipId: number; startSec: number; endSec: number; sim: number }>(`${knn} LIMIT ${limit}`, params);
-    if (rows.length < limit && !noFilter(filter)) {
-      // An HNSW scan under a filter stops after hnsw.max_scan_tuples (20,000) index entries: a filter few
-      // clips pass comes back short, as if there were no more. When more segments pass it than came back, the
-      // filtered segments are ranked exactly instead (a materialized set, which the planner cannot take to the index).
-      const [{ n }] = await store.sql<{ n: number }>(
-        `SELECT count(*)::int AS n FROM (SELECT s.embedding <=> $1::vector FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash" WHERE s."modelId" = $2::int AND ${where} LIMIT ${limit}) x`,
-        params,
-      );
-      if (n > rows.length) {
-        rows = await store.sql(
-          `WITH cand AS MATERIALIZED (
-             SELECT c.id AS "clipId", s."startSec", s."endSec", s.embedding FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash"
-              WHERE s."modelId" = $2::int AND ${where})
-           SELECT "clipId", "startSec", "endSec", 1 - (embedding <=> $1::vector) AS sim FROM cand ORDER BY embedding <=> $1::vector LIMIT ${limit}`,
-          params,
-        );
-      }
-    }
+    const k = { modelId, q, filter, excludeClipId, limit };
+    let rows = await repo.nearestSegments(store, k);
+    // An HNSW scan under a filter stops after hnsw.max_scan_tuples (20,000) index entries: a filter few clips
+    // pass comes back short, as if there were no more. When more segments pass it than came back, the filtered
+    // segments are ranked exactly instead.
+    if (rows.length < limit && !noFilter(filter) && (await repo.filteredSegmentCount(store, k)) > rows.length) rows = await repo.nearestSegmentsExact(store, k);
     const best = new Map<number, VecHit>();
     for (const r of rows) {
-      const id = Number(r.clipId);
-      const sim = Number(r.sim);
-      const cur = best.get(id);
-      if (!cur || sim > cur.similarity) best.set(id, { clipId: id, similarity: sim, startSec: Number(r.startSec), endSec: Number(r.endSec) });
+      const cur = best.get(r.clipId);
+      if (!cur || r.sim > cur.similarity) best.set(r.clipId, { clipId: r.clipId, similarity: r.sim, startSec: r.startSec, endSec: r.endSec });
     }
     if (best.size >= need || rows.length < limit) {
       return [...best.values()].sort((a, b) => b.similarity - a.similarity || a.clipId - b.clipId).slice(0, need);
@@ -164,14 +139,8 @@ export async function vectorRanking(
 /** Best segment of each given clip against q (for clips found only by keyword). */
 async function bestSegments(store: Store, modelId: number, q: Float32Array, clipIds: number[]): Promise<Map<number, VecHit>> {
   if (!clipIds.length) return new Map();
-  const rows = await store.sql<{ clipId: number; startSec: number; endSec: number; sim: number }>(
-    `SELECT DISTINCT ON (c.id) c.id AS "clipId", s."startSec", s."endSec", 1 - (s.embedding <=> $1::vector) AS sim
-       FROM "Clip" c JOIN "Segment" s ON s."contentHash" = c."contentHash" AND s."modelId" = $2::int
-      WHERE c.id = ANY($3::int[])
-      ORDER BY c.id, s.embedding <=> $1::vector`,
-    [toVectorLiteral(q), modelId, clipIds],
-  );
-  return new Map(rows.map((r) => [Number(r.clipId), { clipId: Number(r.clipId), similarity: Number(r.sim), startSec: Number(r.startSec), endSec: Number(r.endSec) }]));
+  const rows = await repo.bestSegmentsOf(store, modelId, q, clipIds);
+  return new Map(rows.map((r) => [r.clipId, { clipId: r.clipId, similarity: r.sim, startSec: r.startSec, endSec: r.endSec }]));
 }
 
 /**
@@ -181,16 +150,6 @@ async function bestSegments(store: Store, modelId: number, q: Float32Array, clip
 export const KEYWORD_MAX_SHARE = 0.5;
 /** Clips the keyword half ranks at most (see keywordRanking): the page costs the same at 10k and 1M clips. */
 export const KEYWORD_CANDIDATES = 400;
-/** ts_rank weights {D, C, B, A}: name and tags (A) count five times a folder word (C). Postgres's defaults. */
-const TS_WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
-
-/**
- * The keyword half's document: the name/tags/folder words ("search") and the embedded descriptions and UCS
- * category ("descriptionSearch", weight A, issue 14), each with its own GIN index, so a match is an OR of two
- * index probes and the rank is taken over both.
- */
-const KW_DOC = `(c.search || coalesce(c."descriptionSearch", ''::tsvector))`;
-const kwMatch = (q: string) => `(c.search @@ ${q} OR c."descriptionSearch" @@ ${q})`;
 
 /** How long the planner's word statistics are reused: ANALYZE runs once per ingest, not per query. */
 export const PLANNER_STATS_MS = 30_000;
@@ -204,21 +163,10 @@ const statsMemo = new WeakMap<Store, { at: number; key: string; v: Promise<{ sta
  */
 async function plannerStats(store: Store): Promise<{ stats: boolean; freq: Map<string, number> }> {
   // ANALYZE rewrites the table's size estimate: a new estimate means new statistics.
-  const [est] = await store.sql<{ t: number; p: number }>(`SELECT reltuples::float8 AS t, relpages AS p FROM pg_class WHERE oid = '"Clip"'::regclass`);
-  const key = `${est?.t}:${est?.p}`;
+  const key = await repo.clipTableEstimate(store);
   const hit = statsMemo.get(store);
   if (hit && hit.key === key && Date.now() - hit.at < PLANNER_STATS_MS) return hit.v;
-  const v = (async () => {
-    const rows = await store.sql<{ lex: string | null; f: number | null; stats: boolean }>(
-      `WITH has AS MATERIALIZED (SELECT EXISTS (SELECT 1 FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'Clip' AND attname = 'search' AND most_common_elems IS NOT NULL) AS stats)
-       SELECT u.e AS lex, max(u.f)::float8 AS f, (SELECT stats FROM has) AS stats FROM pg_stats s
-        CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs[1:cardinality(s.most_common_elems::text::text[])]) AS u(e, f)
-        WHERE s.schemaname = current_schema() AND s.tablename = 'Clip' AND s.attname IN ('search', 'descriptionSearch')
-        GROUP BY u.e
-       UNION ALL SELECT NULL, NULL, (SELECT stats FROM has)`,
-    );
-    return { stats: rows.some((r) => r.stats), freq: new Map(rows.filter((r) => r.lex !== null).map((r) => [r.lex as string, Number(r.f)])) };
-  })();
+  const v = repo.keywordStatistics(store);
   statsMemo.set(store, { at: Date.now(), key, v });
   v.catch(() => statsMemo.delete(store));
   return v;
@@ -248,59 +196,32 @@ export async function keywordRanking(
   // At most maxWords distinct words reach the SQL, whatever the caller checked before.
   const qwords = [...new Set(words(query))].slice(0, maxWords);
   if (!qwords.length || need <= 0) return [];
-  const params: unknown[] = [qwords];
-  const where = `${filterSql(filter, params, modelId)} AND ${embeddedSql(params, modelId)}`;
   // Each word's stem (none for a stop word) and whether too many clips have it. "Too many" comes from the
   // planner's statistics of the tsvector columns (pg_stats.most_common_elems, kept by ANALYZE after every
   // ingest): counting a word half the library has row by row cost 68 ms a query at 10k clips. Without
   // statistics the matches under the filter are counted, up to one past the share.
   const st = await plannerStats(store);
-  params.push(Math.floor(KEYWORD_MAX_SHARE * candidates) + 1);
-  const capP = `$${params.length}::int`;
-  const rowsOf = await store.sql<{ word: string; lex: string; n: number | null }>(
-    `SELECT w.word, l.lex${st.stats ? '' : `, (SELECT count(*) FROM (SELECT 1 FROM "Clip" c WHERE ${kwMatch("plainto_tsquery('simple', l.lex)")} AND ${where} LIMIT ${capP}) m)::int AS n`}
-       FROM unnest($1::text[]) AS w(word)
-       CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lex)`,
-    st.stats ? [qwords] : params,
-  );
+  const rowsOf = await repo.wordStems(store, qwords, st.stats ? undefined : { filter, modelId, cap: Math.floor(KEYWORD_MAX_SHARE * candidates) + 1 });
   const stems = rowsOf.map((r) => ({ ...r, stats: st.stats, freq: st.freq.get(r.lex) ?? null }));
   // Stems of split words are letters and digits only; anything else is not put into a tsquery.
   const usable = stems.filter((r) => /^[\p{L}\p{N}]+$/u.test(r.lex));
   const withStats = usable.some((r) => r.stats);
   const worth = usable.filter((r) => (withStats ? r.freq === null || r.freq <= KEYWORD_MAX_SHARE : Number(r.n) > 0 && Number(r.n) <= KEYWORD_MAX_SHARE * candidates));
-  // A stem the statistics do not hold is rare or absent, and the planner, hoping for an early hit, would scan
-  // the whole table for a word no clip has: the GIN index answers those at once (enable_seqscan off). A stem
-  // in them is met early by the sequential scan the planner picks.
-  const gin = <T>(f: (sql: Sql) => Promise<T>) =>
-    store.tx(async (t) => {
-      await t.sql(`SET LOCAL enable_seqscan = off`);
-      return f(t.sql);
-    });
+  // A stem the statistics do not hold is rare or absent: those go to the GIN index (repo.withIndexScans). A
+  // stem in them is met early by the sequential scan the planner picks.
   let found: Set<string>;
   const ids = new Set<number>();
   if (withStats) {
-    const having = (lexemes: string[], sql: Sql) => {
-      const p2: unknown[] = [lexemes];
-      return sql<{ lex: string }>(`SELECT x AS lex FROM unnest($1::text[]) AS x WHERE EXISTS (SELECT 1 FROM "Clip" c WHERE ${kwMatch("plainto_tsquery('simple', x)")} AND ${filterSql(filter, p2, modelId)})`, p2);
-    };
     const common = [...new Set(worth.filter((r) => r.freq !== null).map((r) => r.lex))];
     const rare = [...new Set(worth.filter((r) => r.freq === null).map((r) => r.lex))];
     // Without a filter, a stem the statistics hold is in the library (ANALYZE saw it in its sample).
-    const commonFound = !common.length ? [] : noFilter(filter) ? common.map((lex) => ({ lex })) : await having(common, store.sql);
-    found = new Set(commonFound.map((r) => r.lex));
+    found = new Set(!common.length ? [] : noFilter(filter) ? common : await repo.lexemesPresent(store, common, filter, modelId));
     if (rare.length) {
       // The rare stems' clips are the first candidates (a rare word says the most), and which rare stems
       // are there at all is read off them: one GIN probe instead of a presence query and a pass.
-      const p2: unknown[] = [rare, rare.join(' | ')];
-      const hits = await gin((sql) =>
-        sql<{ id: number; has: string[] }>(
-          `SELECT c.id, ARRAY(SELECT x FROM unnest($1::text[]) AS x WHERE ${KW_DOC} @@ to_tsquery('simple', x)) AS has
-             FROM "Clip" c WHERE ${kwMatch("to_tsquery('simple', $2)")} AND ${filterSql(filter, p2, modelId)} LIMIT ${maxCandidates}`,
-          p2,
-        ),
-      );
+      const hits = await repo.withIndexScans(store, (db) => repo.clipsWithLexemes(db, rare, filter, modelId, maxCandidates));
       for (const h of hits) {
-        ids.add(Number(h.id));
+        ids.add(h.id);
         for (const l of h.has) found.add(l);
       }
     }
@@ -326,28 +247,12 @@ export async function keywordRanking(
   for (const pass of passes) {
     const room = maxCandidates - ids.size;
     if (room <= 0) break;
-    const p3: unknown[] = pass.not ? [pass.match, pass.not] : [pass.match];
-    const not = pass.not ? ` AND NOT ${kwMatch("to_tsquery('simple', $2)")}` : '';
-    const q = (sql: Sql) => sql<{ id: number }>(`SELECT c.id FROM "Clip" c WHERE ${kwMatch("to_tsquery('simple', $1)")}${not} AND ${filterSql(filter, p3, modelId)} LIMIT ${room}`, p3);
-    for (const r of await (allRare ? gin(q) : q(store.sql))) ids.add(Number(r.id));
+    const fetch = (db: Db) => repo.keywordCandidates(db, pass.match, pass.not, filter, modelId, room);
+    for (const id of await (allRare ? repo.withIndexScans(store, fetch) : fetch(store))) ids.add(id);
   }
   if (!lexemes.length || !ids.size) return [];
-  // Which words matched is worked out for the page's rows only, after the ranking. Whether a candidate has
-  // a vector is one index probe per candidate (LATERAL ... LIMIT 1): as EXISTS, the planner hashed all
-  // 100k segments for 1,000 candidates (320 ms).
-  const rows = await store.sql<{ id: number; matched: string[] }>(
-    `SELECT r.id, ARRAY(SELECT x FROM unnest($1::text[]) AS x WHERE r.doc @@ plainto_tsquery('simple', x)) AS matched
-       FROM (SELECT c.id, ${KW_DOC} AS doc, ts_rank('${TS_WEIGHTS}', ${KW_DOC}, w.q) AS rank
-               FROM "Clip" c
-              CROSS JOIN LATERAL (SELECT 1 FROM "Segment" e WHERE e."contentHash" = c."contentHash" AND e."modelId" = $4::int AND e.kind = 'clip' LIMIT 1) e
-              CROSS JOIN (SELECT to_tsquery('simple', $2) AS q) w
-              WHERE c.id = ANY($3::int[])
-              ORDER BY rank DESC, c.id
-              LIMIT ${need}) r
-      ORDER BY r.rank DESC, r.id`,
-    [lexemes, lexemes.join(' | '), [...ids], modelId],
-  );
-  const hits: KeywordHit[] & { informative?: number } = rows.map((r) => ({ clipId: Number(r.id), matched: [...new Set(r.matched.flatMap((l) => wordsOf.get(l) ?? []))] }));
+  const rows = await repo.rankKeywordCandidates(store, lexemes, [...ids], modelId, need);
+  const hits: KeywordHit[] & { informative?: number } = rows.map((r) => ({ clipId: r.id, matched: [...new Set(r.matched.flatMap((l) => wordsOf.get(l) ?? []))] }));
   hits.informative = new Set([...wordsOf.values()].flat()).size;
   return hits;
 }
@@ -362,15 +267,13 @@ const noFilter = (f: ClipFilter | null | undefined) => !f || Object.entries(f).e
  */
 async function keywordBase(store: Store, modelId: number, filter: ClipFilter | null | undefined): Promise<number> {
   if (!noFilter(filter)) return recentCount(store, modelId, filter);
-  const [row] = await store.sql<{ clips: number }>(`SELECT clips FROM "LibraryMarker" WHERE id = 1`);
-  return row ? Number(row.clips) : recentCount(store, modelId, filter);
+  return (await repo.markedClipCount(store)) ?? recentCount(store, modelId, filter);
 }
 
 /** The query words that are not English stop words (the words that carry the meaning). */
 export async function contentWords(store: Store, ws: string[]): Promise<string[]> {
   if (!ws.length) return [];
-  const rows = await store.sql<{ w: string }>(`SELECT w FROM unnest($1::text[]) AS w WHERE to_tsvector('english', w) <> ''::tsvector`, [ws]);
-  const keep = new Set(rows.map((r) => r.w));
+  const keep = new Set(await repo.contentWordsOf(store, ws));
   return ws.filter((w) => keep.has(w));
 }
 
@@ -496,12 +399,9 @@ export async function searchByText(store: Store, modelId: number, embedText: (t:
 
 /** The whole-clip embedding of a stored clip for this model (NOT_FOUND when it has none). */
 export async function clipVector(store: Store, modelId: number, clip: ClipRow): Promise<Float32Array> {
-  const [row] = await store.sql<{ v: string }>(
-    `SELECT embedding::text AS v FROM "Segment" WHERE "contentHash" = $1 AND "modelId" = $2::int AND kind = 'clip'`,
-    [clip.contentHash, modelId],
-  );
+  const row = await repo.clipVectorOf(store, modelId, clip.contentHash);
   if (!row) throw new EarshotError('NOT_FOUND', `clip ${clip.id} has no embedding for the running model (re-ingest it)`, { subject: clip.path });
-  return fromVectorLiteral(row.v);
+  return row;
 }
 
 export interface SimilarInput {
@@ -676,15 +576,10 @@ export async function relevanceForSearch(store: Store, modelId: number, rt: Rele
     rt,
     async (q, k) => (await vectorRanking(store, modelId, q, null, k)).map((v) => v.similarity),
     async (n) => {
-      // A fixed, spread-out sample: the same clips every time for the same library.
-      const rows = await store.sql<{ id: number; v: string }>(
-        `SELECT c.id, s.embedding::text AS v FROM "Clip" c JOIN "Segment" s ON s."contentHash" = c."contentHash" AND s."modelId" = $1::int AND s.kind = 'clip'
-          WHERE c.status = 'active' ORDER BY md5(c."contentHash"), c.id LIMIT $2::int`,
-        [modelId, n],
-      );
+      const rows = await repo.sampleClipVectors(store, modelId, n);
       const out: number[] = [];
       for (const r of rows) {
-        const [nn] = await vectorRanking(store, modelId, fromVectorLiteral(r.v), null, 1, Number(r.id));
+        const [nn] = await vectorRanking(store, modelId, r.embedding, null, 1, r.clipId);
         if (nn) out.push(nn.similarity);
       }
       return out;
@@ -711,33 +606,16 @@ export const DUPLICATE_NEIGHBOURS = 16;
  * 4,001 copies of one file made 8 million pairs (+490 MB).
  */
 async function libraryPairs(store: Store, modelId: number, maxDistance: number, limit: number): Promise<{ a: number; b: number; d: number }[]> {
-  const near = await store.sql<{ ha: string; hb: string; d: number }>(
-    `WITH src AS (
-       SELECT s.id, s."contentHash", s.embedding FROM "Segment" s
-        WHERE s."modelId" = $1::int AND s.kind = 'clip'
-          AND EXISTS (SELECT 1 FROM "Clip" c WHERE c."contentHash" = s."contentHash" AND c.status = 'active'))
-     SELECT x."contentHash" AS ha, n."contentHash" AS hb, n.d FROM src x
-     CROSS JOIN LATERAL (
-       SELECT s2."contentHash", s2.embedding <=> x.embedding AS d FROM "Segment" s2
-        WHERE s2."modelId" = $1::int AND s2.kind = 'clip' AND s2.id <> x.id
-        ORDER BY s2.embedding <=> x.embedding LIMIT ${DUPLICATE_NEIGHBOURS}) n
-     WHERE n.d <= $2::float8`,
-    [modelId, maxDistance],
-  );
+  const near = await repo.nearContentPairs(store, modelId, maxDistance, DUPLICATE_NEIGHBOURS);
   const contentPairs = new Map<string, number>();
   for (const r of near) {
     const [x, y] = r.ha < r.hb ? [r.ha, r.hb] : [r.hb, r.ha];
-    contentPairs.set(`${x}\n${y}`, Math.max(0, Number(r.d)));
+    contentPairs.set(`${x}\n${y}`, Math.max(0, r.d));
   }
   const hashes = [...new Set([...contentPairs.keys()].flatMap((k) => k.split('\n')))];
-  const clipRows = await store.sql<{ id: number; h: string }>(
-    `SELECT c.id, c."contentHash" AS h FROM "Clip" c
-      WHERE c.status = 'active' AND (c."contentHash" = ANY($1::text[])
-         OR c."contentHash" IN (SELECT "contentHash" FROM "Clip" WHERE status = 'active' GROUP BY "contentHash" HAVING count(*) > 1))`,
-    [hashes],
-  );
+  const clipRows = await repo.activeClipsOfContents(store, hashes);
   const byHash = new Map<string, number[]>();
-  for (const r of clipRows) byHash.set(r.h, [...(byHash.get(r.h) ?? []), Number(r.id)]);
+  for (const r of clipRows) byHash.set(r.h, [...(byHash.get(r.h) ?? []), r.id]);
   const out: { a: number; b: number; d: number }[] = [];
   for (const ids of byHash.values()) ids.sort((p, q) => p - q);
   const group = (pairs: { a: number; b: number }[], d: number) => {
@@ -769,13 +647,7 @@ export async function nearDuplicates(store: Store, modelId: number, p: { clip?: 
   if (p.clip) {
     const clip = await requireClip(store, p.clip);
     const q = await clipVector(store, modelId, clip);
-    rows = await store.sql(
-      `SELECT $3::int AS a, c.id AS b, s.embedding <=> $1::vector AS d
-         FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash"
-        WHERE s."modelId" = $2::int AND s.kind = 'clip' AND c.status = 'active' AND c.id <> $3::int AND (s.embedding <=> $1::vector) <= $4::float8
-        ORDER BY d, c.id LIMIT $5::int`,
-      [toVectorLiteral(q), modelId, clip.id, p.maxDistance, p.first],
-    );
+    rows = await repo.clipsNear(store, modelId, q, clip.id, p.maxDistance, p.first);
   } else {
     rows = await libraryPairs(store, modelId, p.maxDistance, p.first);
   }

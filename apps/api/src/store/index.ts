@@ -10,7 +10,6 @@ export { openBackend, type Backend } from './backends.js';
 import type { Sql } from './query.js';
 
 export type { Db, Sql } from './query.js';
-export { inline } from './query.js';
 export { fromVectorLiteral, toVectorLiteral } from './vectors.js';
 export * from './repositories/index.js';
 

@@ -45,14 +45,6 @@ export async function raw<O>(db: Db, r: RawBuilder<O>): Promise<O[]> {
   return db.sql<O>(c.sql, [...c.parameters]);
 }
 
-/** A fragment's SQL with its $n renumbered after `params`, which it extends (for callers that still build SQL strings). */
-export function inline(r: RawBuilder<unknown>, params: unknown[]): string {
-  const c = r.compile(qb);
-  const offset = params.length;
-  params.push(...c.parameters);
-  return c.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
-}
-
 // Typed parameters. The casts keep the plans the hand-written statements had: a parameter Postgres would
 // otherwise type as numeric turns `"modelId" = $1` into a cast of the column and loses its index.
 export const int = (v: number) => sql<number>`${v}::int`;

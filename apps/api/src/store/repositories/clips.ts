@@ -35,10 +35,8 @@ export const CLIP_SELECT = [
   'c.sizeBytes', 'c.mtime', 'c.tags', 'c.peaks', 'c.status', 'c.contentHash',
 ] as const;
 
-/** The same columns as SQL text, for the rankings that still assemble statements as strings (search/rank.ts). */
-export const CLIP_COLUMNS = CLIP_SELECT.map((c) => (/^c\.[a-z]+$/.test(c) ? c : `c."${c.slice(2)}"`)).join(', ');
 
-/** A row of CLIP_SELECT (or CLIP_COLUMNS) as the API returns it: the one place its values are converted. */
+/** A row of CLIP_SELECT as the API returns it: the one place its values are converted. */
 export function mapClip(r: Record<string, unknown>): ClipRow {
   return {
     id: Number(r.id),

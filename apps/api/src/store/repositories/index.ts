@@ -1,4 +1,4 @@
-/** Every statement of the application, by table (search/rank.ts and search/relevance.ts are still to move here). */
+/** Every statement of the application, by table, and the statements of ranked retrieval (ranking.ts). */
 export * from './clip-filter.js';
 export * from './clips.js';
 export * from './health.js';
@@ -6,4 +6,5 @@ export * from './ingest-runs.js';
 export * from './label-sets.js';
 export * from './models.js';
 export * from './predictions.js';
+export * from './ranking.js';
 export * from './segments.js';

@@ -1,0 +1,268 @@
+/**
+ * The statements of ranked retrieval (search/rank.ts): HNSW KNN over segments joined to filtered clips, the
+ * keyword half's full-text statements, near-duplicate probes. pgvector's `<=>`, ts_rank and the planner
+ * switches are raw SQL by nature; every value is a bound parameter and the clip filter is the one fragment
+ * the listing uses too (clip-filter.ts).
+ */
+import { clipFilter, embeddedFilter, type ClipFilter } from './clip-filter.js';
+import { fromVectorLiteral, toVectorLiteral } from '../vectors.js';
+import { num, raw, sql, type Db, type RawBuilder } from '../query.js';
+import type { Store } from '../index.js';
+
+export interface SegmentHit {
+  clipId: number;
+  startSec: number;
+  endSec: number;
+  /** 1 − cosine distance. */
+  sim: number;
+}
+
+const hit = (r: { clipId: unknown; startSec: unknown; endSec: unknown; sim: unknown }): SegmentHit => ({ clipId: num(r.clipId), startSec: num(r.startSec), endSec: num(r.endSec), sim: num(r.sim) });
+
+export interface KnnQuery {
+  modelId: number;
+  q: Float32Array;
+  filter: ClipFilter | null | undefined;
+  excludeClipId?: number;
+  limit: number;
+}
+
+const knnWhere = (k: KnnQuery): RawBuilder<boolean> =>
+  k.excludeClipId === undefined ? clipFilter(k.filter, k.modelId) : sql<boolean>`${clipFilter(k.filter, k.modelId)} AND c.id <> ${k.excludeClipId}::int`;
+
+/** The `limit` segments of this model nearest to q whose clip passes the filter (the HNSW index, iterative scan). */
+export async function nearestSegments(db: Db, k: KnnQuery): Promise<SegmentHit[]> {
+  const q = toVectorLiteral(k.q);
+  const rs = await raw(
+    db,
+    sql<SegmentHit>`SELECT c.id AS "clipId", s."startSec", s."endSec", 1 - (s.embedding <=> ${q}::vector) AS sim
+      FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash"
+     WHERE s."modelId" = ${k.modelId}::int AND ${knnWhere(k)}
+     ORDER BY s.embedding <=> ${q}::vector
+     LIMIT ${k.limit}::int`,
+  );
+  return rs.map(hit);
+}
+
+/** How many of this model's segments pass the filter, counted up to `limit`. */
+export async function filteredSegmentCount(db: Db, k: Omit<KnnQuery, 'q'>): Promise<number> {
+  const [r] = await raw(
+    db,
+    sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash"
+      WHERE s."modelId" = ${k.modelId}::int AND ${knnWhere({ ...k, q: new Float32Array(0) })} LIMIT ${k.limit}::int) x`,
+  );
+  return num(r?.n);
+}
+
+/** nearestSegments ranked exactly over the filtered segments (a materialized set the planner cannot take to the index). */
+export async function nearestSegmentsExact(db: Db, k: KnnQuery): Promise<SegmentHit[]> {
+  const q = toVectorLiteral(k.q);
+  const rs = await raw(
+    db,
+    sql<SegmentHit>`WITH cand AS MATERIALIZED (
+        SELECT c.id AS "clipId", s."startSec", s."endSec", s.embedding FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash"
+         WHERE s."modelId" = ${k.modelId}::int AND ${knnWhere(k)})
+      SELECT "clipId", "startSec", "endSec", 1 - (embedding <=> ${q}::vector) AS sim FROM cand ORDER BY embedding <=> ${q}::vector LIMIT ${k.limit}::int`,
+  );
+  return rs.map(hit);
+}
+
+/** The best segment against q of each given clip. */
+export async function bestSegmentsOf(db: Db, modelId: number, q: Float32Array, clipIds: number[]): Promise<SegmentHit[]> {
+  if (!clipIds.length) return [];
+  const v = toVectorLiteral(q);
+  const rs = await raw(
+    db,
+    sql<SegmentHit>`SELECT DISTINCT ON (c.id) c.id AS "clipId", s."startSec", s."endSec", 1 - (s.embedding <=> ${v}::vector) AS sim
+      FROM "Clip" c JOIN "Segment" s ON s."contentHash" = c."contentHash" AND s."modelId" = ${modelId}::int
+     WHERE c.id = ANY(${clipIds}::int[])
+     ORDER BY c.id, s.embedding <=> ${v}::vector`,
+  );
+  return rs.map(hit);
+}
+
+/** The whole-clip vector of a content for this model, if stored. */
+export async function clipVectorOf(db: Db, modelId: number, contentHash: string): Promise<Float32Array | null> {
+  const [r] = await raw(db, sql<{ v: string }>`SELECT embedding::text AS v FROM "Segment" WHERE "contentHash" = ${contentHash} AND "modelId" = ${modelId}::int AND kind = 'clip'`);
+  return r ? fromVectorLiteral(r.v) : null;
+}
+
+/** A fixed, spread-out sample of active clips' whole-clip vectors: the same clips every time for the same library. */
+export async function sampleClipVectors(db: Db, modelId: number, n: number): Promise<{ clipId: number; embedding: Float32Array }[]> {
+  const rs = await raw(
+    db,
+    sql<{ id: number; v: string }>`SELECT c.id, s.embedding::text AS v FROM "Clip" c JOIN "Segment" s ON s."contentHash" = c."contentHash" AND s."modelId" = ${modelId}::int AND s.kind = 'clip'
+     WHERE c.status = 'active' ORDER BY md5(c."contentHash"), c.id LIMIT ${n}::int`,
+  );
+  return rs.map((r) => ({ clipId: num(r.id), embedding: fromVectorLiteral(r.v) }));
+}
+
+// ---- the keyword half
+
+/** Clip count the LibraryMarker triggers keep in every insert's transaction (null before the marker exists). */
+export async function markedClipCount(db: Db): Promise<number | null> {
+  const [r] = await raw(db, sql<{ clips: number }>`SELECT clips FROM "LibraryMarker" WHERE id = 1`);
+  return r ? num(r.clips) : null;
+}
+
+/** The words that are not English stop words (to_tsvector keeps something of them). */
+export async function contentWordsOf(db: Db, ws: string[]): Promise<string[]> {
+  if (!ws.length) return [];
+  const rs = await raw(db, sql<{ w: string }>`SELECT w FROM unnest(${ws}::text[]) AS w WHERE to_tsvector('english', w) <> ''::tsvector`);
+  return rs.map((r) => r.w);
+}
+
+/** "Clip"'s size estimate, which ANALYZE rewrites: a new one means new planner statistics. */
+export async function clipTableEstimate(db: Db): Promise<string> {
+  const [r] = await raw(db, sql<{ t: number; p: number }>`SELECT reltuples::float8 AS t, relpages AS p FROM pg_class WHERE oid = '"Clip"'::regclass`);
+  return `${r?.t}:${r?.p}`;
+}
+
+/** The planner's share of clips for each common lexeme of the keyword columns, and whether there are statistics at all. */
+export async function keywordStatistics(db: Db): Promise<{ stats: boolean; freq: Map<string, number> }> {
+  const rs = await raw(
+    db,
+    sql<{ lex: string | null; f: number | null; stats: boolean }>`WITH has AS MATERIALIZED (SELECT EXISTS (SELECT 1 FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'Clip' AND attname = 'search' AND most_common_elems IS NOT NULL) AS stats)
+     SELECT u.e AS lex, max(u.f)::float8 AS f, (SELECT stats FROM has) AS stats FROM pg_stats s
+      CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs[1:cardinality(s.most_common_elems::text::text[])]) AS u(e, f)
+      WHERE s.schemaname = current_schema() AND s.tablename = 'Clip' AND s.attname IN ('search', 'descriptionSearch')
+      GROUP BY u.e
+     UNION ALL SELECT NULL, NULL, (SELECT stats FROM has)`,
+  );
+  return { stats: rs.some((r) => r.stats), freq: new Map(rs.filter((r) => r.lex !== null).map((r) => [r.lex as string, num(r.f)])) };
+}
+
+/**
+ * The keyword half's document: the name/tags/folder words ("search") and the embedded descriptions and UCS
+ * category ("descriptionSearch", weight A, issue 14), each with its own GIN index, so a match is an OR of two
+ * index probes and the rank is taken over both.
+ */
+const kwMatch = (q: RawBuilder<unknown>) => sql<boolean>`(c.search @@ ${q} OR c."descriptionSearch" @@ ${q})`;
+/** The keyword document ts_rank scores. */
+const KW_DOC = sql`(c.search || coalesce(c."descriptionSearch", ''::tsvector))`;
+/** ts_rank weights {D, C, B, A}: name and tags (A) count five times a folder word (C). Postgres's defaults. */
+const TS_WEIGHTS = sql.lit('{0.1, 0.2, 0.4, 1.0}');
+
+/**
+ * Each word's English stems (none for a stop word). With `count`, also how many clips under the filter have
+ * each stem, counted up to `count.cap` (for a library without planner statistics).
+ */
+export async function wordStems(
+  db: Db,
+  ws: string[],
+  count?: { filter: ClipFilter | null | undefined; modelId: number; cap: number },
+): Promise<{ word: string; lex: string; n: number | null }[]> {
+  const n = count
+    ? sql`, (SELECT count(*) FROM (SELECT 1 FROM "Clip" c WHERE ${kwMatch(sql`plainto_tsquery('simple', l.lex)`)} AND ${clipFilter(count.filter, count.modelId)} AND ${embeddedFilter(count.modelId)} LIMIT ${count.cap}::int) m)::int AS n`
+    : sql``;
+  const rs = await raw(
+    db,
+    sql<{ word: string; lex: string; n: number | null }>`SELECT w.word, l.lex${n}
+       FROM unnest(${ws}::text[]) AS w(word)
+       CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lex)`,
+  );
+  return rs.map((r) => ({ word: r.word, lex: r.lex, n: r.n === undefined || r.n === null ? null : num(r.n) }));
+}
+
+/** Which of these lexemes some clip under the filter has. */
+export async function lexemesPresent(db: Db, lexemes: string[], filter: ClipFilter | null | undefined, modelId: number): Promise<string[]> {
+  const rs = await raw(
+    db,
+    sql<{ lex: string }>`SELECT x AS lex FROM unnest(${lexemes}::text[]) AS x WHERE EXISTS (SELECT 1 FROM "Clip" c WHERE ${kwMatch(sql`plainto_tsquery('simple', x)`)} AND ${clipFilter(filter, modelId)})`,
+  );
+  return rs.map((r) => r.lex);
+}
+
+/** Up to `limit` clips under the filter matching any of these lexemes, each with the lexemes it has. */
+export async function clipsWithLexemes(db: Db, lexemes: string[], filter: ClipFilter | null | undefined, modelId: number, limit: number): Promise<{ id: number; has: string[] }[]> {
+  const rs = await raw(
+    db,
+    sql<{ id: number; has: string[] }>`SELECT c.id, ARRAY(SELECT x FROM unnest(${lexemes}::text[]) AS x WHERE ${KW_DOC} @@ to_tsquery('simple', x)) AS has
+       FROM "Clip" c WHERE ${kwMatch(sql`to_tsquery('simple', ${lexemes.join(' | ')})`)} AND ${clipFilter(filter, modelId)} LIMIT ${limit}::int`,
+  );
+  return rs.map((r) => ({ id: num(r.id), has: r.has }));
+}
+
+/** Up to `limit` ids of clips under the filter matching tsquery `match` and not `not`. */
+export async function keywordCandidates(db: Db, match: string, not: string | null, filter: ClipFilter | null | undefined, modelId: number, limit: number): Promise<number[]> {
+  const unless = not ? sql` AND NOT ${kwMatch(sql`to_tsquery('simple', ${not})`)}` : sql``;
+  const rs = await raw(db, sql<{ id: number }>`SELECT c.id FROM "Clip" c WHERE ${kwMatch(sql`to_tsquery('simple', ${match})`)}${unless} AND ${clipFilter(filter, modelId)} LIMIT ${limit}::int`);
+  return rs.map((r) => num(r.id));
+}
+
+/**
+ * The `need` best of these candidates by weighted ts_rank of the OR of the lexemes, each with the lexemes it
+ * matched (worked out for those rows only). Whether a candidate has a vector is one index probe each
+ * (LATERAL … LIMIT 1): as EXISTS, the planner hashed all 100k segments for 1,000 candidates (320 ms).
+ */
+export async function rankKeywordCandidates(db: Db, lexemes: string[], ids: number[], modelId: number, need: number): Promise<{ id: number; matched: string[] }[]> {
+  const rs = await raw(
+    db,
+    sql<{ id: number; matched: string[] }>`SELECT r.id, ARRAY(SELECT x FROM unnest(${lexemes}::text[]) AS x WHERE r.doc @@ plainto_tsquery('simple', x)) AS matched
+       FROM (SELECT c.id, ${KW_DOC} AS doc, ts_rank(${TS_WEIGHTS}, ${KW_DOC}, w.q) AS rank
+               FROM "Clip" c
+              CROSS JOIN LATERAL (SELECT 1 FROM "Segment" e WHERE e."contentHash" = c."contentHash" AND e."modelId" = ${modelId}::int AND e.kind = 'clip' LIMIT 1) e
+              CROSS JOIN (SELECT to_tsquery('simple', ${lexemes.join(' | ')}) AS q) w
+              WHERE c.id = ANY(${ids}::int[])
+              ORDER BY rank DESC, c.id
+              LIMIT ${need}::int) r
+      ORDER BY r.rank DESC, r.id`,
+  );
+  return rs.map((r) => ({ id: num(r.id), matched: r.matched }));
+}
+
+/**
+ * Run `fn` with sequential scans off: for words the statistics do not hold (rare or absent), where the
+ * planner, hoping for an early hit, would scan the whole table for a word no clip has, and the GIN index
+ * answers at once.
+ */
+export function withIndexScans<T>(store: Pick<Store, 'tx'>, fn: (db: Db) => Promise<T>): Promise<T> {
+  return store.tx(async (t) => {
+    await t.sql(`SET LOCAL enable_seqscan = off`);
+    return fn(t);
+  });
+}
+
+// ---- near-duplicates
+
+/** For each active content's whole-clip vector, its `k` nearest other contents within maxDistance (one HNSW probe each). */
+export async function nearContentPairs(db: Db, modelId: number, maxDistance: number, k: number): Promise<{ ha: string; hb: string; d: number }[]> {
+  const rs = await raw(
+    db,
+    sql<{ ha: string; hb: string; d: number }>`WITH src AS (
+       SELECT s.id, s."contentHash", s.embedding FROM "Segment" s
+        WHERE s."modelId" = ${modelId}::int AND s.kind = 'clip'
+          AND EXISTS (SELECT 1 FROM "Clip" c WHERE c."contentHash" = s."contentHash" AND c.status = 'active'))
+     SELECT x."contentHash" AS ha, n."contentHash" AS hb, n.d FROM src x
+     CROSS JOIN LATERAL (
+       SELECT s2."contentHash", s2.embedding <=> x.embedding AS d FROM "Segment" s2
+        WHERE s2."modelId" = ${modelId}::int AND s2.kind = 'clip' AND s2.id <> x.id
+        ORDER BY s2.embedding <=> x.embedding LIMIT ${k}::int) n
+     WHERE n.d <= ${maxDistance}::float8`,
+  );
+  return rs.map((r) => ({ ha: r.ha, hb: r.hb, d: num(r.d) }));
+}
+
+/** Active clips of these contents, and of every content that several active clips share. */
+export async function activeClipsOfContents(db: Db, hashes: string[]): Promise<{ id: number; h: string }[]> {
+  const rs = await raw(
+    db,
+    sql<{ id: number; h: string }>`SELECT c.id, c."contentHash" AS h FROM "Clip" c
+      WHERE c.status = 'active' AND (c."contentHash" = ANY(${hashes}::text[])
+         OR c."contentHash" IN (SELECT "contentHash" FROM "Clip" WHERE status = 'active' GROUP BY "contentHash" HAVING count(*) > 1))`,
+  );
+  return rs.map((r) => ({ id: num(r.id), h: r.h }));
+}
+
+/** Active clips whose whole-clip vector lies within maxDistance of q, nearest first, but clip `self`. */
+export async function clipsNear(db: Db, modelId: number, q: Float32Array, self: number, maxDistance: number, first: number): Promise<{ a: number; b: number; d: number }[]> {
+  const v = toVectorLiteral(q);
+  const rs = await raw(
+    db,
+    sql<{ a: number; b: number; d: number }>`SELECT ${self}::int AS a, c.id AS b, s.embedding <=> ${v}::vector AS d
+      FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash"
+     WHERE s."modelId" = ${modelId}::int AND s.kind = 'clip' AND c.status = 'active' AND c.id <> ${self}::int AND (s.embedding <=> ${v}::vector) <= ${maxDistance}::float8
+     ORDER BY d, c.id LIMIT ${first}::int`,
+  );
+  return rs.map((r) => ({ a: num(r.a), b: num(r.b), d: num(r.d) }));
+}

@@ -61,6 +61,11 @@ def write_card(out):
         f"{m['epochs']} + {m.get('polish_epochs', 0)} epochs (two learning-rate cycles) of {m['epoch_size']} class-balanced draws; seed {m['seed']}; "
         f"wall time of the process that produced these files {m['train_seconds'] / 60:.0f} min on the shared 2-core machine"
         + (f" (phase 1 ran in an earlier process: {m['resumed_note']})" if m.get('resumed_note') else "") + ".")
+    hs = m.get("head_stage") or ({"epochs": m["head_epochs"], "views": m.get("head_views"), "lr": m.get("head_lr")} if m.get("head_epochs") else None)
+    if hs:
+        add(f"Last stage (`finetune_head.py`): {hs['epochs']} epochs of the projection heads (audio MLP, text attention and MLP) on a frozen "
+            f"convolutional trunk, {hs['views']} augmented views per clip, peak learning rate {hs['lr']}"
+            + (f"; continued from the exported bundle {hs['from_bundle']} (`finetune_head.py --from-bundle`)" if hs.get("from_bundle") else "") + ".")
     add("")
     add("## Figures")
     add("")

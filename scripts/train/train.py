@@ -372,6 +372,9 @@ def main():
     ap.add_argument("--polish-cycles", type=int, default=1, help="how many such cycles")
     ap.add_argument("--polish-synth-weight", type=float, default=2.5, help="draw weight of the synthetic clips in those cycles")
     ap.add_argument("--polish-pitch-shift", type=float, default=0.0, help="fraction of clips shifted by 1-2 mel bands in those cycles")
+    ap.add_argument("--head-epochs", type=int, default=0, help="epochs of the last stage: the projection heads on a frozen audio trunk (finetune_head.py)")
+    ap.add_argument("--head-views", type=int, default=8, help="augmented views per training clip in that stage")
+    ap.add_argument("--head-lr", type=float, default=5e-4)
     ap.add_argument("--resume", help="phase-1 state (.pt) to continue from (default: the cache's, when present)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "models/clap-mini"))
@@ -484,6 +487,18 @@ def main():
         sched2 = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.polish_lr, total_steps=args.polish_epochs * steps_per_epoch, pct_start=0.1)
         train_epochs(args.polish_epochs, sched2, f"phase {cycle + 2}", wts2, args.polish_pitch_shift)
 
+    if args.head_epochs:
+        import finetune_head as FH
+        # its own random streams (captions and draws, views), as finetune_head.py --from-bundle uses them
+        hgen = torch.Generator().manual_seed(args.seed + 3)
+        rng = hrng = np.random.default_rng(args.seed + 3)
+        feats = FH.precompute_views(audio, X, args.head_views, hgen, feat_augment, pitch_shift, args.polish_pitch_shift, log=log)
+        f_val = FH.precompute_views(audio, real["x"][val_clean], 1, hgen, None, None, 0, log=log)[0]
+        f_te = FH.precompute_views(audio, xs_te, 1, hgen, None, None, 0, log=log)[0]
+        evaluate = FH.head_evaluator(audio, text, vocab, sys.modules[__name__], f_val, list(real["cls"][val_clean]), f_te, cs_te)
+        history += FH.finetune_heads(audio, text, logit_scale, feats, Y, caption, batch_encode, vocab, wts2, args.head_epochs, args.epoch_size,
+                                     args.head_lr, hrng, evaluate, log=log)
+
     val = retrieval_eval(audio, text, vocab, real["x"][val_clean], list(real["cls"][val_clean]))
     val_aug = retrieval_eval(audio, text, vocab, real["x"][val_all], list(real["cls"][val_all]))
     synth_test = retrieval_eval(audio, text, vocab, xs_te, cs_te)
@@ -499,7 +514,7 @@ def main():
     metrics = {
         "resumed_note": f"{st0.get('epochs_done')} phase-1 epochs loaded from {os.path.basename(resumed)}" if resumed else None,
         "real_variants": args.real_variants - 1, "speech_utterances": args.speech_utterances,
-        "seed": args.seed, "epochs": args.epochs, "polish_epochs": args.polish_epochs, "polish_cycles": args.polish_cycles, "polish_synth_weight": args.polish_synth_weight, "polish_pitch_shift": args.polish_pitch_shift, "polish_lr": args.polish_lr, "epoch_size": args.epoch_size, "prompt_template": PROMPT,
+        "seed": args.seed, "epochs": args.epochs, "polish_epochs": args.polish_epochs, "polish_cycles": args.polish_cycles, "polish_synth_weight": args.polish_synth_weight, "polish_pitch_shift": args.polish_pitch_shift, "polish_lr": args.polish_lr, "head_epochs": args.head_epochs, "head_views": args.head_views, "head_lr": args.head_lr, "epoch_size": args.epoch_size, "prompt_template": PROMPT,
         "classes": class_names, "vocab_size": len(vocab), "train_samples": int(len(Y)),
         "synthetic_train_clips": len(cs_tr), "real_train_samples": int(tr.sum()),
         "val_packages": sorted(p for p, (s, _) in SOURCES.items() if s == "val"),

@@ -87,7 +87,24 @@ function wavDeclaresNoSamples(b: Uint8Array): boolean {
   return !!w && (w.dataSize === null || w.dataSize === 0) && w.dataBytesPresent === 0;
 }
 
-const hasNonFinite = (chs: Float32Array[]) => chs.some((ch) => ch.some((v) => !Number.isFinite(v)));
+/**
+ * Whether any sample is NaN or ±Infinity. x·0 is 0 for every finite x and NaN otherwise, so the sum is 0 exactly
+ * when all are finite: one branch-free pass (a per-sample callback took ~20 % of a 60 s WAV's decode).
+ */
+function allFinite(x: Float32Array): boolean {
+  // Four sums: one would wait on each add's latency.
+  let a = 0, b = 0, c = 0, d = 0;
+  const n4 = x.length & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    a += x[i] * 0;
+    b += x[i + 1] * 0;
+    c += x[i + 2] * 0;
+    d += x[i + 3] * 0;
+  }
+  for (let i = n4; i < x.length; i++) a += x[i] * 0;
+  return a + b + c + d === 0;
+}
+const hasNonFinite = (chs: Float32Array[]) => chs.some((ch) => !allFinite(ch));
 
 /** Why the JS decoders cannot be trusted with these bytes before trying them; null when they can. */
 function jsExactnessProblem(format: AudioFormat, bytes: Uint8Array, facts: Partial<StreamFacts>): string | null {
@@ -258,10 +275,10 @@ export async function decodeBuffer(bytes: Uint8Array, opts: DecodeOptions = {}):
     throw new EarshotError('CLIP_TOO_LONG', `${durationSec.toFixed(1)} s is longer than the limit of ${opts.maxDurationSec} s`, { subject });
   }
   const mono = toMono(raw.channelData);
-  for (let i = 0; i < mono.length; i++) {
-    if (!Number.isFinite(mono[i])) {
-      throw new EarshotError('AUDIO_INVALID_SAMPLES', `sample ${i} is ${mono[i]} (NaN or infinite values in the audio data)`, { subject });
-    }
+  // The JS decoders' channels were checked (tryJs); ffmpeg's are checked here.
+  if (probe && !allFinite(mono)) {
+    const i = mono.findIndex((v) => !Number.isFinite(v));
+    throw new EarshotError('AUDIO_INVALID_SAMPLES', `sample ${i} is ${mono[i]} (NaN or infinite values in the audio data)`, { subject });
   }
   const t0 = opts.onResample ? performance.now() : 0;
   const samples = await resample(mono, rate, TARGET_RATE);
@@ -288,6 +305,12 @@ function toMono(channels: Float32Array[]): Float32Array {
   if (channels.length === 1) return channels[0];
   const n = channels[0].length;
   const out = new Float32Array(n);
+  if (channels.length === 2) {
+    // The common case in one pass, with the same float32 roundings as the general loop ((a + b) · 0.5).
+    const [a, b] = channels;
+    for (let i = 0; i < n; i++) out[i] = Math.fround(a[i] + b[i]) * 0.5;
+    return out;
+  }
   for (const ch of channels) for (let i = 0; i < n; i++) out[i] += ch[i];
   const k = 1 / channels.length;
   for (let i = 0; i < n; i++) out[i] *= k;

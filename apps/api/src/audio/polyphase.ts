@@ -36,7 +36,7 @@ export interface PolyphaseFilter {
   /** taps[i] of phase p at p·taps + i: the weight of input sample floor(t) − left + i for an output at t = floor(t) + p/up. */
   table: Float64Array;
   left: number;
-  /** The same taps in float32, each phase zero-padded to simdTaps (a multiple of 4) for the SIMD kernel. */
+  /** The same taps in float32, each phase zero-padded to simdTaps (a multiple of 8) for the SIMD kernel. */
   simdTable: Float32Array;
   simdTaps: number;
 }
@@ -102,7 +102,7 @@ function design(fromRate: number, toRate: number): PolyphaseFilter {
     }
     for (let i = 0; i < taps; i++) table[p * taps + i] /= sum;
   }
-  const simdTaps = Math.ceil(taps / 4) * 4;
+  const simdTaps = Math.ceil(taps / 8) * 8;
   const simdTable = new Float32Array(up * simdTaps);
   for (let p = 0; p < up; p++) simdTable.set(table.subarray(p * taps, (p + 1) * taps), p * simdTaps);
   return { up, down, taps, table, left, simdTable, simdTaps };

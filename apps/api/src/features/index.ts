@@ -7,7 +7,7 @@
  * embedding never depends on which other clips share its batch. Every choice can be injected to
  * replay the reference's random draws.
  */
-import { N_BINS, N_FFT, powerSpectrum } from './fft.js';
+import { bitrev, N_BINS, N_FFT, packedIm, packedPowerSpectrum, packedRe, powerSpectrum } from './fft.js';
 import { melFilterBank, N_MELS, SAMPLE_RATE, sparseBank } from './mel.js';
 
 export { melFilterBank, type MelKind } from './mel.js';
@@ -58,14 +58,24 @@ export function logMel(samples: Float32Array | Float64Array, bank: Float64Array)
   const { start, weights } = sparseBank(bank);
   for (let t = 0; t < frames; t++) {
     const base = t * HOP - pad;
-    for (let i = 0; i < N_FFT; i++) {
-      let j = base + i;
-      // reflect without repeating the edge sample
-      if (j < 0) j = -j;
-      else if (j >= n) j = 2 * n - 2 - j;
-      frame[i] = samples[j] * window[i];
+    if (base >= 0 && base + N_FFT <= n) {
+      // Inside the clip (all but a frame or two at each end): window straight into the FFT's packed, bit-reversed input.
+      for (let i = 0, k = base; i < N_FFT / 2; i++, k += 2) {
+        const j = bitrev[i];
+        packedRe[j] = samples[k] * window[2 * i];
+        packedIm[j] = samples[k + 1] * window[2 * i + 1];
+      }
+      packedPowerSpectrum(power);
+    } else {
+      for (let i = 0; i < N_FFT; i++) {
+        let j = base + i;
+        // reflect without repeating the edge sample
+        if (j < 0) j = -j;
+        else if (j >= n) j = 2 * n - 2 - j;
+        frame[i] = samples[j] * window[i];
+      }
+      powerSpectrum(frame, power);
     }
-    powerSpectrum(frame, power);
     const o = t * N_MELS;
     for (let m = 0; m < N_MELS; m++) {
       const w = weights[m];

@@ -10,14 +10,22 @@ const API = 'apps/api/src';
  * apps/api/src it must not import. `types` names imports that stay allowed as `import type` only.
  */
 const NEVER = {
-  graphql: { never: ['store'], types: ['store'], why: 'resolvers call domain modules (library/, search/, ingest/), never the store; the context and loaders may name the Store type they carry' },
+  graphql: {
+    never: ['store'],
+    types: ['store'],
+    why: 'resolvers call domain modules (library/, search/, ingest/), never the store; the context and loaders may name the Store type they carry',
+  },
   search: { never: ['ingest', 'graphql', 'http'], why: 'search/ ranks what is stored; embedding lives in model/, scanning and the pipeline in ingest/' },
   ingest: { never: ['search', 'graphql', 'http'], why: 'ingest/ writes the library; it knows nothing of queries or transports' },
   store: { never: ['search', 'ingest', 'library', 'model', 'graphql', 'http', 'eval'], why: 'store/ is the bottom of the stack' },
   model: { never: ['store', 'search', 'ingest', 'library', 'graphql', 'http', 'eval'], why: 'model/ runs the towers on plain inputs' },
   features: { never: ['audio', 'model', 'store', 'search', 'ingest', 'library', 'graphql', 'http', 'eval'], why: 'features/ is pure signal processing' },
   audio: { never: ['model', 'store', 'search', 'ingest', 'graphql', 'http', 'eval'], why: 'audio/ decodes files and knows nothing of the library' },
-  library: { never: ['search', 'ingest', 'graphql', 'http', 'eval'], types: ['search'], why: 'library/ lists, edits and exports what is stored (through store/); ranking lives in search/, writing the library in ingest/' },
+  library: {
+    never: ['search', 'ingest', 'graphql', 'http', 'eval'],
+    types: ['search'],
+    why: 'library/ lists, edits and exports what is stored (through store/); ranking lives in search/, writing the library in ingest/',
+  },
   eval: { never: ['graphql', 'http'], why: 'eval/ calls the domain modules directly' },
 };
 
@@ -39,7 +47,20 @@ const arrowRules = Object.entries(NEVER).flatMap(([from, arrow]) => [
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/', `${API}/generated/`, 'apps/web/lib/generated/', 'apps/web/.next/', 'apps/web/next-env.d.ts', 'models/', 'demo/', 'bench/results/', 'test-artifacts/', '.data/', '.tmp/', 'scripts/train/.cache/'],
+    ignores: [
+      '**/node_modules/',
+      `${API}/generated/`,
+      'apps/web/lib/generated/',
+      'apps/web/.next/',
+      'apps/web/next-env.d.ts',
+      'models/',
+      'demo/',
+      'bench/results/',
+      'test-artifacts/',
+      '.data/',
+      '.tmp/',
+      'scripts/train/.cache/',
+    ],
   },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,

@@ -19,7 +19,10 @@ import { wavBytes } from '../test/audio/wav.js';
 
 const opt = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const SECONDS = Number(opt('seconds') ?? 60);
-const VS_FFMPEG = (opt('vs-ffmpeg') ?? '60,300').split(',').map(Number).filter((x) => x > 0);
+const VS_FFMPEG = (opt('vs-ffmpeg') ?? '60,300')
+  .split(',')
+  .map(Number)
+  .filter((x) => x > 0);
 const RUNS = Number(opt('runs') ?? 5);
 const REPEATS = 3;
 
@@ -138,7 +141,16 @@ if (hasFfmpeg && VS_FFMPEG.length) {
           if (r % 2) pair.reverse();
           for (const f of pair) await f();
         }
-        const row = { file: `${ext} 44.1 kHz stereo`, seconds: secs, oursS: ours.map(r4), ffmpegS: ff.map(r4), oursMedianS: r4(median(ours)), ffmpegMedianS: r4(median(ff)), ratio: r4(median(ff) / median(ours)), resampleMedianS: r4(median(rs)) };
+        const row = {
+          file: `${ext} 44.1 kHz stereo`,
+          seconds: secs,
+          oursS: ours.map(r4),
+          ffmpegS: ff.map(r4),
+          oursMedianS: r4(median(ours)),
+          ffmpegMedianS: r4(median(ff)),
+          ratio: r4(median(ff) / median(ours)),
+          resampleMedianS: r4(median(rs)),
+        };
         vsRows.push(row);
         fs.rmSync(file === wavFile ? path.join(dir, 'none') : file, { force: true });
       }
@@ -147,10 +159,22 @@ if (hasFfmpeg && VS_FFMPEG.length) {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`\nDecode + resample to 48 kHz mono vs spawning ffmpeg, interleaved, median of ${RUNS} (ratio = ffmpeg / ours: ≥ 1 means ours is at least as fast); load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
+  console.log(
+    `\nDecode + resample to 48 kHz mono vs spawning ffmpeg, interleaved, median of ${RUNS} (ratio = ffmpeg / ours: ≥ 1 means ours is at least as fast); load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}\n`,
+  );
   console.log('file'.padEnd(26) + 'audio s'.padStart(9) + 'ours s'.padStart(9) + '(resample)'.padStart(11) + 'ffmpeg s'.padStart(10) + 'ratio'.padStart(8));
   for (const r of vsRows) {
-    console.log(r.file.padEnd(26) + String(r.seconds).padStart(9) + r.oursMedianS.toFixed(3).padStart(9) + r.resampleMedianS.toFixed(3).padStart(11) + r.ffmpegMedianS.toFixed(3).padStart(10) + r.ratio.toFixed(2).padStart(8));
+    console.log(
+      r.file.padEnd(26) +
+        String(r.seconds).padStart(9) +
+        r.oursMedianS.toFixed(3).padStart(9) +
+        r.resampleMedianS.toFixed(3).padStart(11) +
+        r.ffmpegMedianS.toFixed(3).padStart(10) +
+        r.ratio.toFixed(2).padStart(8),
+    );
   }
 }
 
@@ -158,6 +182,19 @@ const out = path.resolve(import.meta.dirname ?? '.', '../bench/results/features.
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(
   out,
-  JSON.stringify({ date: new Date().toISOString(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, loadavg: os.loadavg(), audioSeconds: SECONDS, rows, vsFfmpeg: { runs: RUNS, rows: vsRows } }, null, 2),
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      cpu: os.cpus()[0]?.model,
+      cores: os.cpus().length,
+      node: process.version,
+      loadavg: os.loadavg(),
+      audioSeconds: SECONDS,
+      rows,
+      vsFfmpeg: { runs: RUNS, rows: vsRows },
+    },
+    null,
+    2,
+  ),
 );
 console.log(`\nwrote ${out}`);

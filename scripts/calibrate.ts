@@ -33,6 +33,8 @@ const out = path.join(cfg.modelDir, model, CALIBRATION_FILE);
 fs.writeFileSync(out, JSON.stringify(cal, null, 1) + '\n');
 for (const k of ['textToAudio', 'audioToAudio', 'labelPresence'] as const) {
   const c = cal[k];
-  console.log(`${k.padEnd(14)} p = σ(${c.a.toFixed(3)}·cos ${c.b >= 0 ? '+' : '−'} ${Math.abs(c.b).toFixed(3)})  good match from cos ${cosineAt(c, cal.goodMatch).toFixed(3)}  (${c.n} pairs, ${c.positives} same label)`);
+  console.log(
+    `${k.padEnd(14)} p = σ(${c.a.toFixed(3)}·cos ${c.b >= 0 ? '+' : '−'} ${Math.abs(c.b).toFixed(3)})  good match from cos ${cosineAt(c, cal.goodMatch).toFixed(3)}  (${c.n} pairs, ${c.positives} same label)`,
+  );
 }
 console.log(`wrote ${out} for towers ${cal.bundleVersion}`);

@@ -18,7 +18,12 @@ export function arg(name: string): string | undefined {
 }
 
 export const numList = (s: string | undefined, dflt: number[]): number[] =>
-  s ? s.split(',').map((x) => Number(x.trim())).filter((x) => Number.isFinite(x) && x > 0) : dflt;
+  s
+    ? s
+        .split(',')
+        .map((x) => Number(x.trim()))
+        .filter((x) => Number.isFinite(x) && x > 0)
+    : dflt;
 
 /** Nearest-rank percentile of an unsorted list. */
 export function pct(xs: number[], p: number): number {

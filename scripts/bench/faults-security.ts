@@ -72,7 +72,14 @@ export async function securityFaults(): Promise<Row[]> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'earshot-faults-security-'));
   const lib = path.join(tmp, 'lib');
   fs.mkdirSync(lib);
-  const srv = await startServerChild({ DATABASE_URL: '', EARSHOT_DATA_DIR: ':memory:', EARSHOT_API_KEY: KEY, EARSHOT_LOG_LEVEL: 'warn', EARSHOT_HOST: '127.0.0.1', EARSHOT_INGEST_ROOTS: lib });
+  const srv = await startServerChild({
+    DATABASE_URL: '',
+    EARSHOT_DATA_DIR: ':memory:',
+    EARSHOT_API_KEY: KEY,
+    EARSHOT_LOG_LEVEL: 'warn',
+    EARSHOT_HOST: '127.0.0.1',
+    EARSHOT_INGEST_ROOTS: lib,
+  });
   // One connection per request, as for /healthz: a pooled socket that the server's 5 s keep-alive closed while
   // ffmpeg made the next file failed the POST ("fetch failed") and said nothing about the server.
   const post = (route: string, body: string | Uint8Array, headers: Record<string, string> = {}) =>
@@ -116,7 +123,24 @@ export async function securityFaults(): Promise<Row[]> {
       const t0 = performance.now();
       const src = path.join(tmp, 'up.wav');
       const flac = path.join(tmp, 'up.flac');
-      const made = ffmpeg(['-f', 'lavfi', '-i', 'sine=f=440:d=20,volume=0.3', '-f', 'lavfi', '-i', 'anoisesrc=d=20:a=0.02', '-filter_complex', 'amix=inputs=2', '-ar', '44100', '-ac', '2', src]) && ffmpeg(['-i', src, '-compression_level', '8', flac]);
+      const made =
+        ffmpeg([
+          '-f',
+          'lavfi',
+          '-i',
+          'sine=f=440:d=20,volume=0.3',
+          '-f',
+          'lavfi',
+          '-i',
+          'anoisesrc=d=20:a=0.02',
+          '-filter_complex',
+          'amix=inputs=2',
+          '-ar',
+          '44100',
+          '-ac',
+          '2',
+          src,
+        ]) && ffmpeg(['-i', src, '-compression_level', '8', flac]);
       if (!made) {
         rows.push({ scenario: '64 uploads', outcome: 'skipped', details: 'ffmpeg is absent', seconds: 0 });
       } else {
@@ -178,12 +202,15 @@ export async function securityFaults(): Promise<Row[]> {
         rows.push({ scenario: 'API ingest', outcome: 'skipped', details: 'ffmpeg is absent', seconds: 0 });
       } else {
         const gql = async (query: string, variables: Record<string, unknown>) =>
-          ((await (await post('/graphql', JSON.stringify({ query, variables }), { 'content-type': 'application/json', 'x-api-key': KEY })).json()) as { data?: any; errors?: unknown[] });
+          (await (await post('/graphql', JSON.stringify({ query, variables }), { 'content-type': 'application/json', 'x-api-key': KEY })).json()) as {
+            data?: any;
+            errors?: unknown[];
+          };
         const stop = watchHealth(srv.url);
         const started = await gql('mutation($p: String!) { startIngest(path: $p) { id } }', { p: lib });
         const id = started.data?.startIngest?.id;
         let run: { status: string; processedFiles: number; failedFiles: number } | undefined;
-        for (const until = Date.now() + 300_000; id && Date.now() < until; ) {
+        for (const until = Date.now() + 300_000; id && Date.now() < until;) {
           run = (await gql('query($id: ID!) { ingestRun(id: $id) { status processedFiles failedFiles } }', { id })).data?.ingestRun;
           if (run && !['QUEUED', 'SCANNING', 'RUNNING'].includes(run.status)) break;
           await new Promise((r) => setTimeout(r, 250));

@@ -139,23 +139,17 @@ async function storeFacts(env: { dataDir: string; databaseUrl?: string }) {
       clips: await n(`SELECT count(*) AS n FROM "Clip"`),
       distinctPaths: await n(`SELECT count(DISTINCT path) AS n FROM "Clip"`),
       segments: await n(`SELECT count(*) AS n FROM "Segment"`),
-      duplicateSegments: await n(
-        `SELECT count(*) AS n FROM (SELECT 1 FROM "Segment" GROUP BY "contentHash", "modelId", kind, "startSec" HAVING count(*) > 1) d`,
-      ),
+      duplicateSegments: await n(`SELECT count(*) AS n FROM (SELECT 1 FROM "Segment" GROUP BY "contentHash", "modelId", kind, "startSec" HAVING count(*) > 1) d`),
       clipsWithoutClipSegment: await n(
         `SELECT count(*) AS n FROM "Clip" c WHERE NOT EXISTS (SELECT 1 FROM "Segment" s WHERE s."contentHash" = c."contentHash" AND s.kind = 'clip')`,
       ),
       segmentsWithoutClip: await n(`SELECT count(*) AS n FROM "Segment" s WHERE NOT EXISTS (SELECT 1 FROM "Clip" c WHERE c."contentHash" = s."contentHash")`),
-      doneFilesWithoutClip: await n(
-        `SELECT count(*) AS n FROM "IngestFile" f WHERE f.status = 'done' AND NOT EXISTS (SELECT 1 FROM "Clip" c WHERE c.path = f.path)`,
-      ),
+      doneFilesWithoutClip: await n(`SELECT count(*) AS n FROM "IngestFile" f WHERE f.status = 'done' AND NOT EXISTS (SELECT 1 FROM "Clip" c WHERE c.path = f.path)`),
       // A run that says done has no file left behind (a failed run's unfinished files stay pending, by design: a new run redoes them).
       pendingFiles: await n(
         `SELECT count(*) AS n FROM "IngestFile" f JOIN "IngestRun" r ON r.id = f."runId" WHERE r.status = 'done' AND f.status NOT IN ('done', 'failed', 'skipped')`,
       ),
-      lastRunPending: await n(
-        `SELECT count(*) AS n FROM "IngestFile" WHERE status = 'pending' AND "runId" = (SELECT id FROM "IngestRun" ORDER BY "startedAt" DESC LIMIT 1)`,
-      ),
+      lastRunPending: await n(`SELECT count(*) AS n FROM "IngestFile" WHERE status = 'pending' AND "runId" = (SELECT id FROM "IngestRun" ORDER BY "startedAt" DESC LIMIT 1)`),
       runs: await store.sql<{ status: string; processedFiles: number; totalFiles: number }>(`SELECT status, "processedFiles", "totalFiles" FROM "IngestRun" ORDER BY "startedAt"`),
     };
   } finally {
@@ -314,7 +308,7 @@ async function dbRestart(limit: number | undefined): Promise<Row> {
     const first = { code: end.code, signal: end.signal, done: run.done(), error: end.code === 0 ? null : cleanError(run.err()), stderrTail: run.err().slice(-3000) };
     const afterFirst = await storeFacts({ dataDir, databaseUrl: c.url });
     const problems: string[] = [];
-    if (!reached || run.exitCode !== null && doneAtRestart >= files.length) problems.push('the run ended before the restart');
+    if (!reached || (run.exitCode !== null && doneAtRestart >= files.length)) problems.push('the run ended before the restart');
     if (end.signal) problems.push(`the first run was killed by ${end.signal} (hung after the restart?)`);
     if (end.code !== 0 && !first.error!.ok) problems.push(`unclean failure: ${JSON.stringify(first.error!.line)}`);
     // No partial rows, whatever the first run's fate.
@@ -485,7 +479,11 @@ async function badInputs(): Promise<Row> {
     return {
       scenario: `bad inputs: ${rows.length} files of bad-inputs.csv through the CLI`,
       outcome: problems.length ? 'fail' : 'pass',
-      details: (problems.length ? problems.join('; ') + ' | ' : '') + Object.entries(codes).map(([f, x]) => `${f}→${x}`).join(', '),
+      details:
+        (problems.length ? problems.join('; ') + ' | ' : '') +
+        Object.entries(codes)
+          .map(([f, x]) => `${f}→${x}`)
+          .join(', '),
       seconds: r2((performance.now() - t0) / 1000),
       data: { codes },
     };
@@ -597,12 +595,22 @@ async function fileFaults(): Promise<Row[]> {
       fs.copyFileSync(demo[0], growing);
       fs.chmodSync(growing, 0o666);
       // A separate writer process appends 4 KB every 10 ms until it is killed.
-      const writer = spawn(process.execPath, ['-e', `const fs=require('fs');setInterval(()=>fs.appendFileSync(${JSON.stringify(growing)},Buffer.alloc(4096,1)),10)`], { stdio: 'ignore' });
+      const writer = spawn(process.execPath, ['-e', `const fs=require('fs');setInterval(()=>fs.appendFileSync(${JSON.stringify(growing)},Buffer.alloc(4096,1)),10)`], {
+        stdio: 'ignore',
+      });
       try {
         const c = cli(['ingest', lib, '--verbose'], env, prefix);
         await exited(c);
         const p: string[] = [];
-        if (!new RegExp(`failed ${growing} FILE_CHANGED: `).test(c.out())) p.push(`no FILE_CHANGED for the growing file: ${c.out().split('\n').find((l) => l.includes('zz-growing')) ?? '(no line)'}`);
+        if (!new RegExp(`failed ${growing} FILE_CHANGED: `).test(c.out()))
+          p.push(
+            `no FILE_CHANGED for the growing file: ${
+              c
+                .out()
+                .split('\n')
+                .find((l) => l.includes('zz-growing')) ?? '(no line)'
+            }`,
+          );
         return p;
       } finally {
         writer.kill('SIGKILL');
@@ -614,10 +622,21 @@ async function fileFaults(): Promise<Row[]> {
       const { startServer } = await import('../../apps/api/src/server.js');
       const key = 'faults-key-0123456789';
       const h = await startServer(
-        loadConfig({ ...process.env, DATABASE_URL: undefined, EARSHOT_DATA_DIR: ':memory:', EARSHOT_API_PORT: '0', EARSHOT_API_KEY: key, EARSHOT_LOG_LEVEL: 'error', EARSHOT_INGEST_ROOTS: lib, EARSHOT_ORT_THREADS: '1' }),
+        loadConfig({
+          ...process.env,
+          DATABASE_URL: undefined,
+          EARSHOT_DATA_DIR: ':memory:',
+          EARSHOT_API_PORT: '0',
+          EARSHOT_API_KEY: key,
+          EARSHOT_LOG_LEVEL: 'error',
+          EARSHOT_INGEST_ROOTS: lib,
+          EARSHOT_ORT_THREADS: '1',
+        }),
       );
       const gql = async (query: string, variables: Record<string, unknown> = {}) =>
-        (await (await fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query, variables }) })).json()) as { data?: any; errors?: unknown[] };
+        (await (
+          await fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query, variables }) })
+        ).json()) as { data?: any; errors?: unknown[] };
       try {
         const p: string[] = [];
         const calls = await Promise.all([lib, `${lib}/`, path.join(lib, 'a', '..')].map((x) => gql(`mutation($p: String!) { startIngest(path: $p) { id status } }`, { p: x })));
@@ -659,9 +678,17 @@ async function fileFaults(): Promise<Row[]> {
         const e = cleanError(c.err());
         return end.code !== 0 && e.ok && expect.test(e.line) ? [] : [`exit ${end.code}: ${e.line || '(no stderr)'}${e.ok ? '' : ' [not one typed line]'}`];
       });
-    await damaged('truncated Clip table: DATA_CORRUPT, not an empty library', (pg) => fs.truncateSync(path.join(pg, clipFile), 0), /^DATA_CORRUPT: corrupt: the library holds 0 clips but its marker says \d+/);
+    await damaged(
+      'truncated Clip table: DATA_CORRUPT, not an empty library',
+      (pg) => fs.truncateSync(path.join(pg, clipFile), 0),
+      /^DATA_CORRUPT: corrupt: the library holds 0 clips but its marker says \d+/,
+    );
     await damaged('PG_VERSION deleted: DATA_CORRUPT, not re-initialised', (pg) => fs.rmSync(path.join(pg, 'PG_VERSION')), /^DATA_CORRUPT: corrupt: .*no PG_VERSION/);
-    await damaged('pg_control truncated: DATA_CORRUPT, not DATA_DIR_NOT_WRITABLE', (pg) => fs.truncateSync(path.join(pg, 'global', 'pg_control'), 0), /^DATA_CORRUPT: corrupt: cannot open/);
+    await damaged(
+      'pg_control truncated: DATA_CORRUPT, not DATA_DIR_NOT_WRITABLE',
+      (pg) => fs.truncateSync(path.join(pg, 'global', 'pg_control'), 0),
+      /^DATA_CORRUPT: corrupt: cannot open/,
+    );
     await step(
       'another user (nobody) truncating pg_control of a root-owned store: refused',
       async () => {

@@ -48,13 +48,51 @@ const probeOrNull = (file: string): Probe | null => {
     return null;
   }
 };
-const referenceOrNull = (file: string, p: Probe): Promise<Float32Array | null> => ffmpegReference(file, p).then((r) => (r.length ? r : null), () => null);
+const referenceOrNull = (file: string, p: Probe): Promise<Float32Array | null> =>
+  ffmpegReference(file, p).then(
+    (r) => (r.length ? r : null),
+    () => null,
+  );
 
-interface Row { kind: string; files: number; probeDurationDiffers: number; ffmpegDecodes: number; ok: number; falseRejections: number; silentMismatches: number; factMismatches: number; viaFfmpeg: number; jsOnlyOk: number; jsOnlyNeedsFfmpeg: number; jsOnlyOther: number; jsOnlySilent: number; minSnr: number; msWith: number[]; msWithout: number[] }
+interface Row {
+  kind: string;
+  files: number;
+  probeDurationDiffers: number;
+  ffmpegDecodes: number;
+  ok: number;
+  falseRejections: number;
+  silentMismatches: number;
+  factMismatches: number;
+  viaFfmpeg: number;
+  jsOnlyOk: number;
+  jsOnlyNeedsFfmpeg: number;
+  jsOnlyOther: number;
+  jsOnlySilent: number;
+  minSnr: number;
+  msWith: number[];
+  msWithout: number[];
+}
 const rows = new Map<string, Row>();
 const problems: string[] = [];
 for (const f of files) {
-  const r = rows.get(f.kind) ?? { kind: f.kind, files: 0, probeDurationDiffers: 0, ffmpegDecodes: 0, ok: 0, falseRejections: 0, silentMismatches: 0, factMismatches: 0, viaFfmpeg: 0, jsOnlyOk: 0, jsOnlyNeedsFfmpeg: 0, jsOnlyOther: 0, jsOnlySilent: 0, minSnr: Infinity, msWith: [], msWithout: [] };
+  const r = rows.get(f.kind) ?? {
+    kind: f.kind,
+    files: 0,
+    probeDurationDiffers: 0,
+    ffmpegDecodes: 0,
+    ok: 0,
+    falseRejections: 0,
+    silentMismatches: 0,
+    factMismatches: 0,
+    viaFfmpeg: 0,
+    jsOnlyOk: 0,
+    jsOnlyNeedsFfmpeg: 0,
+    jsOnlyOther: 0,
+    jsOnlySilent: 0,
+    minSnr: Infinity,
+    msWith: [],
+    msWithout: [],
+  };
   rows.set(f.kind, r);
   r.files++;
   const name = path.basename(f.file);
@@ -110,7 +148,9 @@ for (const f of files) {
 const list = [...rows.values()].sort((a, b) => a.kind.localeCompare(b.kind));
 const sum = (k: keyof Row) => list.reduce((s, r) => s + (r[k] as number), 0);
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-console.log(`corpus: ${files.length} files, ${list.length} kinds, ${sources.length} rate/channel sources, ${sec} s each, generated in ${genSec.toFixed(1)} s (${refused.length} combinations an encoder refused)`);
+console.log(
+  `corpus: ${files.length} files, ${list.length} kinds, ${sources.length} rate/channel sources, ${sec} s each, generated in ${genSec.toFixed(1)} s (${refused.length} combinations an encoder refused)`,
+);
 console.log('kind                      files  ok  falseRej  silent  facts  viaFfmpeg | noFfmpeg: ok  NEEDS_FFMPEG  other  silent | min SNR  ms(ff)  ms(js)');
 for (const r of list) {
   console.log(
@@ -118,14 +158,27 @@ for (const r of list) {
   );
 }
 const totals = {
-  files: files.length, kinds: list.length, ffmpegDecodes: sum('ffmpegDecodes'), ok: sum('ok'), falseRejections: sum('falseRejections'),
-  silentMismatches: sum('silentMismatches'), factMismatches: sum('factMismatches'), viaFfmpeg: sum('viaFfmpeg'), probeDurationDiffers: sum('probeDurationDiffers'),
+  files: files.length,
+  kinds: list.length,
+  ffmpegDecodes: sum('ffmpegDecodes'),
+  ok: sum('ok'),
+  falseRejections: sum('falseRejections'),
+  silentMismatches: sum('silentMismatches'),
+  factMismatches: sum('factMismatches'),
+  viaFfmpeg: sum('viaFfmpeg'),
+  probeDurationDiffers: sum('probeDurationDiffers'),
   withoutFfmpeg: { ok: sum('jsOnlyOk'), needsFfmpeg: sum('jsOnlyNeedsFfmpeg'), otherErrors: sum('jsOnlyOther'), silentMismatches: sum('jsOnlySilent') },
 };
 console.log(`\ntotals: ${JSON.stringify(totals)}`);
 if (problems.length) console.log(`\nproblems:\n  ${problems.join('\n  ')}`);
 const out = writeResult('formats', {
-  at: new Date().toISOString(), sec, sources, refused, totals, snrMinDb: SNR_MIN, durationTolSec: DURATION_TOL,
+  at: new Date().toISOString(),
+  sec,
+  sources,
+  refused,
+  totals,
+  snrMinDb: SNR_MIN,
+  durationTolSec: DURATION_TOL,
   kinds: list.map((r) => ({ ...r, minSnr: Number.isFinite(r.minSnr) ? r2(r.minSnr) : null, msWith: r2(mean(r.msWith)), msWithout: r2(mean(r.msWithout)) })),
   problems,
 });

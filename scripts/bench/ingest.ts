@@ -231,8 +231,7 @@ async function main() {
   for (const threads of threadSettings) {
     replays.push({
       threads,
-      runtime:
-        threads === cfg.ort.intraOpThreads ? runtime : await ClapRuntime.open(bundle, { provider: cfg.ort.executionProvider, intraOpThreads: threads, textCacheSize: 0 }),
+      runtime: threads === cfg.ort.intraOpThreads ? runtime : await ClapRuntime.open(bundle, { provider: cfg.ort.executionProvider, intraOpThreads: threads, textCacheSize: 0 }),
     });
   }
   const threadName = (t: number) => (t === 0 ? '0 (onnxruntime default)' : String(t));
@@ -251,7 +250,9 @@ async function main() {
       await r.runtime.embedAudio(Array.from({ length: cfg.ort.audioBatchSize }, () => silence));
       await r.runtime.embedAudio([silence]);
     }
-    console.log(`  model-only replays with intraOpThreads ${threadSettings.map(threadName).join(', ')} (the pipeline runs with ${threadName(cfg.ort.intraOpThreads)}); the fastest counts`);
+    console.log(
+      `  model-only replays with intraOpThreads ${threadSettings.map(threadName).join(', ')} (the pipeline runs with ${threadName(cfg.ort.intraOpThreads)}); the fastest counts`,
+    );
 
     const rssBefore = rssMb();
     const reps: (Measured & { backend: Store['backend'] })[] = [];
@@ -259,7 +260,9 @@ async function main() {
       if (repeat > 1) console.log(`repetition ${i + 1}/${repeat}`);
       const m = await measureOnce(cfg, runtime, replays, library, concurrency, inMemory, i === 0);
       reps.push(m);
-      const each = Object.entries(m.modelMsByThreads).map(([t, v]) => `${t}: ${r2(v / 1000)} s`).join(', ');
+      const each = Object.entries(m.modelMsByThreads)
+        .map(([t, v]) => `${t}: ${r2(v / 1000)} s`)
+        .join(', ');
       console.log(
         `  pipeline ${r2(m.wallMs / 1000)} s, model only at its best ${r2(m.modelMs / 1000)} s (intraOpThreads ${threadName(m.bestThreads)}; ${each}), ratio ${(m.modelMs / m.wallMs).toFixed(3)}` +
           ` (vs the pipeline's own setting: ${(m.pipelineSettingMs / m.wallMs).toFixed(3)}); load average ${os.loadavg()[0].toFixed(1)}`,
@@ -292,11 +295,16 @@ async function main() {
     const itemsInRun = timings.batches.reduce((a, b) => a + b, 0);
 
     console.log(`\nthroughput${repeat > 1 ? ' (the repetition with the median ratio)' : ''} (audioS/s = seconds of audio per wall-clock second)`);
-    console.table({ 'end to end': e2e, 'model only': { files, audioSeconds: r2(audioS), wallS: modelOnly.wallS, filesPerS: modelOnly.filesPerS, audioSPerS: modelOnly.audioSPerS } });
+    console.table({
+      'end to end': e2e,
+      'model only': { files, audioSeconds: r2(audioS), wallS: modelOnly.wallS, filesPerS: modelOnly.filesPerS, audioSPerS: modelOnly.audioSPerS },
+    });
     console.log(
       `ratio pipeline / best model-only throughput: ${ratio} (model only fastest with intraOpThreads ${threadName(pick.bestThreads)}; issue 16's target ≥ 0.85)${repeat > 1 ? `; all repetitions: ${ratios.map((x) => x.toFixed(3)).join(', ')}` : ''}`,
     );
-    console.log(`ratio against a replay at the pipeline's own setting (${threadName(cfg.ort.intraOpThreads)}), for comparison only: ${(pick.pipelineSettingMs / wallMs).toFixed(3)}`);
+    console.log(
+      `ratio against a replay at the pipeline's own setting (${threadName(cfg.ort.intraOpThreads)}), for comparison only: ${(pick.pipelineSettingMs / wallMs).toFixed(3)}`,
+    );
     console.log(
       `audio tower: busy ${r2(pick.towerBusyMs / 1000)} s of the run's ${r2(wallS)} s (passes timed in its own thread; the same passes alone: ${r2(modelS)} s); ` +
         `${Math.round(pick.leadMs)} ms before its first pass (scan, first decode), ${Math.round(pick.tailMs)} ms after its last (last writes, statistics)`,
@@ -314,9 +322,25 @@ async function main() {
       cpu: { model: cpus[0]?.model, cores: cpus.length },
       node: process.version,
       model: { ...runtime.identity, description: runtime.manifest.description },
-      settings: { singleThreadedGc, concurrency, audioBatchSize: cfg.ort.audioBatchSize, intraOpThreads: cfg.ort.intraOpThreads, windowSec: cfg.ingest.windowSec, hopSec: cfg.ingest.hopSec, repeat },
+      settings: {
+        singleThreadedGc,
+        concurrency,
+        audioBatchSize: cfg.ort.audioBatchSize,
+        intraOpThreads: cfg.ort.intraOpThreads,
+        windowSec: cfg.ingest.windowSec,
+        hopSec: cfg.ingest.hopSec,
+        repeat,
+      },
       library: path.relative(REPO_ROOT, library) || library,
-      run: { processed: run.processedFiles, skipped: run.skippedFiles, failed: run.failedFiles, ignored: summary.ignoredFiles, embeddedFiles: pick.embedded, forwardPasses: timings.batches.length, segments: itemsInRun },
+      run: {
+        processed: run.processedFiles,
+        skipped: run.skippedFiles,
+        failed: run.failedFiles,
+        ignored: summary.ignoredFiles,
+        embeddedFiles: pick.embedded,
+        forwardPasses: timings.batches.length,
+        segments: itemsInRun,
+      },
       openModelS: r2(openMs / 1000),
       endToEnd: e2e,
       modelOnly,
@@ -333,7 +357,10 @@ async function main() {
         bestThreads: m.bestThreads,
         modelOnlyByThreadsS: Object.fromEntries(Object.entries(m.modelMsByThreads).map(([t, v]) => [t, r2(v / 1000)])),
         ratio: Math.round((m.modelMs / m.wallMs) * 1000) / 1000,
-        towerBusyS: r2(m.towerBusyMs / 1000), leadMs: Math.round(m.leadMs), tailMs: Math.round(m.tailMs) })),
+        towerBusyS: r2(m.towerBusyMs / 1000),
+        leadMs: Math.round(m.leadMs),
+        tailMs: Math.round(m.tailMs),
+      })),
       tower: { busyInRunS: r2(pick.towerBusyMs / 1000), beforeFirstPassMs: Math.round(pick.leadMs), afterLastPassMs: Math.round(pick.tailMs) },
       stages,
       stagesSumMs: Math.round(stageSum),

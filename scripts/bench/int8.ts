@@ -36,7 +36,12 @@ function drift(a: Float32Array[], b: Float32Array[]) {
     for (let j = 0; j < v.length; j++) maxAbs = Math.max(maxAbs, Math.abs(v[j] - b[i][j]));
     return cosine(v, b[i]);
   });
-  return { n: a.length, maxAbsDiff: Number(maxAbs.toExponential(3)), minCosine: Number(Math.min(...cos).toFixed(6)), meanCosine: Number((cos.reduce((s, c) => s + c, 0) / cos.length).toFixed(6)) };
+  return {
+    n: a.length,
+    maxAbsDiff: Number(maxAbs.toExponential(3)),
+    minCosine: Number(Math.min(...cos).toFixed(6)),
+    meanCosine: Number((cos.reduce((s, c) => s + c, 0) / cos.length).toFixed(6)),
+  };
 }
 
 async function timed<T>(f: () => Promise<T>): Promise<number> {
@@ -91,22 +96,26 @@ async function main() {
   const [nA, nB] = [nearest(ea), nearest(eb)];
   let spread = 0;
   for (let i = 0; i < ea.length; i++) for (let j = 0; j < ea.length; j++) if (i !== j) spread += cosine(ea[i], ea[j]);
-  const audioDrift = speedOnly ? null : {
-    ...drift(ea, eb),
-    meanCosineBetweenClips: Number((spread / (ea.length * (ea.length - 1))).toFixed(4)),
-    nearestNeighbourAgreement: r2((100 * nA.filter((x, i) => x === nB[i]).length) / ea.length),
-  };
+  const audioDrift = speedOnly
+    ? null
+    : {
+        ...drift(ea, eb),
+        meanCosineBetweenClips: Number((spread / (ea.length * (ea.length - 1))).toFixed(4)),
+        nearestNeighbourAgreement: r2((100 * nA.filter((x, i) => x === nB[i]).length) / ea.length),
+      };
   const prompts = labels.map((l) => fp32.manifest.promptTemplate.replaceAll('{}', l));
   const [tpA, tpB, tlA, tlB] = [await fp32.embedText(prompts), await int8.embedText(prompts), await fp32.embedText(labels), await int8.embedText(labels)];
   const textDrift = speedOnly ? null : drift([...tpA, ...tlA], [...tpB, ...tlB]);
   const top1 = (emb: Float32Array[], txt: Float32Array[]) => emb.map((e) => labels[txt.map((t) => cosine(e, t)).reduce((bi, c, i, all) => (c > all[bi] ? i : bi), 0)]);
   const [zA, zB] = speedOnly ? [[], []] : [top1(ea, tpA), top1(eb, tpB)];
-  const zeroShot = speedOnly ? null : {
-    fp32Top1: r2((100 * zA.filter((l, i) => l === items[i].label).length) / items.length),
-    int8Top1: r2((100 * zB.filter((l, i) => l === items[i].label).length) / items.length),
-    agreement: r2((100 * zA.filter((l, i) => l === zB[i]).length) / items.length),
-    chance: r2(100 / labels.length),
-  };
+  const zeroShot = speedOnly
+    ? null
+    : {
+        fp32Top1: r2((100 * zA.filter((l, i) => l === items[i].label).length) / items.length),
+        int8Top1: r2((100 * zB.filter((l, i) => l === items[i].label).length) / items.length),
+        agreement: r2((100 * zA.filter((l, i) => l === zB[i]).length) / items.length),
+        chance: r2(100 / labels.length),
+      };
   console.log('audio drift', audioDrift);
   console.log('text drift ', textDrift);
   console.log('zero-shot %', zeroShot);
@@ -134,7 +143,9 @@ async function main() {
     }
     audioRatio.push(perRound.int8.a / perRound.fp32.a);
     textRatio.push(perRound.int8.t / perRound.fp32.t);
-    console.log(`round ${r + 1}: audio ${perRound.fp32.a.toFixed(1)} / ${perRound.int8.a.toFixed(1)} ms a clip, text ${perRound.fp32.t.toFixed(2)} / ${perRound.int8.t.toFixed(2)} ms a query (fp32 / int8)`);
+    console.log(
+      `round ${r + 1}: audio ${perRound.fp32.a.toFixed(1)} / ${perRound.int8.a.toFixed(1)} ms a clip, text ${perRound.fp32.t.toFixed(2)} / ${perRound.int8.t.toFixed(2)} ms a query (fp32 / int8)`,
+    );
   }
   const speed = {
     audioMsPerClip: { fp32: r2(median(audioMs.fp32)), int8: r2(median(audioMs.int8)), ratio: r2(median(audioRatio)), ratios: audioRatio.map(r2) },

@@ -24,9 +24,11 @@ const STEPS = numList(arg('concurrency'), [1, 4, 16]);
 const FILES = numList(arg('files'), [40])[0];
 const FRESH = process.argv.includes('--fresh');
 
-const WORDS = ('dog cat bird rain thunder wind water river door car engine train bell piano guitar violin drum voice crowd ' +
+const WORDS = (
+  'dog cat bird rain thunder wind water river door car engine train bell piano guitar violin drum voice crowd ' +
   'footsteps glass metal wood fire explosion siren alarm phone keyboard clock horse cow insect bee ocean wave storm ' +
-  'laughter whistle scream motor fan saw hammer cello flute trumpet harp organ').split(' ');
+  'laughter whistle scream motor fan saw hammer cello flute trumpet harp organ'
+).split(' ');
 let drawn = 0;
 /** Three words that no earlier call returned (48³ = 110,592 before a repeat). */
 function freshText(): string {
@@ -147,7 +149,9 @@ async function main() {
         rssPeakMb: Math.max(peak, after),
       };
       steps.push(s);
-      console.log(`  c=${connections}: ${s.reqPerSec} req/s, p50 ${s.latencyP50Ms} ms, p99 ${s.latencyP99Ms} ms, errors ${s.errors}, timeouts ${s.timeouts}, non-2xx ${s.non2xx}, GraphQL errors ${s.graphqlErrors}, server RSS ${before} → ${after} MB (peak ${s.rssPeakMb})`);
+      console.log(
+        `  c=${connections}: ${s.reqPerSec} req/s, p50 ${s.latencyP50Ms} ms, p99 ${s.latencyP99Ms} ms, errors ${s.errors}, timeouts ${s.timeouts}, non-2xx ${s.non2xx}, GraphQL errors ${s.graphqlErrors}, server RSS ${before} → ${after} MB (peak ${s.rssPeakMb})`,
+      );
     }
     const file = writeResult('load', {
       measuredAt: new Date().toISOString(),

@@ -14,8 +14,12 @@ if (!fs.existsSync(path.join(folder, 'labels.csv'))) {
   process.exit(0);
 }
 const model = arg('model');
-const r = spawnSync(process.execPath, ['--single-threaded-gc', '--import', 'tsx', path.join(REPO_ROOT, 'apps/api/src/cli.ts'), 'eval', folder, ...(model ? ['--model', model] : [])], {
-  cwd: REPO_ROOT,
-  stdio: 'inherit',
-});
+const r = spawnSync(
+  process.execPath,
+  ['--single-threaded-gc', '--import', 'tsx', path.join(REPO_ROOT, 'apps/api/src/cli.ts'), 'eval', folder, ...(model ? ['--model', model] : [])],
+  {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+  },
+);
 process.exit(r.status ?? 1);

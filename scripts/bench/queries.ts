@@ -65,7 +65,28 @@ const near = (sigma = 0.045) => {
   return unit(Float32Array.from(c, (x) => x + sigma * gauss()));
 };
 /** File names from a small vocabulary, so hybrid search's keyword half has realistic matches to fuse. */
-const WORDS = ['rain', 'roof', 'door', 'wood', 'metal', 'glass', 'car', 'engine', 'bird', 'dog', 'crowd', 'wind', 'water', 'fire', 'piano', 'guitar', 'drum', 'bell', 'siren', 'step'];
+const WORDS = [
+  'rain',
+  'roof',
+  'door',
+  'wood',
+  'metal',
+  'glass',
+  'car',
+  'engine',
+  'bird',
+  'dog',
+  'crowd',
+  'wind',
+  'water',
+  'fire',
+  'piano',
+  'guitar',
+  'drum',
+  'bell',
+  'siren',
+  'step',
+];
 const clipPath = (i: number) => `/bench/${WORDS[i % 7]}-${(i >> 3) % 40}/${WORDS[(i * 7) % WORDS.length]}_${WORDS[(i * 13 + 5) % WORDS.length]}_${i}.wav`;
 const lit = (v: Float32Array) => toVectorLiteral(Array.from(v, (x) => Math.round(x * 1e6) / 1e6));
 
@@ -106,12 +127,15 @@ async function buildIndex(store: Store, to: number) {
   // A graph that fits in maintenance_work_mem builds many times faster (PGlite's default is 64 MB;
   // 100k 512-d vectors need ~250 MB). Ingest never rebuilds: the index grows row by row.
   const mem = buildMemory(to);
-  await store.tx(async ({ sql }) => {
-    await sql(`SET LOCAL maintenance_work_mem = '${mem}'`);
-    // A server builds with a parallel worker per spare core (pgvector >= 0.6); PGlite has one process.
-    if (store.backend === 'postgres') await sql(`SET LOCAL max_parallel_maintenance_workers = ${Math.max(0, os.availableParallelism() - 1)}`);
-    await sql(`CREATE INDEX "Segment_embedding_hnsw" ON "Segment" USING hnsw ("embedding" vector_cosine_ops) WITH (m = ${HNSW_M}, ef_construction = ${HNSW_EFC})`);
-  }, { timeoutMs: 4 * 3600_000 }); // a 1M build on a loaded 2-core machine takes far longer than the store's 10 min
+  await store.tx(
+    async ({ sql }) => {
+      await sql(`SET LOCAL maintenance_work_mem = '${mem}'`);
+      // A server builds with a parallel worker per spare core (pgvector >= 0.6); PGlite has one process.
+      if (store.backend === 'postgres') await sql(`SET LOCAL max_parallel_maintenance_workers = ${Math.max(0, os.availableParallelism() - 1)}`);
+      await sql(`CREATE INDEX "Segment_embedding_hnsw" ON "Segment" USING hnsw ("embedding" vector_cosine_ops) WITH (m = ${HNSW_M}, ef_construction = ${HNSW_EFC})`);
+    },
+    { timeoutMs: 4 * 3600_000 },
+  ); // a 1M build on a loaded 2-core machine takes far longer than the store's 10 min
   await refreshPlannerStats(store); // what an ingest run does when it finishes
   const indexS = (performance.now() - t1) / 1000;
   const [size] = await store.sql<{ t: bigint; i: bigint }>(`SELECT pg_table_size('"Segment"') AS t, pg_relation_size('"Segment_embedding_hnsw"') AS i`);
@@ -142,7 +166,12 @@ async function plan(store: Store, modelId: number, q: string, settings: string[]
   return store.tx(async ({ sql }) => {
     for (const s of settings) await sql(s);
     const rows = await sql<{ 'QUERY PLAN': string }>(`EXPLAIN ${KNN}`, [q, modelId]);
-    return rows.map((r) => Object.values(r)[0]).join(' ').includes('hnsw') ? 'hnsw' : 'seq';
+    return rows
+      .map((r) => Object.values(r)[0])
+      .join(' ')
+      .includes('hnsw')
+      ? 'hnsw'
+      : 'seq';
   });
 }
 
@@ -178,7 +207,9 @@ async function explainOps(store: Store, ops: [string, (i: number) => Promise<unk
       });
       const lines = plan.map((r) => Object.values(r)[0]);
       const time = lines.find((l) => l.startsWith('Execution Time'))?.replace('Execution Time: ', '') ?? '?';
-      out.push(`### ${time}: \`${st.text.replace(/\s+/g, ' ').trim().slice(0, 160)}…\`\n${st.settings.length ? `(with ${st.settings.join('; ')})\n` : ''}\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`);
+      out.push(
+        `### ${time}: \`${st.text.replace(/\s+/g, ' ').trim().slice(0, 160)}…\`\n${st.settings.length ? `(with ${st.settings.join('; ')})\n` : ''}\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`,
+      );
     }
   }
   return out.join('\n');
@@ -233,7 +264,12 @@ async function main() {
       const from = Math.max(have, kept.n);
       for (let i = have; i < from; i++) near();
       const indexed = (await store.sql(`SELECT 1 FROM pg_indexes WHERE indexname = 'Segment_embedding_hnsw'`)).length > 0;
-      const build = from < size ? await fill(store, modelId, from, size) : indexed ? { insertS: null, indexS: null, reused: true } : { insertS: null, reused: true, ...(await buildIndex(store, size)) };
+      const build =
+        from < size
+          ? await fill(store, modelId, from, size)
+          : indexed
+            ? { insertS: null, indexS: null, reused: true }
+            : { insertS: null, reused: true, ...(await buildIndex(store, size)) };
       have = size;
       const qs = Array.from({ length: QUERIES }, () => lit(near()));
       // Warm up caches so the first measured query is not a cold read.
@@ -242,7 +278,18 @@ async function main() {
       const exact = await runAll(store, modelId, qs, exactSettings);
       const exactPlan = await plan(store, modelId, qs[0], exactSettings);
       const row = (mode: string, ef: number | null, ms: number[], recall: number | null, usedPlan: string) => {
-        const r = { backend: store.backend, size, mode, efSearch: ef, plan: usedPlan, p50Ms: r2(pct(ms, 50)), p95Ms: r2(pct(ms, 95)), p99Ms: r2(pct(ms, 99)), recallAt10: recall, ...build };
+        const r = {
+          backend: store.backend,
+          size,
+          mode,
+          efSearch: ef,
+          plan: usedPlan,
+          p50Ms: r2(pct(ms, 50)),
+          p95Ms: r2(pct(ms, 95)),
+          p99Ms: r2(pct(ms, 99)),
+          recallAt10: recall,
+          ...build,
+        };
         results.push(r);
         console.log(
           `  ${mode.padEnd(6)} ef=${String(ef ?? '-').padEnd(4)} plan=${usedPlan.padEnd(4)} p50 ${r.p50Ms} ms  p95 ${r.p95Ms} ms  p99 ${r.p99Ms} ms` +
@@ -273,8 +320,14 @@ async function main() {
       const ops: [string, (i: number) => Promise<unknown>][] = [
         // As the resolvers call them (relevance in force, unknown words reported), with weak: true so that a
         // page of 20 is listed even where synthetic vectors have no good match for a real text.
-        ['searchByText hybrid', async (i) => searchByText(store, modelId, embedText, { ...asApi, relevance: await relevanceForSearch(store, modelId, rt), query: texts[i], hybrid: true })],
-        ['searchByText vector', async (i) => searchByText(store, modelId, embedText, { ...asApi, relevance: await relevanceForSearch(store, modelId, rt), query: texts[i], hybrid: false })],
+        [
+          'searchByText hybrid',
+          async (i) => searchByText(store, modelId, embedText, { ...asApi, relevance: await relevanceForSearch(store, modelId, rt), query: texts[i], hybrid: true }),
+        ],
+        [
+          'searchByText vector',
+          async (i) => searchByText(store, modelId, embedText, { ...asApi, relevance: await relevanceForSearch(store, modelId, rt), query: texts[i], hybrid: false }),
+        ],
         ['similarTo clip', async (i) => similarTo(store, modelId, noUpload, { clip: clipIds[i], first: 20, weak: true, relevance: await relevanceForSearch(store, modelId, rt) })],
         ['classify clip (5 labels)', (i) => classify(store, modelId, rt, noUpload, { clip: clipIds[i], labels }, 64)],
       ];
@@ -302,7 +355,17 @@ async function main() {
     fs.writeFileSync(out, explained.join('\n'));
     console.log(`wrote ${out}`);
   }
-  const file = writeResult(`queries-${backendName}`, { measuredAt: new Date().toISOString(), model: cfg.modelName, dim: DIM, centres: CENTRES, queries: QUERIES, k: K, peakRssMb: rssMb(), results, api: apiResults });
+  const file = writeResult(`queries-${backendName}`, {
+    measuredAt: new Date().toISOString(),
+    model: cfg.modelName,
+    dim: DIM,
+    centres: CENTRES,
+    queries: QUERIES,
+    k: K,
+    peakRssMb: rssMb(),
+    results,
+    api: apiResults,
+  });
   console.table(results.map(({ backend, size, mode, efSearch, p50Ms, p95Ms, p99Ms, recallAt10 }) => ({ backend, size, mode, efSearch, p50Ms, p95Ms, p99Ms, recallAt10 })));
   console.table(apiResults);
   console.log(`wrote ${file}`);

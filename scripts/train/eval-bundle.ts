@@ -64,7 +64,10 @@ async function main() {
       label,
       clips: mine.length,
       zeroShotTop1: mean(mine.map((i) => (zs[i] === label ? 1 : 0))),
-      ap: averagePrecision(order.map((o) => o.i), new Set(mine)),
+      ap: averagePrecision(
+        order.map((o) => o.i),
+        new Set(mine),
+      ),
       chanceAp: randomAveragePrecision(n, mine.length),
       confusions: mine.filter((i) => zs[i] !== label).map((i) => zs[i]),
     };
@@ -105,7 +108,8 @@ async function main() {
   console.log(`  text→audio mAP, vector   ${pct(report.t2aMapVector.value)}  (chance ${pct(report.t2aMapVector.chance)})`);
   console.log(`  audio→audio P@5          ${pct(report.a2aP5.value)}  (chance ${pct(report.a2aP5.chance)}, ${p5.length} queries)`);
   console.log(`  audio→audio P@5, all     ${pct(report.a2aP5AllClips.value)}  (chance ${pct(report.a2aP5AllClips.chance)}, ceiling ${pct(report.a2aP5Ceiling)})`);
-  for (const p of perLabel) console.log(`    ${p.label.padEnd(18)} ${String(p.clips).padStart(3)}  zs ${pct(p.zeroShotTop1).padStart(7)}  AP ${pct(p.ap).padStart(7)}  ${p.confusions.join(', ')}`);
+  for (const p of perLabel)
+    console.log(`    ${p.label.padEnd(18)} ${String(p.clips).padStart(3)}  zs ${pct(p.zeroShotTop1).padStart(7)}  AP ${pct(p.ap).padStart(7)}  ${p.confusions.join(', ')}`);
 }
 
 main().catch((e) => {

@@ -142,7 +142,8 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     }
     expect(seen).toHaveLength(7);
     expect(seen).toEqual([...seen].sort());
-    const f = async (filter: unknown) => (await ok(`query($f: ClipFilter) { clips(filter: $f, first: 50) { totalCount nodes { name channels durationSec } } }`, { f: filter })).clips;
+    const f = async (filter: unknown) =>
+      (await ok(`query($f: ClipFilter) { clips(filter: $f, first: 50) { totalCount nodes { name channels durationSec } } }`, { f: filter })).clips;
     const stereo = await f({ channels: [2] });
     expect(stereo.totalCount).toBe(1);
     expect(stereo.nodes[0].name).toBe('stereo_hum.wav');
@@ -268,7 +269,9 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     const saved = rt.calibration;
     rt.calibration = null;
     try {
-      const r = (await ok(`{ searchByText(query: "sine tone", hybrid: false, weak: true, first: 50) { totalCount calibration { kind source goodMatch } hits { score good cosine } } }`)).searchByText;
+      const r = (
+        await ok(`{ searchByText(query: "sine tone", hybrid: false, weak: true, first: 50) { totalCount calibration { kind source goodMatch } hits { score good cosine } } }`)
+      ).searchByText;
       expect(r.calibration.kind).toBe('LIBRARY');
       expect(r.calibration.source).toMatch(/cutoffs from this library \(7 clips\): cosine -?\d\.\d{3} \(median best match of 24 unrelated prompts\)/);
       const cut = Number(/cosine (-?\d\.\d+)/.exec(r.calibration.source)![1]);
@@ -288,7 +291,12 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
         .searchByText.hits;
     // "sines" is stemmed to the "sine" of sine_440.wav, its copy and sine_880.wav; hits name the word as typed.
     const sines = await run('sines');
-    expect(sines.slice(0, 3).map((h: any) => h.clip.name).sort()).toEqual(['sine_440.wav', 'sine_440_copy.wav', 'sine_880.wav']);
+    expect(
+      sines
+        .slice(0, 3)
+        .map((h: any) => h.clip.name)
+        .sort(),
+    ).toEqual(['sine_440.wav', 'sine_440_copy.wav', 'sine_880.wav']);
     expect(sines[0]).toMatchObject({ keywordRank: 1, matchedTerms: ['sines'] });
     expect(sines.filter((h: any) => h.keywordRank !== null)).toHaveLength(3);
     // Stop words match nothing, and "wav" (every clip's name) is no information: the order is the vector order.
@@ -356,7 +364,12 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     const multi = (await ok(q, { c: ids['sine_440.wav'], l: labels, m: true })).classify;
     multi.scores.forEach((s: any, i: number) => expect(s.score).toBeCloseTo(single.scores[i].present, 9));
     // Prompt ensemble: each label averaged over several templates, a different (still softmax) answer.
-    const ens = (await ok(`query($c: ID, $l: [String!]) { classify(clip: $c, labels: $l, ensemble: true) { ensemble template scores { score cosine } } }`, { c: ids['sine_440.wav'], l: labels })).classify;
+    const ens = (
+      await ok(`query($c: ID, $l: [String!]) { classify(clip: $c, labels: $l, ensemble: true) { ensemble template scores { score cosine } } }`, {
+        c: ids['sine_440.wav'],
+        l: labels,
+      })
+    ).classify;
     expect(ens.ensemble).toBe(true);
     expect(ens.template).toBe('This is a sound of {}.');
     expect(ens.scores.reduce((a: number, s: any) => a + s.score, 0)).toBeCloseTo(1, 6);
@@ -396,7 +409,12 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     expect(up.durationSec).toBeCloseTo(1.5, 3);
     const sim = (await ok(`query($a: ID) { similarTo(audio: $a, first: 3) { hits { similarity clip { name } } } }`, { a: up.id })).similarTo;
     // Same bytes as sine_440.wav: both stored copies are at similarity 1.
-    expect(sim.hits.slice(0, 2).map((x: any) => x.clip.name).sort()).toEqual(['sine_440.wav', 'sine_440_copy.wav']);
+    expect(
+      sim.hits
+        .slice(0, 2)
+        .map((x: any) => x.clip.name)
+        .sort(),
+    ).toEqual(['sine_440.wav', 'sine_440_copy.wav']);
     expect(sim.hits[0].similarity).toBeCloseTo(1, 5);
     const stored = (await ok(`query($c: ID) { classify(clip: $c, labels: ["beep", "noise"]) { scores { score } } }`, { c: ids['sine_440.wav'] })).classify;
     const fromUpload = (await ok(`query($a: ID) { classify(audio: $a, labels: ["beep", "noise"]) { scores { score } } }`, { a: up.id })).classify;
@@ -411,13 +429,13 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
 
     const big = await fetch(`${h.url}/upload`, { method: 'POST', headers: { 'x-api-key': KEY }, body: new Uint8Array(5 * 1024 * 1024) });
     expect(big.status).toBe(413);
-    expect(((await big.json())).error.code).toBe('UPLOAD_TOO_LARGE');
+    expect((await big.json()).error.code).toBe('UPLOAD_TOO_LARGE');
     const longUp = await fetch(`${h.url}/upload`, { method: 'POST', headers: { 'x-api-key': KEY }, body: fs.readFileSync(path.join(lib, 'fx', 'long_mix.wav')) });
     expect(longUp.status).toBe(413);
-    expect(((await longUp.json())).error.code).toBe('CLIP_TOO_LONG');
+    expect((await longUp.json()).error.code).toBe('CLIP_TOO_LONG');
     const junk = await fetch(`${h.url}/upload`, { method: 'POST', headers: { 'x-api-key': KEY }, body: 'this is not audio at all, just text' });
     expect(junk.status).toBeGreaterThanOrEqual(400);
-    expect(((await junk.json())).error.code).toBe('UNSUPPORTED_FORMAT');
+    expect((await junk.json()).error.code).toBe('UNSUPPORTED_FORMAT');
     const gone = await post(`{ similarTo(audio: "u_nope") { totalCount } }`);
     expect(code(gone)).toBe('NOT_FOUND');
   });
@@ -441,7 +459,7 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     expect(beyond.headers.get('content-range')).toBe(`bytes */${file.length}`);
     const none = await fetch(`${h.url}/audio/424242`);
     expect(none.status).toBe(404);
-    expect(((await none.json())).error.code).toBe('NOT_FOUND');
+    expect((await none.json()).error.code).toBe('NOT_FOUND');
   });
 
   it('label sets: CRUD, classifyLibrary stores predictions, browse by predicted label with exact totals', async () => {
@@ -450,7 +468,12 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     expect(created).toMatchObject({ name: 'kinds', labels: input.labels, template: 'This is a sound of {}.', multiLabel: false });
     const dup = await post(`mutation($i: LabelSetInput!) { createLabelSet(input: $i) { id } }`, { i: input });
     expect(code(dup)).toBe('BAD_USER_INPUT');
-    const updated = (await ok(`mutation($id: ID!, $i: LabelSetInput!) { updateLabelSet(id: $id, input: $i) { id labels } }`, { id: created.id, i: { ...input, labels: ['beep', 'noise', 'sweep', 'hum'] } })).updateLabelSet;
+    const updated = (
+      await ok(`mutation($id: ID!, $i: LabelSetInput!) { updateLabelSet(id: $id, input: $i) { id labels } }`, {
+        id: created.id,
+        i: { ...input, labels: ['beep', 'noise', 'sweep', 'hum'] },
+      })
+    ).updateLabelSet;
     expect(updated.labels).toHaveLength(4);
     expect((await ok(`{ labelSets { id name } }`)).labelSets).toEqual([{ id: created.id, name: 'kinds' }]);
 
@@ -549,13 +572,18 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     }
 
     // Errors before any row: a status and a coded JSON body, never half a file.
-    for (const [q, subject] of [['format=xml', 'format'], ['filter=%7Bnope', 'filter'], [`filter=${encodeURIComponent('{"formats":"wav","bogus":1}')}`, 'filter'], ['limit=0', 'limit']]) {
+    for (const [q, subject] of [
+      ['format=xml', 'format'],
+      ['filter=%7Bnope', 'filter'],
+      [`filter=${encodeURIComponent('{"formats":"wav","bogus":1}')}`, 'filter'],
+      ['limit=0', 'limit'],
+    ]) {
       const bad = await get(q);
       expect(bad.status, q).toBe(400);
-      expect(((await bad.json())).error).toMatchObject({ code: 'BAD_USER_INPUT', subject });
+      expect((await bad.json()).error).toMatchObject({ code: 'BAD_USER_INPUT', subject });
     }
     const long = await get(`text=${'a'.repeat(cfg.limits.maxQueryChars + 1)}`);
-    expect(((await long.json())).error.code).toBe('LIMIT_EXCEEDED');
+    expect((await long.json()).error.code).toBe('LIMIT_EXCEEDED');
   });
 
   it('ingest over GraphQL: start, poll to done, failures with codes, runs list; unknown folder', async () => {
@@ -566,7 +594,9 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     expect(started.root).toBe(extra);
     let run: any;
     for (let i = 0; i < 600; i++) {
-      run = (await ok(`query($id: ID!) { ingestRun(id: $id) { id status totalFiles processedFiles failedFiles filesPerSec etaSec failures { path code message } } }`, { id: started.id })).ingestRun;
+      run = (
+        await ok(`query($id: ID!) { ingestRun(id: $id) { id status totalFiles processedFiles failedFiles filesPerSec etaSec failures { path code message } } }`, { id: started.id })
+      ).ingestRun;
       if (!['QUEUED', 'SCANNING', 'RUNNING'].includes(run.status)) break;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -636,7 +666,10 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     try {
       await ok(`mutation($id: ID!) { setClipTags(id: $id, tags: ["keep"]) { id } }`, { id: two[0] });
       const out = (await ok(m, { ids: two, add: ['bulk-a', ' bulk-b ', 'bulk-a'] })).editClipTags;
-      expect(out.map((c: any) => c.tags)).toEqual([['keep', 'bulk-a', 'bulk-b'], ['bulk-a', 'bulk-b']]);
+      expect(out.map((c: any) => c.tags)).toEqual([
+        ['keep', 'bulk-a', 'bulk-b'],
+        ['bulk-a', 'bulk-b'],
+      ]);
       const tagged = (await ok(`{ clips(filter: { tags: ["bulk-a", "bulk-b"] }) { nodes { id } } }`)).clips.nodes.map((c: any) => c.id).sort();
       expect(tagged).toEqual([...two].sort());
       await ok(m, { ids: two, remove: ['bulk-b'] });
@@ -673,6 +706,6 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     expect(mBody).not.toMatch(/\bat .*:\d+:\d+/);
     const noRoute = await fetch(`${h.url}/nope`);
     expect(noRoute.status).toBe(404);
-    expect(((await noRoute.json())).error.code).toBe('NOT_FOUND');
+    expect((await noRoute.json()).error.code).toBe('NOT_FOUND');
   });
 });

@@ -35,7 +35,9 @@ describe('graphql codegen', () => {
     const web = config.generates['apps/web/lib/generated/graphql.ts'];
     const bad = (documents: string[]) => generate({ ...config, cwd: REPO_ROOT, silent: true, generates: { 'bad.ts': { ...(web as object), documents } } }, false);
     await expect(bad(['query Bad { health { ok nope } }'])).rejects.toThrow(/Cannot query field "nope" on type "Health"/);
-    await expect(bad(['query Bad($q: Int!) { searchByText(query: $q) { totalCount } }'])).rejects.toThrow(/Variable "\$q" of type "Int!" used in position expecting type "String!"/);
+    await expect(bad(['query Bad($q: Int!) { searchByText(query: $q) { totalCount } }'])).rejects.toThrow(
+      /Variable "\$q" of type "Int!" used in position expecting type "String!"/,
+    );
     await expect(bad(['query Good { health { ok } }'])).resolves.toHaveLength(1);
   }, 60_000);
 

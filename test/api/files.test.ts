@@ -30,7 +30,8 @@ describe.skipIf(!!reason)('files on disk through the API', () => {
   };
   const start = (p: string) => post<{ startIngest: { id: string; status: string; root: string } }>(`mutation($p: String!) { startIngest(path: $p) { id status root } }`, { p });
   const runOf = async (id: string) =>
-    (await post(`query($id: ID!) { ingestRun(id: $id) { id status root totalFiles processedFiles skippedFiles failedFiles failures { path code message } } }`, { id })).data!.ingestRun;
+    (await post(`query($id: ID!) { ingestRun(id: $id) { id status root totalFiles processedFiles skippedFiles failedFiles failures { path code message } } }`, { id })).data!
+      .ingestRun;
   /** Poll a run to its end; every status seen on the way is returned. */
   const finish = async (id: string) => {
     const seen: string[] = [];
@@ -42,8 +43,7 @@ describe.skipIf(!!reason)('files on disk through the API', () => {
     }
     throw new Error(`run ${id} did not finish`);
   };
-  const clipId = async (name: string) =>
-    (await post(`{ clips(first: 50) { nodes { id name } } }`)).data!.clips.nodes.find((c: { name: string }) => c.name === name)?.id as string;
+  const clipId = async (name: string) => (await post(`{ clips(first: 50) { nodes { id name } } }`)).data!.clips.nodes.find((c: { name: string }) => c.name === name)?.id as string;
   const audio = async (id: string) => {
     const r = await fetch(`${h.url}/audio/${id}`);
     const body = Buffer.from(await r.arrayBuffer());
@@ -115,7 +115,11 @@ describe.skipIf(!!reason)('files on disk through the API', () => {
     expect(seen).not.toContain('QUEUED');
     expect(run).toMatchObject({ status: 'DONE', totalFiles: 4, processedFiles: 3, failedFiles: 1 });
     expect(run.failures).toEqual([
-      { path: path.join(root, 'a', 'link.wav'), code: 'FILE_OUTSIDE_ROOT', message: expect.stringContaining(`a symlink to ${path.join(outside, 'secret.wav')}, outside the ingested folder`) },
+      {
+        path: path.join(root, 'a', 'link.wav'),
+        code: 'FILE_OUTSIDE_ROOT',
+        message: expect.stringContaining(`a symlink to ${path.join(outside, 'secret.wav')}, outside the ingested folder`),
+      },
     ]);
     const runs = (await post(`{ ingestRuns { id root } }`)).data!.ingestRuns;
     expect(runs).toEqual([{ id: [...ids][0], root }]);

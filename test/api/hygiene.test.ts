@@ -9,7 +9,25 @@ describe('CSV export', () => {
     expect(csvField(-0.25)).toBe('-0.25');
     expect(csvField('rain-on-roof.wav')).toBe('rain-on-roof.wav');
     expect(csvField('a,b')).toBe('"a,b"');
-    const row = { rank: 1, id: 1, path: '/lib/=cmd.wav', name: '=cmd.wav', folder: '/lib', format: 'wav', sampleRate: 48000, channels: 1, durationSec: 1, tags: '', score: -0.1, scoreKind: null, cosine: null, vectorRank: null, keywordRank: null, startSec: null, endSec: null } satisfies ExportRow;
+    const row = {
+      rank: 1,
+      id: 1,
+      path: '/lib/=cmd.wav',
+      name: '=cmd.wav',
+      folder: '/lib',
+      format: 'wav',
+      sampleRate: 48000,
+      channels: 1,
+      durationSec: 1,
+      tags: '',
+      score: -0.1,
+      scoreKind: null,
+      cosine: null,
+      vectorRank: null,
+      keywordRank: null,
+      startSec: null,
+      endSec: null,
+    } satisfies ExportRow;
     const line = renderExport([row], 'CSV', 'x').content.split('\r\n')[1];
     expect(line).toContain(",'=cmd.wav,");
     expect(line).toContain(',-0.1,');

@@ -27,7 +27,14 @@ describe.skipIf(!!reason)('Clip.predictions is batched per request', () => {
     t = await openTestStore();
     // The server's store with every statement it runs written down (transactions are not used by these reads).
     const counted: Store = { ...t.store, sql: (text, params) => (statements.push(text), t.store.sql(text, params)) };
-    const cfg = loadConfig({ EARSHOT_DATA_DIR: ':memory:', EARSHOT_MODEL_DIR: MODEL_DIR, EARSHOT_MODEL: 'clap-mini', EARSHOT_API_PORT: '0', EARSHOT_LOG_LEVEL: 'error', EARSHOT_ORT_THREADS: '1' });
+    const cfg = loadConfig({
+      EARSHOT_DATA_DIR: ':memory:',
+      EARSHOT_MODEL_DIR: MODEL_DIR,
+      EARSHOT_MODEL: 'clap-mini',
+      EARSHOT_API_PORT: '0',
+      EARSHOT_LOG_LEVEL: 'error',
+      EARSHOT_ORT_THREADS: '1',
+    });
     const { startServer } = await import('../../apps/api/src/server.js');
     h = await startServer(cfg, { store: counted });
     const { id: modelId } = await repo.ensureModel(t.store, h.deps.runtime.identity);
@@ -39,12 +46,25 @@ describe.skipIf(!!reason)('Clip.predictions is batched per request', () => {
     for (let i = 0; i < 12; i++) {
       const hash = `content-${i % 6}`;
       const p = `/lib/${String(i).padStart(2, '0')}.wav`;
-      await repo.upsertClip(t.store, { path: p, folder: '/lib/', name: path.basename(p), contentHash: hash, sizeBytes: 100 + i, mtimeMs: 1_700_000_000_000, facts: FACTS, naming: NAMING });
+      await repo.upsertClip(t.store, {
+        path: p,
+        folder: '/lib/',
+        name: path.basename(p),
+        contentHash: hash,
+        sizeBytes: 100 + i,
+        mtimeMs: 1_700_000_000_000,
+        facts: FACTS,
+        naming: NAMING,
+      });
     }
     // 4 ingest runs with 3 failures each (their folders need not exist: nothing reads them).
     for (let r = 0; r < 4; r++) {
       const runId = (await repo.insertQueuedRun(t.store, { root: `/lib/run${r}`, modelId, reindex: false }))!;
-      await repo.insertFailedFiles(t.store, runId, [0, 1, 2].map((f) => ({ path: `/lib/run${r}/f${f}.wav`, code: 'AUDIO_DECODE_FAILED', message: `bad ${r}.${f}` })));
+      await repo.insertFailedFiles(
+        t.store,
+        runId,
+        [0, 1, 2].map((f) => ({ path: `/lib/run${r}/f${f}.wav`, code: 'AUDIO_DECODE_FAILED', message: `bad ${r}.${f}` })),
+      );
       await repo.endRun(t.store, runId, 'failed', 'every file failed');
     }
     for (const [k, set] of sets.entries()) {
@@ -92,8 +112,11 @@ describe.skipIf(!!reason)('Clip.predictions is batched per request', () => {
     expect(large.statements.length).toBe(small.statements.length);
   });
 
-  it('IngestRun.failures of a runs list: one statement for the runs, one for every run\'s failures', async () => {
-    const r = await gql<{ ingestRuns: { root: string; failures: { path: string; message: string }[] }[] }>(`query($f: Int) { ingestRuns(first: 10) { root failures(first: $f) { path message } } }`, { f: 2 });
+  it("IngestRun.failures of a runs list: one statement for the runs, one for every run's failures", async () => {
+    const r = await gql<{ ingestRuns: { root: string; failures: { path: string; message: string }[] }[] }>(
+      `query($f: Int) { ingestRuns(first: 10) { root failures(first: $f) { path message } } }`,
+      { f: 2 },
+    );
     expect(r.data.ingestRuns.map((x) => [x.root, x.failures.map((f) => f.message)])).toEqual([3, 2, 1, 0].map((k) => [`/lib/run${k}`, [`bad ${k}.0`, `bad ${k}.1`]]));
     expect(r.statements.map((x) => (/"IngestFile"/.test(x) ? 'failures' : /"IngestRun"/.test(x) ? 'runs' : x))).toEqual(['runs', 'failures']);
   });

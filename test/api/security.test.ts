@@ -235,7 +235,12 @@ describe.skipIf(!!reason)('security: a server that is safe to leave running', ()
       expect(code(r) ?? 'null-result', q).not.toBe('INTERNAL');
       expect(r.status, `${q} ${JSON.stringify(r.body)}`).toBeLessThan(500);
     }
-    for (const m of [`mutation { deleteClip(id: "${big}") }`, `mutation { setClipTags(id: "${big}", tags: ["a"]) { id } }`, `mutation { deleteLabelSet(id: "${big}") }`, `mutation { cancelIngest(id: "${big}") { id } }`]) {
+    for (const m of [
+      `mutation { deleteClip(id: "${big}") }`,
+      `mutation { setClipTags(id: "${big}", tags: ["a"]) { id } }`,
+      `mutation { deleteLabelSet(id: "${big}") }`,
+      `mutation { cancelIngest(id: "${big}") { id } }`,
+    ]) {
       const r = await gql(open, m);
       expect(['BAD_USER_INPUT', 'NOT_FOUND'], m).toContain(code(r));
     }

@@ -192,7 +192,8 @@ export const KINDS: Record<string, { ext: string; make: Maker; ok?: (s: Source) 
     ext: 'flac',
     ok: (s) => s.rate >= 16000,
     make: (src, out, s, tmp) => {
-      const a = path.join(tmp, `${path.basename(out)}.a.flac`), b = path.join(tmp, `${path.basename(out)}.b.flac`);
+      const a = path.join(tmp, `${path.basename(out)}.a.flac`),
+        b = path.join(tmp, `${path.basename(out)}.b.flac`);
       run('flac', ['-s', '-f', '-o', a, src]);
       ff('-i', src, '-ar', String(s.rate / 2), `${b}.wav`);
       run('flac', ['-s', '-f', '-o', b, `${b}.wav`]);
@@ -204,7 +205,8 @@ export const KINDS: Record<string, { ext: string; make: Maker; ok?: (s: Source) 
     ext: 'flac',
     ok: (s) => s.channels === 2,
     make: (src, out, _s, tmp) => {
-      const a = path.join(tmp, `${path.basename(out)}.a.flac`), b = path.join(tmp, `${path.basename(out)}.b.flac`);
+      const a = path.join(tmp, `${path.basename(out)}.a.flac`),
+        b = path.join(tmp, `${path.basename(out)}.b.flac`);
       run('flac', ['-s', '-f', '-o', a, src]);
       ff('-i', src, '-ac', '1', `${b}.wav`);
       run('flac', ['-s', '-f', '-o', b, `${b}.wav`]);

@@ -20,7 +20,11 @@ describe('declaredSeconds', () => {
   it.skipIf(!hasTool('ffmpeg'))('reads FLAC STREAMINFO and AIFF COMM; says nothing for MP3', () => {
     const dir = tempDir('declared');
     const src = writeWav(path.join(dir, 'a.wav'), tone(3, 330, 44100, 2), 44100);
-    for (const [ext, want] of [['flac', 3], ['aiff', 3], ['mp3', null]] as const) {
+    for (const [ext, want] of [
+      ['flac', 3],
+      ['aiff', 3],
+      ['mp3', null],
+    ] as const) {
       const out = path.join(dir, `a.${ext}`);
       ffmpegConvert(src, out);
       const got = declaredSeconds(new Uint8Array(fs.readFileSync(out)));
@@ -48,7 +52,10 @@ describe('DecodeThread', () => {
       const held = await t.open(wav.slice(), { name: 'held.wav' });
       expect(held.meta).toEqual(here.meta);
       expect(held.length).toBe(here.samples.length);
-      const ranges = [{ from: 0, to: here.samples.length }, { from: 48000, to: 48000 * 11 }];
+      const ranges = [
+        { from: 0, to: here.samples.length },
+        { from: 48000, to: 48000 * 11 },
+      ];
       const there = await held.features(ranges, 'fusion');
       ranges.forEach((r, i) => {
         const f = clapFeatures(here.samples.subarray(r.from, r.to), 'fusion');

@@ -33,17 +33,29 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 
 /** SNR (dB) of x against the best-fitting sine of frequency f (least squares on sin/cos). */
 function snrAgainstSine(x: Float32Array, f: number, rate: number, skip = 2000): number {
-  let ss = 0, cc = 0, sc = 0, xs = 0, xc = 0;
+  let ss = 0,
+    cc = 0,
+    sc = 0,
+    xs = 0,
+    xc = 0;
   for (let i = skip; i < x.length - skip; i++) {
-    const s = Math.sin((2 * Math.PI * f * i) / rate), c = Math.cos((2 * Math.PI * f * i) / rate);
-    ss += s * s; cc += c * c; sc += s * c; xs += x[i] * s; xc += x[i] * c;
+    const s = Math.sin((2 * Math.PI * f * i) / rate),
+      c = Math.cos((2 * Math.PI * f * i) / rate);
+    ss += s * s;
+    cc += c * c;
+    sc += s * c;
+    xs += x[i] * s;
+    xc += x[i] * c;
   }
   const det = ss * cc - sc * sc;
-  const a = (xs * cc - xc * sc) / det, b = (xc * ss - xs * sc) / det;
-  let sig = 0, err = 0;
+  const a = (xs * cc - xc * sc) / det,
+    b = (xc * ss - xs * sc) / det;
+  let sig = 0,
+    err = 0;
   for (let i = skip; i < x.length - skip; i++) {
     const fit = a * Math.sin((2 * Math.PI * f * i) / rate) + b * Math.cos((2 * Math.PI * f * i) / rate);
-    sig += fit * fit; err += (x[i] - fit) ** 2;
+    sig += fit * fit;
+    err += (x[i] - fit) ** 2;
   }
   return 10 * Math.log10(sig / err);
 }
@@ -69,7 +81,14 @@ describe('audio decoding', () => {
   });
 
   it.skipIf(!hasFfmpeg)('decodes mp3, flac, ogg/vorbis, opus, m4a/aac and aiff, sniffed by content', async () => {
-    for (const [ext, format] of [['mp3', 'mp3'], ['flac', 'flac'], ['ogg', 'ogg'], ['opus', 'opus'], ['m4a', 'm4a'], ['aiff', 'aiff']] as const) {
+    for (const [ext, format] of [
+      ['mp3', 'mp3'],
+      ['flac', 'flac'],
+      ['ogg', 'ogg'],
+      ['opus', 'opus'],
+      ['m4a', 'm4a'],
+      ['aiff', 'aiff'],
+    ] as const) {
       // A wrong extension must not matter: copy under a misleading name.
       const lying = path.join(dir, `${ext}-as.wav.bin`);
       fs.copyFileSync(path.join(dir, `s.${ext}`), lying);
@@ -133,7 +152,10 @@ describe.skipIf(!hasDev)('../shared/audio-dev', () => {
     expect(rows.length).toBeGreaterThanOrEqual(5);
     for (const row of rows) {
       const file = path.join(AUDIO_DEV, row.split(',')[0]);
-      const e = await decodeFile(file).then(() => null, (x) => x);
+      const e = await decodeFile(file).then(
+        () => null,
+        (x) => x,
+      );
       expect(e, file).toBeInstanceOf(EarshotError);
       expect(e.subject).toBe(file);
       expect(e.code).toMatch(/^(FILE_EMPTY|UNSUPPORTED_FORMAT|AUDIO_DECODE_FAILED|AUDIO_NO_SAMPLES)$/);

@@ -29,7 +29,10 @@ export function ffprobe(file: string): Probe {
 
 /** ffmpeg's decode, downmixed by averaging and resampled by our resampler: only the decoder differs from ours. */
 export async function ffmpegReference(file: string, p: Probe): Promise<Float32Array> {
-  const buf = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:a:0', '-ar', String(p.sampleRate), '-ac', String(p.channels), '-f', 'f32le', '-'], { maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
+  const buf = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-map', '0:a:0', '-ar', String(p.sampleRate), '-ac', String(p.channels), '-f', 'f32le', '-'], {
+    maxBuffer: 1 << 28,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length - (buf.length % (4 * p.channels))));
   const n = all.length / p.channels;
   const mono = new Float32Array(n);

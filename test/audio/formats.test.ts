@@ -47,7 +47,12 @@ describe.skipIf(missing.length > 0)('format corpus: JS decoders and ffmpeg again
   it('stereo with identical channels is stored as 2 channels (the lossy JS decoders collapse such pairs)', async () => {
     const mono = path.join(dir, 'dual-mono-src.wav');
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=330:duration=1:sample_rate=44100', mono]);
-    for (const [ext, codec] of [['mp3', 'libmp3lame'], ['m4a', 'aac'], ['wav', 'pcm_s16le'], ['flac', 'flac']]) {
+    for (const [ext, codec] of [
+      ['mp3', 'libmp3lame'],
+      ['m4a', 'aac'],
+      ['wav', 'pcm_s16le'],
+      ['flac', 'flac'],
+    ]) {
       const f = path.join(dir, `dual-mono.${ext}`);
       execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', mono, '-ac', '2', '-c:a', codec, f]);
       for (const ffmpeg of [false, true]) {
@@ -60,13 +65,32 @@ describe.skipIf(missing.length > 0)('format corpus: JS decoders and ffmpeg again
   it('covers every case the issue names', () => {
     const kinds = new Set(files.map((f) => f.kind));
     expect(kinds.size).toBeGreaterThanOrEqual(40);
-    for (const k of ['wav-u8', 'aiff-s8', 'flac-12', 'flac-20', 'wav-s24', 'wav-s32', 'wav-f32', 'wav-ulaw', 'wav-alaw', 'wav-ima-adpcm', 'wav-ms-adpcm', 'rf64', 'wav-extensible-s20', 'flac-rate-change', 'flac-channel-change', 'mp3-stacked-id3', 'mp3-junk-before-frames', 'wav-zero-data-size']) {
+    for (const k of [
+      'wav-u8',
+      'aiff-s8',
+      'flac-12',
+      'flac-20',
+      'wav-s24',
+      'wav-s32',
+      'wav-f32',
+      'wav-ulaw',
+      'wav-alaw',
+      'wav-ima-adpcm',
+      'wav-ms-adpcm',
+      'rf64',
+      'wav-extensible-s20',
+      'flac-rate-change',
+      'flac-channel-change',
+      'mp3-stacked-id3',
+      'mp3-junk-before-frames',
+      'wav-zero-data-size',
+    ]) {
       expect(kinds.has(k), k).toBe(true);
     }
     expect(files.some((f) => f.channels === 6)).toBe(true);
   });
 
-  it('with ffmpeg: every file decodes like ffmpeg (>= 30 dB after alignment) and its facts are ffprobe\'s', async () => {
+  it("with ffmpeg: every file decodes like ffmpeg (>= 30 dB after alignment) and its facts are ffprobe's", async () => {
     const bad: string[] = [];
     for (const f of files) {
       const p = ffprobe(f.file);
@@ -83,8 +107,10 @@ describe.skipIf(missing.length > 0)('format corpus: JS decoders and ffmpeg again
       if (snr < 30) bad.push(`${path.basename(f.file)} (${m.decoder}): ${snr.toFixed(1)} dB`);
       if (JSON.stringify(facts) !== JSON.stringify(want)) bad.push(`${path.basename(f.file)}: ${JSON.stringify(facts)} != ffprobe ${JSON.stringify(want)}`);
       // Lossy encoders pad to whole frames; ffprobe counts the padding, the decoded audio may not.
-      if (Number.isFinite(p.duration) && Math.abs(m.durationSec - p.duration) > 0.08) bad.push(`${path.basename(f.file)}: ${m.durationSec.toFixed(3)} s != ffprobe ${p.duration} s`);
-      if ((p.codec.startsWith('pcm_') || ['flac', 'alac', 'wavpack', 'tta'].includes(p.codec)) && m.bitDepth !== p.bitDepth) bad.push(`${path.basename(f.file)}: ${m.bitDepth} bits != ffprobe ${p.bitDepth}`);
+      if (Number.isFinite(p.duration) && Math.abs(m.durationSec - p.duration) > 0.08)
+        bad.push(`${path.basename(f.file)}: ${m.durationSec.toFixed(3)} s != ffprobe ${p.duration} s`);
+      if ((p.codec.startsWith('pcm_') || ['flac', 'alac', 'wavpack', 'tta'].includes(p.codec)) && m.bitDepth !== p.bitDepth)
+        bad.push(`${path.basename(f.file)}: ${m.bitDepth} bits != ffprobe ${p.bitDepth}`);
     }
     expect(bad).toEqual([]);
   });
@@ -103,7 +129,8 @@ describe.skipIf(missing.length > 0)('format corpus: JS decoders and ffmpeg again
       outcome.set(path.basename(f.file), got.meta.decoder);
       const snr = alignedSnr(await ffmpegReference(f.file, p), got.samples);
       if (snr < 30) bad.push(`${path.basename(f.file)}: ${snr.toFixed(1)} dB without ffmpeg`);
-      if (got.meta.sampleRate !== p.sampleRate || got.meta.channels !== p.channels) bad.push(`${path.basename(f.file)}: ${got.meta.sampleRate} Hz ${got.meta.channels} ch != ${p.sampleRate} ${p.channels}`);
+      if (got.meta.sampleRate !== p.sampleRate || got.meta.channels !== p.channels)
+        bad.push(`${path.basename(f.file)}: ${got.meta.sampleRate} Hz ${got.meta.channels} ch != ${p.sampleRate} ${p.channels}`);
     }
     expect(bad).toEqual([]);
     // The cases that used to go wrong: fixed in JS, or handed to ffmpeg.
@@ -113,7 +140,17 @@ describe.skipIf(missing.length > 0)('format corpus: JS decoders and ffmpeg again
     expect(outcome.get('wav-zero-data-size-44100-2ch.wav')).toBe('js');
     expect(outcome.get('m4a-aac-22050-1ch.m4a')).toBe('js');
     expect(outcome.get('opus-22050-1ch.opus')).toBe('js'); // OpusHead's input rate is not the stream's
-    for (const f of ['wav-ima-adpcm-96000-1ch.wav', 'wav-ms-adpcm-96000-1ch.wav', 'flac-12-44100-2ch.flac', 'flac-20-44100-2ch.flac', 'flac-rate-change-44100-2ch.flac', 'flac-channel-change-44100-2ch.flac', 'rf64-44100-2ch.wav', 'au-44100-2ch.au', 'speex-44100-2ch.spx']) {
+    for (const f of [
+      'wav-ima-adpcm-96000-1ch.wav',
+      'wav-ms-adpcm-96000-1ch.wav',
+      'flac-12-44100-2ch.flac',
+      'flac-20-44100-2ch.flac',
+      'flac-rate-change-44100-2ch.flac',
+      'flac-channel-change-44100-2ch.flac',
+      'rf64-44100-2ch.wav',
+      'au-44100-2ch.au',
+      'speex-44100-2ch.spx',
+    ]) {
       expect(outcome.get(f), f).toBe('NEEDS_FFMPEG');
     }
   });

@@ -57,7 +57,15 @@ describe('resampler', () => {
   });
 
   it('keeps the output length contract: exactly round(N·to/from) samples, on both paths', async () => {
-    for (const [from, to] of [[44100, 48000], [22050, 48000], [96000, 48000], [8000, 48000], [48000, 44100], [310147, 48000], [11025, 48000]] as const) {
+    for (const [from, to] of [
+      [44100, 48000],
+      [22050, 48000],
+      [96000, 48000],
+      [8000, 48000],
+      [48000, 44100],
+      [310147, 48000],
+      [11025, 48000],
+    ] as const) {
       for (const n of [1, 2, 7, 100, 4411, 44100, 123457]) {
         const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
         const y = await resample(x, from, to);
@@ -104,7 +112,12 @@ describe('resampler', () => {
 
   it('downsampling: tones above the output Nyquist frequency (they would alias) are attenuated by ≥ 85 dB', async () => {
     const lines: string[] = [];
-    for (const [from, tones] of [[96000, [24500, 26000, 32000, 40000, 47000]], [192000, [25000, 60000, 90000]], [88200, [24500, 40000]], [48000, [22500]]] as const) {
+    for (const [from, tones] of [
+      [96000, [24500, 26000, 32000, 40000, 47000]],
+      [192000, [25000, 60000, 90000]],
+      [88200, [24500, 40000]],
+      [48000, [22500]],
+    ] as const) {
       for (const f of tones) {
         const fn = (t: number) => 0.5 * Math.sin(2 * Math.PI * f * t);
         const to = from === 48000 ? 44100 : 48000;
@@ -138,7 +151,11 @@ describe('resampler', () => {
   });
 
   it('is aligned: an impulse at input sample k comes out centred on k·to/from', async () => {
-    for (const [from, k] of [[16000, 1000], [44100, 2205], [96000, 4801]] as const) {
+    for (const [from, k] of [
+      [16000, 1000],
+      [44100, 2205],
+      [96000, 4801],
+    ] as const) {
       const x = new Float32Array(from / 10);
       x[k] = 1;
       const y = await resample(x, from, 48000);
@@ -158,7 +175,14 @@ describe('resampler', () => {
   });
 
   it('the SIMD kernel computes what the JavaScript loop computes (to float32 rounding), across chunk boundaries', () => {
-    for (const [from, n] of [[44100, 700001], [22050, 5], [96000, 600001], [192000, 1234567], [8000, 300000], [48000, 99999]] as const) {
+    for (const [from, n] of [
+      [44100, 700001],
+      [22050, 5],
+      [96000, 600001],
+      [192000, 1234567],
+      [8000, 300000],
+      [48000, 99999],
+    ] as const) {
       const to = from === 48000 ? 44100 : 48000;
       const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * 0.8 + Math.cos(i * 0.011) * 0.1);
       const f = polyphaseFilter(from, to);

@@ -6,11 +6,13 @@
 export function alignedSnr(ref: Float32Array, x: Float32Array, maxLag = 4096, edge = 2048): number {
   const corr = (lag: number, step: number) => {
     let s = 0;
-    const from = Math.max(edge, edge - lag), to = Math.min(ref.length - edge, x.length - lag - edge);
+    const from = Math.max(edge, edge - lag),
+      to = Math.min(ref.length - edge, x.length - lag - edge);
     for (let i = from; i < to; i += step) s += ref[i] * x[i + lag];
     return s;
   };
-  let best = 0, bestC = -Infinity;
+  let best = 0,
+    bestC = -Infinity;
   for (let lag = -maxLag; lag <= maxLag; lag += 8) {
     const c = corr(lag, 8);
     if (c > bestC) {
@@ -26,8 +28,10 @@ export function alignedSnr(ref: Float32Array, x: Float32Array, maxLag = 4096, ed
       best = lag;
     }
   }
-  let sig = 0, err = 0;
-  const from = Math.max(edge, edge - best), to = Math.min(ref.length - edge, x.length - best - edge);
+  let sig = 0,
+    err = 0;
+  const from = Math.max(edge, edge - best),
+    to = Math.min(ref.length - edge, x.length - best - edge);
   if (to <= from) return -Infinity;
   for (let i = from; i < to; i++) {
     sig += ref[i] * ref[i];

@@ -38,7 +38,15 @@ async function axeViolations(page: Page): Promise<string[]> {
   const found = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (c: Document, o: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
     const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map(
+        (v) =>
+          `${v.id} (${v.impact}): ${v.nodes
+            .slice(0, 3)
+            .map((n) => n.target.join(' '))
+            .join(' | ')}`,
+      );
   });
   return found;
 }
@@ -98,7 +106,11 @@ describe.skipIf(!!reason)('issue 17: the web app as a daily tool (Chromium + API
     await page.fill('input[name=q]', q);
     await page.press('input[name=q]', 'Enter');
     await page.waitForFunction((query) => new URL(location.href).searchParams.get('q') === query, q);
-    await page.waitForFunction(() => !document.querySelector('section[aria-busy=true]') && !!document.querySelector('[data-testid=hit], [data-testid=empty-state], [data-testid=error-state]'), undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => !document.querySelector('section[aria-busy=true]') && !!document.querySelector('[data-testid=hit], [data-testid=empty-state], [data-testid=error-state]'),
+      undefined,
+      { timeout: 30_000 },
+    );
   };
 
   beforeAll(async () => {
@@ -298,10 +310,14 @@ describe.skipIf(!!reason)('issue 17: the web app as a daily tool (Chromium + API
     await page.goto(`${web.url}/similar`, { waitUntil: 'networkidle' });
     await page.setInputFiles('[data-testid=file-input]', lib.queryFile);
     await page.locator('[data-testid=play-query]').click();
-    await page.waitForFunction(() => {
-      const a = document.querySelector<HTMLAudioElement>('audio[data-testid=player-audio]');
-      return !!a && (a.getAttribute('src') ?? '').startsWith('blob:') && !a.paused && a.currentTime > 0;
-    }, undefined, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => {
+        const a = document.querySelector<HTMLAudioElement>('audio[data-testid=player-audio]');
+        return !!a && (a.getAttribute('src') ?? '').startsWith('blob:') && !a.paused && a.currentTime > 0;
+      },
+      undefined,
+      { timeout: 20_000 },
+    );
     expect(await page.locator('.playerbar-name').textContent()).toContain(path.basename(lib.queryFile));
     await page.keyboard.press('Escape');
   });
@@ -346,8 +362,15 @@ describe.skipIf(!!reason)('issue 17: the web app as a daily tool (Chromium + API
     expect(paths.length).toBeGreaterThan(0);
     for (const p of paths) expect(p).toContain(`${path.sep}music${path.sep}`);
     const n = await page.locator('[data-testid=hit]').count();
-    await page.locator('[data-testid=hit]').nth(n - 1).locator('button.play').click();
-    const selKey = await page.locator('[data-testid=hit]').nth(n - 1).getAttribute('data-key');
+    await page
+      .locator('[data-testid=hit]')
+      .nth(n - 1)
+      .locator('button.play')
+      .click();
+    const selKey = await page
+      .locator('[data-testid=hit]')
+      .nth(n - 1)
+      .getAttribute('data-key');
     await page.waitForFunction((k) => new URL(location.href).searchParams.get('sel') === k, selKey);
     await page.keyboard.press('Escape');
     const link = page.url();
@@ -364,7 +387,11 @@ describe.skipIf(!!reason)('issue 17: the web app as a daily tool (Chromium + API
 
   it('no silent caps: an over-long query is refused with the limit named; export has every row the header counts', async () => {
     await page.goto(`${web.url}/`, { waitUntil: 'networkidle' });
-    await search(Array.from({ length: 400 }, (_, i) => `w${i}`).join(' ').slice(0, 2000));
+    await search(
+      Array.from({ length: 400 }, (_, i) => `w${i}`)
+        .join(' ')
+        .slice(0, 2000),
+    );
     const err = page.locator('[data-testid=error-state]');
     await err.waitFor();
     expect(await err.textContent()).toMatch(/the limit is 500/);
@@ -375,7 +402,10 @@ describe.skipIf(!!reason)('issue 17: the web app as a daily tool (Chromium + API
     const total = Number(await page.locator('[data-testid=results-summary]').getAttribute('data-total'));
     expect(total).toBeGreaterThan(0);
     const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'CSV' }).click()]);
-    const lines = fs.readFileSync(await dl.path(), 'utf8').trim().split(/\r?\n/);
+    const lines = fs
+      .readFileSync(await dl.path(), 'utf8')
+      .trim()
+      .split(/\r?\n/);
     expect(lines.length - 1).toBe(total);
     // The library listing: the header counts every clip, and the export has them all.
     await page.goto(`${web.url}/library`, { waitUntil: 'networkidle' });
@@ -472,9 +502,14 @@ describe.skipIf(!!reason)('issue 17: the web app as a daily tool (Chromium + API
       // The player bar: every control on screen.
       await page.locator('[data-testid=hit] button.play').first().click();
       await page.locator('[data-testid=playerbar].open').waitFor();
-      const bar = await page.locator('[data-testid=playerbar] button, [data-testid=playerbar] input, [data-testid=playerbar] select, [data-testid=playerbar] a').evaluateAll((els) =>
-        els.map((e) => e.getBoundingClientRect()).filter((r) => r.width > 0).map((r) => ({ left: r.left, right: r.right, bottom: r.bottom })),
-      );
+      const bar = await page
+        .locator('[data-testid=playerbar] button, [data-testid=playerbar] input, [data-testid=playerbar] select, [data-testid=playerbar] a')
+        .evaluateAll((els) =>
+          els
+            .map((e) => e.getBoundingClientRect())
+            .filter((r) => r.width > 0)
+            .map((r) => ({ left: r.left, right: r.right, bottom: r.bottom })),
+        );
       await shot(page, '17-phone-player');
       expect(bar.length).toBeGreaterThan(5);
       for (const r of bar) {
@@ -488,7 +523,7 @@ describe.skipIf(!!reason)('issue 17: the web app as a daily tool (Chromium + API
     }
   });
 
-  it('tags: edit one clip\'s tags, add and remove tags on every clip shown, filter by tag', async () => {
+  it("tags: edit one clip's tags, add and remove tags on every clip shown, filter by tag", async () => {
     await page.goto(`${web.url}/library`, { waitUntil: 'networkidle' });
     const hits = page.locator('[data-testid=hit]');
     await hits.first().waitFor({ timeout: 30_000 });
@@ -525,7 +560,9 @@ describe.skipIf(!!reason)('issue 17: the web app as a daily tool (Chromium + API
 
     // The tag filter (in the URL like every filter) finds exactly the one clip.
     await page.goto(`${web.url}/?q=piano&weak=1&f=${encodeURIComponent(JSON.stringify({ tags: ['zz-one'] }))}`, { waitUntil: 'networkidle' });
-    await page.waitForFunction(() => !document.querySelector('section[aria-busy=true]') && document.querySelectorAll('[data-testid=hit]').length > 0, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => !document.querySelector('section[aria-busy=true]') && document.querySelectorAll('[data-testid=hit]').length > 0, undefined, {
+      timeout: 30_000,
+    });
     expect(await page.locator('[data-testid=hit]').evaluateAll((els) => els.map((e) => e.getAttribute('data-key')))).toEqual([id]);
 
     // And off again, in bulk.

@@ -29,9 +29,18 @@ export function skipReason(): string | null {
 
 // A small, varied subset keeps ingest fast: instruments, speech, animals, noises, one long clip (windows).
 const SHARED_PICK = [
-  'dev_fluid_piano.wav', 'dev_fluid_acoustic_guitar.wav', 'dev_fluid_violin.wav', 'dev_fluid_flute.wav',
-  'dev_speech_hw_british.wav', 'dev_hw_bee.wav', 'dev_hw_explosion.wav', 'dev_wes_birds_birds1.wav',
-  'dev_keyboard_0.wav', 'dev_fire_campfire.mp3', 'dev_wes_horse_horse-canter.wav', 'dev_long_birds_stereo48k.wav',
+  'dev_fluid_piano.wav',
+  'dev_fluid_acoustic_guitar.wav',
+  'dev_fluid_violin.wav',
+  'dev_fluid_flute.wav',
+  'dev_speech_hw_british.wav',
+  'dev_hw_bee.wav',
+  'dev_hw_explosion.wav',
+  'dev_wes_birds_birds1.wav',
+  'dev_keyboard_0.wav',
+  'dev_fire_campfire.mp3',
+  'dev_wes_horse_horse-canter.wav',
+  'dev_long_birds_stereo48k.wav',
 ];
 
 function listAudio(dir: string): string[] {
@@ -89,10 +98,19 @@ export async function launchBrowser(): Promise<BrowserContext> {
     viewport: { width: 1360, height: 900 },
     acceptDownloads: true,
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic', '--autoplay-policy=no-user-gesture-required', '--mute-audio',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--autoplay-policy=no-user-gesture-required',
+      '--mute-audio',
       // A fake microphone (a beeping tone) with the permission prompt auto-accepted, for the recording test.
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
     ],
   });
 }

@@ -106,16 +106,23 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
 
     // Click on the first result: it plays too (and time advances).
     await hits.first().click();
-    await page.waitForFunction(() => {
-      const a = document.querySelector<HTMLAudioElement>('audio[data-testid=player-audio]');
-      return !!a && a.currentTime > 0.05;
-    }, undefined, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => {
+        const a = document.querySelector<HTMLAudioElement>('audio[data-testid=player-audio]');
+        return !!a && a.currentTime > 0.05;
+      },
+      undefined,
+      { timeout: 20_000 },
+    );
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'CSV' }).click()]);
     const csv = fs.readFileSync(await download.path(), 'utf8');
     expect(csv.split('\n')[0]).toMatch(/path|name|id/i);
     expect(csv.trim().split('\n').length).toBeGreaterThan(1);
-    const [head, ...body] = csv.trim().split(/\r?\n/).map((l) => l.split(','));
+    const [head, ...body] = csv
+      .trim()
+      .split(/\r?\n/)
+      .map((l) => l.split(','));
     const col = head.indexOf('score');
     expect(col).toBeGreaterThan(-1);
     const csvScores = body.map((r) => Number(r[col]));
@@ -297,7 +304,14 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
     // Retry the failed files: a new run of the folder tries them again and skips the two good copies.
     const firstRun = new URL(page.url()).searchParams.get('run');
     await page.click('[data-testid=retry-failed]');
-    await page.waitForFunction((id) => { const r = new URL(location.href).searchParams.get('run'); return !!r && r !== id; }, firstRun, { timeout: 30_000 });
+    await page.waitForFunction(
+      (id) => {
+        const r = new URL(location.href).searchParams.get('run');
+        return !!r && r !== id;
+      },
+      firstRun,
+      { timeout: 30_000 },
+    );
     // The status shown must be the new run's: until its first poll the old run's "done" is still on screen.
     await page.waitForFunction(
       () => {
@@ -308,7 +322,11 @@ describe.skipIf(!!reason)('web app end to end (Chromium + API + Next)', () => {
       { timeout: 120_000 },
     );
     expect(await page.locator('[data-testid=ingest-status]').textContent()).toBe('done with 2 failures');
-    const stat = async (k: string) => page.locator('.stat', { has: page.locator('.k', { hasText: new RegExp(`^${k}$`) }) }).locator('.v').textContent();
+    const stat = async (k: string) =>
+      page
+        .locator('.stat', { has: page.locator('.k', { hasText: new RegExp(`^${k}$`) }) })
+        .locator('.v')
+        .textContent();
     expect(await stat('unchanged')).toBe('2');
     expect(await stat('embedded')).toBe('0');
     expect(await stat('failed')).toBe('2');

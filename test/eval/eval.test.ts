@@ -83,7 +83,11 @@ describe('npm run eval on a generated labelled folder', () => {
     expect(r.textToAudio.hybridNamesHidden).toEqual(r.textToAudio.vector);
     expect(r.textToAudio.hybrid.map.value).toBeGreaterThanOrEqual(r.textToAudio.vector.map.value!);
     expect(r.textToAudio.hybrid.map.value).toBeCloseTo(1);
-    expect(r.perLabel.map((l) => [l.label, l.clips])).toEqual([['sine tone', 3], ['siren', 3], ['white noise', 3]]);
+    expect(r.perLabel.map((l) => [l.label, l.clips])).toEqual([
+      ['sine tone', 3],
+      ['siren', 3],
+      ['white noise', 3],
+    ]);
     // Every label is a word clap-mini knows: the cutoff is measured over all three, with the bundle's calibration.
     expect(r.cutoff.precision.n).toBe(3);
     expect(r.cutoff.calibration).toMatch(/^BUNDLE: npm run model:calibrate/);

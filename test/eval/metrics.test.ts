@@ -19,7 +19,12 @@ describe('retrieval metrics', () => {
 
   it("random AP's closed form matches a simulation", () => {
     const rnd = prng(7);
-    for (const [n, r] of [[83, 1], [83, 35], [20, 5], [2, 1]] as const) {
+    for (const [n, r] of [
+      [83, 1],
+      [83, 35],
+      [20, 5],
+      [2, 1],
+    ] as const) {
       const ids = Array.from({ length: n }, (_, i) => i);
       const rel = new Set(ids.slice(0, r));
       let sum = 0;

@@ -54,7 +54,10 @@ describe('decoder header fuzzing', () => {
     const huge = Buffer.from(wav);
     huge.writeUInt32LE(0xffffffff, 16); // fmt chunk size
     const cut = wav.subarray(0, 30);
-    for (const [name, bytes] of [['huge-fmt.wav', huge], ['cut.wav', cut]] as const) {
+    for (const [name, bytes] of [
+      ['huge-fmt.wav', huge],
+      ['cut.wav', cut],
+    ] as const) {
       const e = await decodeBuffer(bytes, { name, ffmpeg: false }).then(
         () => null,
         (x: unknown) => x,
@@ -71,7 +74,7 @@ describe('decoder header fuzzing', () => {
     wav.writeUInt32LE(310144, 24);
     const r = await decodeBuffer(wav, { name: 'rate-310144.wav', ffmpeg: false });
     expect(r.meta.sampleRate).toBe(310144);
-    expect(r.samples.length).toBe(Math.round((r.meta.durationSec * 48000)));
+    expect(r.samples.length).toBe(Math.round(r.meta.durationSec * 48000));
     expect(r.samples.every(Number.isFinite)).toBe(true);
   });
 

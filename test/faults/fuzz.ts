@@ -264,7 +264,7 @@ export async function fuzzDecoder(seeds: Partial<Record<SeedFormat, Buffer>>, o:
   for (const format of SEED_FORMATS) {
     const s = seeds[format];
     if (!s) continue;
-    const rnd = prng(seed ^ format.charCodeAt(0) * 7919);
+    const rnd = prng(seed ^ (format.charCodeAt(0) * 7919));
     for (let i = 0; i < casesPerFormat; i++) {
       const { bytes, op } = mutate(s, format, rnd);
       const v = await judge(bytes, `fuzz-${format}-${i}`, timeoutMs, ffmpeg);

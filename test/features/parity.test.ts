@@ -94,12 +94,14 @@ describe('CLAP features: production mode', () => {
   it('splits long clips into 10 s windows with a 5 s hop, the last ending at the clip end', () => {
     expect(splitWindows(480000)).toEqual([]);
     const w = splitWindows(48000 * 23.3);
-    expect(w.map((x) => [x.startSec, x.endSec])).toEqual([
-      [0, 10],
-      [5, 15],
-      [10, 20],
-      [13.3, 23.3],
-    ].map(([a, b]) => [expect.closeTo(a, 6), expect.closeTo(b, 6)]));
+    expect(w.map((x) => [x.startSec, x.endSec])).toEqual(
+      [
+        [0, 10],
+        [5, 15],
+        [10, 20],
+        [13.3, 23.3],
+      ].map(([a, b]) => [expect.closeTo(a, 6), expect.closeTo(b, 6)]),
+    );
     const w2 = splitWindows(48000 * 30, 48000, 8, 4);
     expect(w2[0]).toMatchObject({ start: 0, end: 8 * 48000 });
     expect(w2.at(-1)!.end).toBe(48000 * 30);

@@ -52,13 +52,9 @@ describe('crash and resume (SIGKILL mid-run, real CLI, on-disk PGlite)', () => {
       expect(await count(deps, `SELECT count(DISTINCT path) AS n FROM "Clip"`)).toBe(good);
       expect(await count(deps, `SELECT count(*) AS n FROM "Segment" WHERE kind = 'clip'`)).toBe(good);
       expect(await count(deps, `SELECT count(*) AS n FROM "Segment" WHERE kind = 'window'`)).toBe(windows);
-      expect(
-        await count(deps, `SELECT count(*) AS n FROM (SELECT "contentHash", kind, "startSec" FROM "Segment" GROUP BY 1, 2, 3 HAVING count(*) > 1) d`),
-      ).toBe(0);
+      expect(await count(deps, `SELECT count(*) AS n FROM (SELECT "contentHash", kind, "startSec" FROM "Segment" GROUP BY 1, 2, 3 HAVING count(*) > 1) d`)).toBe(0);
       // One run, resumed to completion, with exact counters.
-      const runs = await deps.store.sql<Record<string, unknown>>(
-        `SELECT id, status, "totalFiles", "processedFiles", "failedFiles", "skippedFiles" FROM "IngestRun"`,
-      );
+      const runs = await deps.store.sql<Record<string, unknown>>(`SELECT id, status, "totalFiles", "processedFiles", "failedFiles", "skippedFiles" FROM "IngestRun"`);
       expect(runs).toHaveLength(1);
       expect(runs[0]).toMatchObject({ status: 'done' });
       expect(Number(runs[0].totalFiles)).toBe(good + 1);

@@ -69,7 +69,10 @@ describe.skipIf(missing.length > 0)('embedded descriptions', () => {
     fs.writeFileSync(src, pcmWav([tone(1.2, 440, 44100, 1)], 44100, 16));
     ff('-i', src, '-c:a', 'pcm_s24le', '-write_bext', '1', '-metadata', `description=${words['bext.wav']} dawn chorus`, '-metadata', 'originator=Earshot Tests', P('bext.wav'));
     ff('-i', src, '-metadata', `comment=${words['info.wav']} rain on tin`, '-metadata', 'title=Rain Take 3', P('info.wav'));
-    wavWithIxml(P('ixml.wav'), `<?xml version="1.0"?><BWFXML><USER><DESCRIPTION>${words['ixml.wav']} wooden door creak</DESCRIPTION><CATEGORY>DOORS</CATEGORY><SUBCATEGORY>WOOD</SUBCATEGORY><CATID>DOORWood</CATID></USER></BWFXML>`);
+    wavWithIxml(
+      P('ixml.wav'),
+      `<?xml version="1.0"?><BWFXML><USER><DESCRIPTION>${words['ixml.wav']} wooden door creak</DESCRIPTION><CATEGORY>DOORS</CATEGORY><SUBCATEGORY>WOOD</SUBCATEGORY><CATID>DOORWood</CATID></USER></BWFXML>`,
+    );
     ff('-i', src, '-c:a', 'libmp3lame', '-metadata', `comment=${words['id3.mp3']} thundrox`, '-metadata', 'artist=Field Recordist', P('id3.mp3'));
     ff('-i', src, '-c:a', 'libvorbis', '-metadata', `description=${words['vorbis.ogg']} wind`, P('vorbis.ogg'));
     spawnSync('flac', ['-s', '-f', '-T', `DESCRIPTION=${words['tagged.flac']} creek`, '-o', P('tagged.flac'), src]);
@@ -90,7 +93,12 @@ describe.skipIf(missing.length > 0)('embedded descriptions', () => {
   });
 
   const search = (query: string, filter?: object) =>
-    searchByText(deps.store, modelId, (t) => (deps.runtime as ClapRuntime).embedText(t), { query, first: 5, filter, unknownWords: (t) => (deps.runtime as ClapRuntime).unknownWords(t) });
+    searchByText(deps.store, modelId, (t) => (deps.runtime as ClapRuntime).embedText(t), {
+      query,
+      first: 5,
+      filter,
+      unknownWords: (t) => (deps.runtime as ClapRuntime).unknownWords(t),
+    });
 
   it('finds each clip by a word that is only in its embedded description, and shows it', async () => {
     for (const [name, word] of Object.entries(words)) {

@@ -76,9 +76,7 @@ describe('an unreadable sub-folder during a scan', () => {
       expect(clips).toEqual(['four.wav', 'one.wav', 'three.wav', 'two.wav'].map((name) => ({ name, status: 'active' })));
       const [run] = await deps.store.sql<{ failedFiles: number; missingFiles: number }>(`SELECT "failedFiles", "missingFiles" FROM "IngestRun" ORDER BY id DESC LIMIT 1`);
       expect(run).toEqual({ failedFiles: 2, missingFiles: 0 });
-      const failed = await deps.store.sql<{ path: string; errorCode: string }>(
-        `SELECT path, "errorCode" FROM "IngestFile" WHERE status = 'failed' ORDER BY path`,
-      );
+      const failed = await deps.store.sql<{ path: string; errorCode: string }>(`SELECT path, "errorCode" FROM "IngestFile" WHERE status = 'failed' ORDER BY path`);
       expect(failed).toEqual([
         { path: path.join(lib, 'b'), errorCode: 'FOLDER_UNREADABLE' },
         { path: path.join(lib, 'c'), errorCode: 'FOLDER_UNREADABLE' },

@@ -119,5 +119,4 @@ export async function openDeps(env: Record<string, string>): Promise<IngestDeps 
   };
 }
 
-export const count = async (deps: IngestDeps, sql: string, params: unknown[] = []) =>
-  Number(((await deps.store.sql<{ n: unknown }>(sql, params))[0]).n);
+export const count = async (deps: IngestDeps, sql: string, params: unknown[] = []) => Number((await deps.store.sql<{ n: unknown }>(sql, params))[0].n);

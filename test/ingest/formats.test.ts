@@ -22,7 +22,26 @@ describe.skipIf(missing.length > 0)('ingest of every format ffmpeg decodes', () 
   const lib = tempDir('ingest-formats');
   let deps: Awaited<ReturnType<typeof openDeps>>;
   let testDb: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
-  const kinds = ['wavpack', 'speex', 'au', 'mka-vorbis', 'wma', 'caf', 'tta', 'ac3', 'rf64', 'flac-12', 'flac-rate-change', 'aiff-s8', 'mp3-stacked-id3', 'mp3-junk-before-frames', 'wav-zero-data-size', 'adts-aac', 'w64', 'voc'];
+  const kinds = [
+    'wavpack',
+    'speex',
+    'au',
+    'mka-vorbis',
+    'wma',
+    'caf',
+    'tta',
+    'ac3',
+    'rf64',
+    'flac-12',
+    'flac-rate-change',
+    'aiff-s8',
+    'mp3-stacked-id3',
+    'mp3-junk-before-frames',
+    'wav-zero-data-size',
+    'adts-aac',
+    'w64',
+    'voc',
+  ];
 
   beforeAll(async () => {
     makeCorpus(lib, [{ rate: 44100, channels: 2, sec: 1 }], kinds);

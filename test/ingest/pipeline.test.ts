@@ -113,9 +113,7 @@ describe(`ingest pipeline on ${server ? 'a Postgres server (pg-boss queue)' : 'P
     const expected = windowsOf(Number(long.durationSec));
     expect(expected.length).toBeGreaterThan(1);
     expect(segs.filter((s) => s.kind === 'clip')).toEqual([{ kind: 'clip', startSec: 0, endSec: Number(long.durationSec) }]);
-    expect(segs.filter((s) => s.kind === 'window').map((s) => [Number(s.startSec), Number(s.endSec)])).toEqual(
-      expected.map((w) => [w.startSec, w.endSec]),
-    );
+    expect(segs.filter((s) => s.kind === 'window').map((s) => [Number(s.startSec), Number(s.endSec)])).toEqual(expected.map((w) => [w.startSec, w.endSec]));
     // Short files have no windows.
     expect(await count(deps, `SELECT count(*) AS n FROM "Segment" WHERE kind = 'window'`)).toBe(expected.length);
     // Vectors are unit length (cosine search relies on it).
@@ -124,9 +122,7 @@ describe(`ingest pipeline on ${server ? 'a Postgres server (pg-boss queue)' : 'P
 
     // The finished run refreshed the planner statistics (PGlite has no autovacuum; without them the
     // planner keeps empty-table guesses and vector search never uses the HNSW index).
-    const stats = await deps.store.sql<{ relname: string; reltuples: number }>(
-      `SELECT relname, reltuples FROM pg_class WHERE relname IN ('Clip', 'Segment') ORDER BY relname`,
-    );
+    const stats = await deps.store.sql<{ relname: string; reltuples: number }>(`SELECT relname, reltuples FROM pg_class WHERE relname IN ('Clip', 'Segment') ORDER BY relname`);
     expect(stats.map((s) => [s.relname, Number(s.reltuples)])).toEqual([
       ['Clip', clips.length],
       ['Segment', await count(deps, `SELECT count(*) AS n FROM "Segment"`)],
@@ -215,8 +211,8 @@ describe(`ingest pipeline on ${server ? 'a Postgres server (pg-boss queue)' : 'P
   });
 
   it('batched audio-tower runs give the same vectors as one-by-one runs', async () => {
-    const feats = [tone(1, 300, 48000, 11), tone(2, 500, 48000, 12), tone(3, 700, 48000, 13), tone(1.5, 900, 48000, 14), tone(2.5, 250, 48000, 15)].map(
-      (x) => clapFeatures(x, deps.runtime.identity.featureMode),
+    const feats = [tone(1, 300, 48000, 11), tone(2, 500, 48000, 12), tone(3, 700, 48000, 13), tone(1.5, 900, 48000, 14), tone(2.5, 250, 48000, 15)].map((x) =>
+      clapFeatures(x, deps.runtime.identity.featureMode),
     );
     const single = [];
     for (const f of feats) single.push((await deps.runtime.embedAudio([f]))[0]);

@@ -42,11 +42,20 @@ describe.skipIf(!serverUrl)('ingest with 2 worker processes on Postgres (pg-boss
       const end = await exited(coord);
       expect(end.code, coord.err()).toBe(0);
       const handledBy = new Map<string, string[]>(); // path → processes that handled it
-      const logs: [string, string][] = [['coordinator', coord.out()], ['worker1', workers[0].out()], ['worker2', workers[1].out()]];
+      const logs: [string, string][] = [
+        ['coordinator', coord.out()],
+        ['worker1', workers[0].out()],
+        ['worker2', workers[1].out()],
+      ];
       for (const [who, out] of logs) {
         for (const m of out.matchAll(/(?:done|skipped|failed) (\S+)/g)) handledBy.set(m[1], [...(handledBy.get(m[1]) ?? []), who]);
       }
-      expect([...handledBy.keys()].sort()).toEqual(fs.readdirSync(lib).map((n) => path.join(lib, n)).sort());
+      expect([...handledBy.keys()].sort()).toEqual(
+        fs
+          .readdirSync(lib)
+          .map((n) => path.join(lib, n))
+          .sort(),
+      );
       for (const [file, who] of handledBy) expect(who, `${file} handled by ${who.join(', ')}`).toHaveLength(1);
       // The workers took part (each file takes far longer than a 0.5 s poll, so the coordinator cannot take them all).
       const tally = Object.fromEntries(logs.map(([w]) => [w, [...handledBy.values()].filter((x) => x[0] === w).length]));

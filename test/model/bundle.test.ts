@@ -7,7 +7,10 @@ import { loadBundle } from '../../apps/api/src/model/index.js';
 import { HAS_MINI, MINI_DIR } from './mini.js';
 
 async function expectError(p: Promise<unknown>, code: string, subject: RegExp, message?: RegExp) {
-  const e = await p.then(() => null, (err: unknown) => err);
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(EarshotError);
   const err = e as EarshotError;
   expect(err.code).toBe(code);

@@ -17,7 +17,6 @@ const CSV = path.join(LIB, 'labels.csv');
 const HAS_DEMO = fs.existsSync(CSV);
 if (!HAS_DEMO) console.warn(`skipping demo zero-shot test: ${CSV} is missing (run npm run demo:library)`);
 
-
 describe.skipIf(!HAS_MINI || !HAS_DEMO)('zero-shot on the demo library', () => {
   let rt: ClapRuntime;
   beforeAll(async () => {
@@ -57,7 +56,9 @@ describe.skipIf(!HAS_MINI || !HAS_DEMO)('zero-shot on the demo library', () => {
     }
     const acc = right / items.length;
     const chance = 1 / labels.length;
-    console.log(`demo zero-shot (${rt.identity.name} ${rt.identity.version}): ${right}/${items.length} = ${(100 * acc).toFixed(1)} % over ${labels.length} labels (chance ${(100 * chance).toFixed(1)} %)`);
+    console.log(
+      `demo zero-shot (${rt.identity.name} ${rt.identity.version}): ${right}/${items.length} = ${(100 * acc).toFixed(1)} % over ${labels.length} labels (chance ${(100 * chance).toFixed(1)} %)`,
+    );
     if (confusions.length) console.log(`first misses: ${confusions.slice(0, 8).join('; ')}`);
     // "far above chance": ≥ 60 % (chance ≈ 3 % for 34 labels). The trained clap-mini scores 95 % here
     // (97/102 on 2026-11-25); the margin leaves room for a reseeded retrain, not for a broken pipeline.

@@ -37,31 +37,35 @@ describe.skipIf(!HAS_TORCH || !HAS_MINI)('scripts/export-clap-onnx.py', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('fused checkpoint → fusion bundle with is_longer, a dynamic batch, logit scales from the model; runs in ClapRuntime', async () => {
-    const out = path.join(tmp, 'clap-htsat-fused');
-    const log = fusedLog;
-    expect(log).toMatch(/enable_fusion=True; audio batch dynamic/);
-    // The exporter compares its batch-safe fusion with the stand-in's HF-shaped forward before writing.
-    expect(log).toMatch(/batch-safe fusion vs HF forward \(is_longer=\[0, 0, 0\]\)/);
-    const b = await loadBundle(out);
-    expect(b.manifest).toMatchObject({ name: 'clap-htsat-fused', featureMode: 'fusion', logitScaleA: 4.5, logitScaleT: 2.25, maxTextLength: 77, isDemo: false });
-    expect(b.manifest.maxAudioBatch).toBeUndefined();
-    const rt = await ClapRuntime.open(b, RUNTIME_OPTS);
-    try {
-      const batch = [1, 2, 3].map((s) => features(s, s === 2 ? 12 : 3, 'fusion'));
-      const embs = await rt.embedAudio(batch);
-      expect(embs).toHaveLength(3);
-      for (const e of embs) expect(Math.hypot(...e)).toBeCloseTo(1, 5);
-      const [t] = await rt.embedText(['This is a sound of dog barking.']);
-      expect(t).toHaveLength(512);
-      const zs = await rt.zeroShot(embs[0], ['dog', 'rain']);
-      expect(zs[0].score + zs[1].score).toBeCloseTo(1, 6);
-    } finally {
-      await rt.close();
-    }
-  }, SLOW);
+  it(
+    'fused checkpoint → fusion bundle with is_longer, a dynamic batch, logit scales from the model; runs in ClapRuntime',
+    async () => {
+      const out = path.join(tmp, 'clap-htsat-fused');
+      const log = fusedLog;
+      expect(log).toMatch(/enable_fusion=True; audio batch dynamic/);
+      // The exporter compares its batch-safe fusion with the stand-in's HF-shaped forward before writing.
+      expect(log).toMatch(/batch-safe fusion vs HF forward \(is_longer=\[0, 0, 0\]\)/);
+      const b = await loadBundle(out);
+      expect(b.manifest).toMatchObject({ name: 'clap-htsat-fused', featureMode: 'fusion', logitScaleA: 4.5, logitScaleT: 2.25, maxTextLength: 77, isDemo: false });
+      expect(b.manifest.maxAudioBatch).toBeUndefined();
+      const rt = await ClapRuntime.open(b, RUNTIME_OPTS);
+      try {
+        const batch = [1, 2, 3].map((s) => features(s, s === 2 ? 12 : 3, 'fusion'));
+        const embs = await rt.embedAudio(batch);
+        expect(embs).toHaveLength(3);
+        for (const e of embs) expect(Math.hypot(...e)).toBeCloseTo(1, 5);
+        const [t] = await rt.embedText(['This is a sound of dog barking.']);
+        expect(t).toHaveLength(512);
+        const zs = await rt.zeroShot(embs[0], ['dog', 'rain']);
+        expect(zs[0].score + zs[1].score).toBeCloseTo(1, 6);
+      } finally {
+        await rt.close();
+      }
+    },
+    SLOW,
+  );
 
-  describe('fused graphs batch any mix of is_longer (HF\'s HTSAT fusion path, reproduced in the stand-in)', () => {
+  describe("fused graphs batch any mix of is_longer (HF's HTSAT fusion path, reproduced in the stand-in)", () => {
     // Long and short clips; each case below sets is_longer per row regardless of length (Earshot sends
     // true; other callers may not), so the fused and plain paths both run inside one batch.
     const clips = [1, 2, 3, 4, 5, 6, 7].map((s) => features(s, s % 3 === 0 ? 14 : 2 + s, 'fusion'));
@@ -98,20 +102,24 @@ print(json.dumps(out))`;
     });
 
     for (const [name, flags] of Object.entries(cases)) {
-      it(`${name}: the dynamic graph's batch and a graph fixed at 3 (batches of 1–7) equal the batch-1 graph and PyTorch within 1e-5`, async () => {
-        const batch = flagged(flags);
-        const want: Float32Array[] = [];
-        for (const c of batch) want.push(...(await one.embedAudio([c])));
-        const got = await dyn.embedAudio(batch);
-        expect(got).toHaveLength(batch.length);
-        got.forEach((v, i) => expect(maxDiff(v, want[i]), `dynamic batch, clip ${i}`).toBeLessThan(1e-5));
-        want.forEach((v, i) => expect(maxDiff(v, Float32Array.from(torchRef[name][i])), `batch-1 graph vs torch, clip ${i}`).toBeLessThan(1e-5));
-        for (const n of [1, 2, 3, 4, 7]) {
-          const part = await fixed3.embedAudio(batch.slice(0, n));
-          expect(part, `fixed-3 graph, batch of ${n}`).toHaveLength(n);
-          part.forEach((v, i) => expect(maxDiff(v, want[i]), `fixed-3 graph, batch of ${n}, clip ${i}`).toBeLessThan(1e-5));
-        }
-      }, SLOW);
+      it(
+        `${name}: the dynamic graph's batch and a graph fixed at 3 (batches of 1–7) equal the batch-1 graph and PyTorch within 1e-5`,
+        async () => {
+          const batch = flagged(flags);
+          const want: Float32Array[] = [];
+          for (const c of batch) want.push(...(await one.embedAudio([c])));
+          const got = await dyn.embedAudio(batch);
+          expect(got).toHaveLength(batch.length);
+          got.forEach((v, i) => expect(maxDiff(v, want[i]), `dynamic batch, clip ${i}`).toBeLessThan(1e-5));
+          want.forEach((v, i) => expect(maxDiff(v, Float32Array.from(torchRef[name][i])), `batch-1 graph vs torch, clip ${i}`).toBeLessThan(1e-5));
+          for (const n of [1, 2, 3, 4, 7]) {
+            const part = await fixed3.embedAudio(batch.slice(0, n));
+            expect(part, `fixed-3 graph, batch of ${n}`).toHaveLength(n);
+            part.forEach((v, i) => expect(maxDiff(v, want[i]), `fixed-3 graph, batch of ${n}, clip ${i}`).toBeLessThan(1e-5));
+          }
+        },
+        SLOW,
+      );
     }
 
     it('the fusion is in the graph: is_longer true and false give different vectors for the same clip', async () => {
@@ -121,25 +129,29 @@ print(json.dumps(out))`;
     });
   });
 
-  it('unfused checkpoint → rand_trunc bundle with a dynamic batch; --quantize int8 also writes a runnable int8 bundle', async () => {
-    const out = path.join(tmp, 'clap-htsat-unfused');
-    expect(run('laion/clap-htsat-unfused', out, '--quantize', 'int8')).toMatch(/\[quantize\] wrote bundle .*clap-htsat-unfused-int8/);
-    const b = await loadBundle(out);
-    expect(b.manifest.featureMode).toBe('rand_trunc');
-    expect(b.manifest.maxAudioBatch).toBeUndefined();
-    const rt = await ClapRuntime.open(b, RUNTIME_OPTS);
-    const q = await ClapRuntime.open(await loadBundle(`${out}-int8`), RUNTIME_OPTS);
-    try {
-      const batch = [1, 2, 3, 4].map((s) => features(s, 2 + s, 'rand_trunc'));
-      const together = await rt.embedAudio(batch);
-      for (let i = 0; i < 4; i++) {
-        const [one] = await rt.embedAudio([batch[i]]);
-        expect(one.reduce((m, x, j) => Math.max(m, Math.abs(x - together[i][j])), 0)).toBeLessThan(1e-5);
+  it(
+    'unfused checkpoint → rand_trunc bundle with a dynamic batch; --quantize int8 also writes a runnable int8 bundle',
+    async () => {
+      const out = path.join(tmp, 'clap-htsat-unfused');
+      expect(run('laion/clap-htsat-unfused', out, '--quantize', 'int8')).toMatch(/\[quantize\] wrote bundle .*clap-htsat-unfused-int8/);
+      const b = await loadBundle(out);
+      expect(b.manifest.featureMode).toBe('rand_trunc');
+      expect(b.manifest.maxAudioBatch).toBeUndefined();
+      const rt = await ClapRuntime.open(b, RUNTIME_OPTS);
+      const q = await ClapRuntime.open(await loadBundle(`${out}-int8`), RUNTIME_OPTS);
+      try {
+        const batch = [1, 2, 3, 4].map((s) => features(s, 2 + s, 'rand_trunc'));
+        const together = await rt.embedAudio(batch);
+        for (let i = 0; i < 4; i++) {
+          const [one] = await rt.embedAudio([batch[i]]);
+          expect(one.reduce((m, x, j) => Math.max(m, Math.abs(x - together[i][j])), 0)).toBeLessThan(1e-5);
+        }
+        const quantized = await q.embedAudio(batch);
+        quantized.forEach((v, i) => expect(v.reduce((s, x, j) => s + x * together[i][j], 0)).toBeGreaterThan(0.99));
+      } finally {
+        await Promise.all([rt.close(), q.close()]);
       }
-      const quantized = await q.embedAudio(batch);
-      quantized.forEach((v, i) => expect(v.reduce((s, x, j) => s + x * together[i][j], 0)).toBeGreaterThan(0.99));
-    } finally {
-      await Promise.all([rt.close(), q.close()]);
-    }
-  }, SLOW);
+    },
+    SLOW,
+  );
 });

@@ -190,7 +190,12 @@ describe('model:fetch download logic (local HTTP server)', () => {
       repo: 'Org/clap-test',
       revision: 'main',
       description: 'test export',
-      files: { 'onnx/audio_model.onnx': 'audio_model.onnx', 'onnx/text_model.onnx': 'text_model.onnx', 'tokenizer.json': 'tokenizer.json', 'tokenizer_config.json': 'tokenizer_config.json' },
+      files: {
+        'onnx/audio_model.onnx': 'audio_model.onnx',
+        'onnx/text_model.onnx': 'text_model.onnx',
+        'tokenizer.json': 'tokenizer.json',
+        'tokenizer_config.json': 'tokenizer_config.json',
+      },
       featureMode: 'rand_trunc',
       checkpointRepo: 'org/ckpt',
       sha256: { 'tokenizer.json': sha(files.get('/Org/clap-test/resolve/main/tokenizer.json')!) },
@@ -217,7 +222,12 @@ describe('model:fetch download logic (local HTTP server)', () => {
       repo: 'Org/clap-test',
       revision: 'main',
       description: 'test export',
-      files: { 'onnx/audio_model.onnx': 'audio_model.onnx', 'onnx/text_model.onnx': 'text_model.onnx', 'tokenizer.json': 'tokenizer.json', 'tokenizer_config.json': 'tokenizer_config.json' },
+      files: {
+        'onnx/audio_model.onnx': 'audio_model.onnx',
+        'onnx/text_model.onnx': 'text_model.onnx',
+        'tokenizer.json': 'tokenizer.json',
+        'tokenizer_config.json': 'tokenizer_config.json',
+      },
       featureMode: 'rand_trunc',
       checkpointRepo: 'org/ckpt',
       sha256: { 'audio_model.onnx': 'f'.repeat(64) }, // the fp32 tower's hash must not be applied to the int8 one

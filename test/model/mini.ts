@@ -16,12 +16,12 @@ export function synth(seed: number, sec: number): Float32Array {
   const sr = 48000;
   const n = Math.round(sec * sr);
   const x = new Float32Array(n);
-  let s = seed * 2654435761 >>> 0;
+  let s = (seed * 2654435761) >>> 0;
   const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
   const f0 = 110 * 2 ** (seed / 3);
   for (let i = 0; i < n; i++) {
     const t = i / sr;
-    const f = f0 * (1 + 0.3 * t / sec);
+    const f = f0 * (1 + (0.3 * t) / sec);
     x[i] = 0.4 * Math.sin(2 * Math.PI * f * t) + 0.2 * Math.sin(4 * Math.PI * f * t) * Math.exp(-t) + 0.05 * (seed % 3) * rnd();
   }
   return x;

@@ -36,13 +36,17 @@ describe.skipIf(!HAS_ONNX || !HAS_MINI)('scripts/quantize-int8.py', () => {
 
   it('writes a separate bundle of int8 towers with its own identity and no fp32 calibration', () => {
     expect(log).toMatch(/audio_model\.onnx -> audio_model_quantized\.onnx: 2 Gemm/);
-    expect(int8.manifest).toMatchObject({ name: 'clap-mini-int8', featureMode: fp32.manifest.featureMode, files: { audio: 'audio_model_quantized.onnx', text: 'text_model_quantized.onnx' } });
+    expect(int8.manifest).toMatchObject({
+      name: 'clap-mini-int8',
+      featureMode: fp32.manifest.featureMode,
+      files: { audio: 'audio_model_quantized.onnx', text: 'text_model_quantized.onnx' },
+    });
     expect(int8.identity.version).not.toBe(fp32.identity.version);
     expect(fs.existsSync(path.join(out, 'calibration.json'))).toBe(false);
     for (const f of ['audio_model_quantized.onnx', 'text_model_quantized.onnx']) expect(fs.readFileSync(path.join(out, f)).includes('MatMulInteger'), f).toBe(true);
   });
 
-  it("onnxruntime fuses the pattern into its int8 kernel (DynamicQuantizeMatMul) at load", async () => {
+  it('onnxruntime fuses the pattern into its int8 kernel (DynamicQuantizeMatMul) at load', async () => {
     const optimized = path.join(tmp, 'text-optimized.onnx');
     await ort.InferenceSession.create(path.join(out, 'text_model_quantized.onnx'), { graphOptimizationLevel: 'all', optimizedModelFilePath: optimized, intraOpNumThreads: 1 });
     const graph = fs.readFileSync(optimized);

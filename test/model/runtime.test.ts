@@ -15,7 +15,11 @@ function readNpyF16(buf: Buffer): { shape: number[]; data: Float32Array } {
   const hlen = buf.readUInt16LE(8);
   const header = buf.subarray(10, 10 + hlen).toString('latin1');
   if (!header.includes("'<f2'") || header.includes("'fortran_order': True")) throw new Error(`unexpected npy header ${header}`);
-  const shape = (/'shape': \(([^)]*)\)/.exec(header)![1]).split(',').filter((x) => x.trim()).map(Number);
+  const shape = /'shape': \(([^)]*)\)/
+    .exec(header)![1]
+    .split(',')
+    .filter((x) => x.trim())
+    .map(Number);
   const n = shape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) {
@@ -58,16 +62,24 @@ describe.skipIf(!HAS_MINI)('ClapRuntime on models/clap-mini', () => {
     const vocab: Record<string, number> = { '<s>': 0, '<pad>': 1, '</s>': 2, '<unk>': 3 };
     for (const b of bytes) vocab[char.get(b)!] = 4 + b;
     const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
-    fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify({
-      version: '1.0', truncation: null, padding: null,
-      added_tokens: [special(0, '<s>'), special(1, '<pad>'), special(2, '</s>'), special(3, '<unk>')],
-      normalizer: null,
-      pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-      post_processor: { type: 'RobertaProcessing', sep: ['</s>', 2], cls: ['<s>', 0], trim_offsets: true, add_prefix_space: false },
-      decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-      model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, vocab, merges: [] },
-    }));
-    fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'RobertaTokenizer', bos_token: '<s>', eos_token: '</s>', pad_token: '<pad>', unk_token: '<unk>' }));
+    fs.writeFileSync(
+      path.join(dir, 'tokenizer.json'),
+      JSON.stringify({
+        version: '1.0',
+        truncation: null,
+        padding: null,
+        added_tokens: [special(0, '<s>'), special(1, '<pad>'), special(2, '</s>'), special(3, '<unk>')],
+        normalizer: null,
+        pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+        post_processor: { type: 'RobertaProcessing', sep: ['</s>', 2], cls: ['<s>', 0], trim_offsets: true, add_prefix_space: false },
+        decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+        model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false, vocab, merges: [] },
+      }),
+    );
+    fs.writeFileSync(
+      path.join(dir, 'tokenizer_config.json'),
+      JSON.stringify({ tokenizer_class: 'RobertaTokenizer', bos_token: '<s>', eos_token: '</s>', pad_token: '<pad>', unk_token: '<unk>' }),
+    );
     const bpe = await ClapRuntime.open(await loadBundle(dir), RUNTIME_OPTS);
     try {
       expect(bpe.tokenize('xyzzy').length).toBe(2 + 5); // <s> x y z z y </s>: one token per byte
@@ -85,9 +97,7 @@ describe.skipIf(!HAS_MINI)('ClapRuntime on models/clap-mini', () => {
 
   it('tokenizes exactly as the bundle was trained (tokenizer.json through transformers.js, offline)', () => {
     const golden = path.join(MINI_DIR, 'tokenizer_golden.json');
-    const g = fs.existsSync(golden)
-      ? (JSON.parse(fs.readFileSync(golden, 'utf8')) as { texts: string[]; ids: number[][] })
-      : null;
+    const g = fs.existsSync(golden) ? (JSON.parse(fs.readFileSync(golden, 'utf8')) as { texts: string[]; ids: number[][] }) : null;
     expect(g, 'models/clap-mini/tokenizer_golden.json (ids from the training script)').not.toBeNull();
     for (let i = 0; i < g!.texts.length; i++) expect(rt.tokenize(g!.texts[i]), g!.texts[i]).toEqual(g!.ids[i]);
     // truncation to maxTextLength keeps the end token

@@ -43,18 +43,24 @@ describe('lint', () => {
 
   it('graphql/ never imports store/ (import type stays allowed)', () => {
     const store = rules(`graphql/${tag}-store.ts`);
-    expect(store).toEqual([expect.stringMatching(/^@typescript-eslint\/no-restricted-imports: '\.\.\/store\/index\.js' import is restricted .* graphql\/ never imports store\/ \(import type only\)/)]);
+    expect(store).toEqual([
+      expect.stringMatching(/^@typescript-eslint\/no-restricted-imports: '\.\.\/store\/index\.js' import is restricted .* graphql\/ never imports store\/ \(import type only\)/),
+    ]);
     expect(messagesOf(`graphql/${tag}-store.ts`)[0].line).toBe(1);
     expect(rules(`graphql/${tag}-store-type.ts`)).toEqual([]);
   });
 
   it('search/ never imports ingest/, not even a type; model/ never imports search/', () => {
-    expect(rules(`search/${tag}-ingest.ts`)).toEqual([expect.stringMatching(/^@typescript-eslint\/no-restricted-imports: '\.\.\/ingest\/scan\.js' import is restricted .* search\/ never imports ingest\/: /)]);
+    expect(rules(`search/${tag}-ingest.ts`)).toEqual([
+      expect.stringMatching(/^@typescript-eslint\/no-restricted-imports: '\.\.\/ingest\/scan\.js' import is restricted .* search\/ never imports ingest\/: /),
+    ]);
     expect(rules(`model/${tag}-search.ts`)).toEqual([expect.stringMatching(/^@typescript-eslint\/no-restricted-imports: .* model\/ never imports search\//)]);
   });
 
   it('library/ never imports search/ (import type stays allowed)', () => {
-    expect(rules(`library/${tag}-search.ts`)).toEqual([expect.stringMatching(/^@typescript-eslint\/no-restricted-imports: .* library\/ never imports search\/ \(import type only\)/)]);
+    expect(rules(`library/${tag}-search.ts`)).toEqual([
+      expect.stringMatching(/^@typescript-eslint\/no-restricted-imports: .* library\/ never imports search\/ \(import type only\)/),
+    ]);
     expect(rules(`library/${tag}-search-type.ts`)).toEqual([]);
   });
 

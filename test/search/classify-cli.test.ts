@@ -29,7 +29,10 @@ describe('npm run classify', () => {
     writeWav(path.join(dir, 'a.wav'), tone(2, 440, 48000, 1));
     writeWav(path.join(dir, 'sub', 'b.wav'), tone(3, 880, 48000, 2));
     const r = prng(5);
-    writeWav(path.join(dir, 'hiss.wav'), Float32Array.from({ length: 96000 }, () => 0.4 * (r() * 2 - 1)));
+    writeWav(
+      path.join(dir, 'hiss.wav'),
+      Float32Array.from({ length: 96000 }, () => 0.4 * (r() * 2 - 1)),
+    );
     fs.writeFileSync(path.join(dir, 'broken.wav'), 'not audio at all\n');
     fs.writeFileSync(path.join(dir, 'empty.wav'), '');
     const env = { EARSHOT_DATA_DIR: scratch('classify-data') };
@@ -53,7 +56,10 @@ describe('npm run classify', () => {
     expect((await run(['ingest', dir], env)).code).toBe(0);
     const second = await run(['classify', dir, '--labels', labels, '--csv'], env);
     expect(second.code, second.err).toBe(0);
-    const [head, ...rows] = second.out.trim().split('\r\n').map((l) => l.split(','));
+    const [head, ...rows] = second.out
+      .trim()
+      .split('\r\n')
+      .map((l) => l.split(','));
     expect(head).toEqual(['file', 'status', 'code', 'best', 'present', 'noneOfThese', 'stored', 'score:sine tone', 'score:white noise', 'score:qwfp']);
     for (const a of ok) {
       const row = rows.find((x) => path.resolve(x[0]) === a.file || x[0] === a.file)!;
@@ -62,7 +68,12 @@ describe('npm run classify', () => {
       expect(row[6]).toBe('true');
       a.result.scores.forEach((s: any, i: number) => expect(Number(row[7 + i])).toBeCloseTo(s.score, 5));
     }
-    expect(rows.filter((x) => x[1] === 'failed').map((x) => x[2]).sort()).toEqual(['FILE_EMPTY', 'UNSUPPORTED_FORMAT']);
+    expect(
+      rows
+        .filter((x) => x[1] === 'failed')
+        .map((x) => x[2])
+        .sort(),
+    ).toEqual(['FILE_EMPTY', 'UNSUPPORTED_FORMAT']);
 
     // The table: one line per classified file, then the failures with their codes.
     const table = await run(['classify', path.join(dir, 'a.wav'), path.join(dir, 'broken.wav'), '--labels', labels], env);

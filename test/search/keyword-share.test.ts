@@ -35,7 +35,12 @@ describe('keyword half: which words are informative', () => {
 
   const informative = async () => {
     const hits = await keywordRanking(t.store, modelId, 'wav rain thunder creak xyzzy', null, 100, N);
-    return { informative: hits.informative, ids: hits.length, thunder: hits.filter((h) => h.matched.includes('thunder')).length, rain: hits.filter((h) => h.matched.includes('rain')).length };
+    return {
+      informative: hits.informative,
+      ids: hits.length,
+      thunder: hits.filter((h) => h.matched.includes('thunder')).length,
+      rain: hits.filter((h) => h.matched.includes('rain')).length,
+    };
   };
 
   it('agrees before and after ANALYZE: "wav" (every clip) and "rain" (54 of 60) are left out, "thunder" and "creak" count, "xyzzy" (no clip) does not', async () => {
@@ -87,7 +92,10 @@ describe('keyword half: a bounded candidate set', () => {
       expect(await names(8), when).toEqual({ informative: 2, n: 8, names: ['bell', 'bell', 'bell', 'bell', 'door', 'door', 'door', 'door_bell'] });
       const all = await names(1000);
       expect(all.n, when).toBe(25);
-      expect(all.names.filter((n) => n === 'thing'), when).toHaveLength(14);
+      expect(
+        all.names.filter((n) => n === 'thing'),
+        when,
+      ).toHaveLength(14);
     }
   });
 });

@@ -62,10 +62,12 @@ describe('library marker (any backend)', () => {
       expect(await marker(t.store)).toBe(4);
       await t.store.sql(`DELETE FROM "Clip" WHERE name IN ('a.wav', 'b.wav')`);
       expect(await marker(t.store)).toBe(2);
-      await expect(t.store.tx(async (x) => {
-        await insertClips(x, ['e.wav']);
-        throw new Error('rolled back');
-      })).rejects.toThrow('rolled back');
+      await expect(
+        t.store.tx(async (x) => {
+          await insertClips(x, ['e.wav']);
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
       expect(await marker(t.store)).toBe(2);
       expect(Number((await t.store.sql<{ n: unknown }>(`SELECT count(*) AS n FROM "Clip"`))[0].n)).toBe(2);
     } finally {

@@ -40,9 +40,7 @@ describe(`migrations on ${server ? 'the Postgres server' : 'embedded PGlite'}`, 
         `SELECT migration_name, finished_at IS NOT NULL AND rolled_back_at IS NULL AS done FROM _prisma_migrations ORDER BY migration_name`,
       );
       expect(recorded).toEqual(shipped.map((m) => ({ migration_name: m, done: true })));
-      const tables = await t.store.sql<{ t: string }>(
-        `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
-      );
+      const tables = await t.store.sql<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`);
       expect(tables.map((r) => r.t)).toEqual(
         expect.arrayContaining(['Clip', 'EmbeddingModel', 'IngestFile', 'IngestRun', 'LabelSet', 'Prediction', 'Segment', '_prisma_migrations']),
       );
@@ -133,18 +131,17 @@ describe('keeping hand-written SQL out of generated diffs', () => {
   const list = readMigrations();
   it('knows the hand-written indexes and generated columns of the shipped migrations', () => {
     expect(handWrittenIndexes(list).sort()).toEqual(['Clip_descriptionSearch_gin', 'Clip_search_gin', 'IngestRun_one_active', 'Segment_embedding_hnsw']);
-    expect(generatedColumns(list)).toEqual([['Clip', 'search'], ['Clip', 'descriptionSearch']]);
+    expect(generatedColumns(list)).toEqual([
+      ['Clip', 'search'],
+      ['Clip', 'descriptionSearch'],
+    ]);
   });
 
   it('strips their DROP INDEX and DROP DEFAULT, alone or as one clause of an ALTER TABLE', () => {
     const cols: [string, string][] = [['Clip', 'search']];
     expect(stripGeneratedDefaults('-- AlterTable\nALTER TABLE "Clip" ALTER COLUMN "search" DROP DEFAULT;\n', cols).trim()).toBe('');
-    expect(stripGeneratedDefaults('ALTER TABLE "Clip" ADD COLUMN "x" INTEGER,\nALTER COLUMN "search" DROP DEFAULT;', cols)).toBe(
-      'ALTER TABLE "Clip" ADD COLUMN "x" INTEGER;',
-    );
-    expect(stripGeneratedDefaults('ALTER TABLE "Clip" ALTER COLUMN "search" DROP DEFAULT,\nADD COLUMN "x" INTEGER;', cols)).toBe(
-      'ALTER TABLE "Clip" ADD COLUMN "x" INTEGER;',
-    );
+    expect(stripGeneratedDefaults('ALTER TABLE "Clip" ADD COLUMN "x" INTEGER,\nALTER COLUMN "search" DROP DEFAULT;', cols)).toBe('ALTER TABLE "Clip" ADD COLUMN "x" INTEGER;');
+    expect(stripGeneratedDefaults('ALTER TABLE "Clip" ALTER COLUMN "search" DROP DEFAULT,\nADD COLUMN "x" INTEGER;', cols)).toBe('ALTER TABLE "Clip" ADD COLUMN "x" INTEGER;');
     expect(stripGeneratedDefaults('ALTER TABLE "Other" ALTER COLUMN "search" DROP DEFAULT;', cols)).toContain('DROP DEFAULT');
     const sql = '-- DropIndex\nDROP INDEX "Segment_embedding_hnsw";\n\n-- DropIndex\nDROP INDEX "Clip_folder_idx";\n';
     expect(stripDropIndexes(sql, ['Segment_embedding_hnsw'])).toBe('-- DropIndex\nDROP INDEX "Clip_folder_idx";');

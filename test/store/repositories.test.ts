@@ -8,7 +8,18 @@ import * as repo from '../../apps/api/src/store/repositories/index.js';
 import type { Db, Store } from '../../apps/api/src/store/index.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 
-const FACTS = { format: 'wav', container: 'wav', codec: 'pcm_s16le', bitDepth: 16, sampleRate: 48000, channels: 1, decoder: 'js', durationSec: 2.5, peaks: [0.25, 0.5], embedded: { title: 'Door slam' } };
+const FACTS = {
+  format: 'wav',
+  container: 'wav',
+  codec: 'pcm_s16le',
+  bitDepth: 16,
+  sampleRate: 48000,
+  channels: 1,
+  decoder: 'js',
+  durationSec: 2.5,
+  peaks: [0.25, 0.5],
+  embedded: { title: 'Door slam' },
+};
 const NAMING = { description: 'Door slam', ucsCatId: 'DOORWood', ucsCategory: 'DOORS', ucsSubcategory: 'WOOD' };
 const MTIME = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
 const unit = (k: number) => Float32Array.from({ length: 512 }, (_, i) => (i === k ? 1 : 0));
@@ -52,9 +63,25 @@ describe('store repositories', () => {
     expect(await call('runMode', (d) => repo.runMode(d, runId))).toEqual({ modelId, reindex: false });
     for (const [i, p] of ['/lib/a/one.wav', '/lib/a/two.wav', '/lib/b/three.wav'].entries()) {
       const name = p.slice(p.lastIndexOf('/') + 1);
-      await call('upsertClip', (d) => repo.upsertClip(d, { path: p, folder: p.slice(0, p.lastIndexOf('/') + 1), name, contentHash: i < 2 ? 'h-ab' : 'h-c', sizeBytes: 1000 + i, mtimeMs: MTIME, facts: FACTS, naming: NAMING }));
+      await call('upsertClip', (d) =>
+        repo.upsertClip(d, {
+          path: p,
+          folder: p.slice(0, p.lastIndexOf('/') + 1),
+          name,
+          contentHash: i < 2 ? 'h-ab' : 'h-c',
+          sizeBytes: 1000 + i,
+          mtimeMs: MTIME,
+          facts: FACTS,
+          naming: NAMING,
+        }),
+      );
     }
-    await call('replaceSegments', (d) => repo.replaceSegments(d, 'h-ab', modelId, [{ kind: 'clip', startSec: 0, endSec: 2.5, embedding: unit(0) }, { kind: 'window', startSec: 0, endSec: 2, embedding: unit(1) }]));
+    await call('replaceSegments', (d) =>
+      repo.replaceSegments(d, 'h-ab', modelId, [
+        { kind: 'clip', startSec: 0, endSec: 2.5, embedding: unit(0) },
+        { kind: 'window', startSec: 0, endSec: 2, embedding: unit(1) },
+      ]),
+    );
     await repo.replaceSegments(t.store, 'h-c', modelId, [{ kind: 'clip', startSec: 0, endSec: 2.5, embedding: unit(2) }]);
     await call('skipUnchangedFiles', (d) => repo.skipUnchangedFiles(d, runId, modelId, [{ path: '/lib/a/one.wav', size: 1000, mtimeMs: MTIME }]));
     expect(await call('markUnfoundMissing', (d) => repo.markUnfoundMissing(d, '/lib/', ['/lib/a/one.wav', '/lib/a/two.wav'], ['/lib/c/']))).toBe(1);
@@ -67,12 +94,16 @@ describe('store repositories', () => {
     const [three] = await repo.pendingRunFiles(t.store, runId);
     await call('markFileFailedRow', (d) => repo.markFileFailedRow(d, three.id, { code: 'FILE_CHANGED', message: 'moved' }, true));
     expect(await call('runFileCounts', (d) => repo.runFileCounts(d, runId))).toEqual({ done: { n: 1, secs: 2.5 }, skipped: { n: 1, secs: 2.5 }, failed: { n: 2, secs: 0 } });
-    expect(await call('storeRunCounters', (d) => repo.storeRunCounters(d, runId, { total: 4, processed: 1, skipped: 1, failed: 2, audioSeconds: 2.5 }))).toMatchObject({ totalFiles: 4, missingFiles: 1, status: 'running' });
+    expect(await call('storeRunCounters', (d) => repo.storeRunCounters(d, runId, { total: 4, processed: 1, skipped: 1, failed: 2, audioSeconds: 2.5 }))).toMatchObject({
+      totalFiles: 4,
+      missingFiles: 1,
+      status: 'running',
+    });
     expect(await call('countRunFiles', (d) => repo.countRunFiles(d, runId))).toBe(4);
     expect((await call('runFailures', (d) => repo.runFailures(d, runId, 10))).map((f) => f.code).sort()).toEqual(['AUDIO_DECODE_FAILED', 'FILE_CHANGED']);
     const firstFailures = await call('failuresOfRuns', (d) => repo.failuresOfRuns(d, [runId, 99999], 1));
     expect([firstFailures.get(runId)?.length, firstFailures.get(99999)]).toEqual([1, []]);
-    expect(firstFailures.get(runId)).toEqual((await repo.runFailures(t.store, runId, 1)));
+    expect(firstFailures.get(runId)).toEqual(await repo.runFailures(t.store, runId, 1));
     expect(await call('finishRunIfNothingPending', (d) => repo.finishRunIfNothingPending(d, runId))).toBe(true);
     await call('analyzeSearchTables', (d) => repo.analyzeSearchTables(d));
     const run2 = (await repo.insertQueuedRun(t.store, { root: '/lib/a', modelId, reindex: true }))!;
@@ -86,7 +117,12 @@ describe('store repositories', () => {
     // Reading clips back.
     const one = (await call('unchangedClip', (d) => repo.unchangedClip(d, { path: '/lib/a/one.wav', sizeBytes: 1000, mtimeMs: MTIME, modelId })))!;
     expect(one).toMatchObject({ contentHash: 'h-ab', durationSec: 2.5 });
-    expect(await call('clipById', (d) => repo.clipById(d, one.id))).toMatchObject({ name: 'one.wav', mtime: new Date(MTIME), embedded: { title: 'Door slam' }, ucs: { catId: 'DOORWood', category: 'DOORS', subcategory: 'WOOD' } });
+    expect(await call('clipById', (d) => repo.clipById(d, one.id))).toMatchObject({
+      name: 'one.wav',
+      mtime: new Date(MTIME),
+      embedded: { title: 'Door slam' },
+      ucs: { catId: 'DOORWood', category: 'DOORS', subcategory: 'WOOD' },
+    });
     expect((await call('clipsByIds', (d) => repo.clipsByIds(d, [one.id, 99999]))).size).toBe(1);
     const filter = { formats: ['WAV'], minDurationSec: 1, folderPrefix: '/lib/' };
     const page = await call('clipsInPathOrder', (d) => repo.clipsInPathOrder(d, modelId, { filter, after: { path: '/lib/a/one.wav', id: one.id }, limit: 10 }));
@@ -96,23 +132,43 @@ describe('store repositories', () => {
     expect(await call('activeClipsPerFolder', (d) => repo.activeClipsPerFolder(d))).toEqual([{ folder: '/lib/a/', clips: 2 }]);
     await call('setTags', (d) => repo.setTags(d, one.id, ['door', 'wood']));
     expect(await call('clipFacets', (d) => repo.clipFacets(d))).toEqual({
-      formats: ['wav'], containers: ['wav'], codecs: ['pcm_s16le'], ucsCategories: ['DOORS'], bitDepths: [16], sampleRates: [48000], channels: [1], tags: ['door', 'wood'], minDurationSec: 2.5, maxDurationSec: 2.5,
+      formats: ['wav'],
+      containers: ['wav'],
+      codecs: ['pcm_s16le'],
+      ucsCategories: ['DOORS'],
+      bitDepths: [16],
+      sampleRates: [48000],
+      channels: [1],
+      tags: ['door', 'wood'],
+      minDurationSec: 2.5,
+      maxDurationSec: 2.5,
     });
     expect(await call('embeddedContents', (d) => repo.embeddedContents(d, modelId))).toEqual(['h-ab']);
     expect(await call('twinFacts', (d) => repo.twinFacts(d, 'h-ab'))).toEqual(FACTS);
     expect(await call('lockClipAtPath', (d) => repo.lockClipAtPath(d, '/lib/a/one.wav'))).toEqual({ contentHash: 'h-ab' });
     await call('reactivateClip', (d) => repo.reactivateClip(d, one.id));
     expect(await call('hasClipVector', (d) => repo.hasClipVector(d, 'h-ab', modelId))).toBe(true);
-    expect((await call('segmentsOf', (d) => repo.segmentsOf(d, modelId, 'h-ab'))).map((s) => [s.kind, s.embedding.indexOf(1)])).toEqual([['clip', 0], ['window', 1]]);
+    expect((await call('segmentsOf', (d) => repo.segmentsOf(d, modelId, 'h-ab'))).map((s) => [s.kind, s.embedding.indexOf(1)])).toEqual([
+      ['clip', 0],
+      ['window', 1],
+    ]);
     expect((await call('clipVectors', (d) => repo.clipVectors(d, modelId, ['h-ab', 'h-c']))).length).toBe(2);
     expect(await call('librarySize', (d) => repo.librarySize(d, modelId))).toEqual({ clips: 2, segments: 3 });
 
     // Ranking: KNN over segments, the keyword half, near-duplicates (active clips: one and two, sharing h-ab).
     const knn = await call('nearestSegments', (d) => repo.nearestSegments(d, { modelId, q: unit(1), filter: null, limit: 5 }));
-    expect(knn.map((h) => [h.startSec, h.endSec, Math.round(h.sim)])).toEqual([[0, 2, 1], [0, 2, 1], [0, 2.5, 0], [0, 2.5, 0]]);
+    expect(knn.map((h) => [h.startSec, h.endSec, Math.round(h.sim)])).toEqual([
+      [0, 2, 1],
+      [0, 2, 1],
+      [0, 2.5, 0],
+      [0, 2.5, 0],
+    ]);
     const ids = [...new Set(knn.map((h) => h.clipId))].sort((a, b) => a - b);
     expect(await call('filteredSegmentCount', (d) => repo.filteredSegmentCount(d, { modelId, filter: { folderPrefix: '/lib/a/' }, excludeClipId: ids[1], limit: 10 }))).toBe(2);
-    expect((await call('nearestSegmentsExact', (d) => repo.nearestSegmentsExact(d, { modelId, q: unit(0), filter: { folderPrefix: '/lib/a/' }, limit: 1 })))[0].sim).toBeCloseTo(1, 6);
+    expect((await call('nearestSegmentsExact', (d) => repo.nearestSegmentsExact(d, { modelId, q: unit(0), filter: { folderPrefix: '/lib/a/' }, limit: 1 })))[0].sim).toBeCloseTo(
+      1,
+      6,
+    );
     expect((await call('bestSegmentsOf', (d) => repo.bestSegmentsOf(d, modelId, unit(1), [ids[0]]))).map((h) => h.endSec)).toEqual([2]);
     expect((await call('clipVectorOf', (d) => repo.clipVectorOf(d, modelId, 'h-ab')))?.indexOf(1)).toBe(0);
     expect((await call('sampleClipVectors', (d) => repo.sampleClipVectors(d, modelId, 5))).map((r) => r.clipId).sort((a, b) => a - b)).toEqual(ids);
@@ -123,7 +179,7 @@ describe('store repositories', () => {
     expect(await call('wordStems', (d) => repo.wordStems(d, ['doors', 'the'], { filter: null, modelId, cap: 10 }))).toEqual([{ word: 'doors', lex: 'door', n: 2 }]);
     expect(await call('lexemesPresent', (d) => repo.lexemesPresent(d, ['door', 'zebra'], null, modelId))).toEqual(['door']);
     expect((await call('clipsWithLexemes', (d) => repo.clipsWithLexemes(d, ['door', 'zebra'], null, modelId, 10))).map((r) => r.has)).toEqual([['door'], ['door']]);
-    expect((await call('keywordCandidates', (d) => repo.keywordCandidates(d, 'one | two', 'two', null, modelId, 10)))).toEqual([ids[0]]);
+    expect(await call('keywordCandidates', (d) => repo.keywordCandidates(d, 'one | two', 'two', null, modelId, 10))).toEqual([ids[0]]);
     expect((await call('rankKeywordCandidates', (d) => repo.rankKeywordCandidates(d, ['two', 'one'], ids, modelId, 5))).map((r) => r.matched)).toEqual([['one'], ['two']]);
     // Its statements run in a transaction of the store: filed through a store whose transactions log them.
     const logging: Pick<Store, 'tx'> = { tx: (fn, o) => t.store.tx((h) => fn({ ...h, sql: (text, p) => (current.push(text), h.sql(text, p)) }), o) };
@@ -138,7 +194,9 @@ describe('store repositories', () => {
     await call('upsertPredictions', (d) => repo.upsertPredictions(d, set.id, modelId, [{ contentHash: 'h-ab', label: 'door', score: 0.9, scores: [0.9, 0.1] }]));
     expect(await call('labelCounts', (d) => repo.labelCounts(d, modelId, set.id))).toEqual([{ label: 'door', count: 2 }]);
     expect((await call('predictionsOf', (d) => repo.predictionsOf(d, modelId, ['h-ab', 'h-c']))).get('h-ab')).toEqual([{ labelSetId: set.id, label: 'door', score: 0.9 }]);
-    expect((await call('updateLabelSetRow', (d) => repo.updateLabelSetRow(d, set.id, { name: 'doors', labels: ['door'], template: 'a {}', multiLabel: true }))).multiLabel).toBe(true);
+    expect((await call('updateLabelSetRow', (d) => repo.updateLabelSetRow(d, set.id, { name: 'doors', labels: ['door'], template: 'a {}', multiLabel: true }))).multiLabel).toBe(
+      true,
+    );
     await call('deletePredictionsOfSet', (d) => repo.deletePredictionsOfSet(d, set.id));
     expect((await call('allLabelSets', (d) => repo.allLabelSets(d))).map((s) => s.name)).toEqual(['doors']);
     expect((await call('labelSetById', (d) => repo.labelSetById(d, set.id)))?.labels).toEqual(['door']);
@@ -157,14 +215,33 @@ describe('store repositories', () => {
 
   it('the SQL they send is the reviewed text of repositories.sql', async () => {
     const statements = (Object.keys(repo) as (keyof typeof repo)[]).filter((k) => typeof repo[k] === 'function' && !NOT_STATEMENTS.has(k));
-    expect(statements.filter((k) => !log.some((l) => l.name === k)), 'repository functions the first test does not run').toEqual([]);
+    expect(
+      statements.filter((k) => !log.some((l) => l.name === k)),
+      'repository functions the first test does not run',
+    ).toEqual([]);
     const seen = new Set<string>();
     const text = log
       .filter((l) => !seen.has(l.name) && seen.add(l.name))
       .sort((a, b) => (a.name < b.name ? -1 : 1))
       .map((l) => `-- ${l.name}\n${l.statements.map((s) => `${s.replace(/\s+\n/g, '\n')};`).join('\n')}`)
       .join('\n\n');
-    const filter = repo.clipFilter({ minDurationSec: 1, maxDurationSec: 9, formats: ['wav'], containers: ['wav'], codecs: ['flac'], bitDepths: [24], ucsCategories: ['AMB'], sampleRates: [48000], channels: [2], folderPrefix: '/x/', tags: ['t'], predictedLabel: { labelSet: 1, label: 'door', minScore: 0.5 } }, 1);
+    const filter = repo.clipFilter(
+      {
+        minDurationSec: 1,
+        maxDurationSec: 9,
+        formats: ['wav'],
+        containers: ['wav'],
+        codecs: ['flac'],
+        bitDepths: [24],
+        ucsCategories: ['AMB'],
+        sampleRates: [48000],
+        channels: [2],
+        folderPrefix: '/x/',
+        tags: ['t'],
+        predictedLabel: { labelSet: 1, label: 'door', minScore: 0.5 },
+      },
+      1,
+    );
     const { qb } = await import('../../apps/api/src/store/query.js');
     await expect(`${text}\n\n-- clipFilter (every condition)\n${filter.compile(qb).sql};\n`).toMatchFileSnapshot('./repositories.sql');
   });

@@ -63,7 +63,7 @@ describe('SQL only in store/', () => {
     const probes = [
       'const [r] = await store.sql(`SELECT id FROM "Clip" WHERE id = $1`, [n]);',
       'await t.sql<{ n: bigint }>(`select count(*) as n from x`);',
-      "await db.sql('ANALYZE \"Clip\"');",
+      'await db.sql(\'ANALYZE "Clip"\');',
       'await prisma.$queryRawUnsafe(text);',
       'const q = sql`WITH x AS (SELECT 1)`;',
       '  `INSERT INTO "Prediction" (a) VALUES ($1)`,',

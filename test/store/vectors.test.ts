@@ -9,7 +9,6 @@ import { openTestStore, type TestStore } from '../helpers/store.js';
 const DIM = 512;
 const PER_MODEL = 300;
 
-
 const normalize = (v: Float32Array) => {
   let n = 0;
   for (const x of v) n += x * x;
@@ -62,10 +61,13 @@ beforeAll(async () => {
   await insertSegments(store, modelA, 'a', vecA);
   // Model B holds near-copies of model A's vectors: if a query for A ever leaked into B's rows,
   // B's would tie with the true answers and show up.
-  await insertSegments(store, modelB, 'b', vecA.map((v) => normalize(v.map((x, i) => x + (i % 7 === 0 ? 1e-4 : 0)))));
-  const rows = await store.sql<{ id: number; embedding: string }>(`SELECT id, embedding::text AS embedding FROM "Segment" WHERE "modelId" = $1`, [
-    modelA,
-  ]);
+  await insertSegments(
+    store,
+    modelB,
+    'b',
+    vecA.map((v) => normalize(v.map((x, i) => x + (i % 7 === 0 ? 1e-4 : 0)))),
+  );
+  const rows = await store.sql<{ id: number; embedding: string }>(`SELECT id, embedding::text AS embedding FROM "Segment" WHERE "modelId" = $1`, [modelA]);
   stored = new Map(rows.map((r) => [r.id, fromVectorLiteral(r.embedding)]));
 });
 
@@ -80,7 +82,10 @@ async function forceHnsw(tx: { sql: Store['sql'] }) {
 }
 
 function bruteForce(q: Float32Array, k: number): { id: number; d: number }[] {
-  return [...stored].map(([id, v]) => ({ id, d: cosineDistance(q, v) })).sort((x, y) => x.d - y.d).slice(0, k);
+  return [...stored]
+    .map(([id, v]) => ({ id, d: cosineDistance(q, v) }))
+    .sort((x, y) => x.d - y.d)
+    .slice(0, k);
 }
 
 describe(`vectors on ${process.env.DATABASE_URL ? 'the Postgres server' : 'embedded PGlite'}`, () => {
@@ -98,10 +103,10 @@ describe(`vectors on ${process.env.DATABASE_URL ? 'the Postgres server' : 'embed
     for (const q of queries) {
       const rows = await store.tx(async (tx) => {
         await tx.sql(`SET LOCAL enable_indexscan = off`);
-        return tx.sql<{ id: number; d: number }>(
-          `SELECT id, embedding <=> $1::vector AS d FROM "Segment" WHERE "modelId" = $2 ORDER BY embedding <=> $1::vector LIMIT 10`,
-          [toVectorLiteral(q), modelA],
-        );
+        return tx.sql<{ id: number; d: number }>(`SELECT id, embedding <=> $1::vector AS d FROM "Segment" WHERE "modelId" = $2 ORDER BY embedding <=> $1::vector LIMIT 10`, [
+          toVectorLiteral(q),
+          modelA,
+        ]);
       });
       const want = bruteForce(q, 10);
       expect(rows.map((r) => r.id)).toEqual(want.map((w) => w.id));
@@ -118,9 +123,7 @@ describe(`vectors on ${process.env.DATABASE_URL ? 'the Postgres server' : 'embed
       store.tx(async (tx) => {
         await tx.sql(`SET LOCAL enable_seqscan = off`);
         await tx.sql(`SET LOCAL enable_bitmapscan = off`);
-        const rows = await tx.sql(
-          `EXPLAIN SELECT id FROM "Segment" ${where} ORDER BY embedding <=> '${toVectorLiteral(queries[0])}'::vector LIMIT 10`,
-        );
+        const rows = await tx.sql(`EXPLAIN SELECT id FROM "Segment" ${where} ORDER BY embedding <=> '${toVectorLiteral(queries[0])}'::vector LIMIT 10`);
         return rows.map((r) => String(Object.values(r)[0]).replace(/'\[[^\]]*\]'/g, "'[…]'")).join('\n');
       });
     expect(await explain('')).toMatch(/Index Scan using "?Segment_embedding_hnsw"?/);
@@ -133,10 +136,10 @@ describe(`vectors on ${process.env.DATABASE_URL ? 'the Postgres server' : 'embed
       const rows = await store.tx(async (tx) => {
         await forceHnsw(tx);
         await tx.sql(`SET LOCAL hnsw.ef_search = 100`);
-        return tx.sql<{ id: number; modelId: number }>(
-          `SELECT id, "modelId" FROM "Segment" WHERE ("modelId" + 0) = $2 ORDER BY embedding <=> $1::vector LIMIT 10`,
-          [toVectorLiteral(q), modelA],
-        );
+        return tx.sql<{ id: number; modelId: number }>(`SELECT id, "modelId" FROM "Segment" WHERE ("modelId" + 0) = $2 ORDER BY embedding <=> $1::vector LIMIT 10`, [
+          toVectorLiteral(q),
+          modelA,
+        ]);
       });
       expect(rows).toHaveLength(10);
       expect(new Set(rows.map((r) => r.modelId))).toEqual(new Set([modelA]));
@@ -166,13 +169,18 @@ describe(`vectors on ${process.env.DATABASE_URL ? 'the Postgres server' : 'embed
     const [setting] = await store.sql<{ v: string }>(`SELECT current_setting('hnsw.iterative_scan') AS v`);
     expect(setting.v).toBe('strict_order');
     const small = (await ensureModel(store, { name: 'model-small', version: 'v1', dim: DIM, featureMode: 'fusion' })).id;
-    await insertSegments(store, small, 's', vecA.slice(0, 20).map((v) => v.map((x) => -x)));
+    await insertSegments(
+      store,
+      small,
+      's',
+      vecA.slice(0, 20).map((v) => v.map((x) => -x)),
+    );
     const rows = await store.tx(async (tx) => {
       await forceHnsw(tx);
-      return tx.sql<{ modelId: number }>(
-        `SELECT "modelId" FROM "Segment" WHERE ("modelId" + 0) = $2 ORDER BY embedding <=> $1::vector LIMIT 10`,
-        [toVectorLiteral(vecA[0]), small],
-      );
+      return tx.sql<{ modelId: number }>(`SELECT "modelId" FROM "Segment" WHERE ("modelId" + 0) = $2 ORDER BY embedding <=> $1::vector LIMIT 10`, [
+        toVectorLiteral(vecA[0]),
+        small,
+      ]);
     });
     expect(rows).toHaveLength(10);
     expect(rows.every((r) => r.modelId === small)).toBe(true);
@@ -196,10 +204,10 @@ describe(`vectors on ${process.env.DATABASE_URL ? 'the Postgres server' : 'embed
     // Deleting a model removes its vectors (Segment → EmbeddingModel ON DELETE CASCADE), never another model's.
     await insertSegments(store, v2.id, 'v2-', vecA.slice(0, 3));
     await store.sql(`DELETE FROM "EmbeddingModel" WHERE id = $1`, [v2.id]);
-    const [left] = await store.sql<{ a: bigint; v2: bigint }>(
-      `SELECT count(*) FILTER (WHERE "modelId" = $1) AS a, count(*) FILTER (WHERE "modelId" = $2) AS v2 FROM "Segment"`,
-      [modelA, v2.id],
-    );
+    const [left] = await store.sql<{ a: bigint; v2: bigint }>(`SELECT count(*) FILTER (WHERE "modelId" = $1) AS a, count(*) FILTER (WHERE "modelId" = $2) AS v2 FROM "Segment"`, [
+      modelA,
+      v2.id,
+    ]);
     expect(Number(left.a)).toBe(PER_MODEL);
     expect(Number(left.v2)).toBe(0);
   });
@@ -243,12 +251,9 @@ describe('full-text search column', () => {
     await clip('/lib/Vehicles/car.engine.idle.flac', []);
     await clip('/lib/Foley/door_slam.wav', ['wood', 'Interior']);
     const find = async (q: string) =>
-      (
-        await store.sql<{ name: string }>(
-          `SELECT name FROM "Clip" WHERE search @@ earshot_words_query($1) ORDER BY ts_rank(search, earshot_words_query($1)) DESC, name`,
-          [q],
-        )
-      ).map((r) => r.name);
+      (await store.sql<{ name: string }>(`SELECT name FROM "Clip" WHERE search @@ earshot_words_query($1) ORDER BY ts_rank(search, earshot_words_query($1)) DESC, name`, [q])).map(
+        (r) => r.name,
+      );
     expect(await find('bark')).toEqual(['dog_bark-02.wav']);
     expect(await find('dog_bark')).toEqual(['dog_bark-02.wav']);
     expect(await find('02')).toEqual(['dog_bark-02.wav']);

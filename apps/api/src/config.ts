@@ -80,7 +80,11 @@ type Env = Record<string, string | undefined>;
 const SECRETS = new Set(['apiKey', 'proxySecret']);
 
 /** A comma-separated list; blanks dropped. */
-const list = (v: string | undefined): string[] => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+const list = (v: string | undefined): string[] =>
+  (v ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /**
  * Read and validate every setting once. Nothing else in the code reads process.env.

@@ -121,7 +121,12 @@ export function SearchView() {
         hybrid,
         weak,
       });
-      setMeta({ unknownWords: d.searchByText.unknownWords, noGoodMatch: d.searchByText.noGoodMatch, calibration: d.searchByText.calibration, totalCountExact: d.searchByText.totalCountExact });
+      setMeta({
+        unknownWords: d.searchByText.unknownWords,
+        noGoodMatch: d.searchByText.noGoodMatch,
+        calibration: d.searchByText.calibration,
+        totalCountExact: d.searchByText.totalCountExact,
+      });
       return { items: d.searchByText.hits, pageInfo: d.searchByText.pageInfo, totalCount: d.searchByText.totalCount };
     });
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -162,7 +167,9 @@ export function SearchView() {
           <input type="checkbox" checked={hybrid} onChange={(e) => setUrl({ hybrid: e.target.checked })} data-testid="hybrid-toggle" />
           Hybrid
         </label>
-        <button type="submit" className="btn">Search</button>
+        <button type="submit" className="btn">
+          Search
+        </button>
       </form>
       {list.ran && !list.error && !!meta?.unknownWords.length && (
         <p className="notice small" data-testid="unknown-words">
@@ -187,60 +194,60 @@ export function SearchView() {
           </button>
         </aside>
         <div>
-        <ResultsPanel
-          label="Search results"
-          rows={rows}
-          list={list}
-          onRetry={search}
-          selectedKey={sel}
-          onSelect={(key) => setUrl({ sel: key }, 'replace')}
-          exportSource={q ? { text: q, hybrid, filter: activeFilterCount(filter) ? filter : undefined } : undefined}
-          exportName="earshot-search"
-          summary={
-            list.ran && !list.loading && rows.length
-              ? `${list.totalCount.toLocaleString()}${meta?.totalCountExact === false ? '+' : ''} good match${list.totalCount === 1 ? '' : 'es'}${weak ? `, ${rows.filter((r) => !r.good).length} weaker shown` : ''}`
-              : undefined
-          }
-          empty={
-            !list.ran ? (
-              <Empty title="Search your sound library by meaning">
-                Type what you hear in your head and press Enter. Try:
-                <div className="examples">
-                  {examples.map((ex) => (
-                    <button
-                      key={ex}
-                      type="button"
-                      className="btn small ghost"
-                      onClick={() => {
-                        setText(ex);
-                        setUrl({ q: ex });
-                      }}
-                    >
-                      {ex}
+          <ResultsPanel
+            label="Search results"
+            rows={rows}
+            list={list}
+            onRetry={search}
+            selectedKey={sel}
+            onSelect={(key) => setUrl({ sel: key }, 'replace')}
+            exportSource={q ? { text: q, hybrid, filter: activeFilterCount(filter) ? filter : undefined } : undefined}
+            exportName="earshot-search"
+            summary={
+              list.ran && !list.loading && rows.length
+                ? `${list.totalCount.toLocaleString()}${meta?.totalCountExact === false ? '+' : ''} good match${list.totalCount === 1 ? '' : 'es'}${weak ? `, ${rows.filter((r) => !r.good).length} weaker shown` : ''}`
+                : undefined
+            }
+            empty={
+              !list.ran ? (
+                <Empty title="Search your sound library by meaning">
+                  Type what you hear in your head and press Enter. Try:
+                  <div className="examples">
+                    {examples.map((ex) => (
+                      <button
+                        key={ex}
+                        type="button"
+                        className="btn small ghost"
+                        onClick={() => {
+                          setText(ex);
+                          setUrl({ q: ex });
+                        }}
+                      >
+                        {ex}
+                      </button>
+                    ))}
+                  </div>
+                </Empty>
+              ) : (
+                <Empty title={`Nothing in your library sounds like “${q}”${activeFilterCount(filter) ? ' with these filters' : ''}`}>
+                  {meta?.noGoodMatch ? <span data-testid="no-good-match">{meta.noGoodMatch[0].toUpperCase() + meta.noGoodMatch.slice(1)}. </span> : null}
+                  {activeFilterCount(filter) ? 'Clear or widen the filters on the left. ' : null}
+                  {!weak && (
+                    <button type="button" className="btn small ghost" onClick={showWeak} data-testid="show-weak">
+                      Show weaker matches
                     </button>
-                  ))}
-                </div>
-              </Empty>
-            ) : (
-              <Empty title={`Nothing in your library sounds like “${q}”${activeFilterCount(filter) ? ' with these filters' : ''}`}>
-                {meta?.noGoodMatch ? <span data-testid="no-good-match">{meta.noGoodMatch[0].toUpperCase() + meta.noGoodMatch.slice(1)}. </span> : null}
-                {activeFilterCount(filter) ? 'Clear or widen the filters on the left. ' : null}
-                {!weak && (
-                  <button type="button" className="btn small ghost" onClick={showWeak} data-testid="show-weak">
-                    Show weaker matches
-                  </button>
-                )}
-              </Empty>
-            )
-          }
-        />
-        {list.ran && !list.loading && rows.length > 0 && !weak && !list.pageInfo?.hasNextPage && (
-          <div className="load-more">
-            <button type="button" className="btn small ghost" onClick={showWeak} data-testid="show-weak">
-              Show weaker matches
-            </button>
-          </div>
-        )}
+                  )}
+                </Empty>
+              )
+            }
+          />
+          {list.ran && !list.loading && rows.length > 0 && !weak && !list.pageInfo?.hasNextPage && (
+            <div className="load-more">
+              <button type="button" className="btn small ghost" onClick={showWeak} data-testid="show-weak">
+                Show weaker matches
+              </button>
+            </div>
+          )}
         </div>
       </div>
     </div>

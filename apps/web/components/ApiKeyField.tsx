@@ -24,7 +24,11 @@ export function ApiKeyField({ compact = false }: { compact?: boolean }) {
             setSaved(true);
           }}
         />
-        {saved && <span className="muted small" aria-live="polite">saved</span>}
+        {saved && (
+          <span className="muted small" aria-live="polite">
+            saved
+          </span>
+        )}
       </div>
     </label>
   );

@@ -123,7 +123,9 @@ export function AudioDrop({ onUploaded, current, label = 'Drop an audio file her
         onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), inputRef.current?.click())}
         data-testid="dropzone"
       >
-        <div className="dropzone-icon" aria-hidden>⤓</div>
+        <div className="dropzone-icon" aria-hidden>
+          ⤓
+        </div>
         <div>{busy ?? label}</div>
         <div className="muted small">or click to choose · wav, mp3, flac, ogg, opus, m4a, aiff</div>
         <input

@@ -53,13 +53,21 @@ export function ExportButtons({ source, rows, basename }: Props) {
       <span className="muted small">Export</span>
       {source && rows.length ? (
         <>
-          <a className="btn small ghost" href={exportHref(source, 'csv')} download>CSV</a>
-          <a className="btn small ghost" href={exportHref(source, 'json')} download>JSON</a>
+          <a className="btn small ghost" href={exportHref(source, 'csv')} download>
+            CSV
+          </a>
+          <a className="btn small ghost" href={exportHref(source, 'json')} download>
+            JSON
+          </a>
         </>
       ) : (
         <>
-          <button type="button" className="btn small ghost" disabled={!rows.length} onClick={() => local('CSV')}>CSV</button>
-          <button type="button" className="btn small ghost" disabled={!rows.length} onClick={() => local('JSON')}>JSON</button>
+          <button type="button" className="btn small ghost" disabled={!rows.length} onClick={() => local('CSV')}>
+            CSV
+          </button>
+          <button type="button" className="btn small ghost" disabled={!rows.length} onClick={() => local('JSON')}>
+            JSON
+          </button>
         </>
       )}
     </div>

@@ -13,7 +13,18 @@ interface Props {
 }
 
 export function activeFilterCount(f: ClipFilter): number {
-  return [f.minDurationSec != null, f.maxDurationSec != null, !!f.formats?.length, !!f.codecs?.length, !!f.bitDepths?.length, !!f.ucsCategories?.length, !!f.sampleRates?.length, !!f.folderPrefix, !!f.tags?.length, !!f.predictedLabel].filter(Boolean).length;
+  return [
+    f.minDurationSec != null,
+    f.maxDurationSec != null,
+    !!f.formats?.length,
+    !!f.codecs?.length,
+    !!f.bitDepths?.length,
+    !!f.ucsCategories?.length,
+    !!f.sampleRates?.length,
+    !!f.folderPrefix,
+    !!f.tags?.length,
+    !!f.predictedLabel,
+  ].filter(Boolean).length;
 }
 
 /** Filter controls fed by `facets` (values present in the library). */
@@ -159,8 +170,23 @@ export function Filters({ value, onChange }: Props) {
           placeholder={facets?.tags.length ? facets.tags.slice(0, 3).join(', ') : 'comma separated'}
           value={tagText}
           onChange={(e) => setTagText(e.target.value)}
-          onBlur={() => set({ tags: tagText.split(',').map((t) => t.trim()).filter(Boolean) })}
-          onKeyDown={(e) => e.key === 'Enter' && set({ tags: tagText.split(',').map((t) => t.trim()).filter(Boolean) })}
+          onBlur={() =>
+            set({
+              tags: tagText
+                .split(',')
+                .map((t) => t.trim())
+                .filter(Boolean),
+            })
+          }
+          onKeyDown={(e) =>
+            e.key === 'Enter' &&
+            set({
+              tags: tagText
+                .split(',')
+                .map((t) => t.trim())
+                .filter(Boolean),
+            })
+          }
         />
         <datalist id="tag-options">
           {(facets?.tags ?? []).map((t) => (
@@ -181,7 +207,9 @@ export function Filters({ value, onChange }: Props) {
           >
             <option value="">label set…</option>
             {labelSets.map((s) => (
-              <option key={s.id} value={s.id}>{s.name}</option>
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
             ))}
           </select>
           <select

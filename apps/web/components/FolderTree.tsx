@@ -28,7 +28,9 @@ export function FolderTree({ value, onChange }: { value: string; onChange: (pref
         {value ? (
           <>
             in <strong title={value}>{root ? `${root.name}/${value.slice(root.path.length)}`.replace(/\/$/, '') : value}</strong>{' '}
-            <button type="button" className="linkish" onClick={() => onChange('')}>any folder</button>
+            <button type="button" className="linkish" onClick={() => onChange('')}>
+              any folder
+            </button>
           </>
         ) : (
           'any folder'

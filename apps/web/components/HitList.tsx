@@ -28,7 +28,8 @@ export interface Row {
 
 /** The shown score says what it is; the parts it was made from follow. */
 function scoreTitle(r: Row): string {
-  const kind = r.scoreKind === 'relevance' ? 'relevance (probability of a true match)' : r.scoreKind === 'fused' ? 'fused rank score (1 = first by sound and by name)' : 'cosine similarity';
+  const kind =
+    r.scoreKind === 'relevance' ? 'relevance (probability of a true match)' : r.scoreKind === 'fused' ? 'fused rank score (1 = first by sound and by name)' : 'cosine similarity';
   const parts = [`${kind} ${r.score!.toFixed(4)}${r.good === false ? ' (below the cutoff)' : ''}`];
   if (r.scoreKind !== 'cosine' && r.cosine != null) parts.push(`cosine ${r.cosine.toFixed(3)}`);
   if (r.fusedScore != null) parts.push(`fused ${r.fusedScore.toFixed(3)}`);
@@ -66,7 +67,12 @@ const isControl = (el: EventTarget | null) => el instanceof HTMLElement && !!el.
 export function HitList({ rows, label, actions = true, keys = true, selectedKey, onSelect, tagOverrides, onTags, picked, onPick }: Props) {
   const player = usePlayer();
   const [editing, setEditing] = useState<string | null>(null);
-  const [active, setActive] = useState(() => Math.max(0, rows.findIndex((r) => r.key === selectedKey)));
+  const [active, setActive] = useState(() =>
+    Math.max(
+      0,
+      rows.findIndex((r) => r.key === selectedKey),
+    ),
+  );
   const listRef = useRef<HTMLUListElement>(null);
 
   // The URL's selection wins when it names a row we have (Back/Forward, a shared link).
@@ -76,8 +82,7 @@ export function HitList({ rows, label, actions = true, keys = true, selectedKey,
     if (i >= 0) setActive(i);
   }, [selectedKey, rows]);
 
-  const windowOf = (r: Row) =>
-    r.startSec != null && r.endSec != null && r.endSec - r.startSec < r.clip.durationSec - 0.05 ? { start: r.startSec, end: r.endSec } : null;
+  const windowOf = (r: Row) => (r.startSec != null && r.endSec != null && r.endSec - r.startSec < r.clip.durationSec - 0.05 ? { start: r.startSec, end: r.endSec } : null);
 
   const select = useCallback(
     (i: number) => {
@@ -212,14 +217,11 @@ export function HitList({ rows, label, actions = true, keys = true, selectedKey,
             )}
             <div className="hit-main">
               <div className="hit-top">
-                <span className="hit-name" title={r.clip.name}>{r.clip.name}</span>
+                <span className="hit-name" title={r.clip.name}>
+                  {r.clip.name}
+                </span>
                 {r.score != null && (
-                  <span
-                    className="score"
-                    data-testid="hit-score"
-                    data-score={r.score}
-                    title={scoreTitle(r)}
-                  >
+                  <span className="score" data-testid="hit-score" data-score={r.score} title={scoreTitle(r)}>
                     {r.score.toFixed(3)}
                   </span>
                 )}
@@ -248,9 +250,7 @@ export function HitList({ rows, label, actions = true, keys = true, selectedKey,
                 }}
                 label={`Waveform of ${r.clip.name}${r.startSec != null ? `, match ${r.startSec.toFixed(1)}–${r.endSec?.toFixed(1)} s` : ''}`}
               />
-              {editing === r.clip.id && onTags && (
-                <TagEditor clipId={r.clip.id} tags={tags} onSaved={(t) => onTags(r.clip.id, t)} onClose={() => setEditing(null)} />
-              )}
+              {editing === r.clip.id && onTags && <TagEditor clipId={r.clip.id} tags={tags} onSaved={(t) => onTags(r.clip.id, t)} onClose={() => setEditing(null)} />}
               <div className="hit-meta">
                 {r.clip.ucs && (
                   <span className="pill ucs" title={`UCS ${r.clip.ucs.catId}`} data-testid="ucs">
@@ -270,13 +270,19 @@ export function HitList({ rows, label, actions = true, keys = true, selectedKey,
                 <span>{fmtRate(r.clip.sampleRate)}</span>
                 <span>{r.clip.channels === 1 ? 'mono' : r.clip.channels === 2 ? 'stereo' : `${r.clip.channels} ch`}</span>
                 {r.startSec != null && r.endSec != null && r.endSec - r.startSec < r.clip.durationSec - 0.05 && (
-                  <span className="match-window">match {fmtDuration(r.startSec)}–{fmtDuration(r.endSec)}</span>
+                  <span className="match-window">
+                    match {fmtDuration(r.startSec)}–{fmtDuration(r.endSec)}
+                  </span>
                 )}
                 {r.matchedTerms?.map((t) => (
-                  <span key={t} className="pill term">{t}</span>
+                  <span key={t} className="pill term">
+                    {t}
+                  </span>
                 ))}
                 {tags.map((t) => (
-                  <span key={t} className="pill tag" data-testid="tag">#{t}</span>
+                  <span key={t} className="pill tag" data-testid="tag">
+                    #{t}
+                  </span>
                 ))}
                 {onTags && (
                   <button

@@ -60,46 +60,52 @@ export function Nav() {
 
   return (
     <>
-    <a className="skip-link" href="#main">Skip to content</a>
-    <header className="topbar">
-      <Link href="/" className="brand" aria-label="Earshot home">
-        <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden>
-          <path d="M3 12h2M7 7v10M11 4v16M15 8v8M19 10v4M21 12h0" stroke="currentColor" strokeWidth="2" strokeLinecap="round" fill="none" />
-        </svg>
-        Earshot
-      </Link>
-      <nav aria-label="Main">
-        {LINKS.map((l) => {
-          const on = l.href === '/' ? path === '/' : path?.startsWith(l.href);
-          return (
-            <Link key={l.href} href={l.href} className={on ? 'on' : undefined} aria-current={on ? 'page' : undefined}>
-              {l.label}
-            </Link>
-          );
-        })}
-      </nav>
-      <div className="status" aria-live="polite" data-testid="api-status">
-        {down ? (
-          <span className="dot bad">Server unreachable</span>
-        ) : status ? (
-          <>
-            <span className="dot ok" />
-            <span>{status.health.clips.toLocaleString()} clips</span>
-            <span className="muted">·</span>
-            <span title={`model ${status.model.name} ${status.model.version} · ${status.health.backend}`}>{status.model.name}</span>
-            {status.model.isDemo && <span className="pill warn" title="A small demo model: it only knows its training classes">demo model</span>}
-          </>
-        ) : (
-          <span className="muted">connecting…</span>
-        )}
-      </div>
-    </header>
-    {down && (
-      <div className="banner bad" role="alert" data-testid="server-unreachable">
-        <strong>The server is unreachable.</strong> Earshot’s API is not answering (is <code>npm start</code> still running?). This page
-        tries again every few seconds and carries on by itself when the server is back.
-      </div>
-    )}
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link href="/" className="brand" aria-label="Earshot home">
+          <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden>
+            <path d="M3 12h2M7 7v10M11 4v16M15 8v8M19 10v4M21 12h0" stroke="currentColor" strokeWidth="2" strokeLinecap="round" fill="none" />
+          </svg>
+          Earshot
+        </Link>
+        <nav aria-label="Main">
+          {LINKS.map((l) => {
+            const on = l.href === '/' ? path === '/' : path?.startsWith(l.href);
+            return (
+              <Link key={l.href} href={l.href} className={on ? 'on' : undefined} aria-current={on ? 'page' : undefined}>
+                {l.label}
+              </Link>
+            );
+          })}
+        </nav>
+        <div className="status" aria-live="polite" data-testid="api-status">
+          {down ? (
+            <span className="dot bad">Server unreachable</span>
+          ) : status ? (
+            <>
+              <span className="dot ok" />
+              <span>{status.health.clips.toLocaleString()} clips</span>
+              <span className="muted">·</span>
+              <span title={`model ${status.model.name} ${status.model.version} · ${status.health.backend}`}>{status.model.name}</span>
+              {status.model.isDemo && (
+                <span className="pill warn" title="A small demo model: it only knows its training classes">
+                  demo model
+                </span>
+              )}
+            </>
+          ) : (
+            <span className="muted">connecting…</span>
+          )}
+        </div>
+      </header>
+      {down && (
+        <div className="banner bad" role="alert" data-testid="server-unreachable">
+          <strong>The server is unreachable.</strong> Earshot’s API is not answering (is <code>npm start</code> still running?). This page tries again every few seconds and carries
+          on by itself when the server is back.
+        </div>
+      )}
     </>
   );
 }

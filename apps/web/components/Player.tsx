@@ -309,7 +309,9 @@ export function PlayerProvider({ children }: { children: React.ReactNode }) {
                 {query && <span className="pill warn">query sound</span>} {clip.name}
               </div>
               <div className="muted small" data-testid="player-meta">
-                <span className="mono">{fmtDuration(currentTime)} / {fmtDuration(dur)}</span>
+                <span className="mono">
+                  {fmtDuration(currentTime)} / {fmtDuration(dur)}
+                </span>
                 {!query && <> · {clipFacts(clip).join(' · ')}</>}
               </div>
             </div>
@@ -356,16 +358,26 @@ export function PlayerProvider({ children }: { children: React.ReactNode }) {
               </label>
             </div>
             <div className="playerbar-region small" data-testid="player-region">
-              <button type="button" className="btn small ghost" onClick={() => {
+              <button
+                type="button"
+                className="btn small ghost"
+                onClick={() => {
                   const t = now();
                   setRegion({ start: t, end: Math.max(t + 0.01, region?.end ?? dur) });
-                }} title="Region starts at the playhead">
+                }}
+                title="Region starts at the playhead"
+              >
                 In
               </button>
-              <button type="button" className="btn small ghost" onClick={() => {
+              <button
+                type="button"
+                className="btn small ghost"
+                onClick={() => {
                   const t = now();
                   setRegion({ start: Math.max(0, Math.min(region?.start ?? 0, t - 0.01)), end: t });
-                }} title="Region ends at the playhead">
+                }}
+                title="Region ends at the playhead"
+              >
                 Out
               </button>
               <span className="mono" data-testid="player-region-text">
@@ -386,7 +398,11 @@ export function PlayerProvider({ children }: { children: React.ReactNode }) {
                 <CopyPath clip={clip} />
               </div>
             )}
-            {error && <div className="playerbar-error" role="alert">{error}</div>}
+            {error && (
+              <div className="playerbar-error" role="alert">
+                {error}
+              </div>
+            )}
           </>
         )}
         <audio ref={audioRef} preload="none" data-testid="player-audio" />

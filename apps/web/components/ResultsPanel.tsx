@@ -42,18 +42,17 @@ export function ResultsPanel(props: Props) {
     <section aria-label={p.label} aria-busy={list.loading}>
       <div className="results-head">
         <div className="muted" data-testid="results-summary" data-total={list.totalCount}>
-          {list.loading ? 'Searching…' : p.summary ?? (p.rows.length ? `${p.rows.length} of ${list.totalCount.toLocaleString()} shown` : '')}
+          {list.loading ? 'Searching…' : (p.summary ?? (p.rows.length ? `${p.rows.length} of ${list.totalCount.toLocaleString()} shown` : ''))}
           {!!p.rows.length && !list.loading && (
-            <span className="small"> · <span className="kbd">↑</span> <span className="kbd">↓</span> move, <span className="kbd">space</span> play</span>
+            <span className="small">
+              {' '}
+              · <span className="kbd">↑</span> <span className="kbd">↓</span> move, <span className="kbd">space</span> play
+            </span>
           )}
         </div>
         <div className="row tight">
-          <BulkTags
-            ids={pickedIds.length ? pickedIds : p.rows.map((r) => r.clip.id)}
-            picked={pickedIds.length > 0}
-            onSaved={(t) => setTags((old) => ({ ...old, ...t }))}
-          />
-        <ExportButtons rows={p.rows} source={p.exportSource} basename={p.exportName} />
+          <BulkTags ids={pickedIds.length ? pickedIds : p.rows.map((r) => r.clip.id)} picked={pickedIds.length > 0} onSaved={(t) => setTags((old) => ({ ...old, ...t }))} />
+          <ExportButtons rows={p.rows} source={p.exportSource} basename={p.exportName} />
         </div>
       </div>
       {list.loading && !p.rows.length ? (
@@ -89,7 +88,9 @@ export function ResultsPanel(props: Props) {
       {list.pageInfo?.hasNextPage && !list.loading && (
         <div className="load-more">
           <button type="button" className="btn ghost" onClick={() => void list.more()} disabled={list.loadingMore} data-testid="load-more">
-            {list.loadingMore ? 'Loading…' : `Load more (${p.rows.length.toLocaleString()}${p.rows.length < list.totalCount ? ` of ${list.totalCount.toLocaleString()}` : ''} shown)`}
+            {list.loadingMore
+              ? 'Loading…'
+              : `Load more (${p.rows.length.toLocaleString()}${p.rows.length < list.totalCount ? ` of ${list.totalCount.toLocaleString()}` : ''} shown)`}
           </button>
         </div>
       )}

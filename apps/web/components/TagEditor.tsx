@@ -3,7 +3,14 @@ import { useState } from 'react';
 import { ApiError, gql } from '@/lib/api';
 import { EDIT_CLIP_TAGS, SET_CLIP_TAGS } from '@/lib/queries';
 
-const split = (s: string) => [...new Set(s.split(',').map((t) => t.trim()).filter(Boolean))];
+const split = (s: string) => [
+  ...new Set(
+    s
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+  ),
+];
 const say = (e: unknown) => (e instanceof ApiError ? `${e.message}. ${e.hint}` : String(e));
 
 /** One clip's tags as an editable comma-separated list (API setClipTags; needs the API key when the server has one). */
@@ -31,9 +38,17 @@ export function TagEditor({ clipId, tags, onSaved, onClose }: { clipId: string; 
       data-testid="tag-editor"
     >
       <input type="text" className="grow" aria-label="Tags, comma separated" value={text} onChange={(e) => setText(e.target.value)} autoFocus />
-      <button type="submit" className="btn small" disabled={busy}>Save tags</button>
-      <button type="button" className="btn small ghost" onClick={onClose}>Cancel</button>
-      {error && <span className="error-text small" role="alert">{error}</span>}
+      <button type="submit" className="btn small" disabled={busy}>
+        Save tags
+      </button>
+      <button type="button" className="btn small ghost" onClick={onClose}>
+        Cancel
+      </button>
+      {error && (
+        <span className="error-text small" role="alert">
+          {error}
+        </span>
+      )}
     </form>
   );
 }
@@ -76,14 +91,36 @@ export function BulkTags({ ids, picked, onSaved }: { ids: string[]; picked: bool
       }}
       data-testid="bulk-tags"
     >
-      <input type="text" aria-label={`Tags to add to ${picked ? 'the' : 'all'} ${ids.length} clips ${picked ? 'selected' : 'shown'}`} placeholder="add tags" value={add} onChange={(e) => setAdd(e.target.value)} />
-      <input type="text" aria-label={`Tags to remove from ${picked ? 'the' : 'all'} ${ids.length} clips ${picked ? 'selected' : 'shown'}`} placeholder="remove tags" value={remove} onChange={(e) => setRemove(e.target.value)} />
+      <input
+        type="text"
+        aria-label={`Tags to add to ${picked ? 'the' : 'all'} ${ids.length} clips ${picked ? 'selected' : 'shown'}`}
+        placeholder="add tags"
+        value={add}
+        onChange={(e) => setAdd(e.target.value)}
+      />
+      <input
+        type="text"
+        aria-label={`Tags to remove from ${picked ? 'the' : 'all'} ${ids.length} clips ${picked ? 'selected' : 'shown'}`}
+        placeholder="remove tags"
+        value={remove}
+        onChange={(e) => setRemove(e.target.value)}
+      />
       <button type="submit" className="btn small" disabled={busy || (!add.trim() && !remove.trim())}>
         Apply to {ids.length}
       </button>
-      <button type="button" className="btn small ghost" onClick={() => setOpen(false)}>Close</button>
-      {done && <span className="small" role="status">{done}</span>}
-      {error && <span className="error-text small" role="alert">{error}</span>}
+      <button type="button" className="btn small ghost" onClick={() => setOpen(false)}>
+        Close
+      </button>
+      {done && (
+        <span className="small" role="status">
+          {done}
+        </span>
+      )}
+      {error && (
+        <span className="error-text small" role="alert">
+          {error}
+        </span>
+      )}
     </form>
   );
 }

@@ -101,14 +101,7 @@ function WaveformImpl({ peaks, durationSec, windowStart, windowEnd, region, play
     >
       {hasWindow && <rect className="wf-window" x={wx} y={0} width={Math.max(ww, 0.5)} height={100} data-testid="wf-window" />}
       <path className="wf-bars" d={d} strokeWidth={0.7} />
-      {hasWindow && (
-        <path
-          className="wf-bars-hi"
-          d={d}
-          strokeWidth={0.7}
-          style={{ clipPath: `inset(0 ${100 - ((wx + ww) / n) * 100}% 0 ${(wx / n) * 100}%)` }}
-        />
-      )}
+      {hasWindow && <path className="wf-bars-hi" d={d} strokeWidth={0.7} style={{ clipPath: `inset(0 ${100 - ((wx + ww) / n) * 100}% 0 ${(wx / n) * 100}%)` }} />}
       {shown && shown.end > shown.start && (
         <rect className="wf-region" x={(shown.start / dur) * n} y={0} width={Math.max(((shown.end - shown.start) / dur) * n, 0.5)} height={100} data-testid="wf-region" />
       )}

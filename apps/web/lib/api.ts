@@ -16,7 +16,11 @@ export function setApiKey(key: string): void {
 
 /** An error from the API (GraphQL `extensions.code`) or from the network, with a hint for the user. */
 export class ApiError extends Error {
-  constructor(message: string, readonly code: string, readonly subject?: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly subject?: string,
+  ) {
     super(message);
     this.name = 'ApiError';
   }
@@ -100,9 +104,7 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
     body = (await res.json()) as GqlResponse<T>;
   } catch {
     if (res.status >= 500) reportApi(false);
-    throw res.status >= 500
-      ? new ApiError('The server is unreachable.', 'NETWORK')
-      : new ApiError(`The server answered HTTP ${res.status} without a GraphQL body.`, 'INTERNAL');
+    throw res.status >= 500 ? new ApiError('The server is unreachable.', 'NETWORK') : new ApiError(`The server answered HTTP ${res.status} without a GraphQL body.`, 'INTERNAL');
   }
   // The web server's proxy answers 502 with code NETWORK when the API behind it is down.
   if (body.errors?.[0]?.extensions?.code === 'NETWORK') {

@@ -64,6 +64,5 @@ export const INGEST_RUN = `query IngestRun($id: ID!) { ingestRun(id: $id) { ${RU
 export const START_INGEST = `mutation StartIngest($path: String!, $reindex: Boolean) { startIngest(path: $path, reindex: $reindex) { ${RUN_FIELDS} } }`;
 export const CANCEL_INGEST = `mutation CancelIngest($id: ID!) { cancelIngest(id: $id) { id status } }`;
 
-
 export const SET_CLIP_TAGS = `mutation SetClipTags($id: ID!, $tags: [String!]!) { setClipTags(id: $id, tags: $tags) { id tags } }`;
 export const EDIT_CLIP_TAGS = `mutation EditClipTags($ids: [ID!]!, $add: [String!], $remove: [String!]) { editClipTags(ids: $ids, add: $add, remove: $remove) { id tags } }`;

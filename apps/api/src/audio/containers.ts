@@ -228,7 +228,10 @@ export function flacStreamChange(b: Uint8Array, si: FlacInfo): string | null {
   }
   for (let i = at; i + 6 < b.length; i++) {
     if (b[i] !== 0xff || (b[i + 1] & 0xfe) !== 0xf8) continue;
-    const bsCode = b[i + 2] >> 4, rateCode = b[i + 2] & 15, chCode = b[i + 3] >> 4, bitsCode = (b[i + 3] >> 1) & 7;
+    const bsCode = b[i + 2] >> 4,
+      rateCode = b[i + 2] & 15,
+      chCode = b[i + 3] >> 4,
+      bitsCode = (b[i + 3] >> 1) & 7;
     if (bsCode === 0 || rateCode === 15 || chCode > 10 || bitsCode === 3 || b[i + 3] & 1) continue;
     // UTF-8-style coded frame/sample number: 1 to 7 bytes
     let j = i + 4;
@@ -238,7 +241,7 @@ export function flacStreamChange(b: Uint8Array, si: FlacInfo): string | null {
     j += 1 + extra;
     if (bsCode === 6) j += 1;
     else if (bsCode === 7) j += 2;
-    let rate = rateCode === 0 ? si.sampleRate : FLAC_RATES[rateCode] ?? 0;
+    let rate = rateCode === 0 ? si.sampleRate : (FLAC_RATES[rateCode] ?? 0);
     if (rateCode === 12) {
       rate = b[j] * 1000;
       j += 1;

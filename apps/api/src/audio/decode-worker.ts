@@ -50,7 +50,13 @@ async function openFile(job: Extract<Job, { op: 'openFile' }>) {
   const d = await decodeFile(job.path, { maxDurationSec: job.opts.maxDurationSec, onResample: (ms) => (resampleMs += ms) });
   const handle = nextHandle++;
   held.set(handle, d.samples);
-  const reply = { handle, length: d.samples.length, meta: d.meta, peaks: peaks(d.samples, job.opts.peaks), ms: { decode: performance.now() - t0 - resampleMs, resample: resampleMs } };
+  const reply = {
+    handle,
+    length: d.samples.length,
+    meta: d.meta,
+    peaks: peaks(d.samples, job.opts.peaks),
+    ms: { decode: performance.now() - t0 - resampleMs, resample: resampleMs },
+  };
   return { reply, transfer: [] };
 }
 

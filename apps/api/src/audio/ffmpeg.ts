@@ -30,11 +30,16 @@ const TIMEOUT_MS = 60_000;
 let available: Promise<boolean> | undefined;
 /** Whether both ffmpeg and ffprobe run (checked once per process). */
 export function hasFfmpeg(): Promise<boolean> {
-  available ??= Promise.all(['ffmpeg', 'ffprobe'].map((bin) => new Promise<boolean>((resolve) => {
-    const p = spawn(bin, ['-version'], { stdio: 'ignore' });
-    p.on('error', () => resolve(false));
-    p.on('exit', (code) => resolve(code === 0));
-  }))).then((ok) => ok.every(Boolean));
+  available ??= Promise.all(
+    ['ffmpeg', 'ffprobe'].map(
+      (bin) =>
+        new Promise<boolean>((resolve) => {
+          const p = spawn(bin, ['-version'], { stdio: 'ignore' });
+          p.on('error', () => resolve(false));
+          p.on('exit', (code) => resolve(code === 0));
+        }),
+    ),
+  ).then((ok) => ok.every(Boolean));
   return available;
 }
 
@@ -84,7 +89,24 @@ export const audioStream = (p: FfprobeResult): FfprobeStream | undefined => p.st
  * that changes rate or layout mid-way is converted to its first rate and layout by ffmpeg).
  */
 export async function ffmpegDecode(file: string, rate: number, channels: number): Promise<{ channelData: Float32Array[]; sampleRate: number }> {
-  const buf = await exec('ffmpeg', ['-v', 'error', '-nostdin', '-i', file, '-map', '0:a:0', '-ar', String(rate), '-ac', String(channels), '-f', 'f32le', '-c:a', 'pcm_f32le', 'pipe:1']);
+  const buf = await exec('ffmpeg', [
+    '-v',
+    'error',
+    '-nostdin',
+    '-i',
+    file,
+    '-map',
+    '0:a:0',
+    '-ar',
+    String(rate),
+    '-ac',
+    String(channels),
+    '-f',
+    'f32le',
+    '-c:a',
+    'pcm_f32le',
+    'pipe:1',
+  ]);
   const frames = Math.floor(buf.length / 4 / channels);
   const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + frames * channels * 4));
   const channelData = Array.from({ length: channels }, () => new Float32Array(frames));

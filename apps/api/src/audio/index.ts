@@ -93,7 +93,10 @@ function wavDeclaresNoSamples(b: Uint8Array): boolean {
  */
 function allFinite(x: Float32Array): boolean {
   // Four sums: one would wait on each add's latency.
-  let a = 0, b = 0, c = 0, d = 0;
+  let a = 0,
+    b = 0,
+    c = 0,
+    d = 0;
   const n4 = x.length & ~3;
   for (let i = 0; i < n4; i += 4) {
     a += x[i] * 0;
@@ -211,7 +214,9 @@ export async function decodeBuffer(bytes: Uint8Array, opts: DecodeOptions = {}):
   }
   const declared = opts.maxDurationSec !== undefined ? declaredSeconds(bytes) : null;
   if (declared !== null && declared > (opts.maxDurationSec as number)) {
-    throw new EarshotError('CLIP_TOO_LONG', `the header declares ${declared.toFixed(1)} s, longer than the limit of ${opts.maxDurationSec} s (refused before decoding)`, { subject });
+    throw new EarshotError('CLIP_TOO_LONG', `the header declares ${declared.toFixed(1)} s, longer than the limit of ${opts.maxDurationSec} s (refused before decoding)`, {
+      subject,
+    });
   }
   const ffmpeg = opts.ffmpeg !== false && (await hasFfmpeg());
   const mm = kind ? await parseTags(bytes) : null;
@@ -235,7 +240,13 @@ export async function decodeBuffer(bytes: Uint8Array, opts: DecodeOptions = {}):
     if (!ffmpeg && JS_LONG_TAIL.has(kind)) {
       const f = mm?.format;
       const opus = /opus/i.test(f?.codec ?? '');
-      facts = { container: kind, codec: f?.codec?.toLowerCase() ?? null, bitDepth: f?.bitsPerSample ?? null, sampleRate: opus ? 48000 : f?.sampleRate, channels: f?.numberOfChannels };
+      facts = {
+        container: kind,
+        codec: f?.codec?.toLowerCase() ?? null,
+        bitDepth: f?.bitsPerSample ?? null,
+        sampleRate: opus ? 48000 : f?.sampleRate,
+        channels: f?.numberOfChannels,
+      };
       try {
         const r = await jsDecode(bytes);
         const agrees = (!facts.sampleRate || facts.sampleRate === r.sampleRate) && (!facts.channels || facts.channels === r.channelData.length);
@@ -353,4 +364,3 @@ export function peaks(samples: Float32Array, n = 200): number[] {
   }
   return out;
 }
-

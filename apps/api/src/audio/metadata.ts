@@ -158,7 +158,10 @@ export function embeddedTags(bytes: Uint8Array, mm: IAudioMetadata | null, probe
     for (const tags of Object.values(mm.native)) {
       for (const { id, value } of tags) {
         // User-defined frames carry their own names: ID3v2 TXXX:comment (ffmpeg writes comments so), MP4 ----:com.apple.iTunes:…
-        const k = id.toLowerCase().replace(/^txxx:/, '').replace(/^----:[^:]*:/, '');
+        const k = id
+          .toLowerCase()
+          .replace(/^txxx:/, '')
+          .replace(/^----:[^:]*:/, '');
         if (k === 'bext.description') put(t, 'description', value);
         else if (k === 'bext.originator') put(t, 'originator', value);
         else if (k === 'icmt' || k === 'comm' || k === 'comment') put(t, 'comment', value);

@@ -52,8 +52,7 @@ export function parseCsv(text: string): string[][] {
     else if (c === ',') {
       row.push(cur);
       cur = '';
-    }
-    else if (c === '\n' || c === '\r') {
+    } else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
       endRow();
     } else cur += c;
@@ -89,7 +88,10 @@ export async function readLabelledFolder(folder: string): Promise<LabelledFolder
     if (!abs.startsWith(root + path.sep)) throw new EarshotError('BAD_USER_INPUT', `labels.csv row ${n + 2}: ${file} is outside the folder`, { subject: csv });
     if (seen.has(abs)) throw new EarshotError('BAD_USER_INPUT', `labels.csv row ${n + 2}: ${file} is listed twice`, { subject: csv });
     seen.add(abs);
-    const exists = await fs.stat(abs).then((s) => s.isFile(), () => false);
+    const exists = await fs.stat(abs).then(
+      (s) => s.isFile(),
+      () => false,
+    );
     if (!exists) {
       missing.push(file);
       continue;

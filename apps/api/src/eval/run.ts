@@ -136,7 +136,12 @@ async function allClips(store: Store, modelId: number, folderPrefix: string): Pr
 }
 
 /** Measure an ingested library with the product's own search and classify functions. */
-export async function evaluate(store: Store, modelId: number, runtime: ClapRuntime, lib: EvalLibrary): Promise<Omit<EvalReport, 'model' | 'folder' | 'failed' | 'missing' | 'seconds'>> {
+export async function evaluate(
+  store: Store,
+  modelId: number,
+  runtime: ClapRuntime,
+  lib: EvalLibrary,
+): Promise<Omit<EvalReport, 'model' | 'folder' | 'failed' | 'missing' | 'seconds'>> {
   const clips = lib.clips;
   const n = clips.length;
   const labels = [...new Set(clips.map((c) => c.label))].sort();
@@ -157,7 +162,13 @@ export async function evaluate(store: Store, modelId: number, runtime: ClapRunti
     if ((await classifyVectors(runtime, vectors, labels, template, false, true)).best.label === c.label) ensembleRight++;
     for (const s of r.scores) if (s.present !== null) presence.push({ confidence: s.present, correct: s.label === c.label });
     if (labels.length > 1) {
-      const without = await classifyVectors(runtime, vectors, labels.filter((l) => l !== c.label), template, false);
+      const without = await classifyVectors(
+        runtime,
+        vectors,
+        labels.filter((l) => l !== c.label),
+        template,
+        false,
+      );
       leftOut++;
       if (without.noneOfThese) saidNone++;
     }
@@ -201,7 +212,13 @@ export async function evaluate(store: Store, modelId: number, runtime: ClapRunti
     const same = (byLabel.get(c.label) ?? []).filter((o) => o !== c);
     if (!same.length) continue;
     const page = await similarTo(store, modelId, async () => new Float32Array(0), { clip: String(c.named.id), filter: { folderPrefix: lib.namedFolder }, first: 5 });
-    a2a.push(precisionAt(page.hits.map((h) => h.clip.id), new Set(same.map((o) => o.named.id)), 5));
+    a2a.push(
+      precisionAt(
+        page.hits.map((h) => h.clip.id),
+        new Set(same.map((o) => o.named.id)),
+        5,
+      ),
+    );
     a2aChance.push(same.length / (n - 1));
   }
 
@@ -265,12 +282,22 @@ export async function evaluate(store: Store, modelId: number, runtime: ClapRunti
       // Chance: a cutoff that keeps a random share of the clips has the base rate as its precision.
       precision: { value: shown ? tp / shown : null, chance: knownLabels ? relevantKnown / (knownLabels * n) : null, n: knownLabels, note: `${tp} of ${shown} good matches right` },
       recall: { value: relevantKnown ? tp / relevantKnown : null, chance: null, n: knownLabels, note: `${tp} of ${relevantKnown} relevant clips listed` },
-      unknownLabelsEmpty: { value: unknownLabels ? unknownEmpty / unknownLabels : null, chance: null, n: unknownLabels, note: 'labels with an unknown word that list no good match' },
+      unknownLabelsEmpty: {
+        value: unknownLabels ? unknownEmpty / unknownLabels : null,
+        chance: null,
+        n: unknownLabels,
+        note: 'labels with an unknown word that list no good match',
+      },
       calibration: `${rel.kind}: ${rel.source}`,
     },
     classify: {
       // The softmax's top-1 confidence against being right; "chance" is a perfectly calibrated classifier's 0.
-      ece: { value: expectedCalibrationError(zs.map((z) => ({ confidence: z.confidence, correct: z.best === z.clip.label }))), chance: 0, n, note: 'softmax top-1 confidence, 10 bins' },
+      ece: {
+        value: expectedCalibrationError(zs.map((z) => ({ confidence: z.confidence, correct: z.best === z.clip.label }))),
+        chance: 0,
+        n,
+        note: 'softmax top-1 confidence, 10 bins',
+      },
       presenceEce: calibrated
         ? { value: expectedCalibrationError(presence), chance: 0, n: presence.length, note: 'calibrated presence of every (clip, label) pair, 10 bins' }
         : NOT_YET('presence (the bundle has no calibration)'),

@@ -57,8 +57,14 @@ export function powerSpectrum(frame: Float64Array, power: Float64Array): void {
 export function packedPowerSpectrum(power: Float64Array): void {
   for (let a = 0; a < M; a += 4) {
     // size 2: (a, a+1) and (a+2, a+3) with twiddle 1
-    const r0 = re[a] + re[a + 1], i0 = im[a] + im[a + 1], r1 = re[a] - re[a + 1], i1 = im[a] - im[a + 1];
-    const r2 = re[a + 2] + re[a + 3], i2 = im[a + 2] + im[a + 3], r3 = re[a + 2] - re[a + 3], i3 = im[a + 2] - im[a + 3];
+    const r0 = re[a] + re[a + 1],
+      i0 = im[a] + im[a + 1],
+      r1 = re[a] - re[a + 1],
+      i1 = im[a] - im[a + 1];
+    const r2 = re[a + 2] + re[a + 3],
+      i2 = im[a + 2] + im[a + 3],
+      r3 = re[a + 2] - re[a + 3],
+      i3 = im[a + 2] - im[a + 3];
     // size 4: (a, a+2) with twiddle 1, (a+1, a+3) with e^{-iπ/2} = −i: (r + i·m)·(−i) = m − i·r
     re[a] = r0 + r2;
     im[a] = i0 + i2;

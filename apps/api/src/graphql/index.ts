@@ -37,7 +37,15 @@ const PARSER_TOKENS = /Document contains more tha[nt] (\d+) tokens/; // graphql 
 const ARMOR_LIMIT = /limit of \d+ exceeded/i;
 
 /** GraphQL's own failures (parse, validation, variable coercion) are the client's input. */
-const CLIENT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED']);
+const CLIENT_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
 
 /**
  * Map any error to a client-safe shape whose code is one of ERROR_CODES. Internal errors keep no
@@ -48,10 +56,15 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
   const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
   if (isEarshotError(original)) {
     if (original.code === 'INTERNAL') log(`INTERNAL ${original.message}\n${original.stack ?? ''}`);
-    return { ...base, message: original.code === 'INTERNAL' ? 'internal error' : original.message, extensions: { code: original.code, ...(original.subject ? { subject: original.subject } : {}) } };
+    return {
+      ...base,
+      message: original.code === 'INTERNAL' ? 'internal error' : original.message,
+      extensions: { code: original.code, ...(original.subject ? { subject: original.subject } : {}) },
+    };
   }
   const code = String(formatted.extensions?.code ?? '');
-  if (STATEMENT_TIMEOUT.test(formatted.message)) return { ...base, message: 'the database took too long over this request and stopped it; try a narrower request', extensions: { code: 'DEADLINE_EXCEEDED' } };
+  if (STATEMENT_TIMEOUT.test(formatted.message))
+    return { ...base, message: 'the database took too long over this request and stopped it; try a narrower request', extensions: { code: 'DEADLINE_EXCEEDED' } };
   const tokens = PARSER_TOKENS.exec(formatted.message);
   if (tokens) return { ...base, message: `Token limit of ${tokens[1]} exceeded.`, extensions: { code: 'LIMIT_EXCEEDED' } };
   if (ARMOR_LIMIT.test(formatted.message)) return { ...base, message: formatted.message.replace(/^Syntax Error: /, ''), extensions: { code: 'LIMIT_EXCEEDED' } };
@@ -74,10 +87,9 @@ const operationGuard = (limits: Config['limits']): ApolloServerPlugin<RequestCon
       async didResolveOperation({ operation, contextValue, schema, document, request }) {
         if (operation) checkOperation(schema, document, operation, request.variables ?? {}, limits);
         if (operation?.operation === 'mutation' && !contextValue.canWrite) {
-          throw new GraphQLError(
-            'this operation changes data and needs the API key (header x-api-key or Authorization: Bearer <key>)',
-            { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } },
-          );
+          throw new GraphQLError('this operation changes data and needs the API key (header x-api-key or Authorization: Bearer <key>)', {
+            extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+          });
         }
       },
     };

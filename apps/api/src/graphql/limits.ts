@@ -6,7 +6,17 @@
  */
 // Only type imports from graphql: Apollo may load another copy of the package (CJS beside ESM under
 // vitest), and graphql's instanceof-based predicates refuse types from another copy.
-import { GraphQLError, Kind, visit, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  visit,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 
 interface FieldDef {
   type: unknown;
@@ -36,13 +46,7 @@ function limitError(message: string, code = 'LIMIT_EXCEEDED'): GraphQLError {
  * Cost of the operation with every list field multiplied by its `first` as coerced: a literal, a
  * variable, the argument's schema default, or — when none is given — the page maximum.
  */
-export function operationCost(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operation: OperationDefinitionNode,
-  variables: Record<string, unknown>,
-  maxPage: number,
-): number {
+export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>, maxPage: number): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();

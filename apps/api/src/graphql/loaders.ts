@@ -32,7 +32,8 @@ export function createLoaders(store: Store, modelId: number): Loaders {
       async (keys: readonly { runId: number; first: number }[]) => {
         // One statement per distinct `first` (one in practice: the field's argument is the same on every run of a list).
         const byFirst = new Map<number, Promise<Map<number, IngestFailure[]>>>();
-        for (const k of keys) if (!byFirst.has(k.first)) byFirst.set(k.first, failuresOfRuns(ingestDb(store), [...new Set(keys.filter((x) => x.first === k.first).map((x) => x.runId))], k.first));
+        for (const k of keys)
+          if (!byFirst.has(k.first)) byFirst.set(k.first, failuresOfRuns(ingestDb(store), [...new Set(keys.filter((x) => x.first === k.first).map((x) => x.runId))], k.first));
         return Promise.all(keys.map(async (k) => (await byFirst.get(k.first)!).get(k.runId) ?? []));
       },
       { cacheKeyFn: (k) => `${k.runId}:${k.first}` },

@@ -24,7 +24,16 @@ const DateTime = new GraphQLScalarType({
 
 const pageSize = (ctx: ApiContext, first: number | null | undefined, dflt: number) => library.checkPageSize(first, ctx.config.limits.maxPageSize, dflt);
 
-const hitPage = (p: HitPage) => ({ scoreKind: p.scoreKind, calibration: p.relevance, unknownWords: p.unknownWords, noGoodMatch: p.noGoodMatch, hits: p.hits, pageInfo: { hasNextPage: p.hasNextPage, endCursor: p.endCursor }, totalCount: p.totalCount, totalCountExact: p.totalCountExact });
+const hitPage = (p: HitPage) => ({
+  scoreKind: p.scoreKind,
+  calibration: p.relevance,
+  unknownWords: p.unknownWords,
+  noGoodMatch: p.noGoodMatch,
+  hits: p.hits,
+  pageInfo: { hasNextPage: p.hasNextPage, endCursor: p.endCursor },
+  totalCount: p.totalCount,
+  totalCountExact: p.totalCountExact,
+});
 
 async function uploadVectors(ctx: ApiContext, id: string) {
   return ctx.uploads.vectors(id);
@@ -94,8 +103,7 @@ export const resolvers: G.Resolvers = {
     labelSet: (_: unknown, a: G.QueryLabelSetArgs, ctx: ApiContext) => library.getLabelSet(ctx.store, a.id),
     predictedLabels: (_: unknown, a: G.QueryPredictedLabelsArgs, ctx: ApiContext) => library.predictedLabels(ctx.store, ctx.modelId, a.labelSet),
     ingestRoots: (_: unknown, __: unknown, ctx: ApiContext) => ctx.config.ingest.roots,
-    ingestRuns: async (_: unknown, a: G.QueryIngestRunsArgs, ctx: ApiContext) =>
-      listRuns(ingestDb(ctx.store), pageSize(ctx, a.first, 20)),
+    ingestRuns: async (_: unknown, a: G.QueryIngestRunsArgs, ctx: ApiContext) => listRuns(ingestDb(ctx.store), pageSize(ctx, a.first, 20)),
     ingestRun: async (_: unknown, a: G.QueryIngestRunArgs, ctx: ApiContext) => {
       const n = Number(a.id);
       if (!search.isId(n)) return null;
@@ -103,7 +111,8 @@ export const resolvers: G.Resolvers = {
     },
     export: async (_: unknown, a: G.QueryExportArgs, ctx: ApiContext) => {
       const limit = a.source.limit ?? 100;
-      if (limit > library.EXPORT_MAX) throw new EarshotError('LIMIT_EXCEEDED', `limit ${limit} exceeds the export maximum ${library.EXPORT_MAX}; GET /export streams longer lists`, { subject: 'limit' });
+      if (limit > library.EXPORT_MAX)
+        throw new EarshotError('LIMIT_EXCEEDED', `limit ${limit} exceeds the export maximum ${library.EXPORT_MAX}; GET /export streams longer lists`, { subject: 'limit' });
       const rows: library.ExportRow[] = [];
       const lists = search.exportLists({ store: ctx.store, modelId: ctx.modelId, runtime: ctx.runtime, limits: ctx.config.limits });
       for await (const page of library.exportPages(lists, a.source, limit, ctx.config.limits.maxPageSize)) rows.push(...page);
@@ -129,8 +138,7 @@ export const resolvers: G.Resolvers = {
     updateLabelSet: (_: unknown, a: G.MutationUpdateLabelSetArgs, ctx: ApiContext) =>
       library.updateLabelSet(ctx.store, a.id, a.input, ctx.config.limits.maxLabels, ctx.config.limits),
     deleteLabelSet: (_: unknown, a: G.MutationDeleteLabelSetArgs, ctx: ApiContext) => library.deleteLabelSet(ctx.store, a.id),
-    classifyLibrary: (_: unknown, a: G.MutationClassifyLibraryArgs, ctx: ApiContext) =>
-      search.classifyLibrary(ctx.store, ctx.modelId, ctx.runtime, a.labelSet, a.filter),
+    classifyLibrary: (_: unknown, a: G.MutationClassifyLibraryArgs, ctx: ApiContext) => search.classifyLibrary(ctx.store, ctx.modelId, ctx.runtime, a.labelSet, a.filter),
     setClipTags: (_: unknown, a: G.MutationSetClipTagsArgs, ctx: ApiContext) => library.setClipTags(ctx.store, a.id, a.tags, ctx.config.limits),
     editClipTags: (_: unknown, a: G.MutationEditClipTagsArgs, ctx: ApiContext) =>
       library.editClipTags(ctx.store, a.ids, { add: a.add, remove: a.remove }, { ...ctx.config.limits, maxIds: ctx.config.limits.maxPageSize }),

@@ -4,10 +4,19 @@
  */
 const EXAMPLES: [string, string][] = [
   ['Health and model', '{ health { ok backend clips segments version } model { name version isDemo } }'],
-  ['Text search (hybrid)', '{ searchByText(query: "dog barking", first: 5) { totalCount hits { score similarity startSec endSec matchedTerms clip { id path } } pageInfo { hasNextPage endCursor } } }'],
-  ['Vector-only search with a filter', '{ searchByText(query: "rain", hybrid: false, filter: { maxDurationSec: 30, formats: ["wav"] }, first: 5) { hits { score clip { id name durationSec } } } }'],
+  [
+    'Text search (hybrid)',
+    '{ searchByText(query: "dog barking", first: 5) { totalCount hits { score similarity startSec endSec matchedTerms clip { id path } } pageInfo { hasNextPage endCursor } } }',
+  ],
+  [
+    'Vector-only search with a filter',
+    '{ searchByText(query: "rain", hybrid: false, filter: { maxDurationSec: 30, formats: ["wav"] }, first: 5) { hits { score clip { id name durationSec } } } }',
+  ],
   ['Similar to clip 1', '{ similarTo(clip: "1", first: 5) { hits { similarity clip { id path } } } }'],
-  ['Zero-shot classify clip 1', '{ classify(clip: "1", labels: ["dog", "rain", "speech", "music"]) { best { label score } scores { label score cosine } windows { startSec endSec best { label score } } } }'],
+  [
+    'Zero-shot classify clip 1',
+    '{ classify(clip: "1", labels: ["dog", "rain", "speech", "music"]) { best { label score } scores { label score cosine } windows { startSec endSec best { label score } } } }',
+  ],
   ['Library folders', '{ folders { path name clipCount } }'],
   ['Ingest runs', '{ ingestRuns(first: 5) { id root status processedFiles totalFiles failedFiles etaSec } }'],
   ['Start an ingest (needs the API key)', 'mutation { startIngest(path: "/path/to/sounds") { id status } }'],

@@ -258,14 +258,15 @@ export async function executeRun(deps: IngestDeps, runId: number, opts: ExecuteO
 }
 
 /** The CLI: create or resume the run for `root`, then execute it in this process. */
-export async function runIngest(
-  deps: IngestDeps,
-  p: { root: string; reindex?: boolean } & ExecuteOptions,
-): Promise<IngestSummary> {
+export async function runIngest(deps: IngestDeps, p: { root: string; reindex?: boolean } & ExecuteOptions): Promise<IngestSummary> {
   const { runId } = await prepareRun(deps, { root: p.root, reindex: p.reindex });
   const work = executeRun(deps, runId, p);
   // npm start ingests the demo library this way inside the server: a startIngest of it joins this run.
-  void track(deps.store, runId, work.catch(() => null));
+  void track(
+    deps.store,
+    runId,
+    work.catch(() => null),
+  );
   return work;
 }
 
@@ -292,7 +293,11 @@ export async function startIngest(
   // Registered before the next await, so a racing identical call finds it. The run is "scanning"
   // before this returns; never rejects: a failure is recorded on the run (status failed, error) by executeRun.
   const marked = markScanning(ingestDb(deps.store), runId);
-  const finished = track(deps.store, runId, marked.then(() => executeRun(deps, runId, { concurrency: p.concurrency })).catch(() => null));
+  const finished = track(
+    deps.store,
+    runId,
+    marked.then(() => executeRun(deps, runId, { concurrency: p.concurrency })).catch(() => null),
+  );
   await marked.catch(() => {});
   return { runId, joined: !created, finished };
 }

@@ -85,9 +85,7 @@ async function assertUnchanged(p: string, before: { size: number; mtimeMs: numbe
   if (now && now.size === before.size && now.mtimeMs === before.mtimeMs) return;
   throw new EarshotError(
     'FILE_CHANGED',
-    now
-      ? `the file changed while it was read (${before.size} → ${now.size} bytes): still being written? ingest again once it is complete`
-      : 'the file vanished while it was read',
+    now ? `the file changed while it was read (${before.size} → ${now.size} bytes): still being written? ingest again once it is complete` : 'the file vanished while it was read',
     { subject: p },
   );
 }

@@ -42,10 +42,7 @@ export function failuresOfRuns(db: IngestDb, runIds: number[], first = 100): Pro
  * each INSERT either creates the run or yields to the one that did (created: false). An unfinished
  * run that a crash or kill -9 left behind is resumed this way; its IngestFile rows keep their status.
  */
-export async function createOrJoinRun(
-  db: IngestDb,
-  p: { root: string; modelId: number; reindex: boolean },
-): Promise<{ runId: number; created: boolean }> {
+export async function createOrJoinRun(db: IngestDb, p: { root: string; modelId: number; reindex: boolean }): Promise<{ runId: number; created: boolean }> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const made = await repo.insertQueuedRun(db, p);
     if (made !== null) return { runId: made, created: true };
@@ -70,16 +67,15 @@ const CHUNK = 1000;
  * were not found become 'missing' (never deleted) unless they lie in such a folder, then the run
  * moves to 'running'.
  */
-export async function recordScan(
-  db: IngestDb,
-  runId: number,
-  root: string,
-  files: ScannedFile[],
-  failures: ScanFailure[] = [],
-): Promise<{ missing: number }> {
+export async function recordScan(db: IngestDb, runId: number, root: string, files: ScannedFile[], failures: ScanFailure[] = []): Promise<{ missing: number }> {
   await markScanning(db, runId);
   if (failures.length) await repo.insertFailedFiles(db, runId, failures);
-  for (let i = 0; i < files.length; i += CHUNK) await repo.insertPendingFiles(db, runId, files.slice(i, i + CHUNK).map((f) => f.path));
+  for (let i = 0; i < files.length; i += CHUNK)
+    await repo.insertPendingFiles(
+      db,
+      runId,
+      files.slice(i, i + CHUNK).map((f) => f.path),
+    );
   const run = await repo.runMode(db, runId);
   if (run && !run.reindex) {
     // Unchanged files (same path, size and mtime as an active clip whose content is embedded for this

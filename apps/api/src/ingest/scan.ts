@@ -9,9 +9,57 @@ import { isInside } from './roots.js';
  * while a `.csv` or `.jpg` next to the sounds is simply not part of the library.
  */
 export const AUDIO_EXTENSIONS = new Set([
-  '.wav', '.wave', '.bwf', '.rf64', '.bw64', '.w64', '.mp3', '.mp2', '.mp1', '.mpa', '.flac', '.ogg', '.oga', '.opus', '.spx', '.m4a', '.m4b',
-  '.mp4', '.aac', '.adts', '.alac', '.aif', '.aiff', '.aifc', '.webm', '.weba', '.mka', '.wma', '.asf', '.wv', '.ape', '.mpc', '.tta',
-  '.au', '.snd', '.caf', '.dsf', '.dff', '.amr', '.awb', '.3gp', '.3ga', '.ac3', '.eac3', '.dts', '.voc', '.ircam', '.sf', '.qoa', '.tak', '.ofr',
+  '.wav',
+  '.wave',
+  '.bwf',
+  '.rf64',
+  '.bw64',
+  '.w64',
+  '.mp3',
+  '.mp2',
+  '.mp1',
+  '.mpa',
+  '.flac',
+  '.ogg',
+  '.oga',
+  '.opus',
+  '.spx',
+  '.m4a',
+  '.m4b',
+  '.mp4',
+  '.aac',
+  '.adts',
+  '.alac',
+  '.aif',
+  '.aiff',
+  '.aifc',
+  '.webm',
+  '.weba',
+  '.mka',
+  '.wma',
+  '.asf',
+  '.wv',
+  '.ape',
+  '.mpc',
+  '.tta',
+  '.au',
+  '.snd',
+  '.caf',
+  '.dsf',
+  '.dff',
+  '.amr',
+  '.awb',
+  '.3gp',
+  '.3ga',
+  '.ac3',
+  '.eac3',
+  '.dts',
+  '.voc',
+  '.ircam',
+  '.sf',
+  '.qoa',
+  '.tak',
+  '.ofr',
 ]);
 
 /** Bytes read from a file without an audio extension to decide whether it is audio anyway (magic numbers sit in the first few bytes). */
@@ -106,7 +154,11 @@ export async function scanFolder(root: string): Promise<ScanResult> {
       if (ent.isSymbolicLink()) {
         const real = await fs.realpath(full).catch(() => full);
         if (!isInside(real, realRoot)) {
-          failures.push({ path: full, code: 'FILE_OUTSIDE_ROOT', message: `a symlink to ${real}, outside the ingested folder: not ingested (ingest that folder itself to include it)` });
+          failures.push({
+            path: full,
+            code: 'FILE_OUTSIDE_ROOT',
+            message: `a symlink to ${real}, outside the ingested folder: not ingested (ingest that folder itself to include it)`,
+          });
           continue;
         }
       }

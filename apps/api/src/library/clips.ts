@@ -26,11 +26,7 @@ export async function requireClip(store: Store, id: string | number): Promise<Cl
 }
 
 /** Library listing ordered by path; keyset cursor on (path, id) so pages never repeat or skip. */
-export async function listClips(
-  store: Store,
-  modelId: number,
-  p: { filter?: ClipFilter | null; first: number; after?: string | null },
-): Promise<Page<ClipRow>> {
+export async function listClips(store: Store, modelId: number, p: { filter?: ClipFilter | null; first: number; after?: string | null }): Promise<Page<ClipRow>> {
   const cur = decodeCursor<{ p: string; id: number }>(p.after);
   const rows = await repo.clipsInPathOrder(store, modelId, { filter: p.filter, after: cur ? { path: cur.p, id: cur.id } : null, limit: p.first + 1 });
   const totalCount = await repo.countClips(store, modelId, p.filter);
@@ -74,9 +70,7 @@ export async function listFolders(store: Store, prefix?: string | null): Promise
       counts.set(root, (counts.get(root) ?? 0) + r.clips);
     }
   }
-  return [...counts.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([p, clipCount]) => ({ path: p, name: path.basename(p) || p, clipCount }));
+  return [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([p, clipCount]) => ({ path: p, name: path.basename(p) || p, clipCount }));
 }
 
 export function facets(store: Store) {

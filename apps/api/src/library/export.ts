@@ -69,7 +69,25 @@ export function csvField(v: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export const EXPORT_COLUMNS: (keyof ExportRow)[] = ['rank', 'id', 'path', 'name', 'folder', 'format', 'sampleRate', 'channels', 'durationSec', 'tags', 'score', 'scoreKind', 'cosine', 'vectorRank', 'keywordRank', 'startSec', 'endSec'];
+export const EXPORT_COLUMNS: (keyof ExportRow)[] = [
+  'rank',
+  'id',
+  'path',
+  'name',
+  'folder',
+  'format',
+  'sampleRate',
+  'channels',
+  'durationSec',
+  'tags',
+  'score',
+  'scoreKind',
+  'cosine',
+  'vectorRank',
+  'keywordRank',
+  'startSec',
+  'endSec',
+];
 
 export function csvLine(r: ExportRow): string {
   return EXPORT_COLUMNS.map((k) => csvField(r[k])).join(',');
@@ -77,7 +95,12 @@ export function csvLine(r: ExportRow): string {
 
 /** A file name stem made of safe characters only (it goes into Content-Disposition and the download's name). */
 export function safeStem(stem: string): string {
-  return stem.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 60) || 'earshot';
+  return (
+    stem
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 60) || 'earshot'
+  );
 }
 
 export interface ExportSource {

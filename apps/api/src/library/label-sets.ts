@@ -24,7 +24,6 @@ export function checkTemplate(template: string | null | undefined, limits: TextL
   return template == null ? DEFAULT_TEMPLATE : checkText(template, { ...limits, maxQueryWords: limits.maxQueryChars }, 'template');
 }
 
-
 export async function listLabelSets(store: Store): Promise<LabelSetRow[]> {
   return repo.allLabelSets(store);
 }
@@ -55,7 +54,8 @@ function checkSetInput(input: LabelSetInput, maxLabels: number, limits: TextLimi
 }
 
 async function nameTaken(store: Store, name: string, exceptId = 0): Promise<void> {
-  if (await repo.labelSetNameTaken(store, name, exceptId)) throw new EarshotError('BAD_USER_INPUT', `a label set named ${JSON.stringify(name)} exists already`, { subject: 'name' });
+  if (await repo.labelSetNameTaken(store, name, exceptId))
+    throw new EarshotError('BAD_USER_INPUT', `a label set named ${JSON.stringify(name)} exists already`, { subject: 'name' });
 }
 
 export async function createLabelSet(store: Store, input: LabelSetInput, maxLabels: number, limits: TextLimits = DEFAULT_TEXT_LIMITS): Promise<LabelSetRow> {

@@ -24,4 +24,3 @@ export function checkPageSize(first: number | null | undefined, max: number, dfl
   if (n > max) throw new EarshotError('LIMIT_EXCEEDED', `first = ${n} exceeds the maximum page size ${max}`, { subject: 'first' });
   return n;
 }
-

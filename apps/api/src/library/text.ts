@@ -14,7 +14,11 @@ export interface TextLimits {
 export const DEFAULT_TEXT_LIMITS: TextLimits = { maxQueryChars: 500, maxQueryWords: 32 };
 
 /** Words as the full-text column splits them: lower case, split on anything not a letter or digit. */
-export const words = (s: string): string[] => s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+export const words = (s: string): string[] =>
+  s
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
 
 /**
  * The trimmed text, or LIMIT_EXCEEDED naming the limit when it is too long or has too many distinct

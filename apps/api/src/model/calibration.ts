@@ -66,9 +66,11 @@ export async function loadCalibration(dir: string, version: string): Promise<Loa
     throw new EarshotError('MODEL_INVALID', `${CALIBRATION_FILE} is not valid JSON: ${(e as Error).message}`, { subject: file, cause: e });
   }
   const parsed = calibrationSchema.safeParse(raw);
-  if (!parsed.success) throw new EarshotError('MODEL_INVALID', `${CALIBRATION_FILE}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { subject: file });
+  if (!parsed.success)
+    throw new EarshotError('MODEL_INVALID', `${CALIBRATION_FILE}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { subject: file });
   const c = parsed.data;
-  if (c.bundleVersion !== version) return { calibration: null, reason: `${CALIBRATION_FILE} was fitted on towers ${c.bundleVersion}, these are ${version} (run npm run model:calibrate)` };
+  if (c.bundleVersion !== version)
+    return { calibration: null, reason: `${CALIBRATION_FILE} was fitted on towers ${c.bundleVersion}, these are ${version} (run npm run model:calibrate)` };
   if (!(c.textToAudio.a > 0 && c.audioToAudio.a > 0 && c.labelPresence.a > 0)) {
     throw new EarshotError('MODEL_INVALID', `${CALIBRATION_FILE}: every curve must rise with the cosine (a > 0)`, { subject: file });
   }

@@ -40,12 +40,7 @@ export interface FeatureSource {
  * embedding per window. Features are computed one batch at a time: a fusion feature is
  * 1 MB (4×1001×64 float32), so a 3-hour file's 2,000 windows must never exist at once.
  */
-export async function embedSamples(
-  embedder: AudioEmbedder,
-  samples: Float32Array | FeatureSource,
-  durationSec: number,
-  opts: EmbedOptions,
-): Promise<SegmentVector[]> {
+export async function embedSamples(embedder: AudioEmbedder, samples: Float32Array | FeatureSource, durationSec: number, opts: EmbedOptions): Promise<SegmentVector[]> {
   const mode = embedder.identity.featureMode;
   const windows = splitWindows(samples.length, opts.sampleRate, opts.windowSec, opts.hopSec);
   const jobs: { kind: 'clip' | 'window'; startSec: number; endSec: number; from: number; to: number }[] = [

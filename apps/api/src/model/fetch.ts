@@ -30,7 +30,6 @@ export interface DownloadResult {
   resumedFrom: number;
 }
 
-
 /**
  * The hub's resolve endpoint names an LFS file's sha256 in X-Linked-Etag (or ETag) — a checksum we did
  * not have to ship. Small non-LFS files carry a git blob sha1 there instead (40 hex), which we ignore.
@@ -70,7 +69,10 @@ export async function downloadFile(
 ): Promise<DownloadResult> {
   const part = `${dest}.part`;
   await fs.mkdir(path.dirname(dest), { recursive: true });
-  const have = await fs.stat(part).then((s) => s.size, () => 0);
+  const have = await fs.stat(part).then(
+    (s) => s.size,
+    () => 0,
+  );
   const headers: Record<string, string> = { ...opts.headers };
   if (have > 0) headers.Range = `bytes=${have}-`;
   let res: Response;
@@ -204,7 +206,9 @@ export const KNOWN_MODELS: Record<string, KnownModel> = {
  */
 export function quantizedVariant(spec: KnownModel): KnownModel {
   const files = Object.fromEntries(
-    Object.entries(spec.files).map(([remote, local]) => (remote.startsWith('onnx/') ? [remote.replace(/\.onnx$/, '_quantized.onnx'), local.replace(/\.onnx$/, '_quantized.onnx')] : [remote, local])),
+    Object.entries(spec.files).map(([remote, local]) =>
+      remote.startsWith('onnx/') ? [remote.replace(/\.onnx$/, '_quantized.onnx'), local.replace(/\.onnx$/, '_quantized.onnx')] : [remote, local],
+    ),
   );
   return { ...spec, description: `${spec.description} (int8: Xenova's *_quantized.onnx towers)`, files, sha256: {} };
 }
@@ -282,7 +286,10 @@ export async function fetchModel(name: string, spec: KnownModel, opts: FetchMode
   for (const [remote, local] of Object.entries(spec.files)) {
     const dest = path.join(dir, local);
     const known = spec.sha256[local];
-    const exists = await fs.stat(dest).then((s) => s.isFile(), () => false);
+    const exists = await fs.stat(dest).then(
+      (s) => s.isFile(),
+      () => false,
+    );
     if (exists) {
       const digest = await sha256File(dest);
       if (!known || digest === known) {

@@ -220,10 +220,12 @@ export class ClapRuntime {
       const S = Math.max(...enc.map((e) => e.length));
       const idData = new BigInt64Array(todo.length * S).fill(BigInt(this.padId));
       const maskData = new BigInt64Array(todo.length * S);
-      enc.forEach((e, i) => e.forEach((id, j) => {
-        idData[i * S + j] = BigInt(id);
-        maskData[i * S + j] = 1n;
-      }));
+      enc.forEach((e, i) =>
+        e.forEach((id, j) => {
+          idData[i * S + j] = BigInt(id);
+          maskData[i * S + j] = 1n;
+        }),
+      );
       const ids = new ort.Tensor('int64', idData, [todo.length, S]);
       const mask = new ort.Tensor('int64', maskData, [todo.length, S]);
       let res: Record<string, ort.Tensor>;
@@ -272,7 +274,12 @@ export class ClapRuntime {
   unknownWords(text: string): string[] {
     if (this.unkId === null) return [];
     const out: string[] = [];
-    for (const w of new Set(text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean))) {
+    for (const w of new Set(
+      text
+        .toLowerCase()
+        .split(/[^\p{L}\p{N}]+/u)
+        .filter(Boolean),
+    )) {
       let ids: number[];
       try {
         ids = Array.from(this.tokenizer([w], { padding: false, truncation: false, add_special_tokens: false }).input_ids.data, Number);

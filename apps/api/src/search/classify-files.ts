@@ -103,7 +103,16 @@ export function formatAnswers(r: ClassifyFilesResult, format: 'table' | 'csv' | 
     const head = ['file', 'status', 'code', 'best', 'present', 'noneOfThese', 'stored', ...r.labels.map((l) => `score:${l}`)];
     const rows = r.answers.map((a) =>
       a.ok
-        ? [rel(a.file), 'ok', '', a.result.best.label, String(a.result.best.present ?? ''), String(a.result.noneOfThese ?? ''), String(a.stored), ...a.result.scores.map((s) => String(s.score))]
+        ? [
+            rel(a.file),
+            'ok',
+            '',
+            a.result.best.label,
+            String(a.result.best.present ?? ''),
+            String(a.result.noneOfThese ?? ''),
+            String(a.stored),
+            ...a.result.scores.map((s) => String(s.score)),
+          ]
         : [rel(a.file), 'failed', a.code, '', '', '', '', ...r.labels.map(() => '')],
     );
     return [head, ...rows].map((row) => row.map(q).join(',')).join('\r\n');

@@ -53,7 +53,6 @@ export interface Classification {
   windows: { startSec: number; endSec: number; best: LabelScore; scores: LabelScore[] }[];
 }
 
-
 const prompt = (template: string, label: string) => (template.includes('{}') ? template.replaceAll('{}', label) : `${template} ${label}`);
 
 const bestOf = <T extends RawLabelScore>(s: T[]): T => s.reduce((a, b) => (b.score > a.score ? b : a));
@@ -65,7 +64,15 @@ const bestOf = <T extends RawLabelScore>(s: T[]): T => s.reduce((a, b) => (b.sco
 function openSet(raw: RawLabelScore[], rt: ClassifyRuntime, unknown: string[][], multiLabel: boolean): LabelScore[] {
   const cal = rt.calibration?.labelPresence;
   return raw.map((s, i) => {
-    const blind = unknown[i].length > 0 && unknown[i].length === new Set(s.label.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean)).size;
+    const blind =
+      unknown[i].length > 0 &&
+      unknown[i].length ===
+        new Set(
+          s.label
+            .toLowerCase()
+            .split(/[^\p{L}\p{N}]+/u)
+            .filter(Boolean),
+        ).size;
     const present = cal ? (blind ? 0 : probability(cal, s.cosine)) : null;
     return { ...s, score: multiLabel && present !== null ? present : s.score, present, unknownWords: unknown[i] };
   });
@@ -85,7 +92,12 @@ export function openSetNone(presents: number[], goodMatch: number): { noneProbab
 }
 
 const noneOf = (s: LabelScore[], rt: ClassifyRuntime): { noneProbability: number | null; noneOfThese: boolean | null } =>
-  rt.calibration ? openSetNone(s.map((x) => x.present ?? 0), rt.calibration.goodMatch) : { noneProbability: null, noneOfThese: null };
+  rt.calibration
+    ? openSetNone(
+        s.map((x) => x.present ?? 0),
+        rt.calibration.goodMatch,
+      )
+    : { noneProbability: null, noneOfThese: null };
 
 /** Scores of one set of segment vectors (whole clip first) against the labels. */
 export async function classifyVectors(
@@ -202,4 +214,3 @@ export async function classifyLibrary(store: Store, modelId: number, rt: Classif
   const classified = await repo.countEmbeddedClips(store, modelId, filter);
   return { labelSet: set, classified, counts: await predictedLabels(store, modelId, String(set.id)) };
 }
-

@@ -30,7 +30,8 @@ export function exportLists(d: ExportListDeps): ExportFetchers {
         unknownWords: (t) => d.runtime.unknownWords(t),
       }),
     // Stored clips only: an uploaded query sound is not a list anyone can page back to.
-    similar: async (clip, filter, first, after) => similarTo(d.store, d.modelId, () => Promise.reject(new Error('no uploads in exports')), { clip, filter, first, after, relevance: await rel() }),
+    similar: async (clip, filter, first, after) =>
+      similarTo(d.store, d.modelId, () => Promise.reject(new Error('no uploads in exports')), { clip, filter, first, after, relevance: await rel() }),
     clips: async (filter, first, after) => listClips(d.store, d.modelId, { filter, first, after }),
   };
 }

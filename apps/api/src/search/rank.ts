@@ -257,7 +257,8 @@ export async function keywordRanking(
   return hits;
 }
 
-const noFilter = (f: ClipFilter | null | undefined) => !f || Object.entries(f).every(([k, v]) => v == null || (Array.isArray(v) && !v.length) || (k === 'status' && v === 'ACTIVE'));
+const noFilter = (f: ClipFilter | null | undefined) =>
+  !f || Object.entries(f).every(([k, v]) => v == null || (Array.isArray(v) && !v.length) || (k === 'status' && v === 'ACTIVE'));
 
 /**
  * The clip count a word's share is measured against. Without a filter, the library's clip count that the
@@ -278,7 +279,13 @@ export async function contentWords(store: Store, ws: string[]): Promise<string[]
 }
 
 function matchedTerms(query: string, clip: ClipRow): string[] {
-  const have = new Set([...words(clip.name), ...words(clip.path), ...clip.tags.flatMap(words), ...words(clip.description ?? ''), ...words(clip.ucs ? `${clip.ucs.category} ${clip.ucs.subcategory ?? ''} ${clip.ucs.catId}` : '')]);
+  const have = new Set([
+    ...words(clip.name),
+    ...words(clip.path),
+    ...clip.tags.flatMap(words),
+    ...words(clip.description ?? ''),
+    ...words(clip.ucs ? `${clip.ucs.category} ${clip.ucs.subcategory ?? ''} ${clip.ucs.catId}` : ''),
+  ]);
   return [...new Set(words(query))].filter((w) => have.has(w));
 }
 
@@ -302,7 +309,10 @@ async function page(
     if (start < 0) start = ranked.length;
   }
   const slice = ranked.slice(start, start + first);
-  const clips = await getClips(store, slice.map((r) => r.clipId));
+  const clips = await getClips(
+    store,
+    slice.map((r) => r.clipId),
+  );
   const hits: Hit[] = slice
     .filter((r) => clips.has(r.clipId))
     .map((r) => {
@@ -334,7 +344,15 @@ async function page(
 }
 
 /** Vector list from the top until it extends `first + 1` past the cursor. */
-async function vectorPage(store: Store, modelId: number, q: Float32Array, filter: ClipFilter | null | undefined, first: number, after: string | null | undefined, exclude?: number): Promise<Ranked[]> {
+async function vectorPage(
+  store: Store,
+  modelId: number,
+  q: Float32Array,
+  filter: ClipFilter | null | undefined,
+  first: number,
+  after: string | null | undefined,
+  exclude?: number,
+): Promise<Ranked[]> {
   const cur = decodeCursor<Cursor>(after);
   // The cursor does not say how deep it is: extend the list until it reaches first + 1 past the cursor.
   let need = Math.max(first + 1, 50);
@@ -430,10 +448,7 @@ export async function similarTo(store: Store, modelId: number, uploadVector: (id
     const { ranked, exact } = await relevanceList(store, modelId, q, input.filter, { curve: rel.audio, goodMatch: rel.goodMatch, page: input, exclude });
     return cutoffPage(store, ranked, input, null, rel, [], 'nothing in the library sounds like it (no clip above the cutoff)', exact);
   }
-  const [ranked, total] = await Promise.all([
-    vectorPage(store, modelId, q, input.filter, input.first, input.after, exclude),
-    countEmbedded(store, modelId, input.filter, exclude),
-  ]);
+  const [ranked, total] = await Promise.all([vectorPage(store, modelId, q, input.filter, input.first, input.after, exclude), countEmbedded(store, modelId, input.filter, exclude)]);
   return page(store, ranked, input.first, input.after, null, total, 'COSINE');
 }
 
@@ -557,15 +572,22 @@ async function relevantText(store: Store, modelId: number, q: Float32Array, quer
     goodMatch: rel.goodMatch,
     page: input,
     blind,
-    keywords: hybrid
-      ? keywordBase(store, modelId, input.filter).then((n) => keywordRanking(store, modelId, query, input.filter, HYBRID_POOL, n, limits.maxQueryWords))
-      : undefined,
+    keywords: hybrid ? keywordBase(store, modelId, input.filter).then((n) => keywordRanking(store, modelId, query, input.filter, HYBRID_POOL, n, limits.maxQueryWords)) : undefined,
   });
   const none = blind
     ? `the model does not know: ${meaning.filter((w) => unknown.includes(w)).join(', ')}`
     : `nothing in the library sounds like ${JSON.stringify(query)} (no clip above the cutoff)`;
   // Stop words are not reported: a vocabulary without "a" misses nothing the query meant.
-  return cutoffPage(store, ranked, input, query, rel, unknown.filter((w) => meaning.includes(w)), none, exact);
+  return cutoffPage(
+    store,
+    ranked,
+    input,
+    query,
+    rel,
+    unknown.filter((w) => meaning.includes(w)),
+    none,
+    exact,
+  );
 }
 
 /** The relevance in force for searches with this runtime over this library (search/relevance.ts). */

@@ -39,10 +39,30 @@ export interface RelevanceRuntime {
  * is what a query reaches by chance there (a library that really holds one of them moves the median little).
  */
 export const BACKGROUND_PROMPTS = [
-  'a dog barking', 'a car engine', 'rain falling', 'a door closing', 'people talking', 'music playing', 'a phone ringing',
-  'birds singing', 'wind blowing', 'footsteps', 'an explosion', 'water running', 'a baby crying', 'a clock ticking',
-  'typing on a keyboard', 'a crowd cheering', 'an airplane', 'a siren', 'a guitar', 'a piano', 'silence', 'static noise',
-  'a cat meowing', 'thunder',
+  'a dog barking',
+  'a car engine',
+  'rain falling',
+  'a door closing',
+  'people talking',
+  'music playing',
+  'a phone ringing',
+  'birds singing',
+  'wind blowing',
+  'footsteps',
+  'an explosion',
+  'water running',
+  'a baby crying',
+  'a clock ticking',
+  'typing on a keyboard',
+  'a crowd cheering',
+  'an airplane',
+  'a siren',
+  'a guitar',
+  'a piano',
+  'silence',
+  'static noise',
+  'a cat meowing',
+  'thunder',
 ];
 
 /** Slope of the LIBRARY curve (p per cosine): about that of the fitted curves of clap-mini (17.7–28.6). */
@@ -85,13 +105,7 @@ const cache = new WeakMap<object, { key: string; value: Promise<Relevance> }>();
  * The relevance in force for this runtime and library: the bundle's calibration, else the library's
  * null, cached until the number of embedded clips changes (seen through recentCount, within seconds).
  */
-export async function relevanceFor(
-  store: Store,
-  modelId: number,
-  rt: RelevanceRuntime,
-  knn: Knn,
-  sampleNearest: SampleNearest,
-): Promise<Relevance> {
+export async function relevanceFor(store: Store, modelId: number, rt: RelevanceRuntime, knn: Knn, sampleNearest: SampleNearest): Promise<Relevance> {
   if (rt.calibration) return bundleRelevance(rt.calibration);
   const clips = await recentCount(store, modelId);
   const key = `${modelId}:${clips}`;

@@ -33,10 +33,7 @@ const SESSION_SETTINGS: Record<string, string> = { 'hnsw.iterative_scan': 'stric
  * recorded as applied. Both are replaced: the whole script goes to the server as one simple-protocol
  * query, which Postgres runs in one implicit transaction.
  */
-export function wholeScript(
-  factory: SqlMigrationAwareDriverAdapterFactory,
-  run: (adapter: SqlDriverAdapter, script: string) => Promise<void>,
-): MigrationAdapter {
+export function wholeScript(factory: SqlMigrationAwareDriverAdapterFactory, run: (adapter: SqlDriverAdapter, script: string) => Promise<void>): MigrationAdapter {
   const out: MigrationAdapter = {
     provider: factory.provider,
     adapterName: factory.adapterName,
@@ -84,7 +81,8 @@ export function openBackend(
 /** SESSION_SETTINGS with the caller's additions (benchmarks, tests); names and values are plain words, as they go into SET. */
 function sessionSettings(extra: Record<string, string> = {}): Record<string, string> {
   for (const [k, v] of Object.entries(extra)) {
-    if (!/^[a-z_][a-z0-9_.]*$/.test(k) || !/^[A-Za-z0-9_.]+$/.test(v)) throw new EarshotError('CONFIG_INVALID', `session setting ${k} = ${v}: use a setting name and a plain value`);
+    if (!/^[a-z_][a-z0-9_.]*$/.test(k) || !/^[A-Za-z0-9_.]+$/.test(v))
+      throw new EarshotError('CONFIG_INVALID', `session setting ${k} = ${v}: use a setting name and a plain value`);
   }
   return { ...SESSION_SETTINGS, ...extra };
 }
@@ -196,25 +194,23 @@ export function ensureWritableDir(dir: string): void {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
     if (code === 'ENOSPC' || code === 'EDQUOT') throw noSpace(dir, code, e);
-    throw new EarshotError(
-      'DATA_DIR_NOT_WRITABLE',
-      `data folder ${dir} is not writable (${code}): set EARSHOT_DATA_DIR to a folder this user can write, or fix its permissions`,
-      { subject: dir, cause: e },
-    );
+    throw new EarshotError('DATA_DIR_NOT_WRITABLE', `data folder ${dir} is not writable (${code}): set EARSHOT_DATA_DIR to a folder this user can write, or fix its permissions`, {
+      subject: dir,
+      cause: e,
+    });
   }
 }
 
 const noSpace = (dir: string, code: string, cause: unknown) =>
-  new EarshotError(
-    'NO_SPACE_LEFT',
-    `no space left on the device of ${dir} (${code}): free disk space, or set EARSHOT_DATA_DIR to a folder on a disk with room`,
-    { subject: dir, cause },
-  );
+  new EarshotError('NO_SPACE_LEFT', `no space left on the device of ${dir} (${code}): free disk space, or set EARSHOT_DATA_DIR to a folder on a disk with room`, {
+    subject: dir,
+    cause,
+  });
 
 /** chmod to `mode` when this user owns `p` and it allows more (a folder made by hand with 0755); others' folders are left as they are. */
 function tighten(p: string, mode: number): void {
   const st = fs.statSync(p);
-  if ((st.mode & 0o777 & ~mode) !== 0 && st.uid === process.getuid?.()) fs.chmodSync(p, (st.mode & 0o777) & mode);
+  if ((st.mode & 0o777 & ~mode) !== 0 && st.uid === process.getuid?.()) fs.chmodSync(p, st.mode & 0o777 & mode);
 }
 
 /**
@@ -257,7 +253,7 @@ function refuseForeignDir(dir: string): void {
  * NO_SPACE_LEFT, anything else (an abort on a damaged pg_control, a PANIC) DATA_CORRUPT.
  */
 function openFailure(dir: string, e: unknown): EarshotError {
-  const fsCode = wasiErrno(e) ?? ((e as NodeJS.ErrnoException)?.code);
+  const fsCode = wasiErrno(e) ?? (e as NodeJS.ErrnoException)?.code;
   const message = e instanceof Error ? e.message : fsCode ? `file system error ${fsCode}` : String(e);
   if (fsCode === 'ENOSPC' || fsCode === 'EDQUOT') return noSpace(dir, fsCode, e);
   if (fsCode === 'EACCES' || fsCode === 'EPERM' || fsCode === 'EROFS') {

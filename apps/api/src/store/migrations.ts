@@ -3,11 +3,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import * as bg from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
-import {
-  bindMigrationAwareSqlAdapterFactory,
-  type SqlDriverAdapter,
-  type SqlMigrationAwareDriverAdapterFactory,
-} from '@prisma/driver-adapter-utils';
+import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { REPO_ROOT } from '../config.js';
 import { EarshotError } from '../errors.js';
 import type { MigrationAdapter } from './backends.js';
@@ -128,7 +124,10 @@ export async function applyMigrations(adapter: MigrationAdapter, dir = MIGRATION
 /** Engine errors arrive as multi-line text (with the failing SQL); keep the first meaningful line. */
 export function oneLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e);
-  const lines = msg.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = msg
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const db = lines.find((l) => /^(Database error|ERROR|error:|DbError)/i.test(l));
   return (db ?? lines[0] ?? 'unknown error').slice(0, 400);
 }

@@ -11,7 +11,9 @@ export function Bars({ scores, multiLabel }: { scores: LabelScore[]; multiLabel:
     <div className="bars" data-testid="classify-bars">
       {rows.map((r) => (
         <div key={r.label} className={`bar-row${r.label === best ? ' best' : ''}`} data-testid="bar" data-label={r.label} data-pct={r.pct}>
-          <div className="bar-label" title={r.present != null ? `${r.label}: present ${(r.present * 100).toFixed(1)} % on its own` : r.label}>{r.label}</div>
+          <div className="bar-label" title={r.present != null ? `${r.label}: present ${(r.present * 100).toFixed(1)} % on its own` : r.label}>
+            {r.label}
+          </div>
           <div className="bar-track" role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={r.pct} aria-label={`${r.label}: ${r.pct.toFixed(1)} percent`}>
             <div className="bar-fill" style={{ width: `${Math.max(0.5, r.pct)}%` }} />
           </div>

@@ -44,7 +44,10 @@ export function ClassifyView() {
         .catch(setError);
   }, [params]);
 
-  const labels = labelText.split(',').map((s) => s.trim()).filter(Boolean);
+  const labels = labelText
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const audioVars = source === 'clip' ? (clip ? { clip: clip.id } : null) : uploaded ? { audio: uploaded.id } : null;
   const selectedSet = labelSets?.find((s) => s.id === labelSetId);
   const canRun = !!audioVars && (labelSetId ? true : labels.length >= 1);
@@ -54,10 +57,7 @@ export function ClassifyView() {
     setBusy(true);
     setError(null);
     try {
-      const d = await gql<{ classify: Classification }>(
-        CLASSIFY,
-        labelSetId ? { ...audioVars, labelSet: labelSetId } : { ...audioVars, labels, template, multiLabel },
-      );
+      const d = await gql<{ classify: Classification }>(CLASSIFY, labelSetId ? { ...audioVars, labelSet: labelSetId } : { ...audioVars, labels, template, multiLabel });
       setResult(d.classify);
     } catch (e) {
       setError(e);
@@ -126,7 +126,11 @@ export function ClassifyView() {
             <button type="button" className="btn" disabled={!canRun || busy} onClick={run} data-testid="classify-run">
               {busy ? 'Classifying…' : 'Classify'}
             </button>
-            {!audioVars && <span className="muted small" style={{ marginLeft: 10 }}>Choose a sound first.</span>}
+            {!audioVars && (
+              <span className="muted small" style={{ marginLeft: 10 }}>
+                Choose a sound first.
+              </span>
+            )}
           </section>
           <section className="card" aria-label="Classification result" aria-live="polite">
             <h3>Result</h3>
@@ -152,12 +156,18 @@ export function ClassifyView() {
                     <h3>Per window</h3>
                     <table>
                       <thead>
-                        <tr><th>Window</th><th>Best label</th><th>Score</th></tr>
+                        <tr>
+                          <th>Window</th>
+                          <th>Best label</th>
+                          <th>Score</th>
+                        </tr>
                       </thead>
                       <tbody>
                         {result.windows.map((w) => (
                           <tr key={w.startSec}>
-                            <td className="mono">{fmtDuration(w.startSec)} – {fmtDuration(w.endSec)}</td>
+                            <td className="mono">
+                              {fmtDuration(w.startSec)} – {fmtDuration(w.endSec)}
+                            </td>
                             <td>{w.best.label}</td>
                             <td className="mono">{(w.best.score * 100).toFixed(1)} %</td>
                           </tr>
@@ -187,7 +197,7 @@ function ClipPicker({ value, onChange }: { value: Clip | null; onChange: (c: Cli
   const load = useCallback((after: string | null) => {
     gql<{ clips: ClipConnection }>(CLIPS, { first: 200, after })
       .then((d) => {
-        setClips((old) => [...(after ? old ?? [] : []), ...d.clips.nodes]);
+        setClips((old) => [...(after ? (old ?? []) : []), ...d.clips.nodes]);
         setPage({ total: d.clips.totalCount, cursor: d.clips.pageInfo.endCursor, more: d.clips.pageInfo.hasNextPage });
         setError(null);
       })

@@ -41,7 +41,10 @@ export function LabelSets({ sets, onChanged }: { sets: LabelSet[] | null; onChan
       if (!draft) return;
       const input = {
         name: draft.name.trim(),
-        labels: draft.labels.split(',').map((s) => s.trim()).filter(Boolean),
+        labels: draft.labels
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
         template: draft.template,
         multiLabel: draft.multiLabel,
       };
@@ -88,8 +91,12 @@ export function LabelSets({ sets, onChanged }: { sets: LabelSet[] | null; onChan
               <input type="checkbox" checked={draft.multiLabel} onChange={(e) => setDraft({ ...draft, multiLabel: e.target.checked })} /> Multi-label
             </label>
             <span className="grow" />
-            <button type="button" className="btn small ghost" onClick={() => setDraft(null)}>Cancel</button>
-            <button type="submit" className="btn small" disabled={busy === 'save'}>{draft.id ? 'Save' : 'Create'}</button>
+            <button type="button" className="btn small ghost" onClick={() => setDraft(null)}>
+              Cancel
+            </button>
+            <button type="submit" className="btn small" disabled={busy === 'save'}>
+              {draft.id ? 'Save' : 'Create'}
+            </button>
           </div>
         </form>
       )}
@@ -106,7 +113,9 @@ export function LabelSets({ sets, onChanged }: { sets: LabelSet[] | null; onChan
                 <strong>{s.name}</strong>
                 <span className="muted small">{s.multiLabel ? 'multi-label' : 'single-label'}</span>
               </div>
-              <div className="muted small" style={{ margin: '4px 0 8px' }}>{s.labels.join(', ')}</div>
+              <div className="muted small" style={{ margin: '4px 0 8px' }}>
+                {s.labels.join(', ')}
+              </div>
               <div className="row tight">
                 <button
                   type="button"
@@ -121,7 +130,11 @@ export function LabelSets({ sets, onChanged }: { sets: LabelSet[] | null; onChan
                 >
                   {busy === `run-${s.id}` ? 'Running…' : 'Run over library'}
                 </button>
-                <button type="button" className="btn small ghost" onClick={() => setDraft({ id: s.id, name: s.name, labels: s.labels.join(', '), template: s.template, multiLabel: s.multiLabel })}>
+                <button
+                  type="button"
+                  className="btn small ghost"
+                  onClick={() => setDraft({ id: s.id, name: s.name, labels: s.labels.join(', '), template: s.template, multiLabel: s.multiLabel })}
+                >
                   Edit
                 </button>
                 <button

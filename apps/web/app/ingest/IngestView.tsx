@@ -66,7 +66,9 @@ export function IngestView() {
       <div className="page-head">
         <div>
           <h1>Ingest</h1>
-          <p>Add a folder from one of the server’s library roots (<code>EARSHOT_INGEST_ROOTS</code>). Unchanged files are skipped, so re-running is cheap.</p>
+          <p>
+            Add a folder from one of the server’s library roots (<code>EARSHOT_INGEST_ROOTS</code>). Unchanged files are skipped, so re-running is cheap.
+          </p>
         </div>
       </div>
       <div className="layout-side">
@@ -90,7 +92,9 @@ export function IngestView() {
                   <span>Library root on the server</span>
                   <select name="root" value={root} onChange={(e) => setRoot(e.target.value)} className="mono" data-testid="ingest-root">
                     {(roots ?? []).map((r) => (
-                      <option key={r} value={r}>{r}</option>
+                      <option key={r} value={r}>
+                        {r}
+                      </option>
                     ))}
                   </select>
                 </label>
@@ -109,7 +113,11 @@ export function IngestView() {
                 {starting ? 'Starting…' : 'Start ingest'}
               </button>
             </div>
-            {!!startError && <div style={{ marginTop: 12 }}><ErrorBox error={startError} /></div>}
+            {!!startError && (
+              <div style={{ marginTop: 12 }}>
+                <ErrorBox error={startError} />
+              </div>
+            )}
           </form>
           {runId ? (
             <RunProgress id={runId} onFinished={loadRuns} onRetry={retry} />
@@ -131,10 +139,16 @@ export function IngestView() {
                 {runs.map((r) => (
                   <tr key={r.id} className="clickable" onClick={() => router.replace(`/ingest?run=${encodeURIComponent(r.id)}`, { scroll: false })} aria-selected={r.id === runId}>
                     <td>
-                      <div className="mono small" style={{ wordBreak: 'break-all' }}>{r.root}</div>
-                      <div className="muted small">{new Date(r.startedAt).toLocaleString()} · {r.processedFiles}/{r.totalFiles} files</div>
+                      <div className="mono small" style={{ wordBreak: 'break-all' }}>
+                        {r.root}
+                      </div>
+                      <div className="muted small">
+                        {new Date(r.startedAt).toLocaleString()} · {r.processedFiles}/{r.totalFiles} files
+                      </div>
                     </td>
-                    <td><span className={`badge ${r.status}${r.status === 'DONE' && r.failedFiles ? ' warn' : ''}`}>{statusText(r)}</span></td>
+                    <td>
+                      <span className={`badge ${r.status}${r.status === 'DONE' && r.failedFiles ? ' warn' : ''}`}>{statusText(r)}</span>
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -255,13 +269,21 @@ function RunProgress({ id, onFinished, onRetry }: { id: string; onFinished: () =
           </div>
           <table data-testid="ingest-failures">
             <thead>
-              <tr><th>File</th><th>Code</th><th>Reason</th></tr>
+              <tr>
+                <th>File</th>
+                <th>Code</th>
+                <th>Reason</th>
+              </tr>
             </thead>
             <tbody>
               {run.failures.map((f) => (
                 <tr key={f.path}>
-                  <td className="mono small" style={{ wordBreak: 'break-all' }}>{f.path}</td>
-                  <td><code className="code-tag">{f.code}</code></td>
+                  <td className="mono small" style={{ wordBreak: 'break-all' }}>
+                    {f.path}
+                  </td>
+                  <td>
+                    <code className="code-tag">{f.code}</code>
+                  </td>
                   <td className="small">{f.message}</td>
                 </tr>
               ))}

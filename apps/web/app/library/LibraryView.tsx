@@ -107,7 +107,9 @@ export function LibraryView() {
           <select aria-label="Browse by predicted label of label set" value={labelSet} onChange={(e) => go({ labelSet: e.target.value, label: '' })}>
             <option value="">Browse by predicted label…</option>
             {sets.map((s) => (
-              <option key={s.id} value={s.id}>{s.name}</option>
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
             ))}
           </select>
         </div>
@@ -137,13 +139,21 @@ export function LibraryView() {
         </div>
       )}
       <nav className="crumbs" aria-label="Folder path">
-        <button type="button" onClick={() => go({ folder: '' })}>All folders</button>
+        <button type="button" onClick={() => go({ folder: '' })}>
+          All folders
+        </button>
         {crumbs.map((c, i) => {
           const p = (folder.startsWith('/') ? '/' : '') + crumbs.slice(0, i + 1).join('/');
           return (
             <span key={p}>
               <span className="muted">/ </span>
-              {i === crumbs.length - 1 ? <strong>{c}</strong> : <button type="button" onClick={() => go({ folder: p })}>{c}</button>}
+              {i === crumbs.length - 1 ? (
+                <strong>{c}</strong>
+              ) : (
+                <button type="button" onClick={() => go({ folder: p })}>
+                  {c}
+                </button>
+              )}
             </span>
           );
         })}
@@ -156,7 +166,12 @@ export function LibraryView() {
           {folders.map((f) => (
             <button key={f.path} type="button" className="folder" onClick={() => go({ folder: f.path })} title={f.path}>
               <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden style={{ flex: 'none', color: 'var(--accent)' }}>
-                <path d="M3 6.5A1.5 1.5 0 0 1 4.5 5h4.2l2 2h8.8A1.5 1.5 0 0 1 21 8.5v9a1.5 1.5 0 0 1-1.5 1.5h-15A1.5 1.5 0 0 1 3 17.5z" fill="none" stroke="currentColor" strokeWidth="1.6" />
+                <path
+                  d="M3 6.5A1.5 1.5 0 0 1 4.5 5h4.2l2 2h8.8A1.5 1.5 0 0 1 21 8.5v9a1.5 1.5 0 0 1-1.5 1.5h-15A1.5 1.5 0 0 1 3 17.5z"
+                  fill="none"
+                  stroke="currentColor"
+                  strokeWidth="1.6"
+                />
               </svg>
               <span style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>{f.name}</span>
               <span className="n">{f.clipCount}</span>

@@ -88,9 +88,7 @@ export function SimilarView() {
                     )}
                   </Empty>
                 ) : (
-                  <Empty title="Pick a starting sound">
-                    Drop or record a file on the right, or use “Similar” on any search result.
-                  </Empty>
+                  <Empty title="Pick a starting sound">Drop or record a file on the right, or use “Similar” on any search result.</Empty>
                 )
               }
             />
@@ -133,7 +131,9 @@ function PairClip({ clip }: { clip: Clip }) {
       </button>
       <div style={{ minWidth: 0 }}>
         <div>{clip.name}</div>
-        <div className="muted small mono">{clip.folder} · {fmtDuration(clip.durationSec)}</div>
+        <div className="muted small mono">
+          {clip.folder} · {fmtDuration(clip.durationSec)}
+        </div>
       </div>
     </div>
   );
@@ -186,8 +186,12 @@ function NearDuplicates({ clipId }: { clipId: string | null }) {
           <tbody>
             {pairs.map((p) => (
               <tr key={`${p.a.id}-${p.b.id}`}>
-                <td><PairClip clip={p.a} /></td>
-                <td><PairClip clip={p.b} /></td>
+                <td>
+                  <PairClip clip={p.a} />
+                </td>
+                <td>
+                  <PairClip clip={p.b} />
+                </td>
                 <td className="mono">{p.distance.toFixed(4)}</td>
                 <td>{p.identical && <span className="pill warn">identical</span>}</td>
               </tr>

@@ -30,11 +30,30 @@ export interface ClipRow {
 
 /** The columns a ClipRow is made of, on "Clip" c. */
 export const CLIP_SELECT = [
-  'c.id', 'c.path', 'c.name', 'c.folder', 'c.format', 'c.container', 'c.codec', 'c.bitDepth', 'c.decoder', 'c.embedded', 'c.description',
-  'c.ucsCatId', 'c.ucsCategory', 'c.ucsSubcategory', 'c.sampleRate', 'c.channels', 'c.durationSec',
-  'c.sizeBytes', 'c.mtime', 'c.tags', 'c.peaks', 'c.status', 'c.contentHash',
+  'c.id',
+  'c.path',
+  'c.name',
+  'c.folder',
+  'c.format',
+  'c.container',
+  'c.codec',
+  'c.bitDepth',
+  'c.decoder',
+  'c.embedded',
+  'c.description',
+  'c.ucsCatId',
+  'c.ucsCategory',
+  'c.ucsSubcategory',
+  'c.sampleRate',
+  'c.channels',
+  'c.durationSec',
+  'c.sizeBytes',
+  'c.mtime',
+  'c.tags',
+  'c.peaks',
+  'c.status',
+  'c.contentHash',
 ] as const;
-
 
 /** A row of CLIP_SELECT as the API returns it: the one place its values are converted. */
 export function mapClip(r: Record<string, unknown>): ClipRow {
@@ -85,20 +104,38 @@ export async function clipsInPathOrder(db: Db, modelId: number, p: { filter?: Cl
 
 /** Clips under the filter (exact). */
 export async function countClips(db: Db, modelId: number, filter?: ClipFilter | null): Promise<number> {
-  const r = await first(db, qb.selectFrom('Clip as c').select((eb) => eb.fn.countAll().as('n')).where(clipFilter(filter, modelId)));
+  const r = await first(
+    db,
+    qb
+      .selectFrom('Clip as c')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where(clipFilter(filter, modelId)),
+  );
   return num(r?.n);
 }
 
 /** Clips under the filter whose content has an embedding of this model, the query clip left out. */
 export async function countEmbeddedClips(db: Db, modelId: number, filter?: ClipFilter | null, excludeClipId?: number): Promise<number> {
-  let q = qb.selectFrom('Clip as c').select((eb) => eb.fn.countAll().as('n')).where(clipFilter(filter, modelId)).where(embeddedFilter(modelId));
+  let q = qb
+    .selectFrom('Clip as c')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where(clipFilter(filter, modelId))
+    .where(embeddedFilter(modelId));
   if (excludeClipId !== undefined) q = q.where('c.id', '<>', int(excludeClipId));
   return num((await first(db, q))?.n);
 }
 
 /** Active clips per folder, in folder order. */
 export async function activeClipsPerFolder(db: Db): Promise<{ folder: string; clips: number }[]> {
-  const rs = await rows(db, qb.selectFrom('Clip').select(['folder', (eb) => eb.fn.countAll().as('n')]).where('status', '=', 'active').groupBy('folder').orderBy('folder'));
+  const rs = await rows(
+    db,
+    qb
+      .selectFrom('Clip')
+      .select(['folder', (eb) => eb.fn.countAll().as('n')])
+      .where('status', '=', 'active')
+      .groupBy('folder')
+      .orderBy('folder'),
+  );
   return rs.map((r) => ({ folder: r.folder, clips: num(r.n) }));
 }
 
@@ -107,7 +144,10 @@ export async function clipFacets(db: Db) {
   const active = () => qb.selectFrom('Clip').where('status', '=', 'active');
   const distinct = async (col: 'format' | 'container' | 'codec' | 'ucsCategory' | 'bitDepth' | 'sampleRate' | 'channels') =>
     (await rows(db, active().select(sql.ref<string | number>(col).as('v')).distinct().where(col, 'is not', null).orderBy('v'))).map((r) => r.v);
-  const range = await first(db, active().select((eb) => [eb.fn.min('durationSec').as('lo'), eb.fn.max('durationSec').as('hi')]));
+  const range = await first(
+    db,
+    active().select((eb) => [eb.fn.min('durationSec').as('lo'), eb.fn.max('durationSec').as('hi')]),
+  );
   return {
     formats: (await distinct('format')).map(String),
     containers: (await distinct('container')).map(String),
@@ -116,14 +156,28 @@ export async function clipFacets(db: Db) {
     bitDepths: (await distinct('bitDepth')).map(Number),
     sampleRates: (await distinct('sampleRate')).map(Number),
     channels: (await distinct('channels')).map(Number),
-    tags: (await rows(db, active().select(sql<string>`unnest(tags)`.as('v')).distinct().orderBy('v'))).map((r) => r.v),
+    tags: (
+      await rows(
+        db,
+        active()
+          .select(sql<string>`unnest(tags)`.as('v'))
+          .distinct()
+          .orderBy('v'),
+      )
+    ).map((r) => r.v),
     minDurationSec: num(range?.lo),
     maxDurationSec: num(range?.hi),
   };
 }
 
 export async function setTags(db: Db, id: number, tags: string[]): Promise<void> {
-  await rows(db, qb.updateTable('Clip').set({ tags: textArray(tags), updatedAt: now() }).where('id', '=', id));
+  await rows(
+    db,
+    qb
+      .updateTable('Clip')
+      .set({ tags: textArray(tags), updatedAt: now() })
+      .where('id', '=', id),
+  );
 }
 
 /** Delete a clip row; its content's vectors and predictions go too unless another clip has the same bytes. Call inside a transaction. */
@@ -134,7 +188,13 @@ export async function deleteClipRow(db: Db, clip: { id: number; contentHash: str
 
 /** The vectors and predictions of a content no clip has any more. Call inside a transaction. */
 export async function dropOrphanContent(db: Db, contentHash: string): Promise<void> {
-  const r = await first(db, qb.selectFrom('Clip').select((eb) => eb.fn.countAll().as('n')).where('contentHash', '=', contentHash));
+  const r = await first(
+    db,
+    qb
+      .selectFrom('Clip')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('contentHash', '=', contentHash),
+  );
   if (num(r?.n) > 0) return;
   await rows(db, qb.deleteFrom('Segment').where('contentHash', '=', contentHash));
   await rows(db, qb.deleteFrom('Prediction').where('contentHash', '=', contentHash));
@@ -198,7 +258,10 @@ export async function twinFacts(db: Db, contentHash: string): Promise<StoredClip
 }
 
 /** An active-or-missing clip at this path with this size and mtime whose content is embedded for this model (nothing to read again). */
-export async function unchangedClip(db: Db, p: { path: string; sizeBytes: number; mtimeMs: number; modelId: number }): Promise<{ id: number; contentHash: string; durationSec: number } | null> {
+export async function unchangedClip(
+  db: Db,
+  p: { path: string; sizeBytes: number; mtimeMs: number; modelId: number },
+): Promise<{ id: number; contentHash: string; durationSec: number } | null> {
   const r = await first(
     db,
     qb
@@ -208,7 +271,16 @@ export async function unchangedClip(db: Db, p: { path: string; sizeBytes: number
       .where('c.sizeBytes', '=', bigint(p.sizeBytes))
       .where('c.mtime', '=', utcFromMs(p.mtimeMs))
       .where('c.container', 'is not', null)
-      .where((eb) => eb.exists(eb.selectFrom('Segment as s').select(sql`1`.as('one')).whereRef('s.contentHash', '=', 'c.contentHash').where('s.modelId', '=', p.modelId).where('s.kind', '=', 'clip'))),
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('Segment as s')
+            .select(sql`1`.as('one'))
+            .whereRef('s.contentHash', '=', 'c.contentHash')
+            .where('s.modelId', '=', p.modelId)
+            .where('s.kind', '=', 'clip'),
+        ),
+      ),
   );
   return r ? { id: num(r.id), contentHash: r.contentHash, durationSec: num(r.durationSec) } : null;
 }
@@ -251,7 +323,17 @@ export async function upsertClip(
     db,
     qb
       .insertInto('Clip')
-      .values({ path: c.path, folder: c.folder, name: c.name, contentHash: c.contentHash, sizeBytes: bigint(c.sizeBytes), mtime: utcFromMs(c.mtimeMs), ...facts, status: 'active', updatedAt: now() })
+      .values({
+        path: c.path,
+        folder: c.folder,
+        name: c.name,
+        contentHash: c.contentHash,
+        sizeBytes: bigint(c.sizeBytes),
+        mtime: utcFromMs(c.mtimeMs),
+        ...facts,
+        status: 'active',
+        updatedAt: now(),
+      })
       .onConflict((oc) =>
         oc.column('path').doUpdateSet((eb) => ({
           folder: eb.ref('excluded.folder'),

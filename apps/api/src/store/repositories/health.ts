@@ -8,7 +8,19 @@ export async function ping(db: Db): Promise<void> {
 
 /** Active clips, and the segments of this model. */
 export async function librarySize(db: Db, modelId: number): Promise<{ clips: number; segments: number }> {
-  const c = await first(db, qb.selectFrom('Clip').select((eb) => eb.fn.countAll().as('c')).where('status', '=', 'active'));
-  const s = await first(db, qb.selectFrom('Segment').select((eb) => eb.fn.countAll().as('s')).where('modelId', '=', int(modelId)));
+  const c = await first(
+    db,
+    qb
+      .selectFrom('Clip')
+      .select((eb) => eb.fn.countAll().as('c'))
+      .where('status', '=', 'active'),
+  );
+  const s = await first(
+    db,
+    qb
+      .selectFrom('Segment')
+      .select((eb) => eb.fn.countAll().as('s'))
+      .where('modelId', '=', int(modelId)),
+  );
   return { clips: num(c?.c), segments: num(s?.s) };
 }

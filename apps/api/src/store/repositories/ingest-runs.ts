@@ -29,8 +29,21 @@ export interface IngestFailure {
 }
 
 const RUN_SELECT = [
-  'id', 'root', 'modelId', 'status', 'reindex', 'totalFiles', 'processedFiles', 'skippedFiles', 'failedFiles',
-  'missingFiles', 'audioSeconds', 'error', 'startedAt', 'updatedAt', 'finishedAt',
+  'id',
+  'root',
+  'modelId',
+  'status',
+  'reindex',
+  'totalFiles',
+  'processedFiles',
+  'skippedFiles',
+  'failedFiles',
+  'missingFiles',
+  'audioSeconds',
+  'error',
+  'startedAt',
+  'updatedAt',
+  'finishedAt',
 ] as const;
 
 function mapRun(r: Record<string, unknown>): IngestRunRow {
@@ -108,7 +121,15 @@ export async function insertQueuedRun(db: Db, p: { root: string; modelId: number
 export async function activeRunFor(db: Db, p: { root: string; modelId: number; reindex: boolean }): Promise<number | null> {
   const r = await first(
     db,
-    qb.selectFrom('IngestRun').select('id').where('root', '=', p.root).where('modelId', '=', p.modelId).where('reindex', '=', p.reindex).where(ACTIVE).orderBy('id', 'desc').limit(1),
+    qb
+      .selectFrom('IngestRun')
+      .select('id')
+      .where('root', '=', p.root)
+      .where('modelId', '=', p.modelId)
+      .where('reindex', '=', p.reindex)
+      .where(ACTIVE)
+      .orderBy('id', 'desc')
+      .limit(1),
   );
   return r ? num(r.id) : null;
 }
@@ -185,7 +206,17 @@ export async function finishRunIfNothingPending(db: Db, runId: number): Promise<
       .set({ status: 'done', finishedAt: now(), updatedAt: now() })
       .where('id', '=', runId)
       .where('status', '=', 'running')
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('IngestFile').select(sql`1`.as('one')).where('runId', '=', runId).where('status', '=', 'pending'))))
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('IngestFile')
+              .select(sql`1`.as('one'))
+              .where('runId', '=', runId)
+              .where('status', '=', 'pending'),
+          ),
+        ),
+      )
       .returning('id'),
   );
   return done.length > 0;
@@ -203,7 +234,17 @@ export async function analyzeSearchTables(db: Db): Promise<void> {
 
 /** Files a run recorded (any status). */
 export async function countRunFiles(db: Db, runId: number): Promise<number> {
-  return num((await first(db, qb.selectFrom('IngestFile').select((eb) => eb.fn.countAll().as('n')).where('runId', '=', runId)))?.n);
+  return num(
+    (
+      await first(
+        db,
+        qb
+          .selectFrom('IngestFile')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('runId', '=', runId),
+      )
+    )?.n,
+  );
 }
 
 export async function runFailures(db: Db, runId: number, first_: number): Promise<IngestFailure[]> {
@@ -326,4 +367,3 @@ export async function countDoneWithContent(db: Db, runId: number, contentHash: s
     )?.n,
   );
 }
-

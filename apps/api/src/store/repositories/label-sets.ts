@@ -44,7 +44,13 @@ export async function labelSetById(db: Db, id: number): Promise<LabelSetRow | nu
 /** Several sets by id (one statement: the per-request loader of Clip.predictions). */
 export async function labelSetsByIds(db: Db, ids: number[]): Promise<Map<number, LabelSetRow>> {
   if (!ids.length) return new Map();
-  const rs = await rows(db, qb.selectFrom('LabelSet').select(SET_SELECT).where('id', '=', sql<number>`ANY(${intArray(ids)})`));
+  const rs = await rows(
+    db,
+    qb
+      .selectFrom('LabelSet')
+      .select(SET_SELECT)
+      .where('id', '=', sql<number>`ANY(${intArray(ids)})`),
+  );
   return new Map(rs.map((r) => [Number(r.id), mapSet(r)]));
 }
 
@@ -56,7 +62,10 @@ export async function labelSetNameTaken(db: Db, name: string, exceptId = 0): Pro
 export async function insertLabelSet(db: Db, v: LabelSetValues): Promise<LabelSetRow> {
   const r = await first(
     db,
-    qb.insertInto('LabelSet').values({ name: v.name, labels: textArray(v.labels), template: v.template, multiLabel: v.multiLabel, updatedAt: now() }).returning(SET_SELECT),
+    qb
+      .insertInto('LabelSet')
+      .values({ name: v.name, labels: textArray(v.labels), template: v.template, multiLabel: v.multiLabel, updatedAt: now() })
+      .returning(SET_SELECT),
   );
   return mapSet(r!);
 }

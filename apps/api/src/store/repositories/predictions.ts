@@ -43,7 +43,12 @@ export async function labelCounts(db: Db, modelId: number, labelSetId: number): 
 }
 
 /** Store (or replace) one prediction per content: best label, its score and every label's score in set order. */
-export async function upsertPredictions(db: Db, labelSetId: number, modelId: number, preds: { contentHash: string; label: string; score: number; scores: number[] }[]): Promise<void> {
+export async function upsertPredictions(
+  db: Db,
+  labelSetId: number,
+  modelId: number,
+  preds: { contentHash: string; label: string; score: number; scores: number[] }[],
+): Promise<void> {
   await raw(
     db,
     sql`INSERT INTO "Prediction" ("contentHash", "labelSetId", "modelId", label, score, scores)

@@ -17,7 +17,12 @@ export interface SegmentHit {
   sim: number;
 }
 
-const hit = (r: { clipId: unknown; startSec: unknown; endSec: unknown; sim: unknown }): SegmentHit => ({ clipId: num(r.clipId), startSec: num(r.startSec), endSec: num(r.endSec), sim: num(r.sim) });
+const hit = (r: { clipId: unknown; startSec: unknown; endSec: unknown; sim: unknown }): SegmentHit => ({
+  clipId: num(r.clipId),
+  startSec: num(r.startSec),
+  endSec: num(r.endSec),
+  sim: num(r.sim),
+});
 
 export interface KnnQuery {
   modelId: number;
@@ -91,7 +96,10 @@ export async function clipVectorOf(db: Db, modelId: number, contentHash: string)
 export async function sampleClipVectors(db: Db, modelId: number, n: number): Promise<{ clipId: number; embedding: Float32Array }[]> {
   const rs = await raw(
     db,
-    sql<{ id: number; v: string }>`SELECT c.id, s.embedding::text AS v FROM "Clip" c JOIN "Segment" s ON s."contentHash" = c."contentHash" AND s."modelId" = ${modelId}::int AND s.kind = 'clip'
+    sql<{
+      id: number;
+      v: string;
+    }>`SELECT c.id, s.embedding::text AS v FROM "Clip" c JOIN "Segment" s ON s."contentHash" = c."contentHash" AND s."modelId" = ${modelId}::int AND s.kind = 'clip'
      WHERE c.status = 'active' ORDER BY md5(c."contentHash"), c.id LIMIT ${n}::int`,
   );
   return rs.map((r) => ({ clipId: num(r.id), embedding: fromVectorLiteral(r.v) }));
@@ -122,7 +130,11 @@ export async function clipTableEstimate(db: Db): Promise<string> {
 export async function keywordStatistics(db: Db): Promise<{ stats: boolean; freq: Map<string, number> }> {
   const rs = await raw(
     db,
-    sql<{ lex: string | null; f: number | null; stats: boolean }>`WITH has AS MATERIALIZED (SELECT EXISTS (SELECT 1 FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'Clip' AND attname = 'search' AND most_common_elems IS NOT NULL) AS stats)
+    sql<{
+      lex: string | null;
+      f: number | null;
+      stats: boolean;
+    }>`WITH has AS MATERIALIZED (SELECT EXISTS (SELECT 1 FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'Clip' AND attname = 'search' AND most_common_elems IS NOT NULL) AS stats)
      SELECT u.e AS lex, max(u.f)::float8 AS f, (SELECT stats FROM has) AS stats FROM pg_stats s
       CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs[1:cardinality(s.most_common_elems::text::text[])]) AS u(e, f)
       WHERE s.schemaname = current_schema() AND s.tablename = 'Clip' AND s.attname IN ('search', 'descriptionSearch')
@@ -168,7 +180,9 @@ export async function wordStems(
 export async function lexemesPresent(db: Db, lexemes: string[], filter: ClipFilter | null | undefined, modelId: number): Promise<string[]> {
   const rs = await raw(
     db,
-    sql<{ lex: string }>`SELECT x AS lex FROM unnest(${lexemes}::text[]) AS x WHERE EXISTS (SELECT 1 FROM "Clip" c WHERE ${kwMatch(sql`plainto_tsquery('simple', x)`)} AND ${clipFilter(filter, modelId)})`,
+    sql<{
+      lex: string;
+    }>`SELECT x AS lex FROM unnest(${lexemes}::text[]) AS x WHERE EXISTS (SELECT 1 FROM "Clip" c WHERE ${kwMatch(sql`plainto_tsquery('simple', x)`)} AND ${clipFilter(filter, modelId)})`,
   );
   return rs.map((r) => r.lex);
 }
@@ -186,7 +200,10 @@ export async function clipsWithLexemes(db: Db, lexemes: string[], filter: ClipFi
 /** Up to `limit` ids of clips under the filter matching tsquery `match` and not `not`. */
 export async function keywordCandidates(db: Db, match: string, not: string | null, filter: ClipFilter | null | undefined, modelId: number, limit: number): Promise<number[]> {
   const unless = not ? sql` AND NOT ${kwMatch(sql`to_tsquery('simple', ${not})`)}` : sql``;
-  const rs = await raw(db, sql<{ id: number }>`SELECT c.id FROM "Clip" c WHERE ${kwMatch(sql`to_tsquery('simple', ${match})`)}${unless} AND ${clipFilter(filter, modelId)} LIMIT ${limit}::int`);
+  const rs = await raw(
+    db,
+    sql<{ id: number }>`SELECT c.id FROM "Clip" c WHERE ${kwMatch(sql`to_tsquery('simple', ${match})`)}${unless} AND ${clipFilter(filter, modelId)} LIMIT ${limit}::int`,
+  );
   return rs.map((r) => num(r.id));
 }
 

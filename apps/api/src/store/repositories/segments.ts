@@ -13,7 +13,12 @@ export interface StoredSegment {
 export async function hasClipVector(db: Db, contentHash: string, modelId: number): Promise<boolean> {
   const r = await first(
     db,
-    qb.selectFrom('Segment').select((eb) => eb.fn.countAll().as('n')).where('contentHash', '=', contentHash).where('modelId', '=', modelId).where('kind', '=', 'clip'),
+    qb
+      .selectFrom('Segment')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('contentHash', '=', contentHash)
+      .where('modelId', '=', modelId)
+      .where('kind', '=', 'clip'),
   );
   return num(r?.n) > 0;
 }
@@ -48,7 +53,12 @@ export async function clipVectors(db: Db, modelId: number, contentHashes: string
 }
 
 /** Replace, not merge, a content's vectors of a model: a changed window/hop setting must not leave stale windows behind. Call inside a transaction. */
-export async function replaceSegments(db: Db, contentHash: string, modelId: number, segments: { kind: string; startSec: number; endSec: number; embedding: Float32Array | number[] }[]): Promise<void> {
+export async function replaceSegments(
+  db: Db,
+  contentHash: string,
+  modelId: number,
+  segments: { kind: string; startSec: number; endSec: number; embedding: Float32Array | number[] }[],
+): Promise<void> {
   await rows(db, qb.deleteFrom('Segment').where('contentHash', '=', contentHash).where('modelId', '=', modelId));
   await raw(
     db,

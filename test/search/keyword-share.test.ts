@@ -8,6 +8,13 @@ import { keywordRanking } from '../../apps/api/src/search/index.js';
 import { ensureModel, toVectorLiteral } from '../../apps/api/src/store/index.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 
+/** One whole-clip vector (the same for all: only the keyword half is under test) for every clip. */
+const embedEvery = (t: TestStore, modelId: number) =>
+  t.store.sql(`INSERT INTO "Segment" ("contentHash", "modelId", kind, "startSec", "endSec", embedding) SELECT "contentHash", $1::int, 'clip', 0, 1, $2::vector FROM "Clip"`, [
+    modelId,
+    toVectorLiteral(Array.from({ length: 512 }, (_, i) => (i === 0 ? 1 : 0))),
+  ]);
+
 describe('keyword half: which words are informative', () => {
   let t: TestStore;
   let modelId: number;
@@ -23,11 +30,7 @@ describe('keyword half: which words are informative', () => {
               LATERAL (SELECT (CASE WHEN g % 10 = 0 THEN 'thunder' ELSE 'rain' END) || CASE WHEN g = 7 THEN '_creak' ELSE '' END || '_' || g || '.wav' AS n) x`,
       [N],
     );
-    await t.store.sql(
-      `INSERT INTO "Segment" ("contentHash", "modelId", kind, "startSec", "endSec", embedding)
-       SELECT "contentHash", $1::int, 'clip', 0, 1, $2::vector FROM "Clip"`,
-      [modelId, toVectorLiteral(Array.from({ length: 512 }, (_, i) => (i === 0 ? 1 : 0)))],
-    );
+    await embedEvery(t, modelId);
   });
   afterAll(async () => {
     await t?.cleanup();
@@ -70,11 +73,7 @@ describe('keyword half: a bounded candidate set', () => {
               LATERAL (SELECT CASE WHEN g BETWEEN 5 AND 18 THEN '/lib/door/' ELSE '/lib/misc/' END AS f,
                               CASE WHEN g <= 4 THEN 'bell_' WHEN g BETWEEN 19 AND 24 THEN 'door_' WHEN g = 60 THEN 'door_bell_' ELSE 'thing_' END || g || '.wav' AS n) x`,
     );
-    await t.store.sql(
-      `INSERT INTO "Segment" ("contentHash", "modelId", kind, "startSec", "endSec", embedding)
-       SELECT "contentHash", $1::int, 'clip', 0, 1, $2::vector FROM "Clip"`,
-      [modelId, toVectorLiteral(Array.from({ length: 512 }, (_, i) => (i === 0 ? 1 : 0)))],
-    );
+    await embedEvery(t, modelId);
   });
   afterAll(async () => {
     await t?.cleanup();

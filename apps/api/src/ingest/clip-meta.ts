@@ -7,23 +7,8 @@ import type { AudioMeta, EmbeddedTags } from '../audio/index.js';
 import { parseUcs } from '../library/ucs.js';
 import { twinFacts, type ClipNaming, type Db, type StoredClipFacts } from '../store/index.js';
 
-export interface ClipMeta {
-  format: string;
-  container: string | null;
-  codec: string | null;
-  bitDepth: number | null;
-  sampleRate: number;
-  channels: number;
-  decoder: string | null;
-  durationSec: number;
-  peaks: number[];
-  embedded: EmbeddedTags;
-  /** The embedded fields as one text; null when the file carries none. */
-  description: string | null;
-  ucsCatId: string | null;
-  ucsCategory: string | null;
-  ucsSubcategory: string | null;
-}
+/** What ingest stores of one file: the stream facts of its bytes and the naming of its path. */
+export type ClipMeta = StoredClipFacts & ClipNaming;
 
 /** Order in which embedded fields make up the description text. */
 const DESCRIPTION_FIELDS: (keyof EmbeddedTags)[] = ['title', 'description', 'comment', 'keywords', 'category', 'subcategory', 'library', 'artist', 'album', 'originator'];

@@ -33,6 +33,22 @@ function safetensors(a: number, t: number): Buffer {
   return Buffer.concat([len, h, data]);
 }
 
+/** The test server's export, as a known-model entry with these recorded hashes. */
+const testSpec = (sha256: Record<string, string>): KnownModel => ({
+  repo: 'Org/clap-test',
+  revision: 'main',
+  description: 'test export',
+  files: {
+    'onnx/audio_model.onnx': 'audio_model.onnx',
+    'onnx/text_model.onnx': 'text_model.onnx',
+    'tokenizer.json': 'tokenizer.json',
+    'tokenizer_config.json': 'tokenizer_config.json',
+  },
+  featureMode: 'rand_trunc',
+  checkpointRepo: 'org/ckpt',
+  sha256,
+});
+
 describe('model:fetch download logic (local HTTP server)', () => {
   let tmp: string;
   let server: http.Server;
@@ -186,20 +202,7 @@ describe('model:fetch download logic (local HTTP server)', () => {
   });
 
   it('fetchModel writes a bundle loadBundle accepts, with recorded hashes, scales from the checkpoint and maxTextLength 77', async () => {
-    const spec: KnownModel = {
-      repo: 'Org/clap-test',
-      revision: 'main',
-      description: 'test export',
-      files: {
-        'onnx/audio_model.onnx': 'audio_model.onnx',
-        'onnx/text_model.onnx': 'text_model.onnx',
-        'tokenizer.json': 'tokenizer.json',
-        'tokenizer_config.json': 'tokenizer_config.json',
-      },
-      featureMode: 'rand_trunc',
-      checkpointRepo: 'org/ckpt',
-      sha256: { 'tokenizer.json': sha(files.get('/Org/clap-test/resolve/main/tokenizer.json')!) },
-    };
+    const spec = testSpec({ 'tokenizer.json': sha(files.get('/Org/clap-test/resolve/main/tokenizer.json')!) });
     const modelsDir = path.join(tmp, 'models');
     const res = await fetchModel('clap-test', spec, { modelsDir, endpoint: base });
     expect(res.logitScaleSource).toBe('checkpoint');
@@ -218,20 +221,8 @@ describe('model:fetch download logic (local HTTP server)', () => {
   });
 
   it('--quantized: the int8 variant downloads onnx/*_quantized.onnx into its own bundle whose manifest points at them', async () => {
-    const spec: KnownModel = {
-      repo: 'Org/clap-test',
-      revision: 'main',
-      description: 'test export',
-      files: {
-        'onnx/audio_model.onnx': 'audio_model.onnx',
-        'onnx/text_model.onnx': 'text_model.onnx',
-        'tokenizer.json': 'tokenizer.json',
-        'tokenizer_config.json': 'tokenizer_config.json',
-      },
-      featureMode: 'rand_trunc',
-      checkpointRepo: 'org/ckpt',
-      sha256: { 'audio_model.onnx': 'f'.repeat(64) }, // the fp32 tower's hash must not be applied to the int8 one
-    };
+    // the fp32 tower's hash must not be applied to the int8 one
+    const spec = testSpec({ 'audio_model.onnx': 'f'.repeat(64) });
     const modelsDir = path.join(tmp, 'models-int8');
     requests.length = 0;
     await fetchModel('clap-test-int8', quantizedVariant(spec), { modelsDir, endpoint: base });

@@ -42,9 +42,6 @@ select distinct unnest(tags) as "v" from "Clip" where "status" = $1 order by "v"
 -- clipTableEstimate
 SELECT reltuples::float8 AS t, relpages AS p FROM pg_class WHERE oid = '"Clip"'::regclass;
 
--- clipVectorOf
-SELECT embedding::text AS v FROM "Segment" WHERE "contentHash" = $1 AND "modelId" = $2::int AND kind = 'clip';
-
 -- clipVectors
 select "contentHash", embedding::text as "v" from "Segment" where "modelId" = $1::int and "kind" = $2 and "contentHash" = ANY($3::text[]);
 

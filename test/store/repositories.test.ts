@@ -170,7 +170,6 @@ describe('store repositories', () => {
       6,
     );
     expect((await call('bestSegmentsOf', (d) => repo.bestSegmentsOf(d, modelId, unit(1), [ids[0]]))).map((h) => h.endSec)).toEqual([2]);
-    expect((await call('clipVectorOf', (d) => repo.clipVectorOf(d, modelId, 'h-ab')))?.indexOf(1)).toBe(0);
     expect((await call('sampleClipVectors', (d) => repo.sampleClipVectors(d, modelId, 5))).map((r) => r.clipId).sort((a, b) => a - b)).toEqual(ids);
     expect(await call('markedClipCount', (d) => repo.markedClipCount(d))).toBe(3);
     expect(await call('contentWordsOf', (d) => repo.contentWordsOf(d, ['the', 'door']))).toEqual(['door']);

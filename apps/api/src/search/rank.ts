@@ -3,7 +3,7 @@
  * reciprocal rank fusion, keyset cursors, near-duplicates.
  */
 import { EarshotError } from '../errors.js';
-import type { Db, Store } from '../store/index.js';
+import { clipVectors, type Db, type Store } from '../store/index.js';
 import * as repo from '../store/repositories/ranking.js';
 import { countEmbedded, decodeCursor, recentCount, encodeCursor, getClips, requireClip, type ClipRow } from './clips.js';
 import type { ClipFilter } from './filters.js';
@@ -202,10 +202,10 @@ export async function keywordRanking(
   // statistics the matches under the filter are counted, up to one past the share.
   const st = await plannerStats(store);
   const rowsOf = await repo.wordStems(store, qwords, st.stats ? undefined : { filter, modelId, cap: Math.floor(KEYWORD_MAX_SHARE * candidates) + 1 });
-  const stems = rowsOf.map((r) => ({ ...r, stats: st.stats, freq: st.freq.get(r.lex) ?? null }));
+  const stems = rowsOf.map((r) => ({ ...r, freq: st.freq.get(r.lex) ?? null }));
   // Stems of split words are letters and digits only; anything else is not put into a tsquery.
   const usable = stems.filter((r) => /^[\p{L}\p{N}]+$/u.test(r.lex));
-  const withStats = usable.some((r) => r.stats);
+  const withStats = st.stats;
   const worth = usable.filter((r) => (withStats ? r.freq === null || r.freq <= KEYWORD_MAX_SHARE : Number(r.n) > 0 && Number(r.n) <= KEYWORD_MAX_SHARE * candidates));
   // A stem the statistics do not hold is rare or absent: those go to the GIN index (repo.withIndexScans). A
   // stem in them is met early by the sequential scan the planner picks.
@@ -291,6 +291,9 @@ function matchedTerms(query: string, clip: ClipRow): string[] {
 
 type Cursor = { s: number; id: number };
 
+/** Index in a list ordered by (score desc, clip id asc) of the first entry after the cursor; -1 when none is. */
+const afterCursor = (ranked: { score: number; clipId: number }[], cur: Cursor) => ranked.findIndex((r) => r.score < cur.s || (r.score === cur.s && r.clipId > cur.id));
+
 /** Page of a ranked list after a keyset cursor (score desc, clip id asc). */
 async function page(
   store: Store,
@@ -305,7 +308,7 @@ async function page(
   const cur = decodeCursor<Cursor>(after);
   let start = 0;
   if (cur) {
-    start = ranked.findIndex((r) => r.score < cur.s || (r.score === cur.s && r.clipId > cur.id));
+    start = afterCursor(ranked, cur);
     if (start < 0) start = ranked.length;
   }
   const slice = ranked.slice(start, start + first);
@@ -360,7 +363,7 @@ async function vectorPage(
     const list = await vectorRanking(store, modelId, q, filter, need, exclude);
     const ranked = list.map((v, i) => ({ clipId: v.clipId, score: v.similarity, vec: v, vectorRank: i + 1, keywordRank: null }));
     if (list.length < need) return ranked;
-    const pos = cur ? ranked.findIndex((r) => r.score < cur.s || (r.score === cur.s && r.clipId > cur.id)) : 0;
+    const pos = cur ? afterCursor(ranked, cur) : 0;
     if (pos >= 0 && ranked.length > pos + first) return ranked;
     need *= 4;
   }
@@ -417,9 +420,9 @@ export async function searchByText(store: Store, modelId: number, embedText: (t:
 
 /** The whole-clip embedding of a stored clip for this model (NOT_FOUND when it has none). */
 export async function clipVector(store: Store, modelId: number, clip: ClipRow): Promise<Float32Array> {
-  const row = await repo.clipVectorOf(store, modelId, clip.contentHash);
+  const [row] = await clipVectors(store, modelId, [clip.contentHash]);
   if (!row) throw new EarshotError('NOT_FOUND', `clip ${clip.id} has no embedding for the running model (re-ingest it)`, { subject: clip.path });
-  return row;
+  return row.embedding;
 }
 
 export interface SimilarInput {
@@ -524,7 +527,7 @@ async function relevanceList(
     const crossed = last < cut;
     const bound = pv(last);
     const final = ranked.findIndex((r) => r.score <= bound);
-    const pos = cur ? ranked.findIndex((r) => r.score < cur.s || (r.score === cur.s && r.clipId > cur.id)) : 0;
+    const pos = cur ? afterCursor(ranked, cur) : 0;
     const covered = pos >= 0 && pos + o.page.first < (final < 0 ? ranked.length : final);
     // Listing good matches only, a list past the cutoff holds every one of them in its final order.
     if (crossed && (covered || !o.page.weak)) return { ranked, exact: true };

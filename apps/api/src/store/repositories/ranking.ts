@@ -32,7 +32,7 @@ export interface KnnQuery {
   limit: number;
 }
 
-const knnWhere = (k: KnnQuery): RawBuilder<boolean> =>
+const knnWhere = (k: Pick<KnnQuery, 'modelId' | 'filter' | 'excludeClipId'>): RawBuilder<boolean> =>
   k.excludeClipId === undefined ? clipFilter(k.filter, k.modelId) : sql<boolean>`${clipFilter(k.filter, k.modelId)} AND c.id <> ${k.excludeClipId}::int`;
 
 /** The `limit` segments of this model nearest to q whose clip passes the filter (the HNSW index, iterative scan). */
@@ -54,7 +54,7 @@ export async function filteredSegmentCount(db: Db, k: Omit<KnnQuery, 'q'>): Prom
   const [r] = await raw(
     db,
     sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash"
-      WHERE s."modelId" = ${k.modelId}::int AND ${knnWhere({ ...k, q: new Float32Array(0) })} LIMIT ${k.limit}::int) x`,
+      WHERE s."modelId" = ${k.modelId}::int AND ${knnWhere(k)} LIMIT ${k.limit}::int) x`,
   );
   return num(r?.n);
 }
@@ -84,12 +84,6 @@ export async function bestSegmentsOf(db: Db, modelId: number, q: Float32Array, c
      ORDER BY c.id, s.embedding <=> ${v}::vector`,
   );
   return rs.map(hit);
-}
-
-/** The whole-clip vector of a content for this model, if stored. */
-export async function clipVectorOf(db: Db, modelId: number, contentHash: string): Promise<Float32Array | null> {
-  const [r] = await raw(db, sql<{ v: string }>`SELECT embedding::text AS v FROM "Segment" WHERE "contentHash" = ${contentHash} AND "modelId" = ${modelId}::int AND kind = 'clip'`);
-  return r ? fromVectorLiteral(r.v) : null;
 }
 
 /** A fixed, spread-out sample of active clips' whole-clip vectors: the same clips every time for the same library. */

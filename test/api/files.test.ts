@@ -36,13 +36,14 @@ describe.skipIf(!!reason)('files on disk through the API', () => {
   const finish = async (id: string) => {
     const seen: string[] = [];
     // Bounded by time, not by polls: beside the rest of the suite on a server the walk and the queue take longer.
+    let run;
     for (const end = Date.now() + 100_000; Date.now() < end;) {
-      const run = await runOf(id);
+      run = await runOf(id);
       if (seen[seen.length - 1] !== run.status) seen.push(run.status);
       if (!ACTIVE.includes(run.status)) return { run, seen };
       await new Promise((r) => setTimeout(r, 20));
     }
-    throw new Error(`run ${id} did not finish`);
+    throw new Error(`run ${id} did not finish in 100 s: statuses ${seen.join(' → ')}, last ${JSON.stringify(run)}`);
   };
   const clipId = async (name: string) => (await post(`{ clips(first: 50) { nodes { id name } } }`)).data!.clips.nodes.find((c: { name: string }) => c.name === name)?.id as string;
   const audio = async (id: string) => {

@@ -4,8 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestDb } from '../../apps/api/src/ingest/index.js';
-import { createOrJoinRun, finishRun } from '../../apps/api/src/ingest/runs.js';
-import { ensureModel } from '../../apps/api/src/store/index.js';
+import { progressKeeper } from '../../apps/api/src/ingest/pipeline.js';
+import { createOrJoinRun, finishRun, pendingFiles, recordScan } from '../../apps/api/src/ingest/runs.js';
+import { ensureModel, markFileSettled } from '../../apps/api/src/store/index.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 
 describe('createOrJoinRun', () => {
@@ -38,5 +39,22 @@ describe('createOrJoinRun', () => {
     const next = await createOrJoinRun(db, p);
     expect(next.created).toBe(true);
     expect(next.runId).not.toBe(runId);
+  }, 60_000);
+
+  it("the run's last count sees every file settled before it was asked for, even while the timer's count is in flight", async () => {
+    const db = ingestDb(t.store);
+    const { runId } = await createOrJoinRun(db, { root: '/srv/progress', modelId, reindex: false });
+    await recordScan(db, runId, '/srv/progress', [{ path: '/srv/progress/a.wav', size: 10, mtimeMs: 1 }]);
+    const [file] = await pendingFiles(db, runId);
+    const k = progressKeeper(db, runId);
+    // The timer's count starts while the file is pending; the file is stored before that count has
+    // written its counters. The end-of-run count must not hand back the older answer: it did, and a
+    // run whose last file overlapped the timer stayed "running" forever (CI, twice).
+    const timerCount = k.tick(true);
+    await markFileSettled(db, file.id, 'done', 'c0ffee', 1);
+    const last = await k.tick(true);
+    expect(last?.pending).toBe(0);
+    expect(last?.run?.processedFiles).toBe(1);
+    expect((await timerCount)?.run).toBeTruthy();
   }, 60_000);
 });

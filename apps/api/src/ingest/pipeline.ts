@@ -121,19 +121,27 @@ function track(store: Store, runId: number, work: Promise<IngestSummary | null>)
   return work;
 }
 
-/** Throttled counter refresh that also finishes the run when nothing is pending (any process may be last). */
-function progressKeeper(db: IngestDb, runId: number, onProgress?: (p: ProgressSnapshot) => void) {
+/** Throttled refresh of a run's counters (exported for its test). */
+export function progressKeeper(db: IngestDb, runId: number, onProgress?: (p: ProgressSnapshot) => void) {
   const t0 = Date.now();
   let base: { handled: number; secs: number } | null = null;
   let last = 0;
   let inFlight: Promise<{ run: IngestRunRow | null; pending: number }> | null = null;
+  /**
+   * A timed tick shares the refresh in flight. A forced one (the run's end) must see every file
+   * settled before it was called: a refresh begun earlier may count a file as pending that has
+   * since been stored, so it queues a fresh one behind it. Sharing that earlier one left finished
+   * runs "running" forever whenever the timer's refresh overlapped the last file.
+   */
   const tick = async (force = false) => {
     if (!force && Date.now() - last < PROGRESS_MS) return null;
-    if (inFlight) return inFlight;
+    if (inFlight && !force) return inFlight;
     last = Date.now();
-    inFlight = refreshCounters(db, runId);
+    const before = inFlight;
+    const mine = (before ?? Promise.resolve()).catch(() => {}).then(() => refreshCounters(db, runId));
+    inFlight = mine;
     try {
-      const r = await inFlight;
+      const r = await mine;
       if (r.run && onProgress) {
         const handled = r.run.processedFiles + r.run.skippedFiles + r.run.failedFiles;
         base ??= { handled, secs: r.run.audioSeconds };
@@ -156,7 +164,7 @@ function progressKeeper(db: IngestDb, runId: number, onProgress?: (p: ProgressSn
       }
       return r;
     } finally {
-      inFlight = null;
+      if (inFlight === mine) inFlight = null;
     }
   };
   return { tick, setBase: (handled: number, secs: number) => (base = { handled, secs }) };
@@ -230,8 +238,8 @@ export async function executeRun(deps: IngestDeps, runId: number, opts: ExecuteO
     } else {
       await runLocalQueue(jobs, concurrency, handle, () => cancelled);
     }
-    const end = await progress.tick(true);
-    if (end && end.pending === 0) await finishIfComplete(db, runId);
+    // The statement itself checks that no file is pending, so it needs no fresh count first.
+    await finishIfComplete(db, runId);
   } catch (e) {
     const err = lostDatabase(e)
       ? new EarshotError(

@@ -17,6 +17,7 @@ select "id", "name", "labels", "template", "multiLabel", "createdAt", "updatedAt
 
 -- analyzeSearchTables
 ANALYZE "Clip", "Segment";
+SELECT gin_clean_pending_list(i::regclass) FROM unnest(ARRAY['"Clip_search_gin"', '"Clip_descriptionSearch_gin"']) AS i;
 
 -- bestSegmentsOf
 SELECT DISTINCT ON (c.id) c.id AS "clipId", s."startSec", s."endSec", 1 - (s.embedding <=> $1::vector) AS sim

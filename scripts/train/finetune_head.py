@@ -146,7 +146,6 @@ def load_bundle_towers(bundle, AudioTower, TextTower, n_specials):
 def main():
     import train as T
     import realdata
-    from synth import INSTRUMENTS
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--from-bundle", required=True)
     ap.add_argument("--out", required=True)
@@ -182,15 +181,7 @@ def main():
     syn = T.class_table()
     class_names = sorted(syn)
     cidx = {c: i for i, c in enumerate(class_names)}
-    tr = real["split"] == "train"
-    X = np.concatenate([xs_tr, real["x"][tr]])
-    Y = np.array([cidx[c] for c in cs_tr] + [cidx[c] for c in real["cls"][tr]])
-    PHRASE = list(cap_tr) + list(real["caption"][tr])
-    IS_INSTR = np.array([c in INSTRUMENTS for c in cs_tr] + [False] * int(tr.sum()))
-    counts = np.bincount(Y, minlength=len(class_names))
-    wts = 1.0 / np.sqrt(counts[Y])
-    wts[: len(cs_tr)] *= args.synth_weight
-    wts = wts / wts.sum()
+    X, Y, PHRASE, IS_INSTR, counts, wts = T.training_set(xs_tr, cs_tr, cap_tr, real, cidx, args.synth_weight)
     rng = np.random.default_rng(args.seed + 3)
     gen = torch.Generator().manual_seed(args.seed + 3)
 

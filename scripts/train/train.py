@@ -358,6 +358,20 @@ def synonym_probe(text, vocab):
 
 
 # ---------------------------------------------------------------- main
+def training_set(xs_tr, cs_tr, cap_tr, real, cidx, synth_weight=1.0):
+    """The synthetic and real training rows together: features, class ids, captions, which rows are
+    instruments, per-class counts and draw weights (~ 1/sqrt(class count); synthetic rows scaled by synth_weight)."""
+    tr = real["split"] == "train"
+    X = np.concatenate([xs_tr, real["x"][tr]])
+    Y = np.array([cidx[c] for c in cs_tr] + [cidx[c] for c in real["cls"][tr]])
+    phrase = list(cap_tr) + list(real["caption"][tr])
+    is_instr = np.array([c in INSTRUMENTS for c in cs_tr] + [False] * int(tr.sum()))
+    counts = np.bincount(Y, minlength=len(cidx))
+    wts = 1.0 / np.sqrt(counts[Y])
+    wts[: len(cs_tr)] *= synth_weight
+    return X, Y, phrase, is_instr, counts, wts / wts.sum()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seed", type=int, default=20261201)
@@ -404,13 +418,7 @@ def main():
     log(f"vocabulary {len(vocab)} words; caption words without a vector: {oov[:30]}")
 
     tr = real["split"] == "train"
-    X = np.concatenate([xs_tr, real["x"][tr]])
-    Y = np.array([cidx[c] for c in cs_tr] + [cidx[c] for c in real["cls"][tr]])
-    PHRASE = list(cap_tr) + list(real["caption"][tr])
-    IS_INSTR = np.array([c in INSTRUMENTS for c in cs_tr] + [False] * int(tr.sum()))
-    counts = np.bincount(Y, minlength=len(class_names))
-    wts = 1.0 / np.sqrt(counts[Y])
-    wts = wts / wts.sum()
+    X, Y, PHRASE, IS_INSTR, counts, wts = training_set(xs_tr, cs_tr, cap_tr, real, cidx)
     log(f"train samples {len(Y)} over {int((counts > 0).sum())} classes; epoch {args.epoch_size} draws (class weight ~ sqrt(count))")
     val_mask = real["split"] == "val"
     val_clean = val_mask & (real["variant"] == 0)

@@ -16,6 +16,9 @@ import { decodeBuffer, decodeFile, resample } from '../apps/api/src/audio/index.
 import { resampleLibsamplerate } from '../apps/api/src/audio/resample.js';
 import { clapFeatures } from '../apps/api/src/features/index.js';
 import { wavBytes } from '../test/audio/wav.js';
+import { exitWithHelpIfAsked } from './usage.js';
+
+exitWithHelpIfAsked(import.meta.url);
 
 const opt = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const SECONDS = Number(opt('seconds') ?? 60);

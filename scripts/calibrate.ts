@@ -14,6 +14,9 @@ import { withIngestedLibrary } from '../apps/api/src/eval/run.js';
 import { CALIBRATION_FILE, cosineAt } from '../apps/api/src/model/calibration.js';
 import { ClapRuntime, loadBundle } from '../apps/api/src/model/index.js';
 import { arg, REPO_ROOT } from './bench/common.js';
+import { exitWithHelpIfAsked } from './usage.js';
+
+exitWithHelpIfAsked(import.meta.url);
 
 const cfg = loadConfig();
 const model = arg('model') ?? cfg.modelName;

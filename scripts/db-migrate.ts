@@ -5,6 +5,9 @@ import { loadConfig } from '../apps/api/src/config.js';
 import { isEarshotError } from '../apps/api/src/errors.js';
 import { openBackend } from '../apps/api/src/store/backends.js';
 import { applyMigrations, MIGRATIONS_DIR } from '../apps/api/src/store/migrations.js';
+import { exitWithHelpIfAsked } from './usage.js';
+
+exitWithHelpIfAsked(import.meta.url);
 
 try {
   const cfg = loadConfig();

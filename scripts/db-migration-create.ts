@@ -5,6 +5,9 @@
 import path from 'node:path';
 import { isEarshotError } from '../apps/api/src/errors.js';
 import { checkMigrationName, diffMigrationsToSchema, MIGRATIONS_DIR, writeMigration } from '../apps/api/src/store/migrations.js';
+import { exitWithHelpIfAsked } from './usage.js';
+
+exitWithHelpIfAsked(import.meta.url);
 
 const name = process.argv[2];
 if (!name || process.argv.length > 3) {

@@ -254,6 +254,9 @@ def sha256(path):
 
 def main():
     argv = sys.argv[1:]
+    if "-h" in argv or "--help" in argv:
+        print(__doc__)
+        return
     roberta = False
     if "--text" in argv:
         i = argv.index("--text")

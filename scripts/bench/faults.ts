@@ -49,6 +49,9 @@ import { openStore } from '../../apps/api/src/store/index.js';
 import { fuzzDecoder, makeSeeds } from '../../test/faults/fuzz.js';
 import { arg, r2, REPO_ROOT, writeResult } from './common.js';
 import { securityFaults } from './faults-security.js';
+import { exitWithHelpIfAsked } from '../usage.js';
+
+exitWithHelpIfAsked(import.meta.url);
 
 interface Row {
   scenario: string;

@@ -19,6 +19,9 @@ import { corpusTools, makeCorpus, type Source } from '../../test/audio/corpus.js
 import { ffmpegReference, ffprobe, type Probe } from '../../test/audio/ffmpeg-reference.js';
 import { alignedSnr } from '../../test/audio/snr.js';
 import { arg, r2, writeResult } from './common.js';
+import { exitWithHelpIfAsked } from '../usage.js';
+
+exitWithHelpIfAsked(import.meta.url);
 
 const missing = corpusTools();
 if (missing.length) {

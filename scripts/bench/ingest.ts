@@ -37,6 +37,9 @@ import { ClapRuntime, loadBundle } from '../../apps/api/src/model/index.js';
 import { openStore, type Store } from '../../apps/api/src/store/index.js';
 import { createTestDatabase } from '../../test/helpers/store.js';
 import { arg, r2, REPO_ROOT, rssMb, writeResult } from './common.js';
+import { exitWithHelpIfAsked } from '../usage.js';
+
+exitWithHelpIfAsked(import.meta.url);
 
 const MB = 1048576;
 

@@ -24,6 +24,9 @@ import { parseCsv } from '../../apps/api/src/eval/index.js';
 import { clapFeatures, type ClapFeatures } from '../../apps/api/src/features/index.js';
 import { ClapRuntime, cosine, loadBundle } from '../../apps/api/src/model/index.js';
 import { arg, REPO_ROOT, r2, writeResult } from './common.js';
+import { exitWithHelpIfAsked } from '../usage.js';
+
+exitWithHelpIfAsked(import.meta.url);
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -18,6 +18,9 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { spawnSync } from 'node:child_process';
 import { arg, numList, REPO_ROOT, r2, rssMbOf, startServerChild, writeResult } from './common.js';
+import { exitWithHelpIfAsked } from '../usage.js';
+
+exitWithHelpIfAsked(import.meta.url);
 
 const DURATION = numList(arg('duration'), [20])[0];
 const STEPS = numList(arg('concurrency'), [1, 4, 16]);

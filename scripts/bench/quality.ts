@@ -7,6 +7,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { arg, REPO_ROOT } from './common.js';
+import { exitWithHelpIfAsked } from '../usage.js';
+
+exitWithHelpIfAsked(import.meta.url);
 
 const folder = path.resolve(REPO_ROOT, '../shared/audio-dev');
 if (!fs.existsSync(path.join(folder, 'labels.csv'))) {

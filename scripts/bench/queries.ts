@@ -20,15 +20,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { loadConfig } from '../../apps/api/src/config.js';
 import { refreshPlannerStats } from '../../apps/api/src/ingest/runs.js';
 import { openRuntime } from '../../apps/api/src/server.js';
 import { classify, relevanceForSearch, searchByText, similarTo } from '../../apps/api/src/search/index.js';
 import { ensureModel, openStore, toVectorLiteral, type Store } from '../../apps/api/src/store/index.js';
 import { prng } from '../../test/helpers/prng.js';
-import { createTestDatabase } from '../../test/helpers/store.js';
+import { createDatabase, createTestDatabase } from '../../test/helpers/store.js';
 import { arg, numList, pct, r2, REPO_ROOT, rssMb, writeResult } from './common.js';
+import { exitWithHelpIfAsked } from '../usage.js';
+
+exitWithHelpIfAsked(import.meta.url);
 
 const DIM = 512;
 const SIZES = numList(arg('sizes'), [10_000, 100_000]);
@@ -218,17 +220,7 @@ async function explainOps(store: Store, ops: [string, (i: number) => Promise<unk
 /** The server's database `name`, created when absent (kept after the run). */
 async function keptDatabase(serverUrl: string, name: string): Promise<string> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`--keep-db ${name}: use lower-case letters, digits and _`);
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    const { rowCount } = await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name]);
-    if (!rowCount) await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
+  return createDatabase(serverUrl, name, { keep: true });
 }
 
 async function main() {

@@ -55,20 +55,29 @@ export async function openTestStore(opts: OpenStoreOptions = {}): Promise<TestSt
   };
 }
 
-/** Create an empty database on the server of `serverUrl`; `drop()` removes it (even with open connections). */
-export async function createTestDatabase(serverUrl: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
-  const name = `earshot_test_${randomBytes(6).toString('hex')}`;
+/**
+ * The URL of database `name` on the server of `serverUrl`, created first; with `keep`, an existing one is
+ * used as it is (the benchmarks' --keep-db).
+ */
+export async function createDatabase(serverUrl: string, name: string, opts: { keep?: boolean } = {}): Promise<string> {
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE "${name}"`);
+    const exists = opts.keep && (await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name])).rowCount;
+    if (!exists) await admin.query(`CREATE DATABASE "${name}"`);
   } finally {
     await admin.end();
   }
   const u = new URL(serverUrl);
   u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** Create an empty database on the server of `serverUrl`; `drop()` removes it (even with open connections). */
+export async function createTestDatabase(serverUrl: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const name = `earshot_test_${randomBytes(6).toString('hex')}`;
   return {
-    url: u.toString(),
+    url: await createDatabase(serverUrl, name),
     name,
     drop: async () => {
       const c = new pg.Client({ connectionString: serverUrl });

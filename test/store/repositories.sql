@@ -61,9 +61,6 @@ SELECT $1::int AS a, c.id AS b, s.embedding <=> $2::vector AS d
 SELECT c.id, ARRAY(SELECT x FROM unnest($1::text[]) AS x WHERE (c.search || coalesce(c."descriptionSearch", ''::tsvector)) @@ to_tsquery('simple', x)) AS has
        FROM "Clip" c WHERE (c.search @@ to_tsquery('simple', $2) OR c."descriptionSearch" @@ to_tsquery('simple', $3)) AND c.status = $4 LIMIT $5::int;
 
--- contentWordsOf
-SELECT w FROM unnest($1::text[]) AS w WHERE to_tsvector('english', w) <> ''::tsvector;
-
 -- countClips
 select count(*) as "n" from "Clip" as "c" where c.status = $1 AND c."durationSec" >= $2::float8 AND c.format = ANY($3::text[]) AND starts_with(c.folder, $4);
 

@@ -172,10 +172,10 @@ describe('store repositories', () => {
     expect((await call('bestSegmentsOf', (d) => repo.bestSegmentsOf(d, modelId, unit(1), [ids[0]]))).map((h) => h.endSec)).toEqual([2]);
     expect((await call('sampleClipVectors', (d) => repo.sampleClipVectors(d, modelId, 5))).map((r) => r.clipId).sort((a, b) => a - b)).toEqual(ids);
     expect(await call('markedClipCount', (d) => repo.markedClipCount(d))).toBe(3);
-    expect(await call('contentWordsOf', (d) => repo.contentWordsOf(d, ['the', 'door']))).toEqual(['door']);
     expect(await call('clipTableEstimate', (d) => repo.clipTableEstimate(d))).toMatch(/:/);
     expect((await call('keywordStatistics', (d) => repo.keywordStatistics(d))).freq).toBeInstanceOf(Map);
     expect(await call('wordStems', (d) => repo.wordStems(d, ['doors', 'the'], { filter: null, modelId, cap: 10 }))).toEqual([{ word: 'doors', lex: 'door', n: 2 }]);
+    expect(await call('wordStems', (d) => repo.wordStems(d, ['the', 'doors']))).toEqual([{ word: 'doors', lex: 'door', n: null }]);
     expect(await call('lexemesPresent', (d) => repo.lexemesPresent(d, ['door', 'zebra'], null, modelId))).toEqual(['door']);
     expect((await call('clipsWithLexemes', (d) => repo.clipsWithLexemes(d, ['door', 'zebra'], null, modelId, 10))).map((r) => r.has)).toEqual([['door'], ['door']]);
     expect(await call('keywordCandidates', (d) => repo.keywordCandidates(d, 'one | two', 'two', null, modelId, 10))).toEqual([ids[0]]);

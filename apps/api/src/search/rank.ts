@@ -192,6 +192,8 @@ export async function keywordRanking(
   candidates: number,
   maxWords = DEFAULT_TEXT_LIMITS.maxQueryWords,
   maxCandidates = KEYWORD_CANDIDATES,
+  /** The query words' stems when the caller has read them already (queryStems). */
+  known?: WordStem[],
 ): Promise<KeywordHit[] & { informative?: number }> {
   // At most maxWords distinct words reach the SQL, whatever the caller checked before.
   const qwords = [...new Set(words(query))].slice(0, maxWords);
@@ -201,7 +203,10 @@ export async function keywordRanking(
   // ingest): counting a word half the library has row by row cost 68 ms a query at 10k clips. Without
   // statistics the matches under the filter are counted, up to one past the share.
   const st = await plannerStats(store);
-  const rowsOf = await repo.wordStems(store, qwords, st.stats ? undefined : { filter, modelId, cap: Math.floor(KEYWORD_MAX_SHARE * candidates) + 1 });
+  const rowsOf =
+    known && st.stats
+      ? known.filter((r) => qwords.includes(r.word))
+      : await repo.wordStems(store, qwords, st.stats ? undefined : { filter, modelId, cap: Math.floor(KEYWORD_MAX_SHARE * candidates) + 1 });
   const stems = rowsOf.map((r) => ({ ...r, freq: st.freq.get(r.lex) ?? null }));
   // Stems of split words are letters and digits only; anything else is not put into a tsquery.
   const usable = stems.filter((r) => /^[\p{L}\p{N}]+$/u.test(r.lex));
@@ -271,11 +276,17 @@ async function keywordBase(store: Store, modelId: number, filter: ClipFilter | n
   return (await repo.markedClipCount(store)) ?? recentCount(store, modelId, filter);
 }
 
-/** The query words that are not English stop words (the words that carry the meaning). */
-export async function contentWords(store: Store, ws: string[]): Promise<string[]> {
-  if (!ws.length) return [];
-  const keep = new Set(await repo.contentWordsOf(store, ws));
-  return ws.filter((w) => keep.has(w));
+type WordStem = { word: string; lex: string; n: number | null };
+
+/**
+ * The query words' English stems, read once per search: the words with a stem are those that carry the
+ * meaning (a stop word has none), and the keyword half matches the stems.
+ */
+async function queryStems(store: Store, ws: string[]): Promise<{ content: string[]; stems: WordStem[] }> {
+  if (!ws.length) return { content: [], stems: [] };
+  const stems = await repo.wordStems(store, ws);
+  const keep = new Set(stems.map((r) => r.word));
+  return { content: ws.filter((w) => keep.has(w)), stems };
 }
 
 function matchedTerms(query: string, clip: ClipRow): string[] {
@@ -566,7 +577,7 @@ async function cutoffPage(
 async function relevantText(store: Store, modelId: number, q: Float32Array, query: string, input: TextSearchInput, rel: Relevance, limits: TextLimits): Promise<HitPage> {
   const unknown = input.unknownWords?.(query) ?? [];
   const qwords = [...new Set(words(query))];
-  const content = await contentWords(store, qwords);
+  const { content, stems } = await queryStems(store, qwords);
   const meaning = content.length ? content : qwords;
   const blind = meaning.length > 0 && meaning.every((w) => unknown.includes(w));
   const hybrid = input.hybrid !== false;
@@ -575,7 +586,9 @@ async function relevantText(store: Store, modelId: number, q: Float32Array, quer
     goodMatch: rel.goodMatch,
     page: input,
     blind,
-    keywords: hybrid ? keywordBase(store, modelId, input.filter).then((n) => keywordRanking(store, modelId, query, input.filter, HYBRID_POOL, n, limits.maxQueryWords)) : undefined,
+    keywords: hybrid
+      ? keywordBase(store, modelId, input.filter).then((n) => keywordRanking(store, modelId, query, input.filter, HYBRID_POOL, n, limits.maxQueryWords, KEYWORD_CANDIDATES, stems))
+      : undefined,
   });
   const none = blind
     ? `the model does not know: ${meaning.filter((w) => unknown.includes(w)).join(', ')}`

@@ -107,13 +107,6 @@ export async function markedClipCount(db: Db): Promise<number | null> {
   return r ? num(r.clips) : null;
 }
 
-/** The words that are not English stop words (to_tsvector keeps something of them). */
-export async function contentWordsOf(db: Db, ws: string[]): Promise<string[]> {
-  if (!ws.length) return [];
-  const rs = await raw(db, sql<{ w: string }>`SELECT w FROM unnest(${ws}::text[]) AS w WHERE to_tsvector('english', w) <> ''::tsvector`);
-  return rs.map((r) => r.w);
-}
-
 /** "Clip"'s size estimate, which ANALYZE rewrites: a new one means new planner statistics. */
 export async function clipTableEstimate(db: Db): Promise<string> {
   const [r] = await raw(db, sql<{ t: number; p: number }>`SELECT reltuples::float8 AS t, relpages AS p FROM pg_class WHERE oid = '"Clip"'::regclass`);

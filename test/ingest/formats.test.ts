@@ -62,7 +62,10 @@ describe.skipIf(missing.length > 0)('ingest of every format ffmpeg decodes', () 
   it('ingests every kind, lists the broken ones with a code, ignores only the text file', async () => {
     const s = await runIngest(deps, { root: lib });
     // The messages ride along: a failure seen once in a loaded full-suite run said only its code.
-    expect(s.failures.map((f) => [path.basename(f.path), f.code]), JSON.stringify(s.failures)).toEqual([
+    expect(
+      s.failures.map((f) => [path.basename(f.path), f.code]),
+      JSON.stringify(s.failures),
+    ).toEqual([
       ['broken.wv', 'UNSUPPORTED_FORMAT'],
       ['cut.wv', 'AUDIO_DECODE_FAILED'],
     ]);

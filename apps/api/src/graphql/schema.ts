@@ -1,0 +1,15 @@
+/**
+ * The GraphQL schema's source files, read once: Apollo serves their concatenation, GET /export checks its filter
+ * against it, codegen.ts types the resolvers and the web app's operations with it, and test/api/schema.test.ts
+ * holds it to the printed contract (test/api/schema.snapshot.graphql). Kept apart from index.ts so that codegen
+ * and tests can read the schema without loading Apollo.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+export const SCHEMA_FILES: readonly string[] = [path.join(HERE, 'schema.graphql')];
+
+export const typeDefs = SCHEMA_FILES.map((f) => fs.readFileSync(f, 'utf8')).join('\n');

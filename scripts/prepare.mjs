@@ -4,7 +4,7 @@
 //   - the Prisma client (apps/api/src/generated/prisma) from prisma/schema.prisma,
 //   - Kysely's table types (apps/api/src/generated/kysely.ts) from the same schema (scripts/kysely-types.mjs),
 //   - the GraphQL types through codegen.ts: the API's resolver types (apps/api/src/generated/graphql.ts) from
-//     schema.graphql, the web app's operation types (apps/web/lib/generated/graphql.ts) from apps/web/lib/queries.ts.
+//     the schema modules (apps/api/src/graphql/modules/*/schema.graphql), the web app's operation types (apps/web/lib/generated/graphql.ts) from apps/web/lib/queries.ts.
 // Cheap when nothing changed: one hash of a few small files per generator, no child process.
 //
 // PRISMA_SCHEMA_ENGINE_BINARY=/bin/false: `prisma generate` does not need the schema engine, but the
@@ -25,6 +25,16 @@ function version(pkg) {
   } catch {
     return 'unknown';
   }
+}
+
+/** Every schema module's file (a module added or removed changes the list, and so the hash). */
+function schemaModules() {
+  const dir = 'apps/api/src/graphql/modules';
+  return fs
+    .readdirSync(path.join(root, dir), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(root, dir, d.name, 'schema.graphql')))
+    .map((d) => `${dir}/${d.name}/schema.graphql`)
+    .sort();
 }
 
 /** name, the files and packages whose change means a new generation, where its stamp goes, the files it must leave (all relative to the repository), the command. */
@@ -49,7 +59,7 @@ const GENERATORS = [
   },
   {
     name: 'the GraphQL types',
-    inputs: ['apps/api/src/graphql/schema.graphql', 'apps/web/lib/queries.ts', 'codegen.ts'],
+    inputs: [...schemaModules(), 'apps/api/src/graphql/schema.ts', 'apps/web/lib/queries.ts', 'codegen.ts'],
     packages: ['@graphql-codegen/cli', '@graphql-codegen/typescript', '@graphql-codegen/typescript-resolvers', '@graphql-codegen/typescript-operations'],
     stamp: 'apps/api/src/generated/.graphql-sha256',
     outputs: ['apps/api/src/generated/graphql.ts', 'apps/web/lib/generated/graphql.ts'],

@@ -1,6 +1,6 @@
 /**
  * graphql-codegen (codegen.ts, rerun by scripts/prepare.mjs) types the API's resolver map against
- * schema.graphql (apps/api/src/generated/graphql.ts) and the web app's operations (apps/web/lib/generated/graphql.ts):
+ * the merged schema modules (apps/api/src/generated/graphql.ts) and the web app's operations (apps/web/lib/generated/graphql.ts):
  * the generated files are what the generator writes now, a web operation the schema does not allow fails the
  * generation, and tsc refuses a resolver whose result has a shape the schema lacks.
  */
@@ -16,7 +16,7 @@ import { REPO_ROOT } from '../../apps/api/src/config.js';
 const TMP = path.join(REPO_ROOT, '.tmp');
 
 describe('graphql codegen', () => {
-  it('the generated files are those of the current schema.graphql and web queries', async () => {
+  it('the generated files are those of the current schema modules and web queries', async () => {
     const outs: { filename: string; content: string }[] = await generate({ ...config, cwd: REPO_ROOT, silent: true }, false);
     expect(outs.map((o) => o.filename).sort()).toEqual(['apps/api/src/generated/graphql.ts', 'apps/web/lib/generated/graphql.ts']);
     for (const o of outs) expect(fs.readFileSync(path.join(REPO_ROOT, o.filename), 'utf8'), `${o.filename} is stale: run node scripts/prepare.mjs`).toBe(o.content);
@@ -58,7 +58,8 @@ describe('graphql codegen', () => {
       // a field the schema does not have
       'unknown-field.ts': `export const r: Resolvers = { Query: { healthz: () => true } };`,
       'right.ts': `export const r: Resolvers = { Query: { health: async () => ({ ok: true, backend: 'pglite', clips: 1, segments: 2, version: '1' }) }, Clip: { status: () => 'MISSING' } };`,
-      'real-map.ts': `import { resolvers } from '../../apps/api/src/graphql/resolvers.ts';\nexport const r: Resolvers = resolvers;`,
+      // every schema module's part of the map, as the server hands them to Apollo
+      'real-map.ts': `import { moduleResolvers } from '../../apps/api/src/graphql/resolvers.ts';\nexport const r: Resolvers[] = Object.values(moduleResolvers);`,
     };
     for (const [f, body] of Object.entries(cases)) fs.writeFileSync(path.join(dir, f), head + body + '\n');
     fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.json', include: ['*.ts'] }));

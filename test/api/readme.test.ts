@@ -1,15 +1,16 @@
 /**
  * The README's GraphQL examples are part of the contract: every operation in its ```graphql blocks and in its curl
- * examples must validate against apps/api/src/graphql/schema.graphql, so the front door cannot drift from the API.
+ * examples must validate against the API's schema (the merged modules of apps/api/src/graphql/modules), so the front door cannot drift from the API.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildSchema, parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { typeDefs } from '../../apps/api/src/graphql/schema.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-const schema = buildSchema(fs.readFileSync(path.join(ROOT, 'apps/api/src/graphql/schema.graphql'), 'utf8'));
+const schema = buildSchema(typeDefs);
 
 /** Operations: each non-comment line of a graphql block that starts an operation, and each curl JSON "query". */
 function examples(): string[] {

@@ -1,10 +1,7 @@
 /**
- * Apollo Server over schema.graphql: graphql-armor limits from config.limits, write authorisation
+ * Apollo Server over the schema modules (modules/<name>/schema.graphql, merged): graphql-armor limits from config.limits, write authorisation
  * for mutations, and errors reduced to { message, extensions.code (an ErrorCode), subject }.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
@@ -14,12 +11,12 @@ import type { Config } from '../config.js';
 import { ERROR_CODES, httpStatus, isEarshotError, type ErrorCode } from '../errors.js';
 import { checkOperation } from './limits.js';
 import { resolvers, type ApiContext } from './resolvers.js';
+import { typeDefs } from './schema.js';
 
 export { resolvers, type ApiContext } from './resolvers.js';
 export { createLoaders, type Loaders } from './loaders.js';
 
-export const SCHEMA_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'schema.graphql');
-export const typeDefs = fs.readFileSync(SCHEMA_FILE, 'utf8');
+export { SCHEMA_FILES, typeDefs } from './schema.js';
 
 /** What every request's context carries on top of the shared handles. */
 export interface RequestContext extends ApiContext {

@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
-export const SCHEMA_FILES: readonly string[] = [path.join(HERE, 'schema.graphql')];
+/** The modules in the order their fields appear: base (the shared types, Query and Mutation) first. */
+export const SCHEMA_MODULES = ['base', 'system', 'library', 'search', 'classify', 'ingest'] as const;
+
+export const SCHEMA_FILES: readonly string[] = SCHEMA_MODULES.map((m) => path.join(HERE, 'modules', m, 'schema.graphql'));
 
 export const typeDefs = SCHEMA_FILES.map((f) => fs.readFileSync(f, 'utf8')).join('\n');

@@ -39,11 +39,11 @@ async function main() {
   const { store } = api.deps;
   const [{ n }] = await store.sql<{ n: number }>(`SELECT count(*)::int AS n FROM "Clip"`);
   if (n === 0 && cfg.demoLibrary && fs.existsSync(cfg.demoLibrary)) {
-    const { runIngest } = await import('../apps/api/src/ingest/index.js');
     const { progressBar, formatSummary } = await import('../apps/api/src/ingest/progress.js');
     log(`empty library: ingesting the demo library ${cfg.demoLibrary}`);
     const bar = progressBar();
-    ingest = runIngest(api.deps, { root: cfg.demoLibrary, onProgress: (p) => bar.update(p) })
+    ingest = api.services.ingest
+      .runFolder({ root: cfg.demoLibrary, onProgress: (p) => bar.update(p) })
       .then((s) => {
         bar.stop();
         console.log(formatSummary(s));

@@ -108,6 +108,28 @@ async function openRuntime(cfg: Config, modelName: string, textCacheSize = 0) {
   return open(cfg, { modelName, textCacheSize }); // 0 for ingest, which never embeds text
 }
 
+/**
+ * The store, the model and the services over them, as the server builds them (services.ts); closing the store and
+ * the runtime is the caller's. Nothing is left open when any of it fails.
+ */
+async function openServices(cfg: Config, textCacheSize: number) {
+  const { openStore } = await import('./store/index.js');
+  const { createServices } = await import('./services.js');
+  const store = await openStore(cfg);
+  try {
+    const runtime = await openRuntime(cfg, cfg.modelName, textCacheSize);
+    try {
+      return { store, runtime, services: await createServices({ store, runtime, config: cfg }) };
+    } catch (e) {
+      await runtime.close();
+      throw e;
+    }
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
 const fileLine = (job: FileJob, o: FileOutcome) =>
   o.status === 'failed'
     ? `failed ${job.path} ${o.code}: ${o.message}`
@@ -139,26 +161,17 @@ async function ingestCommand(argv: string[]) {
   const modelName = values.model ?? cfg.modelName;
   const { checkRoot } = await import('./ingest/pipeline.js');
   await checkRoot(positionals[0]); // before the slow part: a typo fails in a second
-  const { openStore } = await import('./store/index.js');
-  const { runIngest } = await import('./ingest/index.js');
   const { formatSummary, progressBar } = await import('./ingest/progress.js');
-  const store = await openStore(cfg);
-  const runtime = await openRuntime(cfg, modelName).catch(async (e) => {
-    await store.close();
-    throw e;
-  });
+  const { store, runtime, services } = await openServices({ ...cfg, modelName }, 0);
   const bar = progressBar();
   try {
-    const summary = await runIngest(
-      { store, runtime, config: { ...cfg, modelName } },
-      {
-        root: positionals[0],
-        reindex: values.reindex,
-        concurrency,
-        onProgress: (p) => bar.update(p),
-        onFile: values.verbose ? (job, o) => process.stdout.write(fileLine(job, o) + '\n') : undefined,
-      },
-    );
+    const summary = await services.ingest.runFolder({
+      root: positionals[0],
+      reindex: values.reindex,
+      concurrency,
+      onProgress: (p) => bar.update(p),
+      onFile: values.verbose ? (job, o) => process.stdout.write(fileLine(job, o) + '\n') : undefined,
+    });
     bar.stop();
     process.stdout.write(formatSummary(summary) + '\n');
     return 0;
@@ -230,30 +243,22 @@ async function classifyCommand(argv: string[]) {
   if (values.csv && values.json) usage('classify', 'give at most one of --csv and --json');
   const cfg = loadConfig();
   const modelName = values.model ?? cfg.modelName;
-  const { openStore, ensureModel } = await import('./store/index.js');
-  const { classifyFiles, formatAnswers } = await import('./search/index.js');
+  const { formatAnswers } = await import('./search/index.js');
   const { scanFolder } = await import('./ingest/index.js');
-  const store = await openStore(cfg);
+  const { store, runtime, services } = await openServices({ ...cfg, modelName }, 1000);
   try {
-    const runtime = await openRuntime(cfg, modelName, 1000);
-    try {
-      const { id: modelId } = await ensureModel(store, runtime.identity);
-      const r = await classifyFiles(store, modelId, runtime, {
-        paths: positionals,
-        listFolder: async (dir) => (await scanFolder(dir)).files.map((f) => f.path),
-        labels: values.labels ? values.labels.split(',').map((l) => l.trim()) : null,
-        labelSet: values['label-set'] ?? null,
-        template: values.template ?? null,
-        multiLabel: values['multi-label'] ?? null,
-        maxLabels: cfg.limits.maxLabels,
-        embed: { windowSec: cfg.ingest.windowSec, hopSec: cfg.ingest.hopSec, batchSize: cfg.ort.audioBatchSize, maxDurationSec: cfg.ingest.maxDurationSec },
-      });
-      process.stdout.write(formatAnswers(r, values.json ? 'json' : values.csv ? 'csv' : 'table') + '\n');
-      return 0;
-    } finally {
-      await runtime.close();
-    }
+    const r = await services.classify.classifyFiles({
+      paths: positionals,
+      listFolder: async (dir) => (await scanFolder(dir)).files.map((f) => f.path),
+      labels: values.labels ? values.labels.split(',').map((l) => l.trim()) : null,
+      labelSet: values['label-set'] ?? null,
+      template: values.template ?? null,
+      multiLabel: values['multi-label'] ?? null,
+    });
+    process.stdout.write(formatAnswers(r, values.json ? 'json' : values.csv ? 'csv' : 'table') + '\n');
+    return 0;
   } finally {
+    await runtime.close();
     await store.close();
   }
 }
@@ -279,17 +284,8 @@ async function workerCommand(argv: string[]) {
     });
   }
   const modelName = values.model ?? cfg.modelName;
-  const { openStore } = await import('./store/index.js');
-  const { startWorker } = await import('./ingest/index.js');
-  const store = await openStore(cfg);
-  const runtime = await openRuntime(cfg, modelName).catch(async (e) => {
-    await store.close();
-    throw e;
-  });
-  const worker = await startWorker(
-    { store, runtime, config: { ...cfg, modelName } },
-    { concurrency, onFile: (job, o) => process.stdout.write(`${process.pid} ${fileLine(job, o)}\n`) },
-  );
+  const { store, runtime, services } = await openServices({ ...cfg, modelName }, 0);
+  const worker = await services.ingest.startWorker({ concurrency, onFile: (job, o) => process.stdout.write(`${process.pid} ${fileLine(job, o)}\n`) });
   process.stdout.write(`worker ${process.pid} ready (model ${runtime.identity.name})\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -19,11 +19,11 @@ import { sendError } from './http/errors.js';
 import { callerOf, canWrite, guard, trustPolicy } from './http/trust.js';
 import { landingPage } from './http/landing.js';
 import { uploadRouter } from './http/upload.js';
-import { resumeIngests } from './ingest/index.js';
 import type { ClapRuntime } from './model/index.js';
 import { openRuntime as openModelRuntime } from './model/runtime.js';
 import { UploadRegistry } from './search/index.js';
-import { ensureModel, openStore, ping, type Store } from './store/index.js';
+import { createServices, type Services } from './services.js';
+import { openStore, ping, type Store } from './store/index.js';
 
 export interface ServerDeps {
   store: Store;
@@ -36,6 +36,8 @@ export interface ServerHandle {
   url: string;
   port: number;
   deps: ServerDeps;
+  /** The domain services the resolvers call, built once for this server (the CLI builds its own: createServices). */
+  services: Services;
   /** Stop listening; closes the store and runtime only when this server opened them. */
   close(): Promise<void>;
 }
@@ -72,7 +74,6 @@ export async function startServer(cfg: Config, deps: { store?: Store; runtime?: 
     if (ownStore) await store.close();
     throw e;
   }
-  const { id: modelId } = await ensureModel(store, runtime.identity);
   const full: ServerDeps = { store, runtime, config: cfg };
   const decoder = new DecodeThread();
   const uploads = new UploadRegistry(runtime, {
@@ -83,7 +84,15 @@ export async function startServer(cfg: Config, deps: { store?: Store; runtime?: 
     hopSec: cfg.ingest.hopSec,
     batchSize: cfg.ort.audioBatchSize,
   });
-  const background = new Set<Promise<unknown>>();
+  let services: Services;
+  try {
+    services = await createServices({ ...full, uploads, version: VERSION });
+  } catch (e) {
+    await decoder.close();
+    if (ownRuntime) await runtime.close();
+    if (ownStore) await store.close();
+    throw e;
+  }
   const apollo = createApollo(cfg, logError);
   await apollo.start();
 
@@ -106,22 +115,12 @@ export async function startServer(cfg: Config, deps: { store?: Store; runtime?: 
   });
   app.use(uploadRouter(uploads, cfg.limits.maxUploadBytes, mayWrite, logError));
   app.use(audioRouter(store, logError));
-  app.use(exportRouter({ store, modelId, runtime, limits: cfg.limits }, cfg, logError));
+  app.use(exportRouter(services, logError));
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req, res }): Promise<RequestContext> => ({
-        store,
-        runtime,
-        config: cfg,
-        modelId,
-        uploads,
-        version: VERSION,
-        background,
-        loaders: createLoaders(store, modelId),
-        canWrite: mayWrite(req, res),
-      }),
+      context: async ({ req, res }): Promise<RequestContext> => ({ services, loaders: createLoaders(services), canWrite: mayWrite(req, res) }),
     }),
   );
 
@@ -146,11 +145,8 @@ export async function startServer(cfg: Config, deps: { store?: Store; runtime?: 
 
   // Runs a dead process left queued/running continue here, in the background.
   try {
-    const resumed = await resumeIngests(full, { concurrency: cfg.ingest.concurrency });
-    if (resumed.runIds.length) logAt('info')(`resuming ingest runs ${resumed.runIds.join(', ')}`);
-    const f = resumed.finished.catch(() => null);
-    background.add(f);
-    void f.finally(() => background.delete(f));
+    const resumed = await services.ingest.resume();
+    if (resumed.length) logAt('info')(`resuming ingest runs ${resumed.join(', ')}`);
   } catch (e) {
     logError(`could not resume ingests: ${(e as Error).message}`);
   }
@@ -160,6 +156,7 @@ export async function startServer(cfg: Config, deps: { store?: Store; runtime?: 
     url: `http://${host}:${port}`,
     port,
     deps: full,
+    services,
     async close() {
       if (closed) return;
       closed = true;

@@ -4,10 +4,9 @@
  * cache lives as long as its request, so a write in one request is never hidden from the next.
  */
 import DataLoader from 'dataloader';
-import { failuresOfRuns, ingestDb, type IngestFailure } from '../ingest/index.js';
-import * as library from '../library/index.js';
+import type { IngestFailure } from '../ingest/index.js';
 import type { LabelSetRow, StoredPrediction } from '../library/index.js';
-import type { Store } from '../store/index.js';
+import type { Services } from '../services.js';
 
 export interface Loaders {
   /** This model's stored predictions of a content hash. */
@@ -18,14 +17,14 @@ export interface Loaders {
   failures: DataLoader<{ runId: number; first: number }, IngestFailure[], string>;
 }
 
-export function createLoaders(store: Store, modelId: number): Loaders {
+export function createLoaders(services: Services): Loaders {
   return {
     predictions: new DataLoader(async (hashes: readonly string[]) => {
-      const m = await library.predictionsOfContents(store, modelId, [...hashes]);
+      const m = await services.library.predictionsOfContents([...hashes]);
       return hashes.map((h) => m.get(h) ?? []);
     }),
     labelSets: new DataLoader(async (ids: readonly number[]) => {
-      const m = await library.labelSetsByIds(store, [...ids]);
+      const m = await services.library.labelSetsByIds([...ids]);
       return ids.map((id) => m.get(id) ?? null);
     }),
     failures: new DataLoader(
@@ -33,7 +32,7 @@ export function createLoaders(store: Store, modelId: number): Loaders {
         // One statement per distinct `first` (one in practice: the field's argument is the same on every run of a list).
         const byFirst = new Map<number, Promise<Map<number, IngestFailure[]>>>();
         for (const k of keys)
-          if (!byFirst.has(k.first)) byFirst.set(k.first, failuresOfRuns(ingestDb(store), [...new Set(keys.filter((x) => x.first === k.first).map((x) => x.runId))], k.first));
+          if (!byFirst.has(k.first)) byFirst.set(k.first, services.ingest.failuresOfRuns([...new Set(keys.filter((x) => x.first === k.first).map((x) => x.runId))], k.first));
         return Promise.all(keys.map(async (k) => (await byFirst.get(k.first)!).get(k.runId) ?? []));
       },
       { cacheKeyFn: (k) => `${k.runId}:${k.first}` },

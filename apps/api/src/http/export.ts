@@ -8,11 +8,11 @@
 import { once } from 'node:events';
 import express, { type Router } from 'express';
 import { buildSchema, coerceInputValue, type GraphQLInputType } from 'graphql';
-import type { Config } from '../config.js';
 import { EarshotError } from '../errors.js';
-import { typeDefs } from '../graphql/index.js';
-import { csvLine, EXPORT_COLUMNS, exportPages, exportStem, safeStem, type ExportRow, type ExportSource } from '../library/index.js';
-import { exportLists, type ClipFilter, type ExportListDeps } from '../search/index.js';
+import { typeDefs } from '../graphql/schema.js';
+import { csvLine, EXPORT_COLUMNS, exportStem, safeStem, type ExportRow, type ExportSource } from '../library/index.js';
+import type { ClipFilter } from '../search/index.js';
+import type { Services } from '../services.js';
 import { sendError } from './errors.js';
 
 const CLIP_FILTER = buildSchema(typeDefs).getType('ClipFilter') as GraphQLInputType;
@@ -46,13 +46,13 @@ export function parseExportQuery(q: Record<string, unknown>): { source: ExportSo
   return { source, format, limit };
 }
 
-export function exportRouter(deps: ExportListDeps, cfg: Config, log?: (m: string) => void): Router {
+export function exportRouter(services: Pick<Services, 'library'>, log?: (m: string) => void): Router {
   const r = express.Router();
   r.get('/export', async (req, res) => {
     let started = false;
     try {
       const { source, format, limit } = parseExportQuery(req.query);
-      const pages = exportPages(exportLists(deps), source, limit ?? Number.MAX_SAFE_INTEGER, cfg.limits.maxPageSize);
+      const pages = services.library.exportPages(source, limit ?? Number.MAX_SAFE_INTEGER);
       // The first page before any header: a bad query or filter is still a plain JSON error.
       const first = await pages.next();
       const name = `${safeStem(exportStem(source))}.${format}`;

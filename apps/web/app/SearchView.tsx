@@ -4,12 +4,13 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { gql } from '@/lib/api';
 import { SEARCH, STATUS } from '@/lib/queries';
 import { searchTitle } from '@/lib/titles';
-import type { ClipFilter, Hit, SearchConnection } from '@/lib/types';
+import type { ClipFilter, Hit, SearchConnection } from '@/lib/results';
 import { usePaged } from '@/lib/usePaged';
 import { Filters, activeFilterCount } from '@/components/Filters';
 import { ResultsPanel } from '@/components/ResultsPanel';
 import { Empty } from '@/components/States';
 import type { Row } from '@/components/HitList';
+import type { SearchQuery, StatusQuery } from '@/lib/generated/graphql';
 
 const EXAMPLES = ['dog barking', 'rain on a roof', 'piano', 'footsteps', 'explosion', 'bell ringing'];
 /** The demo model knows only its training classes: offer queries it can answer (its own vocabulary). */
@@ -58,7 +59,7 @@ export function SearchView() {
   const [examples, setExamples] = useState(EXAMPLES);
   const [drawer, setDrawer] = useState(false);
   useEffect(() => {
-    gql<{ model: { isDemo: boolean } }>(STATUS)
+    gql<StatusQuery>(STATUS)
       .then((d) => d.model.isDemo && setExamples(DEMO_EXAMPLES))
       .catch(() => undefined);
   }, []);
@@ -113,7 +114,7 @@ export function SearchView() {
   const search = useCallback(() => {
     if (!q.trim()) return list.reset();
     void list.run(async (after) => {
-      const d = await gql<{ searchByText: SearchConnection }>(SEARCH, {
+      const d = await gql<SearchQuery>(SEARCH, {
         query: q,
         filter: activeFilterCount(filter) ? filter : null,
         first: PAGE,

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import { uploadAudio, type UploadResult } from '@/lib/api';
 import { fmtDuration } from '@/lib/format';
 import { recordingToWav } from '@/lib/wav';
-import type { Clip } from '@/lib/types';
+import type { Clip } from '@/lib/results';
 import { usePlayer } from './Player';
 import { ErrorBox } from './States';
 

@@ -1,6 +1,6 @@
 'use client';
 import { useState } from 'react';
-import type { Clip } from '@/lib/types';
+import type { Clip } from '@/lib/results';
 
 // Getting a sound out of the browser: the original file (download or drag), and its path on the server.
 

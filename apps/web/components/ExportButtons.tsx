@@ -1,6 +1,6 @@
 'use client';
 import { download, toCsv } from '@/lib/format';
-import type { ClipFilter } from '@/lib/types';
+import type { ClipFilter } from '@/lib/results';
 import type { Row } from './HitList';
 
 interface Props {

@@ -3,8 +3,9 @@ import { useEffect, useState } from 'react';
 import { gql, onApiChange } from '@/lib/api';
 import { FolderTree } from './FolderTree';
 import { FACETS, PREDICTED_LABELS } from '@/lib/queries';
-import type { ClipFilter, Facets, LabelCount } from '@/lib/types';
+import type { ClipFilter, Facets, LabelCount } from '@/lib/results';
 import { fmtRate } from '@/lib/format';
+import type { FacetsQuery, PredictedLabelsQuery } from '@/lib/generated/graphql';
 
 interface Props {
   value: ClipFilter;
@@ -30,14 +31,14 @@ export function activeFilterCount(f: ClipFilter): number {
 /** Filter controls fed by `facets` (values present in the library). */
 export function Filters({ value, onChange }: Props) {
   const [facets, setFacets] = useState<Facets | null>(null);
-  const [labelSets, setLabelSets] = useState<{ id: string; name: string; labels: string[] }[]>([]);
+  const [labelSets, setLabelSets] = useState<FacetsQuery['labelSets']>([]);
   const [counts, setCounts] = useState<LabelCount[]>([]);
   const [labelSetId, setLabelSetId] = useState(value.predictedLabel?.labelSet ?? '');
   const [tagText, setTagText] = useState((value.tags ?? []).join(', '));
 
   useEffect(() => {
     const load = () =>
-      gql<{ facets: Facets; labelSets: { id: string; name: string; labels: string[] }[] }>(FACETS)
+      gql<FacetsQuery>(FACETS)
         .then((d) => {
           setFacets(d.facets);
           setLabelSets(d.labelSets);
@@ -49,7 +50,7 @@ export function Filters({ value, onChange }: Props) {
 
   useEffect(() => {
     if (!labelSetId) return setCounts([]);
-    gql<{ predictedLabels: LabelCount[] }>(PREDICTED_LABELS, { labelSet: labelSetId })
+    gql<PredictedLabelsQuery>(PREDICTED_LABELS, { labelSet: labelSetId })
       .then((d) => setCounts(d.predictedLabels))
       .catch(() => setCounts([]));
   }, [labelSetId]);
@@ -62,7 +63,7 @@ export function Filters({ value, onChange }: Props) {
     }
     onChange(next, typing);
   };
-  const toggleIn = <T,>(arr: T[] | undefined, v: T): T[] => (arr?.includes(v) ? arr.filter((x) => x !== v) : [...(arr ?? []), v]);
+  const toggleIn = <T,>(arr: T[] | null | undefined, v: T): T[] => (arr?.includes(v) ? arr.filter((x) => x !== v) : [...(arr ?? []), v]);
   const num = (s: string) => (s.trim() === '' ? undefined : Number(s));
 
   return (

@@ -2,7 +2,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { gql, onApiChange } from '@/lib/api';
 import { FOLDERS } from '@/lib/queries';
-import type { Folder } from '@/lib/types';
+import type { Folder } from '@/lib/results';
+import type { FoldersQuery } from '@/lib/generated/graphql';
 
 /**
  * The library's own folders, from the ingested roots down (API `folders(prefix)`, one level per click):
@@ -11,7 +12,7 @@ import type { Folder } from '@/lib/types';
 export function FolderTree({ value, onChange }: { value: string; onChange: (prefix: string) => void }) {
   const [roots, setRoots] = useState<Folder[] | null>(null);
   const load = useCallback(() => {
-    gql<{ folders: Folder[] }>(FOLDERS, {})
+    gql<FoldersQuery>(FOLDERS, {})
       .then((d) => setRoots(d.folders))
       .catch(() => undefined);
   }, []);
@@ -51,7 +52,7 @@ function Node({ folder, value, onChange }: { folder: Folder; value: string; onCh
   const [children, setChildren] = useState<Folder[] | null>(null);
   useEffect(() => {
     if (!open || children) return;
-    gql<{ folders: Folder[] }>(FOLDERS, { prefix: folder.path })
+    gql<FoldersQuery>(FOLDERS, { prefix: folder.path })
       .then((d) => setChildren(d.folders))
       .catch(() => setOpen(false));
   }, [open, children, folder.path]);

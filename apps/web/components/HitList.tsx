@@ -1,7 +1,7 @@
 'use client';
 import Link from 'next/link';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Clip } from '@/lib/types';
+import type { Clip, ClipDetail } from '@/lib/results';
 import { fmtDuration, fmtRate } from '@/lib/format';
 import { usePlayer } from './Player';
 import { Waveform } from './Waveform';
@@ -10,7 +10,8 @@ import { TagEditor } from './TagEditor';
 
 export interface Row {
   key: string;
-  clip: Clip;
+  /** A list's clip; the clip page's own row has the embedded description fields too. */
+  clip: Clip & Partial<Pick<ClipDetail, 'embedded'>>;
   /** The value the list is ordered by; the only score shown. */
   score?: number;
   scoreKind?: 'relevance' | 'cosine' | 'fused';

@@ -4,6 +4,7 @@ import { usePathname } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { gql, onApiChange } from '@/lib/api';
 import { STATUS } from '@/lib/queries';
+import type { StatusQuery } from '@/lib/generated/graphql';
 
 const LINKS = [
   { href: '/', label: 'Search' },
@@ -13,10 +14,7 @@ const LINKS = [
   { href: '/ingest', label: 'Ingest' },
 ];
 
-interface Status {
-  health: { ok: boolean; backend: string; clips: number; segments: number; version: string };
-  model: { name: string; version: string; isDemo: boolean };
-}
+type Status = StatusQuery;
 
 export function Nav() {
   const path = usePathname();
@@ -30,7 +28,7 @@ export function Nav() {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = () => {
       clearTimeout(timer);
-      gql<Status>(STATUS)
+      gql<StatusQuery>(STATUS)
         .then((s) => {
           if (stop) return;
           setStatus(s);

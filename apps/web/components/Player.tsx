@@ -1,6 +1,6 @@
 'use client';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
-import type { Clip } from '@/lib/types';
+import type { Clip } from '@/lib/results';
 import { downloadBlob, fmtDuration, fmtRate } from '@/lib/format';
 import { regionToWav } from '@/lib/wav';
 import { CopyPath, DownloadOriginal, isQuerySound } from './ClipActions';

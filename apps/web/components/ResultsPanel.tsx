@@ -5,7 +5,7 @@ import { HitList } from './HitList';
 import { BulkTags } from './TagEditor';
 import { ExportButtons } from './ExportButtons';
 import { Empty, ErrorBox } from './States';
-import type { PageInfo } from '@/lib/types';
+import type { PageInfo } from '@/lib/results';
 
 /** The state of a paged list (what usePaged returns), shown as it is. */
 interface PagedList {

@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { ApiError, gql } from '@/lib/api';
 import { EDIT_CLIP_TAGS, SET_CLIP_TAGS } from '@/lib/queries';
+import type { EditClipTagsMutation, SetClipTagsMutation } from '@/lib/generated/graphql';
 
 const split = (s: string) => [
   ...new Set(
@@ -27,7 +28,7 @@ export function TagEditor({ clipId, tags, onSaved, onClose }: { clipId: string; 
         e.preventDefault();
         setBusy(true);
         setError(null);
-        gql<{ setClipTags: { tags: string[] } }>(SET_CLIP_TAGS, { id: clipId, tags: split(text) })
+        gql<SetClipTagsMutation>(SET_CLIP_TAGS, { id: clipId, tags: split(text) })
           .then((d) => {
             onSaved(d.setClipTags.tags);
             onClose();
@@ -78,7 +79,7 @@ export function BulkTags({ ids, picked, onSaved }: { ids: string[]; picked: bool
         try {
           const out: Record<string, string[]> = {};
           for (let i = 0; i < ids.length; i += 100) {
-            const d = await gql<{ editClipTags: { id: string; tags: string[] }[] }>(EDIT_CLIP_TAGS, { ids: ids.slice(i, i + 100), add: split(add), remove: split(remove) });
+            const d = await gql<EditClipTagsMutation>(EDIT_CLIP_TAGS, { ids: ids.slice(i, i + 100), add: split(add), remove: split(remove) });
             for (const c of d.editClipTags) out[c.id] = c.tags;
           }
           onSaved(out);

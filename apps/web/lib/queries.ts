@@ -1,4 +1,5 @@
-// GraphQL documents. Field lists follow schema.graphql; keep them lean (the API enforces cost limits).
+// GraphQL documents, validated against the API's schema by graphql-codegen, which writes their result and variable
+// types to lib/generated/graphql.ts (aliases the pages use: lib/results.ts). Keep them lean (the API enforces cost limits).
 
 export const CLIP_FIELDS = `
   id path name folder format container codec bitDepth decoder description ucs { catId category subcategory } sampleRate channels durationSec sizeBytes tags waveform audioUrl

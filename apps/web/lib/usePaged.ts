@@ -1,6 +1,6 @@
 'use client';
 import { useCallback, useRef, useState } from 'react';
-import type { PageInfo } from './types';
+import type { PageInfo } from './results';
 
 export interface Page<T> {
   items: T[];

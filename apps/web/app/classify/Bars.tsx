@@ -1,5 +1,5 @@
 'use client';
-import type { LabelScore } from '@/lib/types';
+import type { LabelScore } from '@/lib/results';
 import { roundPercents } from '@/lib/percent';
 
 /** One bar per label, best first. Single-label percentages are rounded to sum to exactly 100 %. */

@@ -3,13 +3,14 @@ import { useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useState } from 'react';
 import { gql, onApiChange } from '@/lib/api';
 import { CLASSIFY, CLIP, CLIPS, LABEL_SETS } from '@/lib/queries';
-import type { Classification, Clip, ClipConnection, LabelSet } from '@/lib/types';
+import type { Classification, Clip, LabelSet } from '@/lib/results';
 import { fmtDuration } from '@/lib/format';
 import { AudioDrop, type Uploaded } from '@/components/AudioDrop';
 import { HitList } from '@/components/HitList';
 import { Empty, ErrorBox, Loading } from '@/components/States';
 import { Bars } from './Bars';
 import { LabelSets } from './LabelSets';
+import type { ClassifyQuery, ClipQuery, ClipsQuery, LabelSetsQuery } from '@/lib/generated/graphql';
 
 const DEFAULT_LABELS = 'piano, guitar, violin, speech, dog barking, rain';
 
@@ -29,7 +30,7 @@ export function ClassifyView() {
   const [error, setError] = useState<unknown>(null);
 
   const loadSets = useCallback(() => {
-    gql<{ labelSets: LabelSet[] }>(LABEL_SETS)
+    gql<LabelSetsQuery>(LABEL_SETS)
       .then((d) => setLabelSets(d.labelSets))
       .catch(() => undefined); // the banner says the server is unreachable; the sets load when it is back
   }, []);
@@ -39,7 +40,7 @@ export function ClassifyView() {
   useEffect(() => {
     const id = params.get('clip');
     if (id)
-      gql<{ clip: Clip | null }>(CLIP, { id })
+      gql<ClipQuery>(CLIP, { id })
         .then((d) => setClip(d.clip))
         .catch(setError);
   }, [params]);
@@ -57,7 +58,7 @@ export function ClassifyView() {
     setBusy(true);
     setError(null);
     try {
-      const d = await gql<{ classify: Classification }>(CLASSIFY, labelSetId ? { ...audioVars, labelSet: labelSetId } : { ...audioVars, labels, template, multiLabel });
+      const d = await gql<ClassifyQuery>(CLASSIFY, labelSetId ? { ...audioVars, labelSet: labelSetId } : { ...audioVars, labels, template, multiLabel });
       setResult(d.classify);
     } catch (e) {
       setError(e);
@@ -195,7 +196,7 @@ function ClipPicker({ value, onChange }: { value: Clip | null; onChange: (c: Cli
   const [q, setQ] = useState('');
   // Pages of 200 (the API's page cap); the picker says how many it holds and loads the rest on request.
   const load = useCallback((after: string | null) => {
-    gql<{ clips: ClipConnection }>(CLIPS, { first: 200, after })
+    gql<ClipsQuery>(CLIPS, { first: 200, after })
       .then((d) => {
         setClips((old) => [...(after ? (old ?? []) : []), ...d.clips.nodes]);
         setPage({ total: d.clips.totalCount, cursor: d.clips.pageInfo.endCursor, more: d.clips.pageInfo.hasNextPage });

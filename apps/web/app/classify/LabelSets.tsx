@@ -3,9 +3,10 @@ import Link from 'next/link';
 import { useState } from 'react';
 import { gql } from '@/lib/api';
 import { CLASSIFY_LIBRARY, CREATE_LABEL_SET, DELETE_LABEL_SET, UPDATE_LABEL_SET } from '@/lib/queries';
-import type { LabelCount, LabelSet } from '@/lib/types';
+import type { LabelSet } from '@/lib/results';
 import { ApiKeyField } from '@/components/ApiKeyField';
 import { Empty, ErrorBox, Loading } from '@/components/States';
+import type { ClassifyLibraryMutation } from '@/lib/generated/graphql';
 
 interface Draft {
   id?: string;
@@ -22,7 +23,7 @@ export function LabelSets({ sets, onChanged }: { sets: LabelSet[] | null; onChan
   const [draft, setDraft] = useState<Draft | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<string | null>(null);
-  const [runResult, setRunResult] = useState<{ id: string; classified: number; counts: LabelCount[] } | null>(null);
+  const [runResult, setRunResult] = useState<(ClassifyLibraryMutation['classifyLibrary'] & { id: string }) | null>(null);
 
   const act = async (what: string, fn: () => Promise<void>) => {
     setBusy(what);
@@ -123,7 +124,7 @@ export function LabelSets({ sets, onChanged }: { sets: LabelSet[] | null; onChan
                   disabled={!!busy}
                   onClick={() =>
                     act(`run-${s.id}`, async () => {
-                      const d = await gql<{ classifyLibrary: { classified: number; counts: LabelCount[] } }>(CLASSIFY_LIBRARY, { labelSet: s.id });
+                      const d = await gql<ClassifyLibraryMutation>(CLASSIFY_LIBRARY, { labelSet: s.id });
                       setRunResult({ id: s.id, ...d.classifyLibrary });
                     })
                   }

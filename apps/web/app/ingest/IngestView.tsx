@@ -3,10 +3,11 @@ import { useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useState } from 'react';
 import { gql } from '@/lib/api';
 import { CANCEL_INGEST, INGEST_RUN, INGEST_RUNS, START_INGEST } from '@/lib/queries';
-import type { IngestRun } from '@/lib/types';
+import type { IngestRun, IngestRunDetail } from '@/lib/results';
 import { fmtDuration, fmtEta } from '@/lib/format';
 import { ApiKeyField } from '@/components/ApiKeyField';
 import { Empty, ErrorBox, Loading } from '@/components/States';
+import type { IngestRunQuery, IngestRunsQuery, StartIngestMutation } from '@/lib/generated/graphql';
 
 const ACTIVE = new Set(['QUEUED', 'SCANNING', 'RUNNING']);
 const POLL_MS = 1000;
@@ -26,7 +27,7 @@ export function IngestView() {
   const [runsError, setRunsError] = useState<unknown>(null);
 
   const loadRuns = useCallback(() => {
-    gql<{ ingestRuns: IngestRun[]; ingestRoots: string[] }>(INGEST_RUNS)
+    gql<IngestRunsQuery>(INGEST_RUNS)
       .then((d) => {
         setRuns(d.ingestRuns);
         setRoots(d.ingestRoots);
@@ -43,7 +44,7 @@ export function IngestView() {
     try {
       const sub = path.trim().replace(/^\/+/, '');
       const full = sub ? `${root.replace(/\/+$/, '')}/${sub}` : root;
-      const d = await gql<{ startIngest: IngestRun }>(START_INGEST, { path: full, reindex });
+      const d = await gql<StartIngestMutation>(START_INGEST, { path: full, reindex });
       router.replace(`/ingest?run=${encodeURIComponent(d.startIngest.id)}`, { scroll: false });
       loadRuns();
     } catch (e) {
@@ -56,7 +57,7 @@ export function IngestView() {
   // A failed file is not stored, so the same folder again retries exactly the failures (and picks up new
   // files); every unchanged file is skipped by its size and mtime.
   const retry = async (folder: string) => {
-    const d = await gql<{ startIngest: IngestRun }>(START_INGEST, { path: folder, reindex: false });
+    const d = await gql<StartIngestMutation>(START_INGEST, { path: folder, reindex: false });
     router.replace(`/ingest?run=${encodeURIComponent(d.startIngest.id)}`, { scroll: false });
     loadRuns();
   };
@@ -163,7 +164,7 @@ export function IngestView() {
 /** Live progress of one run: polls ingestRun every second while it is active. */
 function RunProgress({ id, onFinished, onRetry }: { id: string; onFinished: () => void; onRetry: (root: string) => Promise<void> }) {
   const [retrying, setRetrying] = useState(false);
-  const [run, setRun] = useState<IngestRun | null>(null);
+  const [run, setRun] = useState<IngestRunDetail | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [cancelling, setCancelling] = useState(false);
 
@@ -173,7 +174,7 @@ function RunProgress({ id, onFinished, onRetry }: { id: string; onFinished: () =
     setRun(null);
     const tick = async () => {
       try {
-        const d = await gql<{ ingestRun: IngestRun | null }>(INGEST_RUN, { id });
+        const d = await gql<IngestRunQuery>(INGEST_RUN, { id });
         if (stop) return;
         setError(null);
         setRun(d.ingestRun);

@@ -4,10 +4,11 @@ import { useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { gql, onApiChange } from '@/lib/api';
 import { CLIPS, FOLDERS, LABEL_SETS, PREDICTED_LABELS } from '@/lib/queries';
-import type { Clip, ClipConnection, ClipFilter, Folder, LabelCount, LabelSet } from '@/lib/types';
+import type { ClipFilter, Folder, LabelCount, LabelSet, ListedClip } from '@/lib/results';
 import { usePaged } from '@/lib/usePaged';
 import { ResultsPanel } from '@/components/ResultsPanel';
 import { Empty, ErrorBox } from '@/components/States';
+import type { ClipsQuery, FoldersQuery, LabelSetsQuery, PredictedLabelsQuery } from '@/lib/generated/graphql';
 
 export function LibraryView() {
   const params = useSearchParams();
@@ -21,7 +22,7 @@ export function LibraryView() {
   const [folderError, setFolderError] = useState<unknown>(null);
   const [sets, setSets] = useState<LabelSet[]>([]);
   const [counts, setCounts] = useState<LabelCount[]>([]);
-  const list = usePaged<Clip>();
+  const list = usePaged<ListedClip>();
 
   const go = useCallback(
     (next: { folder?: string; labelSet?: string; label?: string; min?: number }) => {
@@ -41,7 +42,7 @@ export function LibraryView() {
 
   const loadFolders = useCallback(() => {
     setFolders(null);
-    gql<{ folders: Folder[] }>(FOLDERS, { prefix: folder || null })
+    gql<FoldersQuery>(FOLDERS, { prefix: folder || null })
       .then((d) => {
         setFolders(d.folders);
         setFolderError(null);
@@ -53,7 +54,7 @@ export function LibraryView() {
 
   useEffect(() => {
     const load = () =>
-      gql<{ labelSets: LabelSet[] }>(LABEL_SETS)
+      gql<LabelSetsQuery>(LABEL_SETS)
         .then((d) => setSets(d.labelSets))
         .catch(() => undefined);
     void load();
@@ -62,7 +63,7 @@ export function LibraryView() {
 
   useEffect(() => {
     if (!labelSet) return setCounts([]);
-    gql<{ predictedLabels: LabelCount[] }>(PREDICTED_LABELS, { labelSet })
+    gql<PredictedLabelsQuery>(PREDICTED_LABELS, { labelSet })
       .then((d) => setCounts(d.predictedLabels))
       .catch(() => setCounts([]));
   }, [labelSet]);
@@ -76,7 +77,7 @@ export function LibraryView() {
 
   const load = useCallback(() => {
     void list.run(async (after) => {
-      const d = await gql<{ clips: ClipConnection }>(CLIPS, { filter, first: 50, after });
+      const d = await gql<ClipsQuery>(CLIPS, { filter, first: 50, after });
       return { items: d.clips.nodes, pageInfo: d.clips.pageInfo, totalCount: d.clips.totalCount };
     });
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -3,7 +3,7 @@ import { useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { gql } from '@/lib/api';
 import { CLIP, NEAR_DUPLICATES, SIMILAR } from '@/lib/queries';
-import type { Clip, DuplicatePair, Hit, SearchConnection } from '@/lib/types';
+import type { Clip, DuplicatePair, Hit } from '@/lib/results';
 import { usePaged } from '@/lib/usePaged';
 import { fmtDuration } from '@/lib/format';
 import { AudioDrop, type Uploaded } from '@/components/AudioDrop';
@@ -12,6 +12,7 @@ import { usePlayer } from '@/components/Player';
 import { ResultsPanel } from '@/components/ResultsPanel';
 import { Empty, ErrorBox, Loading } from '@/components/States';
 import { hitToRow } from '../SearchView';
+import type { ClipQuery, NearDuplicatesQuery, SimilarQuery } from '@/lib/generated/graphql';
 
 export function SimilarView() {
   const params = useSearchParams();
@@ -26,7 +27,7 @@ export function SimilarView() {
     setQueryClip(null);
     if (!clipId) return;
     setUploaded(null);
-    gql<{ clip: Clip | null }>(CLIP, { id: clipId })
+    gql<ClipQuery>(CLIP, { id: clipId })
       .then((d) => setQueryClip(d.clip))
       .catch(() => setQueryClip(null));
   }, [clipId]);
@@ -38,7 +39,7 @@ export function SimilarView() {
     const vars = uploaded ? { audio: uploaded.id } : clipId ? { clip: clipId } : null;
     if (!vars) return list.reset();
     void list.run(async (after) => {
-      const d = await gql<{ similarTo: SearchConnection }>(SIMILAR, { ...vars, first: 20, after, weak });
+      const d = await gql<SimilarQuery>(SIMILAR, { ...vars, first: 20, after, weak });
       return { items: d.similarTo.hits, pageInfo: d.similarTo.pageInfo, totalCount: d.similarTo.totalCount };
     });
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -147,7 +148,7 @@ function NearDuplicates({ clipId }: { clipId: string | null }) {
   const load = useCallback(() => {
     setPairs(null);
     setError(null);
-    gql<{ nearDuplicates: DuplicatePair[] }>(NEAR_DUPLICATES, { clip: clipId, maxDistance, first: 100 })
+    gql<NearDuplicatesQuery>(NEAR_DUPLICATES, { clip: clipId, maxDistance, first: 100 })
       .then((d) => setPairs(d.nearDuplicates))
       .catch(setError);
   }, [clipId, maxDistance]);

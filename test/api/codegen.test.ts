@@ -55,6 +55,8 @@ describe('graphql codegen', () => {
       'missing-field.ts': `export const r: Resolvers = { Query: { health: async () => ({ ok: true, backend: 'pglite', clips: 1, segments: 2 }) } };`,
       // ClipStatus is ACTIVE | MISSING, not the domain's lower-case value
       'wrong-enum.ts': `export const r: Resolvers = { Clip: { status: () => 'active' } };`,
+      // a module resolver handing on the service's page as it is (hasNextPage/endCursor, not the schema's pageInfo)
+      'unmapped-service-result.ts': `import type { ApiContext } from '../../apps/api/src/graphql/context.ts';\nexport const r: Resolvers = { Query: { clips: (_: unknown, a: { first?: number | null }, ctx: ApiContext) => ctx.services.library.listClips(a) } };`,
       // a field the schema does not have
       'unknown-field.ts': `export const r: Resolvers = { Query: { healthz: () => true } };`,
       'right.ts': `export const r: Resolvers = { Query: { health: async () => ({ ok: true, backend: 'pglite', clips: 1, segments: 2, version: '1' }) }, Clip: { status: () => 'MISSING' } };`,
@@ -68,7 +70,8 @@ describe('graphql codegen', () => {
     expect(r.status, out).not.toBe(0);
     // tsc names each file relative to its working directory: `wrong-type.ts(2,57): error TS2322: …`
     const errorsIn = (f: string) => out.split('\n').filter((l) => l.startsWith(`${f}(`) && l.includes('error TS'));
-    for (const f of ['wrong-type.ts', 'missing-field.ts', 'wrong-enum.ts', 'unknown-field.ts']) expect(errorsIn(f), `${f} should fail:\n${out}`).not.toEqual([]);
+    for (const f of ['wrong-type.ts', 'missing-field.ts', 'wrong-enum.ts', 'unmapped-service-result.ts', 'unknown-field.ts'])
+      expect(errorsIn(f), `${f} should fail:\n${out}`).not.toEqual([]);
     expect(errorsIn('right.ts'), out).toEqual([]);
     expect(errorsIn('real-map.ts'), out).toEqual([]);
     expect(out).toMatch(/Type '"active"' is not assignable to type 'Promise<ClipStatus> \| ClipStatus'/);

@@ -35,6 +35,8 @@ const config: CodegenConfig = {
           Clip: '../graphql/mappers.js#ClipModel',
           IngestRun: '../graphql/mappers.js#IngestRunModel',
           LabelSet: '../graphql/mappers.js#LabelSetModel',
+          Job: '../graphql/mappers.js#JobModel',
+          NearDuplicatesStatus: '../graphql/mappers.js#NearDuplicatesStatusModel',
         },
       },
     },

@@ -321,19 +321,24 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     const lib2 = (await ok(`{ nearDuplicates(maxDistance: 0.001) { distance identical a { name } b { name } } }`)).nearDuplicates;
     expect(lib2).toHaveLength(1);
     expect(lib2[0].identical).toBe(true);
-    // With every distance allowed, a 7-clip library has all 21 pairs (each content probes its 16 nearest), nearest first.
-    const everything = (await ok(`{ nearDuplicates(maxDistance: 2, first: 50) { distance identical a { id } b { id } } }`)).nearDuplicates;
-    expect(everything).toHaveLength(21);
-    expect(new Set(everything.map((x: any) => `${x.a.id}-${x.b.id}`)).size).toBe(21);
+    // Library-wide pairs come from the stored computation (a job after the ingest), at most 0.2 apart.
+    const { computeNearDuplicates } = await ok(`mutation { computeNearDuplicates { id kind } }`);
+    expect(computeNearDuplicates.kind).toBe('nearDuplicates');
+    expect((await h.deps.jobs.wait(Number(computeNearDuplicates.id))).status).toBe('done');
+    const status = (await ok(`{ nearDuplicatesStatus { computedAt stale job { id } } }`)).nearDuplicatesStatus;
+    expect(status).toEqual({ computedAt: expect.any(String), stale: false, job: null });
+    expect(code(await post(`{ nearDuplicates(maxDistance: 2) { distance } }`))).toBe('BAD_USER_INPUT');
+    const everything = (await ok(`{ nearDuplicates(maxDistance: 0.2, first: 50) { distance identical a { id } b { id } } }`)).nearDuplicates;
     for (let i = 1; i < everything.length; i++) expect(everything[i].distance).toBeGreaterThanOrEqual(everything[i - 1].distance);
     expect(everything.filter((x: any) => x.identical)).toHaveLength(1);
-    // The library-wide distances agree with the single-clip query.
-    const fromOne = (await ok(`query($c: ID) { nearDuplicates(clip: $c, maxDistance: 2) { distance b { id } } }`, { c: ids['sweep_up.wav'] })).nearDuplicates;
-    expect(fromOne).toHaveLength(6);
-    for (const x of fromOne) {
-      const m = everything.find((y: any) => [y.a.id, y.b.id].sort().join() === [ids['sweep_up.wav'], x.b.id].sort().join());
-      expect(m.distance).toBeCloseTo(x.distance, 6);
+    // The stored pairs are exactly the pairs the live single-clip query finds from either side (each content probes its 16 nearest of 6).
+    const live = new Map<string, number>();
+    for (const id of Object.values(ids)) {
+      const near = (await ok(`query($c: ID) { nearDuplicates(clip: $c, maxDistance: 0.2) { distance b { id } } }`, { c: id })).nearDuplicates;
+      for (const x of near) live.set([Number(id), Number(x.b.id)].sort((p, q) => p - q).join('-'), x.distance);
     }
+    expect(everything.length).toBe(live.size);
+    for (const x of everything) expect(live.get(`${x.a.id}-${x.b.id}`)).toBeCloseTo(x.distance, 6);
     const both = await post(`{ similarTo(first: 1) { totalCount } }`);
     expect(code(both)).toBe('BAD_USER_INPUT');
     const missing = await post(`{ similarTo(clip: "99999") { totalCount } }`);
@@ -477,11 +482,17 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     expect(updated.labels).toHaveLength(4);
     expect((await ok(`{ labelSets { id name } }`)).labelSets).toEqual([{ id: created.id, name: 'kinds' }]);
 
-    const run = (await ok(`mutation($s: ID!) { classifyLibrary(labelSet: $s) { classified counts { label count } labelSet { id } } }`, { s: created.id })).classifyLibrary;
-    expect(run.classified).toBe(7);
-    expect(run.counts.reduce((a: number, c: any) => a + c.count, 0)).toBe(7);
+    // classifyLibrary returns its job at once; the job counts clips; its counts are predictedLabels once it is done.
+    const job = (await ok(`mutation($s: ID!) { classifyLibrary(labelSet: $s) { id kind status labelSet { id } } }`, { s: created.id })).classifyLibrary;
+    expect(job).toMatchObject({ kind: 'classifyLibrary', labelSet: { id: created.id } });
+    expect(['QUEUED', 'RUNNING', 'DONE']).toContain(job.status);
+    await h.deps.jobs.wait(Number(job.id));
+    const done = (await ok(`query($id: ID!) { job(id: $id) { status total processed failed error finishedAt } }`, { id: job.id })).job;
+    expect(done).toEqual({ status: 'DONE', total: 7, processed: 7, failed: 0, error: null, finishedAt: expect.any(String) });
+    expect((await ok(`{ jobs(kind: "classifyLibrary") { id } }`)).jobs.map((j: any) => j.id)).toContain(job.id);
+    expect(code(await post(`mutation { classifyLibrary(labelSet: "424242") { id } }`))).toBe('NOT_FOUND');
     const { predictedLabels } = await ok(`query($s: ID!) { predictedLabels(labelSet: $s) { label count } }`, { s: created.id });
-    expect(predictedLabels).toEqual(run.counts);
+    expect(predictedLabels.reduce((a: number, c: any) => a + c.count, 0)).toBe(7);
     const top = predictedLabels[0];
     const browse = (
       await ok(`query($f: ClipFilter) { clips(filter: $f, first: 50) { totalCount nodes { id predictions { label score labelSet { id name } } } } }`, {

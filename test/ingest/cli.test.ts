@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exited, spawnCli, tempDir } from './fixtures.js';
+import path from 'node:path';
+import { exited, spawnCli, tempDir, tone, writeWav } from './fixtures.js';
 
 /** The CLI's contract with a user at a terminal: help on every command, usage errors exit 2, config errors name the variable. */
 describe('earshot CLI: ingest and worker commands', () => {
@@ -12,6 +13,7 @@ describe('earshot CLI: ingest and worker commands', () => {
       [['--help'], /Commands:[\s\S]*ingest <folder>[\s\S]*worker/],
       [['ingest', '--help'], /--model NAME[\s\S]*--concurrency N[\s\S]*--reindex/],
       [['worker', '--help'], /pg-boss queue[\s\S]*--concurrency N/],
+      [['reembed', '--help'], /--reindex ingest of each folder[\s\S]*resumes the job/],
     ] as const) {
       const c = spawnCli([...args], env);
       expect((await exited(c)).code, c.err()).toBe(0);
@@ -20,7 +22,7 @@ describe('earshot CLI: ingest and worker commands', () => {
   });
 
   it('rejects bad usage with exit code 2 and the command help', async () => {
-    for (const args of [['ingest'], ['ingest', '/tmp', '--concurrency', 'zero'], ['ingest', '/tmp', '--bogus'], ['frobnicate']]) {
+    for (const args of [['reembed', 'extra'], ['ingest'], ['ingest', '/tmp', '--concurrency', 'zero'], ['ingest', '/tmp', '--bogus'], ['frobnicate']]) {
       const c = spawnCli(args, env);
       expect((await exited(c)).code, `${args.join(' ')}: ${c.err()}`).toBe(2);
       expect(c.err()).toMatch(/earshot /);
@@ -35,4 +37,19 @@ describe('earshot CLI: ingest and worker commands', () => {
     expect((await exited(worker)).code).toBe(1);
     expect(worker.err()).toMatch(/^CONFIG_INVALID: .*DATABASE_URL/m);
   });
+
+  it('reembed re-embeds an ingested library as a job and says how it ended', async () => {
+    const lib = tempDir('cli-reembed-lib');
+    const data = { EARSHOT_DATA_DIR: tempDir('cli-reembed-data') };
+    writeWav(path.join(lib, 'a.wav'), tone(1, 440, 48000, 1));
+    writeWav(path.join(lib, 'b.wav'), tone(1.5, 660, 48000, 2));
+    const ingest = spawnCli(['ingest', lib], data);
+    expect((await exited(ingest)).code, ingest.err()).toBe(0);
+    const re = spawnCli(['reembed'], data);
+    expect((await exited(re)).code, re.err()).toBe(0);
+    expect(re.out()).toMatch(/^started reembed job \d+$/m);
+    expect(re.out()).toMatch(/^reembed job \d+ done: 2 files re-embedded or unchanged, 0 failed$/m);
+    fs.rmSync(lib, { recursive: true, force: true });
+    fs.rmSync(data.EARSHOT_DATA_DIR, { recursive: true, force: true });
+  }, 240_000);
 });

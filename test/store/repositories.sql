@@ -25,6 +25,9 @@ SELECT DISTINCT ON (c.id) c.id AS "clipId", s."startSec", s."endSec", 1 - (s.emb
      WHERE c.id = ANY($3::int[])
      ORDER BY c.id, s.embedding <=> $4::vector;
 
+-- claimJob
+update "Job" set "status" = $1, "startedAt" = coalesce("startedAt", now()), "updatedAt" = now() where "id" = $2::int and ("status" = $3 or ("status" = $4 and "updatedAt" <= now() - make_interval(secs => $5::float8))) returning "id", "kind", "key", "modelId", "payload", "status", "total", "processed", "failed", "cursor", "error", "createdAt", "startedAt", "updatedAt", "finishedAt";
+
 -- clipById
 select "c"."id", "c"."path", "c"."name", "c"."folder", "c"."format", "c"."container", "c"."codec", "c"."bitDepth", "c"."decoder", "c"."embedded", "c"."description", "c"."ucsCatId", "c"."ucsCategory", "c"."ucsSubcategory", "c"."sampleRate", "c"."channels", "c"."durationSec", "c"."sizeBytes", "c"."mtime", "c"."tags", "c"."peaks", "c"."status", "c"."contentHash" from "Clip" as "c" where "c"."id" = $1;
 
@@ -80,14 +83,23 @@ select count(*) as "n" from "Clip" where "contentHash" = $1;
 -- deleteLabelSetRow
 delete from "LabelSet" where "id" = $1::int;
 
+-- deleteNearPairsExcept
+delete from "NearPair" where "modelId" = $1::int and "jobId" <> $2::int;
+
 -- deletePredictionsOfSet
 delete from "Prediction" where "labelSetId" = $1::int;
 
 -- dropOrphanContent
 select count(*) as "n" from "Clip" where "contentHash" = $1;
 
+-- embeddedContentPage
+select "c"."contentHash" as "h", count(*) as "n" from "Clip" as "c" where c.status = $1 and EXISTS (SELECT 1 FROM "Segment" e WHERE e."contentHash" = c."contentHash" AND e."modelId" = $2::int AND e.kind = 'clip') group by "c"."contentHash" order by "c"."contentHash" limit $3::int;
+
 -- embeddedContents
 select distinct "c"."contentHash" as "h" from "Clip" as "c" where c.status = $1 and EXISTS (SELECT 1 FROM "Segment" e WHERE e."contentHash" = c."contentHash" AND e."modelId" = $2::int AND e.kind = 'clip') order by "h";
+
+-- endJob
+update "Job" set "status" = $1, "error" = $2, "finishedAt" = now(), "updatedAt" = now() where "id" = $3::int and status IN ('queued', 'running') returning "id";
 
 -- endRun
 update "IngestRun" set "status" = $1, "finishedAt" = now(), "updatedAt" = now() where "id" = $2 and status IN ('queued', 'scanning', 'running');
@@ -123,8 +135,16 @@ INSERT INTO "IngestFile" ("runId", path, status, "errorCode", "errorMessage", "u
        SELECT $1, t.p, 'failed', t.c, t.m, now() FROM unnest($2::text[], $3::text[], $4::text[]) AS t(p, c, m)
        ON CONFLICT ("runId", path) DO UPDATE SET status = 'failed', "errorCode" = EXCLUDED."errorCode", "errorMessage" = EXCLUDED."errorMessage", "updatedAt" = now();
 
+-- insertJob
+insert into "Job" ("kind", "key", "modelId", "payload", "status", "updatedAt") values ($1, $2, $3::int, $4, $5, now()) on conflict ("key") where status IN ('queued', 'running') do nothing returning "id";
+
 -- insertLabelSet
 insert into "LabelSet" ("name", "labels", "template", "multiLabel", "updatedAt") values ($1, $2::text[], $3, $4, now()) returning "id", "name", "labels", "template", "multiLabel", "createdAt", "updatedAt";
+
+-- insertNearPairs
+INSERT INTO "NearPair" ("jobId", "modelId", ha, hb, distance)
+       SELECT $1::int, $2::int, t.a, t.b, t.d FROM unnest($3::text[], $4::text[], $5::float8[]) AS t(a, b, d)
+       ON CONFLICT ("jobId", ha, hb) DO NOTHING;
 
 -- insertPendingFiles
 INSERT INTO "IngestFile" ("runId", path, status, "updatedAt")
@@ -133,6 +153,9 @@ INSERT INTO "IngestFile" ("runId", path, status, "updatedAt")
 
 -- insertQueuedRun
 insert into "IngestRun" ("root", "modelId", "status", "reindex", "startedAt", "updatedAt") values ($1, $2, $3, $4, now(), now()) on conflict ("root", "modelId", "reindex") where status IN ('queued', 'scanning', 'running') do nothing returning "id";
+
+-- jobById
+select "id", "kind", "key", "modelId", "payload", "status", "total", "processed", "failed", "cursor", "error", "createdAt", "startedAt", "updatedAt", "finishedAt" from "Job" where "id" = $1::int;
 
 -- keywordCandidates
 SELECT c.id FROM "Clip" c WHERE (c.search @@ to_tsquery('simple', $1) OR c."descriptionSearch" @@ to_tsquery('simple', $2)) AND NOT (c.search @@ to_tsquery('simple', $3) OR c."descriptionSearch" @@ to_tsquery('simple', $4)) AND c.status = $5 LIMIT $6::int;
@@ -156,6 +179,12 @@ select "id" from "LabelSet" where "name" = $1 and "id" <> $2::int;
 
 -- labelSetsByIds
 select "id", "name", "labels", "template", "multiLabel", "createdAt", "updatedAt" from "LabelSet" where "id" = ANY($1::int[]);
+
+-- lastEmbeddingChange
+select max(coalesce("finishedAt", "updatedAt")) as "at" from "IngestRun" where "modelId" = $1 and "processedFiles" > $2;
+
+-- latestJobs
+select "id", "kind", "key", "modelId", "payload", "status", "total", "processed", "failed", "cursor", "error", "createdAt", "startedAt", "updatedAt", "finishedAt" from "Job" where "kind" = $1 order by "id" desc limit $2;
 
 -- latestRuns
 select "id", "root", "modelId", "status", "reindex", "totalFiles", "processedFiles", "skippedFiles", "failedFiles", "missingFiles", "audioSeconds", "error", "startedAt", "updatedAt", "finishedAt" from "IngestRun" order by "id" desc limit $1;
@@ -192,17 +221,18 @@ SELECT clips FROM "LibraryMarker" WHERE id = 1;
 -- modelById
 select "name", "version" from "EmbeddingModel" where "id" = $1;
 
--- nearContentPairs
-WITH src AS (
-       SELECT s.id, s."contentHash", s.embedding FROM "Segment" s
-        WHERE s."modelId" = $1::int AND s.kind = 'clip'
-          AND EXISTS (SELECT 1 FROM "Clip" c WHERE c."contentHash" = s."contentHash" AND c.status = 'active'))
-     SELECT x."contentHash" AS ha, n."contentHash" AS hb, n.d FROM src x
-     CROSS JOIN LATERAL (
-       SELECT s2."contentHash", s2.embedding <=> x.embedding AS d FROM "Segment" s2
-        WHERE s2."modelId" = $2::int AND s2.kind = 'clip' AND s2.id <> x.id
-        ORDER BY s2.embedding <=> x.embedding LIMIT $3::int) n
-     WHERE n.d <= $4::float8;
+-- nearContentPairsOf
+SELECT x."contentHash" AS ha, n."contentHash" AS hb, n.d
+       FROM "Segment" x
+      CROSS JOIN LATERAL (
+        SELECT s2."contentHash", s2.embedding <=> x.embedding AS d FROM "Segment" s2
+         WHERE s2."modelId" = $1::int AND s2.kind = 'clip' AND s2.id <> x.id
+         ORDER BY s2.embedding <=> x.embedding LIMIT $2::int) n
+      WHERE x."modelId" = $3::int AND x.kind = 'clip' AND x."contentHash" = ANY($4::text[])
+        AND n.d <= $5::float8;
+
+-- nearPairsWithin
+select "ha", "hb", "distance" from "NearPair" where "jobId" = $1::int and "distance" <= $2::float8;
 
 -- nearestSegments
 SELECT c.id AS "clipId", s."startSec", s."endSec", 1 - (s.embedding <=> $1::vector) AS sim
@@ -216,6 +246,9 @@ WITH cand AS MATERIALIZED (
         SELECT c.id AS "clipId", s."startSec", s."endSec", s.embedding FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash"
          WHERE s."modelId" = $1::int AND c.status = $2 AND starts_with(c.folder, $3))
       SELECT "clipId", "startSec", "endSec", 1 - (embedding <=> $4::vector) AS sim FROM cand ORDER BY embedding <=> $5::vector LIMIT $6::int;
+
+-- newestJobOf
+select "id", "kind", "key", "modelId", "payload", "status", "total", "processed", "failed", "cursor", "error", "createdAt", "startedAt", "updatedAt", "finishedAt" from "Job" where "kind" = $1 and "modelId" = $2::int and "status" in ($3) order by "id" desc limit $4;
 
 -- pendingRunFiles
 select "id", "path" from "IngestFile" where "runId" = $1 and "status" = $2 order by "id";
@@ -277,6 +310,9 @@ UPDATE "IngestFile" f SET status = 'skipped', "contentHash" = c."contentHash", "
             AND c.container IS NOT NULL -- stored before the stream facts were: read once more (process-file)
             AND EXISTS (SELECT 1 FROM "Segment" g WHERE g."contentHash" = c."contentHash" AND g."modelId" = $5 AND g.kind = 'clip');
 
+-- storeJobProgress
+update "Job" set "total" = $1::int, "processed" = $2::int, "cursor" = $3, "updatedAt" = now() where "id" = $4::int returning "id", "kind", "key", "modelId", "payload", "status", "total", "processed", "failed", "cursor", "error", "createdAt", "startedAt", "updatedAt", "finishedAt";
+
 -- storeRunCounters
 update "IngestRun" set "totalFiles" = GREATEST("totalFiles", $1), "processedFiles" = $2, "skippedFiles" = $3, "failedFiles" = $4, "audioSeconds" = $5::float8, "updatedAt" = now() where "id" = $6 returning "id", "root", "modelId", "status", "reindex", "totalFiles", "processedFiles", "skippedFiles", "failedFiles", "missingFiles", "audioSeconds", "error", "startedAt", "updatedAt", "finishedAt";
 
@@ -285,6 +321,12 @@ select "format", "container", "codec", "bitDepth", "sampleRate", "channels", "de
 
 -- unchangedClip
 select "c"."id", "c"."contentHash", "c"."durationSec" from "Clip" as "c" where "c"."path" = $1 and "c"."sizeBytes" = $2::bigint and "c"."mtime" = (to_timestamp($3::float8 / 1000) AT TIME ZONE 'UTC') and "c"."container" is not null and exists (select 1 as "one" from "Segment" as "s" where "s"."contentHash" = "c"."contentHash" and "s"."modelId" = $4 and "s"."kind" = $5);
+
+-- unfinishedJobByKey
+select "id" from "Job" where "key" = $1 and status IN ('queued', 'running') order by "id" desc limit $2;
+
+-- unfinishedJobs
+select "id", "kind" from "Job" where "modelId" = $1::int and status IN ('queued', 'running') order by "id";
 
 -- updateLabelSetRow
 update "LabelSet" set "name" = $1, "labels" = $2::text[], "template" = $3, "multiLabel" = $4, "updatedAt" = now() where "id" = $5::int returning "id", "name", "labels", "template", "multiLabel", "createdAt", "updatedAt";

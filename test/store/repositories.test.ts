@@ -183,7 +183,34 @@ describe('store repositories', () => {
     // Its statements run in a transaction of the store: filed through a store whose transactions log them.
     const logging: Pick<Store, 'tx'> = { tx: (fn, o) => t.store.tx((h) => fn({ ...h, sql: (text, p) => (current.push(text), h.sql(text, p)) }), o) };
     expect(await call('withIndexScans', () => repo.withIndexScans(logging, (x) => repo.lexemesPresent(x, ['slam'], null, modelId)))).toEqual(['slam']);
-    expect(await call('nearContentPairs', (d) => repo.nearContentPairs(d, modelId, 2, 4))).toEqual([{ ha: 'h-ab', hb: 'h-c', d: 1 }]);
+    expect(await call('nearContentPairsOf', (d) => repo.nearContentPairsOf(d, modelId, ['h-ab'], 2, 4))).toEqual([{ ha: 'h-ab', hb: 'h-c', d: 1 }]);
+    expect(await call('embeddedContentPage', (d) => repo.embeddedContentPage(d, modelId, { after: null, limit: 1 }))).toEqual([{ h: 'h-ab', clips: 2 }]);
+    expect(await repo.embeddedContentPage(t.store, modelId, { after: 'h-ab', limit: 5 })).not.toContainEqual(expect.objectContaining({ h: 'h-ab' }));
+    expect(await call('lastEmbeddingChange', (d) => repo.lastEmbeddingChange(d, modelId))).toBeInstanceOf(Date); // the run above embedded a file
+
+    // Jobs: one unfinished job per key, claimed once, progress, the end; the near-duplicate pairs stored under one.
+    const jobId = (await call('insertJob', (d) => repo.insertJob(d, { kind: 'nearDuplicates', key: 'nd:1', modelId, payload: { a: 1 } })))!;
+    expect(await repo.insertJob(t.store, { kind: 'nearDuplicates', key: 'nd:1', modelId, payload: {} })).toBeNull();
+    expect(await call('unfinishedJobByKey', (d) => repo.unfinishedJobByKey(d, 'nd:1'))).toBe(jobId);
+    expect(await call('claimJob', (d) => repo.claimJob(d, jobId, 30))).toMatchObject({ id: jobId, status: 'running', payload: { a: 1 } });
+    expect(await repo.claimJob(t.store, jobId, 30)).toBeNull(); // running with a fresh heartbeat: not taken twice
+    expect(await call('storeJobProgress', (d) => repo.storeJobProgress(d, jobId, { total: 3, processed: 2, cursor: 'h-ab' }))).toMatchObject({
+      total: 3,
+      processed: 2,
+      cursor: 'h-ab',
+    });
+    expect(await call('unfinishedJobs', (d) => repo.unfinishedJobs(d, modelId))).toEqual([{ id: jobId, kind: 'nearDuplicates' }]);
+    await call('insertNearPairs', (d) => repo.insertNearPairs(d, jobId, modelId, [{ ha: 'h-ab', hb: 'h-c', d: 0.5 }]));
+    await repo.insertNearPairs(t.store, jobId, modelId, [{ ha: 'h-ab', hb: 'h-c', d: 0.5 }]); // stored once
+    expect(await call('nearPairsWithin', (d) => repo.nearPairsWithin(d, jobId, 0.6))).toEqual([{ ha: 'h-ab', hb: 'h-c', d: 0.5 }]);
+    expect(await repo.nearPairsWithin(t.store, jobId, 0.4)).toEqual([]);
+    expect(await call('endJob', (d) => repo.endJob(d, jobId, 'done'))).toBe(true);
+    expect(await repo.endJob(t.store, jobId, 'cancelled')).toBe(false); // a done job stays done
+    expect(await call('newestJobOf', (d) => repo.newestJobOf(d, 'nearDuplicates', modelId, ['done']))).toMatchObject({ id: jobId, status: 'done' });
+    expect((await call('jobById', (d) => repo.jobById(d, jobId)))?.finishedAt).toBeInstanceOf(Date);
+    expect((await call('latestJobs', (d) => repo.latestJobs(d, { first: 5, kind: 'nearDuplicates' }))).map((j) => j.id)).toEqual([jobId]);
+    await call('deleteNearPairsExcept', (d) => repo.deleteNearPairsExcept(d, modelId, jobId));
+    expect(await repo.nearPairsWithin(t.store, jobId, 1)).toHaveLength(1);
     expect((await call('activeClipsOfContents', (d) => repo.activeClipsOfContents(d, ['h-ab']))).map((r) => r.id).sort((a, b) => a - b)).toEqual(ids);
     expect(await call('clipsNear', (d) => repo.clipsNear(d, modelId, unit(0), ids[0], 2, 5))).toEqual([{ a: ids[0], b: ids[1], d: 0 }]);
 

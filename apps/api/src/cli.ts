@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
 /**
- * Command-line entry: parse, wire, run. Commands: ingest, worker, eval.
+ * Command-line entry: parse, wire, run. Commands: ingest, worker, eval, classify, reembed.
  *   npm run ingest -- <folder> [--model NAME] [--concurrency N] [--reindex]
  *   npm run worker -- [--model NAME] [--concurrency N]
  *   npm run eval -- <folder with labels.csv> [--model NAME] [--json FILE]
@@ -20,6 +20,7 @@ Commands:
   worker            serve the shared ingest queue of a Postgres server (DATABASE_URL)
   eval <folder>     quality benchmark of a model on a labelled folder (labels.csv)
   classify <paths>  zero-shot classification of files or folders against labels, without a server
+  reembed           re-embed the whole library with the active model (a resumable job)
 
 Run \`earshot <command> --help\` for a command's options.`,
   ingest: `earshot ingest <folder> [--model NAME] [--concurrency N] [--reindex] [--verbose]
@@ -39,6 +40,17 @@ Options:
   --concurrency N    files in flight in this process (default: EARSHOT_INGEST_CONCURRENCY or cores + 1)
   --reindex          re-embed every file, even unchanged ones
   --verbose          print one line per file
+  -h, --help         show this help`,
+  reembed: `earshot reembed [--model NAME] [--concurrency N]
+
+Re-embeds every clip of the library with the model (default EARSHOT_MODEL): one --reindex ingest of each folder
+the library was ingested from, as a 'reembed' job. Killed or interrupted? Run it again: it resumes the job, the
+folders already done stay done, and the folder it was in continues where its run stopped. Like \`ingest --reindex\`,
+it also ingests new files in those folders and marks vanished ones missing.
+
+Options:
+  --model NAME       model bundle under EARSHOT_MODEL_DIR (default: EARSHOT_MODEL or clap-mini)
+  --concurrency N    files in flight (default: EARSHOT_INGEST_CONCURRENCY or cores + 1)
   -h, --help         show this help`,
   worker: `earshot worker [--model NAME] [--concurrency N]
 
@@ -297,6 +309,49 @@ async function workerCommand(argv: string[]) {
   return 0;
 }
 
+async function reembedCommand(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { model: { type: 'string' }, concurrency: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  if (values.help) {
+    process.stdout.write(HELP.reembed + '\n');
+    return 0;
+  }
+  if (positionals.length) usage('reembed', `unexpected argument: ${positionals[0]}`);
+  const concurrency = positiveInt('reembed', 'concurrency', values.concurrency);
+  const cfg = loadConfig();
+  const modelName = values.model ?? cfg.modelName;
+  const { ensureModel, openStore } = await import('./store/index.js');
+  const { reembedJob, startReembed } = await import('./ingest/index.js');
+  const { Jobs, JOB_KINDS } = await import('./jobs/index.js');
+  const store = await openStore(cfg);
+  const runtime = await openRuntime(cfg, modelName).catch(async (e) => {
+    await store.close();
+    throw e;
+  });
+  const deps = { store, runtime, config: { ...cfg, modelName } };
+  const { id: modelId } = await ensureModel(store, runtime.identity);
+  // Only this kind: other unfinished jobs are left to the server.
+  const jobs = new Jobs({ store, modelId, handlers: { [JOB_KINDS.reembed]: reembedJob(deps, { concurrency }) }, databaseUrl: cfg.databaseUrl });
+  try {
+    await jobs.start();
+    const { id, joined } = await startReembed(jobs);
+    process.stdout.write(`${joined ? 'resuming' : 'started'} reembed job ${id}\n`);
+    const tick = setInterval(() => {
+      void jobs.get(id).then((j) => j && process.stdout.write(`  ${j.processed}/${j.total} files, ${j.failed} failed\n`));
+    }, 5_000);
+    const end = await jobs.wait(id).finally(() => clearInterval(tick));
+    process.stdout.write(`reembed job ${id} ${end.status}: ${end.processed} files re-embedded or unchanged, ${end.failed} failed${end.error ? ` (${end.error})` : ''}\n`);
+    return end.status === 'done' ? 0 : 1;
+  } finally {
+    await jobs.close();
+    await runtime.close();
+    await store.close();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
@@ -308,6 +363,7 @@ async function main(argv: string[]): Promise<number> {
     if (cmd === 'worker') return await workerCommand(rest);
     if (cmd === 'eval') return await evalCommand(rest);
     if (cmd === 'classify') return await classifyCommand(rest);
+    if (cmd === 'reembed') return await reembedCommand(rest);
   } catch (e) {
     if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) usage(cmd, e.message);
     process.stderr.write(asEarshotError(e, 'INTERNAL').toLine() + '\n');

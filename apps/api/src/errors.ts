@@ -53,6 +53,10 @@ export const ERROR_CODES = [
   'INGEST_FAILED',
   /** An active run of the same folder, model and mode exists; its id is in the message. */
   'INGEST_ALREADY_RUNNING',
+  /** A background job (jobs/) ended with an error that is not one of the codes above. */
+  'JOB_FAILED',
+  /** A job row names a kind this process has no handler for. */
+  'JOB_UNKNOWN_KIND',
   'INTERNAL',
 ] as const;
 

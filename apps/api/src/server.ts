@@ -21,14 +21,17 @@ import { landingPage } from './http/landing.js';
 import { uploadRouter } from './http/upload.js';
 import type { ClapRuntime } from './model/index.js';
 import { openRuntime as openModelRuntime } from './model/runtime.js';
-import { UploadRegistry } from './search/index.js';
+import { Jobs, jobHandlers } from './jobs/index.js';
+import { refreshNearDuplicatesIfStale, UploadRegistry } from './search/index.js';
 import { createServices, type Services } from './services.js';
-import { openStore, ping, type Store } from './store/index.js';
+import { ensureModel, openStore, ping, type Store } from './store/index.js';
 
 export interface ServerDeps {
   store: Store;
   runtime: ClapRuntime;
   config: Config;
+  /** Long work of this server (ingest, classifyLibrary, near-duplicates, reembed), resumed at start. */
+  jobs: Jobs;
 }
 
 export interface ServerHandle {
@@ -74,7 +77,10 @@ export async function startServer(cfg: Config, deps: { store?: Store; runtime?: 
     if (ownStore) await store.close();
     throw e;
   }
-  const full: ServerDeps = { store, runtime, config: cfg };
+  const { id: modelId } = await ensureModel(store, runtime.identity);
+  const base = { store, runtime, config: cfg };
+  const jobs = new Jobs({ store, modelId, handlers: jobHandlers(base), databaseUrl: cfg.databaseUrl });
+  const full: ServerDeps = { ...base, jobs };
   const decoder = new DecodeThread();
   const uploads = new UploadRegistry(runtime, {
     open: (bytes, o) => decoder.open(bytes, o),
@@ -143,7 +149,14 @@ export async function startServer(cfg: Config, deps: { store?: Store; runtime?: 
   const port = (server.address() as AddressInfo).port;
   const host = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
 
-  // Runs a dead process left queued/running continue here, in the background.
+  // Jobs and runs a dead process left queued/running continue here, in the background.
+  try {
+    const resumedJobs = await jobs.start();
+    if (resumedJobs.length) logAt('info')(`resuming jobs ${resumedJobs.join(', ')}`);
+    await refreshNearDuplicatesIfStale(jobs);
+  } catch (e) {
+    logError(`could not start the jobs: ${(e as Error).message}`);
+  }
   try {
     const resumed = await services.ingest.resume();
     if (resumed.length) logAt('info')(`resuming ingest runs ${resumed.join(', ')}`);
@@ -163,6 +176,7 @@ export async function startServer(cfg: Config, deps: { store?: Store; runtime?: 
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await apollo.stop();
+      await jobs.close();
       await decoder.close();
       if (ownRuntime) await runtime.close();
       if (ownStore) await store.close();

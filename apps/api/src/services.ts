@@ -8,6 +8,7 @@
 import type { Config } from './config.js';
 import { EarshotError } from './errors.js';
 import * as ingest from './ingest/index.js';
+import type { Jobs } from './jobs/index.js';
 import * as library from './library/index.js';
 import type { ClapRuntime } from './model/index.js';
 import * as search from './search/index.js';
@@ -21,6 +22,8 @@ export interface ServiceDeps {
   uploads?: search.UploadRegistry;
   /** The product's version, reported by health. */
   version?: string;
+  /** The API server's job runner: ingests, classifyLibrary, near-duplicates and re-embedding run as its jobs. */
+  jobs?: Jobs;
 }
 
 /** A page size as a client gives it: absent means the field's default. */
@@ -44,7 +47,16 @@ function bindServices(deps: ServiceDeps, modelId: number) {
   };
   const relevance = () => search.relevanceForSearch(store, modelId, runtime);
   const exportLists = () => search.exportLists({ store, modelId, runtime, limits });
-  const ingestDeps: ingest.IngestDeps = { store, runtime, config };
+  const ingestDeps: ingest.IngestDeps = { store, runtime, config, jobs: deps.jobs };
+  const runner = () => {
+    if (!deps.jobs) throw new EarshotError('NOT_FOUND', 'background jobs run in the API server', { subject: 'jobs' });
+    return deps.jobs;
+  };
+  const requireJob = async (id: string | number) => {
+    const job = await runner().get(search.intId(String(id), 'id'));
+    if (!job) throw new EarshotError('NOT_FOUND', `no job with id ${id}`, { subject: String(id) });
+    return job;
+  };
   const db = ingest.ingestDb(store);
   /** Background ingest work this process started (a run's `finished`), so it is never an unowned promise. */
   const background = new Set<Promise<unknown>>();
@@ -104,11 +116,14 @@ function bindServices(deps: ServiceDeps, modelId: number) {
       search.similarTo(store, modelId, async (id) => (await uploadVectors(id))[0].embedding, { ...a, first: page(a.first, 20), relevance: await relevance() }),
     nearDuplicates: (a: { clip?: string | null; maxDistance?: number | null; first?: First }) =>
       search.nearDuplicates(store, modelId, { clip: a.clip, maxDistance: a.maxDistance ?? 0.02, first: page(a.first, 50) }),
+    nearDuplicatesStatus: () => search.nearDuplicatesState(store, modelId),
+    computeNearDuplicates: async () => requireJob((await search.computeNearDuplicates(runner())).id),
   };
 
   const classify = {
     classify: (a: search.ClassifyInput) => search.classify(store, modelId, runtime, uploadVectors, a, limits.maxLabels, limits),
-    classifyLibrary: (labelSet: string, filter?: search.ClipFilter | null) => search.classifyLibrary(store, modelId, runtime, labelSet, filter),
+    /** A job that classifies the library; returned at once (the unfinished one of the same set and filter, if any). */
+    classifyLibrary: async (labelSet: string, filter?: search.ClipFilter | null) => requireJob((await search.startClassifyLibrary(runner(), labelSet, filter)).id),
     /** Files on disk, not in the library (the CLI's classify); stored embeddings are reused. */
     classifyFiles: (a: Omit<search.ClassifyFilesInput, 'maxLabels' | 'embed'>) =>
       search.classifyFiles(store, modelId, runtime, {
@@ -159,5 +174,14 @@ function bindServices(deps: ServiceDeps, modelId: number) {
     failuresPage: (first: First) => library.checkPageSize(first, Math.max(limits.maxPageSize, 1000), 100),
   };
 
-  return { modelId, system, library: lib, search: searchService, classify, ingest: ingestService, background };
+  const jobsService = {
+    list: (a: { kind?: string | null; first?: First }) => runner().list({ first: page(a.first, 20), kind: a.kind }),
+    /** A job by id; null for an id that is not one. */
+    get: (id: string) => (search.isId(Number(id)) ? runner().get(Number(id)) : Promise.resolve(null)),
+    cancel: async (id: string) => runner().cancel((await requireJob(id)).id),
+    reembed: async () => requireJob((await ingest.startReembed(runner())).id),
+    run: (runId: number) => ingest.getRun(db, runId),
+  };
+
+  return { modelId, system, library: lib, search: searchService, classify, ingest: ingestService, jobs: jobsService, background };
 }

@@ -32,6 +32,8 @@ export const NEAR_DUPLICATES = `query NearDuplicates($clip: ID, $maxDistance: Fl
   }
 }`;
 
+export const NEAR_DUPLICATES_STATUS = `query NearDuplicatesStatus { nearDuplicatesStatus { computedAt stale job { id status processed total } } }`;
+
 export const CLIP = `query Clip($id: ID!) { clip(id: $id) { ${CLIP_FIELDS}
   embedded { title description comment keywords artist album originator category subcategory catId library } predictions { label score labelSet { id name } } } }`;
 
@@ -53,9 +55,10 @@ export const LABEL_SETS = `query LabelSets { labelSets { id name labels template
 export const CREATE_LABEL_SET = `mutation CreateLabelSet($input: LabelSetInput!) { createLabelSet(input: $input) { id name } }`;
 export const UPDATE_LABEL_SET = `mutation UpdateLabelSet($id: ID!, $input: LabelSetInput!) { updateLabelSet(id: $id, input: $input) { id name } }`;
 export const DELETE_LABEL_SET = `mutation DeleteLabelSet($id: ID!) { deleteLabelSet(id: $id) }`;
-export const CLASSIFY_LIBRARY = `mutation ClassifyLibrary($labelSet: ID!, $filter: ClipFilter) {
-  classifyLibrary(labelSet: $labelSet, filter: $filter) { classified counts { label count } labelSet { id name } }
-}`;
+const JOB_FIELDS = `id kind status total processed failed error startedAt finishedAt`;
+
+export const CLASSIFY_LIBRARY = `mutation ClassifyLibrary($labelSet: ID!, $filter: ClipFilter) { classifyLibrary(labelSet: $labelSet, filter: $filter) { ${JOB_FIELDS} } }`;
+export const JOB = `query Job($id: ID!) { job(id: $id) { ${JOB_FIELDS} } }`;
 
 const RUN_FIELDS = `id root status reindex totalFiles processedFiles skippedFiles failedFiles missingFiles audioSeconds
   filesPerSec audioHoursPerSec etaSec error startedAt updatedAt finishedAt`;

@@ -23,6 +23,8 @@ export type DuplicatePair = Op.NearDuplicatesQuery['nearDuplicates'][number];
 
 export type LabelSet = Op.LabelSetsQuery['labelSets'][number];
 export type LabelCount = Op.PredictedLabelsQuery['predictedLabels'][number];
+/** A background job as classifyLibrary returns it and job(id) polls it. */
+export type Job = Op.ClassifyLibraryMutation['classifyLibrary'];
 export type Classification = Op.ClassifyQuery['classify'];
 export type LabelScore = Classification['scores'][number];
 

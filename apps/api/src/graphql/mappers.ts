@@ -4,3 +4,5 @@
  */
 export type { ClipRow as ClipModel, LabelSetRow as LabelSetModel } from '../library/index.js';
 export type { IngestRunRow as IngestRunModel } from '../ingest/index.js';
+export type { JobRow as JobModel } from '../jobs/index.js';
+export type { NearDuplicatesState as NearDuplicatesStatusModel } from '../search/index.js';

@@ -9,6 +9,7 @@ import type { SCHEMA_MODULES } from './schema.js';
 import { baseResolvers } from './modules/base/resolvers.js';
 import { classifyResolvers } from './modules/classify/resolvers.js';
 import { ingestResolvers } from './modules/ingest/resolvers.js';
+import { jobsResolvers } from './modules/jobs/resolvers.js';
 import { libraryResolvers } from './modules/library/resolvers.js';
 import { searchResolvers } from './modules/search/resolvers.js';
 import { systemResolvers } from './modules/system/resolvers.js';
@@ -23,6 +24,7 @@ export const moduleResolvers: Record<(typeof SCHEMA_MODULES)[number], G.Resolver
   search: searchResolvers,
   classify: classifyResolvers,
   ingest: ingestResolvers,
+  jobs: jobsResolvers,
 };
 
 export const resolvers: G.Resolvers[] = Object.values(moduleResolvers);

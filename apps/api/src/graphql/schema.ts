@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** The modules in the order their fields appear: base (the shared types, Query and Mutation) first. */
-export const SCHEMA_MODULES = ['base', 'system', 'library', 'search', 'classify', 'ingest'] as const;
+export const SCHEMA_MODULES = ['base', 'system', 'library', 'search', 'classify', 'ingest', 'jobs'] as const;
 
 export const SCHEMA_FILES: readonly string[] = SCHEMA_MODULES.map((m) => path.join(HERE, 'modules', m, 'schema.graphql'));
 

@@ -15,3 +15,4 @@ export { newStageTimings, STAGES } from './timings.js';
 export type { StageTimings, Stage } from './timings.js';
 export { openIngestedFile, ingestRootOf } from './clip-file.js';
 export { resolveIngestRoot } from './roots.js';
+export { reembedJob, reembedRoots, startReembed } from './reembed.js';

@@ -25,14 +25,22 @@ import {
   type IngestRunRow,
 } from './runs.js';
 import { resolveIngestRoot } from './roots.js';
+import { enqueueIngestJob, finishedRun, NEAR_DUPLICATES_JOB } from './ingest-jobs.js';
 import { scanFolder } from './scan.js';
 import { timedDb, type StageTimings } from './timings.js';
+import type { Jobs } from '../jobs/runner.js';
 
 export interface IngestDeps {
   store: Store;
   /** The runtime of the configured model (ClapRuntime). */
   runtime: AudioEmbedder;
   config: Config;
+  /**
+   * The server's job runner: startIngest and resumeIngests then run the ingest as an 'ingest' job (ingest/job.ts),
+   * and a finished ingest enqueues the near-duplicate computation. Without it (the CLI, tests of the pipeline
+   * alone) the run executes in the background of this process directly.
+   */
+  jobs?: Jobs;
 }
 
 /** Counters as this process sees them, for a progress bar. */
@@ -106,13 +114,13 @@ export async function prepareRun(deps: IngestDeps, p: { root: string; reindex?: 
  */
 const executingByStore = new WeakMap<Store, Map<number, Promise<IngestSummary | null>>>();
 
-function executingIn(store: Store): Map<number, Promise<IngestSummary | null>> {
+export function executingIn(store: Store): Map<number, Promise<IngestSummary | null>> {
   let m = executingByStore.get(store);
   if (!m) executingByStore.set(store, (m = new Map()));
   return m;
 }
 
-function track(store: Store, runId: number, work: Promise<IngestSummary | null>): Promise<IngestSummary | null> {
+export function track(store: Store, runId: number, work: Promise<IngestSummary | null>): Promise<IngestSummary | null> {
   const executing = executingIn(store);
   executing.set(runId, work);
   void work.finally(() => {
@@ -277,7 +285,9 @@ export async function runIngest(deps: IngestDeps, p: { root: string; reindex?: b
     runId,
     work.catch(() => null),
   );
-  return work;
+  const summary = await work;
+  if (deps.jobs && summary.run.processedFiles > 0) await deps.jobs.enqueue(NEAR_DUPLICATES_JOB, {}).catch(() => {});
+  return summary;
 }
 
 /**
@@ -300,6 +310,13 @@ export async function startIngest(
   if (running) return { runId, joined: true, finished: running };
   // PGlite belongs to this process alone: an active run nobody here executes was left by a dead one.
   if (!created && deps.store.backend === 'postgres') return { runId, joined: true, finished: Promise.resolve(null) };
+  if (deps.jobs) {
+    // A new run is "scanning" before this returns; the job's handler (ingest/job.ts) executes it. A joined
+    // one is left as it is: marking it again could move a run already past its scan back to "scanning".
+    if (created) await markScanning(ingestDb(deps.store), runId);
+    const job = await enqueueIngestJob(deps.jobs, runId, p.concurrency);
+    return { runId, joined: !created || job.joined, finished: finishedRun(deps.jobs, job.id, runId) };
+  }
   // Registered before the next await, so a racing identical call finds it. The run is "scanning"
   // before this returns; never rejects: a failure is recorded on the run (status failed, error) by executeRun.
   const marked = markScanning(ingestDb(deps.store), runId);
@@ -321,6 +338,12 @@ export async function resumeIngests(deps: IngestDeps, p: { concurrency?: number 
   const pool = new EmbedderPool(db, deps.store, deps.config, deps.runtime);
   const modelId = await pool.ownModelId();
   const runIds = (await activeRunIds(db, modelId)).filter((id) => !executingIn(deps.store).has(id));
+  if (deps.jobs) {
+    // Each joins the unfinished job of its run if there is one (Jobs.start resumes those) or gets a new one.
+    const jobs = deps.jobs;
+    const ids = await Promise.all(runIds.map((id) => enqueueIngestJob(jobs, id, p.concurrency)));
+    return { runIds, finished: Promise.all(ids.map((j, i) => finishedRun(jobs, j.id, runIds[i]))) };
+  }
   // One after the other; each is registered at once so a startIngest of the same folder joins it.
   let chain: Promise<unknown> = Promise.resolve();
   for (const id of runIds) {

@@ -1,13 +1,12 @@
 /** Zero-shot classification (stored clips use their stored segment vectors) and classifying the library with a label set. */
 import { EarshotError } from '../errors.js';
 import { requireClip } from '../library/clips.js';
-import { checkLabels, checkTemplate, DEFAULT_TEMPLATE, predictedLabels, requireLabelSet } from '../library/label-sets.js';
+import { checkLabels, checkTemplate, DEFAULT_TEMPLATE, requireLabelSet } from '../library/label-sets.js';
 import { DEFAULT_TEXT_LIMITS, type TextLimits } from '../library/text.js';
 import type { SegmentVector } from '../model/embed.js';
 import { probability, scoreLabels, type BundleManifest, type Calibration, type LabelScore as RawLabelScore } from '../model/index.js';
 import type { Store } from '../store/index.js';
 import * as repo from '../store/index.js';
-import type { ClipFilter } from './filters.js';
 
 export { DEFAULT_TEMPLATE } from '../library/label-sets.js';
 
@@ -189,28 +188,34 @@ export async function classify(
 /** The stored label of a clip for which no label of the set is present (open set, with a calibration). */
 export const NONE_OF_THESE = '(none of these)';
 
-/**
- * Classify every embedded clip under the filter with a label set and store one prediction per
- * content (best label, its score, all scores in label order). Work goes in pages of 200 contents.
- * With the bundle's calibration the stored score is the best label's calibrated presence (a per-clip
- * confidence that browsing can filter on), and a clip where no label is present is filed under
- * NONE_OF_THESE instead of under the least unlikely label.
- */
-export async function classifyLibrary(store: Store, modelId: number, rt: ClassifyRuntime, labelSet: string, filter?: ClipFilter | null) {
+/** What classifying a page of the library needs once per run: the set and its label embeddings. */
+export interface PreparedLabelSet {
+  set: Awaited<ReturnType<typeof requireLabelSet>>;
+  text: Float32Array[];
+  unknown: string[][];
+}
+
+export async function prepareLabelSet(store: Store, rt: ClassifyRuntime, labelSet: string): Promise<PreparedLabelSet> {
   const set = await requireLabelSet(store, labelSet);
   const text = await rt.embedText(set.labels.map((l) => prompt(set.template, l)));
-  const unknown = set.labels.map((l) => rt.unknownWords?.(l) ?? []);
-  const hashes = await repo.embeddedContents(store, modelId, filter);
-  for (let i = 0; i < hashes.length; i += 200) {
-    const vectors = await repo.clipVectors(store, modelId, hashes.slice(i, i + 200));
-    const preds = vectors.map((r) => {
-      const s = openSet(scoreLabels(r.embedding, set.labels, text, rt.manifest, set.multiLabel), rt, unknown, set.multiLabel);
-      const b = bestOf(s);
-      const none = noneOf(s, rt).noneOfThese;
-      return { contentHash: r.contentHash, label: none ? NONE_OF_THESE : b.label, score: b.present ?? b.score, scores: s.map((x) => x.score) };
-    });
-    await repo.upsertPredictions(store, set.id, modelId, preds);
-  }
-  const classified = await repo.countEmbeddedClips(store, modelId, filter);
-  return { labelSet: set, classified, counts: await predictedLabels(store, modelId, String(set.id)) };
+  return { set, text, unknown: set.labels.map((l) => rt.unknownWords?.(l) ?? []) };
+}
+
+/**
+ * Classify these contents with a prepared label set and store one prediction per content (best label, its
+ * score, all scores in label order). With the bundle's calibration the stored score is the best label's
+ * calibrated presence (a per-clip confidence that browsing can filter on), and a clip where no label is
+ * present is filed under NONE_OF_THESE instead of under the least unlikely label. An upsert: classifying a
+ * content again (a resumed job redoing its last page) replaces its prediction.
+ */
+export async function classifyContents(store: Store, modelId: number, rt: ClassifyRuntime, p: PreparedLabelSet, contentHashes: string[]): Promise<void> {
+  const { set, text, unknown } = p;
+  const vectors = await repo.clipVectors(store, modelId, contentHashes);
+  const preds = vectors.map((r) => {
+    const s = openSet(scoreLabels(r.embedding, set.labels, text, rt.manifest, set.multiLabel), rt, unknown, set.multiLabel);
+    const b = bestOf(s);
+    const none = noneOf(s, rt).noneOfThese;
+    return { contentHash: r.contentHash, label: none ? NONE_OF_THESE : b.label, score: b.present ?? b.score, scores: s.map((x) => x.score) };
+  });
+  await repo.upsertPredictions(store, set.id, modelId, preds);
 }

@@ -2,11 +2,11 @@
 import Link from 'next/link';
 import { useState } from 'react';
 import { gql } from '@/lib/api';
-import { CLASSIFY_LIBRARY, CREATE_LABEL_SET, DELETE_LABEL_SET, UPDATE_LABEL_SET } from '@/lib/queries';
-import type { LabelSet } from '@/lib/results';
+import { CLASSIFY_LIBRARY, CREATE_LABEL_SET, DELETE_LABEL_SET, JOB, PREDICTED_LABELS, UPDATE_LABEL_SET } from '@/lib/queries';
+import type { Job, LabelCount, LabelSet } from '@/lib/results';
 import { ApiKeyField } from '@/components/ApiKeyField';
 import { Empty, ErrorBox, Loading } from '@/components/States';
-import type { ClassifyLibraryMutation } from '@/lib/generated/graphql';
+import type { ClassifyLibraryMutation, JobQuery, PredictedLabelsQuery } from '@/lib/generated/graphql';
 
 interface Draft {
   id?: string;
@@ -19,11 +19,33 @@ interface Draft {
 const EMPTY: Draft = { name: '', labels: '', template: 'This is a sound of {}.', multiLabel: false };
 
 /** Manage saved label sets and run one over the whole library (stored predictions → browse by label). */
+/** How often a running classification is polled (ms). */
+const POLL_MS = 500;
+
+/**
+ * classifyLibrary returns its job at once: follow it until it ends (progress on the way), then read the counts.
+ * A failed or cancelled job becomes an error with its reason.
+ */
+async function runOverLibrary(labelSet: string, onProgress: (j: Job) => void): Promise<{ classified: number; counts: LabelCount[] }> {
+  let job = (await gql<ClassifyLibraryMutation>(CLASSIFY_LIBRARY, { labelSet })).classifyLibrary;
+  while (job.status === 'QUEUED' || job.status === 'RUNNING') {
+    onProgress(job);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+    const next = (await gql<JobQuery>(JOB, { id: job.id })).job;
+    if (!next) throw new Error(`job ${job.id} is gone`);
+    job = next;
+  }
+  if (job.status !== 'DONE') throw new Error(job.error ?? `the classification was ${job.status.toLowerCase()}`);
+  const { predictedLabels } = await gql<PredictedLabelsQuery>(PREDICTED_LABELS, { labelSet });
+  return { classified: job.processed, counts: predictedLabels };
+}
+
 export function LabelSets({ sets, onChanged }: { sets: LabelSet[] | null; onChanged: () => void }) {
   const [draft, setDraft] = useState<Draft | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<string | null>(null);
-  const [runResult, setRunResult] = useState<(ClassifyLibraryMutation['classifyLibrary'] & { id: string }) | null>(null);
+  const [runResult, setRunResult] = useState<{ id: string; classified: number; counts: LabelCount[] } | null>(null);
+  const [progress, setProgress] = useState<{ id: string; job: Job } | null>(null);
 
   const act = async (what: string, fn: () => Promise<void>) => {
     setBusy(what);
@@ -124,12 +146,20 @@ export function LabelSets({ sets, onChanged }: { sets: LabelSet[] | null; onChan
                   disabled={!!busy}
                   onClick={() =>
                     act(`run-${s.id}`, async () => {
-                      const d = await gql<ClassifyLibraryMutation>(CLASSIFY_LIBRARY, { labelSet: s.id });
-                      setRunResult({ id: s.id, ...d.classifyLibrary });
+                      try {
+                        const d = await runOverLibrary(s.id, (job) => setProgress({ id: s.id, job }));
+                        setRunResult({ id: s.id, ...d });
+                      } finally {
+                        setProgress(null);
+                      }
                     })
                   }
                 >
-                  {busy === `run-${s.id}` ? 'Running…' : 'Run over library'}
+                  {busy === `run-${s.id}`
+                    ? progress?.id === s.id && progress.job.total > 0
+                      ? `Running… ${progress.job.processed} / ${progress.job.total}`
+                      : 'Running…'
+                    : 'Run over library'}
                 </button>
                 <button
                   type="button"

@@ -2,7 +2,7 @@
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { gql } from '@/lib/api';
-import { CLIP, NEAR_DUPLICATES, SIMILAR } from '@/lib/queries';
+import { CLIP, NEAR_DUPLICATES, NEAR_DUPLICATES_STATUS, SIMILAR } from '@/lib/queries';
 import type { Clip, DuplicatePair, Hit } from '@/lib/results';
 import { usePaged } from '@/lib/usePaged';
 import { fmtDuration } from '@/lib/format';
@@ -12,7 +12,7 @@ import { usePlayer } from '@/components/Player';
 import { ResultsPanel } from '@/components/ResultsPanel';
 import { Empty, ErrorBox, Loading } from '@/components/States';
 import { hitToRow } from '../SearchView';
-import type { ClipQuery, NearDuplicatesQuery, SimilarQuery } from '@/lib/generated/graphql';
+import type { ClipQuery, NearDuplicatesQuery, NearDuplicatesStatusQuery, SimilarQuery } from '@/lib/generated/graphql';
 
 export function SimilarView() {
   const params = useSearchParams();
@@ -144,6 +144,7 @@ function NearDuplicates({ clipId }: { clipId: string | null }) {
   const [maxDistance, setMaxDistance] = useState(0.02);
   const [pairs, setPairs] = useState<DuplicatePair[] | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [status, setStatus] = useState<NearDuplicatesStatusQuery['nearDuplicatesStatus'] | null>(null);
 
   const load = useCallback(() => {
     setPairs(null);
@@ -151,6 +152,11 @@ function NearDuplicates({ clipId }: { clipId: string | null }) {
     gql<NearDuplicatesQuery>(NEAR_DUPLICATES, { clip: clipId, maxDistance, first: 100 })
       .then((d) => setPairs(d.nearDuplicates))
       .catch(setError);
+    // Library-wide pairs are a stored computation: say when it is being redone or out of date.
+    if (!clipId)
+      gql<NearDuplicatesStatusQuery>(NEAR_DUPLICATES_STATUS)
+        .then((d) => setStatus(d.nearDuplicatesStatus))
+        .catch(() => setStatus(null));
   }, [clipId, maxDistance]);
 
   useEffect(() => {
@@ -167,6 +173,17 @@ function NearDuplicates({ clipId }: { clipId: string | null }) {
           <span className="mono">{maxDistance.toFixed(3)}</span>
         </label>
         <span className="muted small">{clipId ? 'duplicates of the query clip' : 'pairs across the whole library'}</span>
+        {!clipId && status && (
+          <span className="muted small" data-testid="near-status">
+            {status.job
+              ? `computing${status.job.total ? ` (${status.job.processed} / ${status.job.total} clips)` : ''}…`
+              : status.stale
+                ? 'out of date: clips were added since the last computation'
+                : status.computedAt
+                  ? `computed ${new Date(status.computedAt).toLocaleString()}`
+                  : ''}
+          </span>
+        )}
       </div>
       {error ? (
         <ErrorBox error={error} onRetry={load} />

@@ -206,6 +206,27 @@ export async function embeddedContents(db: Db, modelId: number, filter?: ClipFil
   return rs.map((r) => r.h);
 }
 
+/**
+ * The next `limit` embedded contents under the filter after `after` (hash order), with how many clips
+ * under the filter share each: a job pages through the library with this and resumes after its cursor.
+ */
+export async function embeddedContentPage(
+  db: Db,
+  modelId: number,
+  p: { filter?: ClipFilter | null; after: string | null; limit: number },
+): Promise<{ h: string; clips: number }[]> {
+  let q = qb
+    .selectFrom('Clip as c')
+    .select(['c.contentHash as h', (eb) => eb.fn.countAll().as('n')])
+    .where(clipFilter(p.filter, modelId))
+    .where(embeddedFilter(modelId))
+    .groupBy('c.contentHash')
+    .orderBy('c.contentHash')
+    .limit(int(p.limit));
+  if (p.after !== null) q = q.where('c.contentHash', '>', p.after);
+  return (await rows(db, q)).map((r) => ({ h: r.h, clips: num(r.n) }));
+}
+
 // ---- what ingest writes ----
 
 /** The stream facts, waveform and embedded descriptions stored on a clip (what one decode of its bytes gives). */

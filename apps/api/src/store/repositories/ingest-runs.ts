@@ -104,6 +104,19 @@ export async function activeRunIds(db: Db, modelId: number): Promise<number[]> {
   return (await rows(db, qb.selectFrom('IngestRun').select('id').where('modelId', '=', modelId).where(ACTIVE).orderBy('id'))).map((r) => num(r.id));
 }
 
+/** When a run of this model last wrote embeddings (its end, or its last counter update while it runs); null if none did. */
+export async function lastEmbeddingChange(db: Db, modelId: number): Promise<Date | null> {
+  const r = await first(
+    db,
+    qb
+      .selectFrom('IngestRun')
+      .select(sql<unknown>`max(coalesce("finishedAt", "updatedAt"))`.as('at'))
+      .where('modelId', '=', modelId)
+      .where('processedFiles', '>', 0),
+  );
+  return r?.at == null ? null : toDate(r.at);
+}
+
 /** A new queued run, or null when an active one of the same folder, model and mode exists (the partial unique index decides). */
 export async function insertQueuedRun(db: Db, p: { root: string; modelId: number; reindex: boolean }): Promise<number | null> {
   const r = await first(

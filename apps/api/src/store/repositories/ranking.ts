@@ -229,24 +229,6 @@ export function withIndexScans<T>(store: Pick<Store, 'tx'>, fn: (db: Db) => Prom
 
 // ---- near-duplicates
 
-/** For each active content's whole-clip vector, its `k` nearest other contents within maxDistance (one HNSW probe each). */
-export async function nearContentPairs(db: Db, modelId: number, maxDistance: number, k: number): Promise<{ ha: string; hb: string; d: number }[]> {
-  const rs = await raw(
-    db,
-    sql<{ ha: string; hb: string; d: number }>`WITH src AS (
-       SELECT s.id, s."contentHash", s.embedding FROM "Segment" s
-        WHERE s."modelId" = ${modelId}::int AND s.kind = 'clip'
-          AND EXISTS (SELECT 1 FROM "Clip" c WHERE c."contentHash" = s."contentHash" AND c.status = 'active'))
-     SELECT x."contentHash" AS ha, n."contentHash" AS hb, n.d FROM src x
-     CROSS JOIN LATERAL (
-       SELECT s2."contentHash", s2.embedding <=> x.embedding AS d FROM "Segment" s2
-        WHERE s2."modelId" = ${modelId}::int AND s2.kind = 'clip' AND s2.id <> x.id
-        ORDER BY s2.embedding <=> x.embedding LIMIT ${k}::int) n
-     WHERE n.d <= ${maxDistance}::float8`,
-  );
-  return rs.map((r) => ({ ha: r.ha, hb: r.hb, d: num(r.d) }));
-}
-
 /** Active clips of these contents, and of every content that several active clips share. */
 export async function activeClipsOfContents(db: Db, hashes: string[]): Promise<{ id: number; h: string }[]> {
   const rs = await raw(

@@ -18,5 +18,9 @@ export const searchResolvers: G.Resolvers = {
     searchByText: async (_: unknown, a: G.QuerySearchByTextArgs, ctx: ApiContext) => hitPage(await ctx.services.search.byText(a)),
     similarTo: async (_: unknown, a: G.QuerySimilarToArgs, ctx: ApiContext) => hitPage(await ctx.services.search.similarTo(a)),
     nearDuplicates: (_: unknown, a: G.QueryNearDuplicatesArgs, ctx: ApiContext) => ctx.services.search.nearDuplicates(a),
+    nearDuplicatesStatus: (_: unknown, __: unknown, ctx: ApiContext) => ctx.services.search.nearDuplicatesStatus(),
+  },
+  Mutation: {
+    computeNearDuplicates: (_: unknown, __: unknown, ctx: ApiContext) => ctx.services.search.computeNearDuplicates(),
   },
 };

@@ -451,6 +451,9 @@ describe.skipIf(!!reason)('GraphQL API over HTTP', () => {
     expect(whole.status).toBe(200);
     expect(whole.headers.get('accept-ranges')).toBe('bytes');
     expect(whole.headers.get('content-type')).toBe('audio/wav');
+    // The type the API lists the clip with (the web app's drag-out) is the one the stream is sent as.
+    const listed = await post(`query($id: ID!) { clip(id: $id) { mimeType } }`, { id: ids['sine_880.wav'] });
+    expect(listed.data.clip.mimeType).toBe('audio/wav');
     expect(Buffer.from(await whole.arrayBuffer()).equals(file)).toBe(true);
     const part = await fetch(`${h.url}/audio/${ids['sine_880.wav']}`, { headers: { range: 'bytes=100-199' } });
     expect(part.status).toBe(206);

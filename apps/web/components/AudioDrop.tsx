@@ -34,6 +34,8 @@ export function querySoundClip(u: Uploaded): Clip {
     tags: [],
     waveform: [],
     audioUrl: u.localUrl,
+    // Never dragged out or downloaded: a query sound has no file on the server.
+    mimeType: 'application/octet-stream',
   };
 }
 

@@ -4,16 +4,6 @@ import type { Clip } from '@/lib/results';
 
 // Getting a sound out of the browser: the original file (download or drag), and its path on the server.
 
-const MIME: Record<string, string> = {
-  wav: 'audio/wav',
-  mp3: 'audio/mpeg',
-  flac: 'audio/flac',
-  ogg: 'audio/ogg',
-  opus: 'audio/ogg',
-  m4a: 'audio/mp4',
-  aiff: 'audio/aiff',
-};
-
 /** Query sounds (an upload or a recording) play from the browser's own copy: a blob: URL, no server path. */
 export function isQuerySound(clip: Clip): boolean {
   return clip.id.startsWith('query:');
@@ -29,7 +19,7 @@ export function originalUrl(clip: Clip): string {
  * into a DAW that accepts file drops downloads the original file. The filename may not contain ':'.
  */
 export function downloadUrlData(clip: Clip, origin: string): string {
-  return `${MIME[clip.format] ?? 'application/octet-stream'}:${clip.name.replace(/:/g, '_')}:${new URL(originalUrl(clip), origin).href}`;
+  return `${clip.mimeType}:${clip.name.replace(/:/g, '_')}:${new URL(originalUrl(clip), origin).href}`;
 }
 
 export function onDragOut(e: React.DragEvent, clip: Clip): void {

@@ -2,7 +2,7 @@
 // types to lib/generated/graphql.ts (aliases the pages use: lib/results.ts). Keep them lean (the API enforces cost limits).
 
 export const CLIP_FIELDS = `
-  id path name folder format container codec bitDepth decoder description ucs { catId category subcategory } sampleRate channels durationSec sizeBytes tags waveform audioUrl
+  id path name folder format container codec bitDepth decoder description ucs { catId category subcategory } sampleRate channels durationSec sizeBytes tags waveform audioUrl mimeType
 `;
 
 const HIT_FIELDS = `

@@ -1,20 +1,11 @@
 /** GET /audio/:clipId: the stored file, with HTTP range requests (206) for seeking in the player. */
 import express, { type Router } from 'express';
+import { mimeTypeOf } from '../audio/mime.js';
 import { EarshotError } from '../errors.js';
 import { ingestDb, openIngestedFile } from '../ingest/index.js';
 import { getClip } from '../library/index.js';
 import type { Store } from '../store/index.js';
 import { sendError } from './errors.js';
-
-const MIME: Record<string, string> = {
-  wav: 'audio/wav',
-  mp3: 'audio/mpeg',
-  flac: 'audio/flac',
-  ogg: 'audio/ogg',
-  opus: 'audio/ogg',
-  m4a: 'audio/mp4',
-  aiff: 'audio/aiff',
-};
 
 /**
  * One byte range of a `size`-byte file, 'unsatisfiable', or null for "send it all". RFC 9110 §14.2:
@@ -51,7 +42,7 @@ export function audioRouter(store: Store, log?: (m: string) => void): Router {
       // Still the ingested file (size, mtime, real path inside its root), or a coded error: never other bytes.
       const { handle, size } = await openIngestedFile(ingestDb(store), clip);
       res.setHeader('Accept-Ranges', 'bytes');
-      res.setHeader('Content-Type', MIME[clip.format] ?? 'application/octet-stream');
+      res.setHeader('Content-Type', mimeTypeOf(clip.format));
       res.setHeader('Cache-Control', 'no-cache');
       const range = parseRange(req.headers.range, size);
       if (range === 'unsatisfiable') {

@@ -1,5 +1,6 @@
 /** The shared types' resolvers: the DateTime scalar and Clip's fields that are not stored columns. */
 import { GraphQLScalarType, Kind } from 'graphql';
+import { mimeTypeOf } from '../../../audio/mime.js';
 import type { ClipRow } from '../../../library/index.js';
 import type * as G from '../../../generated/graphql.js';
 import { upper } from '../../args.js';
@@ -18,6 +19,7 @@ export const baseResolvers: G.Resolvers = {
   Clip: {
     waveform: (c: ClipRow) => c.peaks,
     audioUrl: (c: ClipRow) => `/audio/${c.id}`,
+    mimeType: (c: ClipRow) => mimeTypeOf(c.format),
     status: (c: ClipRow) => upper(c.status),
     predictions: async (c: ClipRow, _: unknown, ctx: ApiContext) => {
       const preds = await ctx.loaders.predictions.load(c.contentHash);

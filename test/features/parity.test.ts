@@ -56,7 +56,8 @@ function checkDir(dir: string) {
 describe('CLAP features: bundled copy of two golden cases', () => checkDir(FIXTURES));
 
 describe.skipIf(!hasShared)('CLAP features: every golden case of ../shared/clap-reference', () => {
-  checkDir(SHARED);
+  // The callback runs to collect the tests even when they are skipped: the manifest is read only where it exists.
+  if (hasShared) checkDir(SHARED);
 
   it('mel filter banks match within 1e-9', () => {
     expect(maxAbsDiff(melFilterBank('htk'), readF64(path.join(SHARED, 'mel_filters_htk_fmin50_fmax14000.bin')))).toBeLessThanOrEqual(1e-9);

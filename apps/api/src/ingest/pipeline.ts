@@ -145,8 +145,7 @@ export function progressKeeper(db: IngestDb, runId: number, onProgress?: (p: Pro
     if (!force && Date.now() - last < PROGRESS_MS) return null;
     if (inFlight && !force) return inFlight;
     last = Date.now();
-    const before = inFlight;
-    const mine = (before ?? Promise.resolve()).catch(() => {}).then(() => refreshCounters(db, runId));
+    const mine = (inFlight ?? Promise.resolve()).catch(() => {}).then(() => refreshCounters(db, runId));
     inFlight = mine;
     try {
       const r = await mine;

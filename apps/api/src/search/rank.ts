@@ -276,7 +276,7 @@ async function keywordBase(store: Store, modelId: number, filter: ClipFilter | n
   return (await repo.markedClipCount(store)) ?? recentCount(store, modelId, filter);
 }
 
-type WordStem = { word: string; lex: string; n: number | null };
+type WordStem = Awaited<ReturnType<typeof repo.wordStems>>[number];
 
 /**
  * The query words' English stems, read once per search: the words with a stem are those that carry the

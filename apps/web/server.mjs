@@ -75,7 +75,7 @@ function runNextBuild(opts) {
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`next build failed (exit ${code}):\n${out.slice(-4000)}`))));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`next build failed (exit ${code}):\n${out.slice(-4000)}`))));
   });
 }
 

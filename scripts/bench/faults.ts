@@ -65,7 +65,8 @@ const CLI = path.join(REPO_ROOT, 'apps/api/src/cli.ts');
 const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), `earshot-faults-${p}-`));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Cli = ChildProcess & { out: () => string; err: () => string; done: () => number };
+type Ended = { code: number | null; signal: NodeJS.Signals | null };
+type Cli = ChildProcess & { out: () => string; err: () => string; done: () => number; closed: Promise<Ended> };
 
 /** The real CLI; node runs it directly (not the tsx wrapper, whose SIGKILL would orphan the real process). */
 function cli(args: string[], env: Record<string, string | undefined>, prefix: string[] = []): Cli {
@@ -80,18 +81,18 @@ function cli(args: string[], env: Record<string, string | undefined>, prefix: st
   let err = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (err += d));
-  return Object.assign(child, { out: () => out, err: () => err, done: () => (out.match(/^done /gm) ?? []).length });
+  // 'close', not 'exit': only then has all of the child's output been read.
+  const closed = new Promise<Ended>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  return Object.assign(child, { out: () => out, err: () => err, done: () => (out.match(/^done /gm) ?? []).length, closed });
 }
 
-function exited(c: ChildProcess, timeoutMs = 600_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve({ code: c.exitCode, signal: c.signalCode });
-    const t = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
-    c.once('exit', (code, signal) => {
-      clearTimeout(t);
-      resolve({ code, signal });
-    });
-  });
+async function exited(c: Cli, timeoutMs = 600_000): Promise<Ended> {
+  const t = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
+  try {
+    return await c.closed;
+  } finally {
+    clearTimeout(t);
+  }
 }
 
 async function waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean> {

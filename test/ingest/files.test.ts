@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../apps/api/src/config.js';
 import { runIngest } from '../../apps/api/src/ingest/index.js';
-import { count, exited, openDeps, tempDir, tone, wavBytes, writeWav } from './fixtures.js';
+import { count, openDeps, tempDir, tone, wavBytes, writeWav } from './fixtures.js';
 
 const CLI = path.join(REPO_ROOT, 'apps/api/src/cli.ts');
 const isRoot = process.getuid?.() === 0;
@@ -38,7 +38,7 @@ describe('an unreadable sub-folder during a scan', () => {
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    const { code } = await exited(child);
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
     return { code, out };
   };
 

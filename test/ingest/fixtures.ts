@@ -73,7 +73,7 @@ const CLI = path.join(REPO_ROOT, 'apps/api/src/cli.ts');
  * DATABASE_URL). Node itself runs the CLI (`--import tsx`), not the `tsx` wrapper: the wrapper
  * forks a second process, and a SIGKILL to the wrapper would leave the real one running.
  */
-export function spawnCli(args: string[], env: Record<string, string | undefined>): ChildProcess & { out: () => string; err: () => string } {
+export function spawnCli(args: string[], env: Record<string, string | undefined>): ChildProcess & { out: () => string; err: () => string; closed: () => Promise<Ended> } {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, DATABASE_URL: undefined, EARSHOT_INGEST_CONCURRENCY: undefined, ...env },
@@ -83,14 +83,16 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
   let err = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (err += d));
-  return Object.assign(child, { out: () => out, err: () => err });
+  // 'close', not 'exit': only then has all of the child's output been read (tests assert on it).
+  const closed = new Promise<Ended>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  return Object.assign(child, { out: () => out, err: () => err, closed: () => closed });
 }
 
-export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
-    else child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
+type Ended = { code: number | null; signal: NodeJS.Signals | null };
+
+/** The child's exit status, once its output has been read to the end. */
+export function exited(child: { closed: () => Promise<Ended> }): Promise<Ended> {
+  return child.closed();
 }
 
 export async function waitFor(pred: () => boolean, what: string, timeoutMs = 300_000): Promise<void> {

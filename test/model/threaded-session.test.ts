@@ -72,7 +72,7 @@ describe.skipIf(!HAS_MINI)('ClapRuntime towers in worker threads', () => {
         child.kill('SIGKILL');
         resolve(-1);
       }, 60_000);
-      child.on('exit', (c) => {
+      child.on('close', (c) => {
         clearTimeout(timer);
         resolve(c);
       });

@@ -35,7 +35,7 @@ function run(cwd: string, args: string[], env: Record<string, string | undefined
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
     p.on('error', reject);
-    p.on('exit', (code) => resolve({ code, out }));
+    p.on('close', (code) => resolve({ code, out }));
   });
 }
 

@@ -43,7 +43,12 @@ export function hasFfmpeg(): Promise<boolean> {
   return available;
 }
 
-function exec(bin: string, args: string[]): Promise<Buffer> {
+/**
+ * Runs a tool and returns its whole stdout. It settles on 'close', not 'exit': 'exit' can fire while
+ * stdout still holds unread data, and under load ffprobe's JSON then came back empty (CI failed on
+ * "Unexpected end of JSON input" for a good TTA file) and ffmpeg's samples could come back short.
+ */
+export function exec(bin: string, args: string[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -52,7 +57,7 @@ function exec(bin: string, args: string[]): Promise<Buffer> {
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const timer = setTimeout(() => p.kill('SIGKILL'), TIMEOUT_MS);
     p.on('error', reject);
-    p.on('exit', (code, signal) => {
+    p.on('close', (code, signal) => {
       clearTimeout(timer);
       if (signal === 'SIGKILL') return reject(new Error(`${bin} gave no result within ${TIMEOUT_MS / 1000} s`));
       if (code !== 0) return reject(new Error(err.trim().split('\n').pop() || `${bin} exited with ${code}`));

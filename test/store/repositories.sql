@@ -19,12 +19,6 @@ select "id", "name", "labels", "template", "multiLabel", "createdAt", "updatedAt
 ANALYZE "Clip", "Segment";
 SELECT gin_clean_pending_list(i::regclass) FROM unnest(ARRAY['"Clip_search_gin"', '"Clip_descriptionSearch_gin"']) AS i;
 
--- bestSegmentsOf
-SELECT DISTINCT ON (c.id) c.id AS "clipId", s."startSec", s."endSec", 1 - (s.embedding <=> $1::vector) AS sim
-      FROM "Clip" c JOIN "Segment" s ON s."contentHash" = c."contentHash" AND s."modelId" = $2::int
-     WHERE c.id = ANY($3::int[])
-     ORDER BY c.id, s.embedding <=> $4::vector;
-
 -- claimJob
 update "Job" set "status" = $1, "startedAt" = coalesce("startedAt", now()), "updatedAt" = now() where "id" = $2::int and ("status" = $3 or ("status" = $4 and "updatedAt" <= now() - make_interval(secs => $5::float8))) returning "id", "kind", "key", "modelId", "payload", "status", "total", "processed", "failed", "cursor", "error", "createdAt", "startedAt", "updatedAt", "finishedAt";
 
@@ -59,10 +53,6 @@ SELECT $1::int AS a, c.id AS b, s.embedding <=> $2::vector AS d
       FROM "Segment" s JOIN "Clip" c ON c."contentHash" = s."contentHash"
      WHERE s."modelId" = $3::int AND s.kind = 'clip' AND c.status = 'active' AND c.id <> $4::int AND (s.embedding <=> $5::vector) <= $6::float8
      ORDER BY d, c.id LIMIT $7::int;
-
--- clipsWithLexemes
-SELECT c.id, ARRAY(SELECT x FROM unnest($1::text[]) AS x WHERE (c.search || coalesce(c."descriptionSearch", ''::tsvector)) @@ to_tsquery('simple', x)) AS has
-       FROM "Clip" c WHERE (c.search @@ to_tsquery('simple', $2) OR c."descriptionSearch" @@ to_tsquery('simple', $3)) AND c.status = $4 LIMIT $5::int;
 
 -- countClips
 select count(*) as "n" from "Clip" as "c" where c.status = $1 AND c."durationSec" >= $2::float8 AND c.format = ANY($3::text[]) AND starts_with(c.folder, $4);
@@ -157,8 +147,15 @@ insert into "IngestRun" ("root", "modelId", "status", "reindex", "startedAt", "u
 -- jobById
 select "id", "kind", "key", "modelId", "payload", "status", "total", "processed", "failed", "cursor", "error", "createdAt", "startedAt", "updatedAt", "finishedAt" from "Job" where "id" = $1::int;
 
--- keywordCandidates
-SELECT c.id FROM "Clip" c WHERE (c.search @@ to_tsquery('simple', $1) OR c."descriptionSearch" @@ to_tsquery('simple', $2)) AND NOT (c.search @@ to_tsquery('simple', $3) OR c."descriptionSearch" @@ to_tsquery('simple', $4)) AND c.status = $5 LIMIT $6::int;
+-- keywordHits
+WITH cand AS MATERIALIZED (
+        SELECT * FROM ((SELECT c.id, c."contentHash" AS h, (c.search || coalesce(c."descriptionSearch", ''::tsvector)) AS doc FROM "Clip" c WHERE (c.search @@ to_tsquery('simple', $1) OR c."descriptionSearch" @@ to_tsquery('simple', $2)) AND NOT (c.search @@ to_tsquery('simple', $3) OR c."descriptionSearch" @@ to_tsquery('simple', $4)) AND c.status = $5 LIMIT $6::int) UNION ALL (SELECT c.id, c."contentHash" AS h, (c.search || coalesce(c."descriptionSearch", ''::tsvector)) AS doc FROM "Clip" c WHERE (c.search @@ to_tsquery('simple', $7) OR c."descriptionSearch" @@ to_tsquery('simple', $8)) AND c.status = $9 LIMIT $10::int)) u LIMIT $11::int)
+      SELECT r.id, ARRAY(SELECT x FROM unnest($12::text[]) AS x WHERE r.doc @@ plainto_tsquery('simple', x)) AS matched, b."startSec", b."endSec", b.sim
+        FROM (SELECT c.id, c.h, c.doc, ts_rank('{0.1, 0.2, 0.4, 1.0}', c.doc, to_tsquery('simple', $13)) AS rank FROM cand c ORDER BY rank DESC, c.id) r
+       CROSS JOIN LATERAL (SELECT s."startSec", s."endSec", 1 - (s.embedding <=> $14::vector) AS sim FROM "Segment" s
+           WHERE s."contentHash" = r.h AND s."modelId" = $15::int ORDER BY s."contentHash", s.embedding <=> $16::vector LIMIT 1) b
+       ORDER BY r.rank DESC, r.id
+       LIMIT $17::int;
 
 -- keywordStatistics
 WITH has AS MATERIALIZED (SELECT EXISTS (SELECT 1 FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'Clip' AND attname = 'search' AND most_common_elems IS NOT NULL) AS stats)
@@ -259,17 +256,6 @@ SELECT 1;
 -- predictionsOf
 select "contentHash", "labelSetId", "label", "score" from "Prediction" where "contentHash" = ANY($1::text[]) and "modelId" = $2::int order by "contentHash", "labelSetId";
 
--- rankKeywordCandidates
-SELECT r.id, ARRAY(SELECT x FROM unnest($1::text[]) AS x WHERE r.doc @@ plainto_tsquery('simple', x)) AS matched
-       FROM (SELECT c.id, (c.search || coalesce(c."descriptionSearch", ''::tsvector)) AS doc, ts_rank('{0.1, 0.2, 0.4, 1.0}', (c.search || coalesce(c."descriptionSearch", ''::tsvector)), w.q) AS rank
-               FROM "Clip" c
-              CROSS JOIN LATERAL (SELECT 1 FROM "Segment" e WHERE e."contentHash" = c."contentHash" AND e."modelId" = $2::int AND e.kind = 'clip' LIMIT 1) e
-              CROSS JOIN (SELECT to_tsquery('simple', $3) AS q) w
-              WHERE c.id = ANY($4::int[])
-              ORDER BY rank DESC, c.id
-              LIMIT $5::int) r
-      ORDER BY r.rank DESC, r.id;
-
 -- reactivateClip
 update "Clip" set "status" = $1, "updatedAt" = now() where "id" = $2 and "status" <> $3;
 
@@ -349,6 +335,12 @@ SELECT x AS lex FROM unnest($1::text[]) AS x WHERE EXISTS (SELECT 1 FROM "Clip" 
 SELECT w.word, l.lex, (SELECT count(*) FROM (SELECT 1 FROM "Clip" c WHERE (c.search @@ plainto_tsquery('simple', l.lex) OR c."descriptionSearch" @@ plainto_tsquery('simple', l.lex)) AND c.status = $1 AND EXISTS (SELECT 1 FROM "Segment" e WHERE e."contentHash" = c."contentHash" AND e."modelId" = $2::int AND e.kind = 'clip') LIMIT $3::int) m)::int AS n
        FROM unnest($4::text[]) AS w(word)
        CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lex);
+
+-- wordStemsAndStatsKey
+SELECT w.word, l.lex, NULL::float8 AS t, NULL::int AS p
+       FROM unnest($1::text[]) AS w(word)
+       CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lex)
+     UNION ALL SELECT NULL, NULL, reltuples::float8, relpages FROM pg_class WHERE oid = '"Clip"'::regclass;
 
 -- clipFilter (every condition)
 c.status = $1 AND c."durationSec" >= $2::float8 AND c."durationSec" <= $3::float8 AND c.format = ANY($4::text[]) AND c.container = ANY($5::text[]) AND c.codec = ANY($6::text[]) AND c."bitDepth" = ANY($7::int[]) AND (c."ucsCategory" = ANY($8::text[]) OR regexp_replace(c."ucsCatId", '[A-Z][a-z].*$', '') = ANY($9::text[])) AND c."sampleRate" = ANY($10::int[]) AND c.channels = ANY($11::int[]) AND starts_with(c.folder, $12) AND c.tags @> $13::text[] AND EXISTS (SELECT 1 FROM "Prediction" pr WHERE pr."contentHash" = c."contentHash" AND pr."modelId" = $14::int

@@ -169,17 +169,36 @@ describe('store repositories', () => {
       1,
       6,
     );
-    expect((await call('bestSegmentsOf', (d) => repo.bestSegmentsOf(d, modelId, unit(1), [ids[0]]))).map((h) => h.endSec)).toEqual([2]);
     expect((await call('sampleClipVectors', (d) => repo.sampleClipVectors(d, modelId, 5))).map((r) => r.clipId).sort((a, b) => a - b)).toEqual(ids);
     expect(await call('markedClipCount', (d) => repo.markedClipCount(d))).toBe(3);
     expect(await call('clipTableEstimate', (d) => repo.clipTableEstimate(d))).toMatch(/:/);
     expect((await call('keywordStatistics', (d) => repo.keywordStatistics(d))).freq).toBeInstanceOf(Map);
     expect(await call('wordStems', (d) => repo.wordStems(d, ['doors', 'the'], { filter: null, modelId, cap: 10 }))).toEqual([{ word: 'doors', lex: 'door', n: 2 }]);
     expect(await call('wordStems', (d) => repo.wordStems(d, ['the', 'doors']))).toEqual([{ word: 'doors', lex: 'door', n: null }]);
+    expect(await call('wordStemsAndStatsKey', (d) => repo.wordStemsAndStatsKey(d, ['the', 'doors']))).toEqual({
+      stems: [{ word: 'doors', lex: 'door', n: null }],
+      statsKey: await repo.clipTableEstimate(t.store),
+    });
     expect(await call('lexemesPresent', (d) => repo.lexemesPresent(d, ['door', 'zebra'], null, modelId))).toEqual(['door']);
-    expect((await call('clipsWithLexemes', (d) => repo.clipsWithLexemes(d, ['door', 'zebra'], null, modelId, 10))).map((r) => r.has)).toEqual([['door'], ['door']]);
-    expect(await call('keywordCandidates', (d) => repo.keywordCandidates(d, 'one | two', 'two', null, modelId, 10))).toEqual([ids[0]]);
-    expect((await call('rankKeywordCandidates', (d) => repo.rankKeywordCandidates(d, ['two', 'one'], ids, modelId, 5))).map((r) => r.matched)).toEqual([['one'], ['two']]);
+    // Tiers in order (the first takes "one" but not "two"), the best segment against q of each hit.
+    const kwHits = (d: Db, q?: Float32Array, max = 10) =>
+      repo.keywordHits(d, {
+        tiers: [
+          { match: 'one | two', not: 'two' },
+          { match: 'two', not: null },
+        ],
+        lexemes: ['two', 'one'],
+        filter: null,
+        modelId,
+        max,
+        need: 5,
+        q,
+      });
+    expect((await call('keywordHits', (d) => kwHits(d, unit(1)))).map((r) => [r.id, r.matched, r.best?.endSec, Math.round(r.best?.sim ?? -1)])).toEqual([
+      [ids[0], ['one'], 2, 1],
+      [ids[1], ['two'], 2, 1],
+    ]);
+    expect((await kwHits(t.store, undefined, 1)).map((r) => [r.id, r.best])).toEqual([[ids[0], null]]);
     // Its statements run in a transaction of the store: filed through a store whose transactions log them.
     const logging: Pick<Store, 'tx'> = { tx: (fn, o) => t.store.tx((h) => fn({ ...h, sql: (text, p) => (current.push(text), h.sql(text, p)) }), o) };
     expect(await call('withIndexScans', () => repo.withIndexScans(logging, (x) => repo.lexemesPresent(x, ['slam'], null, modelId)))).toEqual(['slam']);

@@ -3,7 +3,7 @@
  * reciprocal rank fusion, keyset cursors, near-duplicates.
  */
 import { EarshotError } from '../errors.js';
-import { clipVectors, type Db, type Store } from '../store/index.js';
+import { clipVectors, type Store } from '../store/index.js';
 import * as repo from '../store/repositories/ranking.js';
 import { countEmbedded, decodeCursor, recentCount, encodeCursor, getClips, requireClip, type ClipRow } from './clips.js';
 import type { ClipFilter } from './filters.js';
@@ -136,13 +136,6 @@ export async function vectorRanking(
   }
 }
 
-/** Best segment of each given clip against q (for clips found only by keyword). */
-async function bestSegments(store: Store, modelId: number, q: Float32Array, clipIds: number[]): Promise<Map<number, VecHit>> {
-  if (!clipIds.length) return new Map();
-  const rows = await repo.bestSegmentsOf(store, modelId, q, clipIds);
-  return new Map(rows.map((r) => [r.clipId, { clipId: r.clipId, similarity: r.sim, startSec: r.startSec, endSec: r.endSec }]));
-}
-
 /**
  * A query word that more than this share of the clips have (per the planner statistics; of the candidates without them) carries no information
  * ("wav", a folder every clip sits in): it is left out of the keyword query, so it cannot reorder results.
@@ -161,9 +154,9 @@ const statsMemo = new WeakMap<Store, { at: number; key: string; v: Promise<{ sta
  * PLANNER_STATS_MS and again when ANALYZE has run: the pg_stats view costs more than the rest of the keyword
  * half's first query.
  */
-async function plannerStats(store: Store): Promise<{ stats: boolean; freq: Map<string, number> }> {
+async function plannerStats(store: Store, statsKey?: string): Promise<{ stats: boolean; freq: Map<string, number> }> {
   // ANALYZE rewrites the table's size estimate: a new estimate means new statistics.
-  const key = await repo.clipTableEstimate(store);
+  const key = statsKey ?? (await repo.clipTableEstimate(store));
   const hit = statsMemo.get(store);
   if (hit && hit.key === key && Date.now() - hit.at < PLANNER_STATS_MS) return hit.v;
   const v = repo.keywordStatistics(store);
@@ -176,11 +169,15 @@ export interface KeywordHit {
   clipId: number;
   /** The query words (as typed, lower case) whose English stem the clip's name, tags or folder has. */
   matched: string[];
+  /** Its best segment against the query vector (null without one). */
+  vec: VecHit | null;
 }
 
 /**
  * Full-text ranking on name, tags and folder (English stems, no stop words, see the keyword_english
  * migration): any informative query word matches (OR), ranked by weighted ts_rank. `candidates` is the
+ * number of clips under the filter, against which each word's share is measured when the planner has no
+ * statistics yet (a function: read only then).
  * number of clips under the filter (totalCount), against which each word's share is measured.
  */
 export async function keywordRanking(
@@ -189,11 +186,13 @@ export async function keywordRanking(
   query: string,
   filter: ClipFilter | null | undefined,
   need: number,
-  candidates: number,
+  candidates: number | (() => Promise<number>),
   maxWords = DEFAULT_TEXT_LIMITS.maxQueryWords,
   maxCandidates = KEYWORD_CANDIDATES,
-  /** The query words' stems when the caller has read them already (queryStems). */
-  known?: WordStem[],
+  /** The query words' stems and the statistics key when the caller has read them already (queryStems). */
+  known?: { stems: WordStem[]; statsKey: string },
+  /** The query vector: each hit comes with its best segment (the fused list needs one for every clip). */
+  q?: Float32Array,
 ): Promise<KeywordHit[] & { informative?: number }> {
   // At most maxWords distinct words reach the SQL, whatever the caller checked before.
   const qwords = [...new Set(words(query))].slice(0, maxWords);
@@ -202,62 +201,45 @@ export async function keywordRanking(
   // planner's statistics of the tsvector columns (pg_stats.most_common_elems, kept by ANALYZE after every
   // ingest): counting a word half the library has row by row cost 68 ms a query at 10k clips. Without
   // statistics the matches under the filter are counted, up to one past the share.
-  const st = await plannerStats(store);
+  const st = await plannerStats(store, known?.statsKey);
+  const base = st.stats ? 0 : typeof candidates === 'number' ? candidates : await candidates();
   const rowsOf =
     known && st.stats
-      ? known.filter((r) => qwords.includes(r.word))
-      : await repo.wordStems(store, qwords, st.stats ? undefined : { filter, modelId, cap: Math.floor(KEYWORD_MAX_SHARE * candidates) + 1 });
+      ? known.stems.filter((r) => qwords.includes(r.word))
+      : await repo.wordStems(store, qwords, st.stats ? undefined : { filter, modelId, cap: Math.floor(KEYWORD_MAX_SHARE * base) + 1 });
   const stems = rowsOf.map((r) => ({ ...r, freq: st.freq.get(r.lex) ?? null }));
   // Stems of split words are letters and digits only; anything else is not put into a tsquery.
   const usable = stems.filter((r) => /^[\p{L}\p{N}]+$/u.test(r.lex));
   const withStats = st.stats;
-  const worth = usable.filter((r) => (withStats ? r.freq === null || r.freq <= KEYWORD_MAX_SHARE : Number(r.n) > 0 && Number(r.n) <= KEYWORD_MAX_SHARE * candidates));
-  // A stem the statistics do not hold is rare or absent: those go to the GIN index (repo.withIndexScans). A
-  // stem in them is met early by the sequential scan the planner picks.
-  let found: Set<string>;
-  const ids = new Set<number>();
-  if (withStats) {
-    const common = [...new Set(worth.filter((r) => r.freq !== null).map((r) => r.lex))];
-    const rare = [...new Set(worth.filter((r) => r.freq === null).map((r) => r.lex))];
-    // Without a filter, a stem the statistics hold is in the library (ANALYZE saw it in its sample).
-    found = new Set(!common.length ? [] : noFilter(filter) ? common : await repo.lexemesPresent(store, common, filter, modelId));
-    if (rare.length) {
-      // The rare stems' clips are the first candidates (a rare word says the most), and which rare stems
-      // are there at all is read off them: one GIN probe instead of a presence query and a pass.
-      const hits = await repo.withIndexScans(store, (db) => repo.clipsWithLexemes(db, rare, filter, modelId, maxCandidates));
-      for (const h of hits) {
-        ids.add(h.id);
-        for (const l of h.has) found.add(l);
-      }
-    }
-  } else {
-    found = new Set(worth.map((r) => r.lex));
-  }
+  const worth = usable.filter((r) => (withStats ? r.freq === null || r.freq <= KEYWORD_MAX_SHARE : Number(r.n) > 0 && Number(r.n) <= KEYWORD_MAX_SHARE * base));
+  // Which stems some clip under the filter has. Without a filter, a stem the statistics hold is in the library
+  // (ANALYZE saw it in its sample); a stem they do not hold is rare or absent, and one GIN probe each says which.
+  const common = [...new Set(worth.filter((r) => !withStats || r.freq !== null).map((r) => r.lex))];
+  const rare = withStats ? [...new Set(worth.filter((r) => r.freq === null).map((r) => r.lex))] : [];
+  const probe = [...rare, ...(withStats && !noFilter(filter) ? common : [])];
+  const present = new Set(probe.length ? await repo.withIndexScans(store, (db) => repo.lexemesPresent(db, probe, filter, modelId)) : []);
+  const found = new Set([...common.filter((l) => present.has(l) || !probe.includes(l)), ...rare.filter((l) => present.has(l))]);
   const wordsOf = new Map<string, string[]>();
   for (const r of usable) if (found.has(r.lex)) wordsOf.set(r.lex, [...(wordsOf.get(r.lex) ?? []), r.word]);
   const lexemes = [...wordsOf.keys()];
   if (!lexemes.length) return [];
-  // The candidates ts_rank orders, at most maxCandidates: after the rare stems' clips, the clips with every word, then those with
-  // any word in a name, tag or description (weight A), then folder-only matches. Ranking every clip that has
-  // any query word sorted 44k rows at 100k clips (40-69 ms) when a word was in 15 % of the names; one pass per
-  // word took six scans for three words.
+  // The candidates ts_rank orders, at most maxCandidates: the rare stems' clips (a rare word says the most), the
+  // clips with every word, then those with any word in a name, tag or description (weight A), then folder-only
+  // matches. Ranking every clip that has any query word sorted 44k rows at 100k clips (40-69 ms) when a word was
+  // in 15 % of the names.
   const all = lexemes.join(' & ');
   const anyA = lexemes.map((l) => `${l}:A`).join(' | ');
-  const passes: { match: string; not: string | null }[] = [
-    ...(lexemes.length > 1 ? [{ match: all, not: null }] : []),
-    { match: anyA, not: lexemes.length > 1 ? all : null },
-    { match: lexemes.join(' | '), not: anyA },
-  ];
-  const allRare = withStats && worth.every((r) => r.freq === null);
-  for (const pass of passes) {
-    const room = maxCandidates - ids.size;
-    if (room <= 0) break;
-    const fetch = (db: Db) => repo.keywordCandidates(db, pass.match, pass.not, filter, modelId, room);
-    for (const id of await (allRare ? repo.withIndexScans(store, fetch) : fetch(store))) ids.add(id);
-  }
-  if (!lexemes.length || !ids.size) return [];
-  const rows = await repo.rankKeywordCandidates(store, lexemes, [...ids], modelId, need);
-  const hits: KeywordHit[] & { informative?: number } = rows.map((r) => ({ clipId: r.id, matched: [...new Set(r.matched.flatMap((l) => wordsOf.get(l) ?? []))] }));
+  const here = rare.filter((l) => found.has(l));
+  const matches = [...(here.length && here.length < lexemes.length ? [here.join(' | ')] : []), ...(lexemes.length > 1 ? [all] : []), anyA, lexemes.join(' | ')];
+  // Each tier leaves out the clips of the tiers before it, so no clip is a candidate twice.
+  const before = (i: number) => matches.slice(0, i).map((m) => `(${m})`);
+  const tiers = matches.map((match, i) => ({ match, not: i ? before(i).join(' | ') : null }));
+  const rows = await repo.keywordHits(store, { tiers, lexemes, filter, modelId, max: maxCandidates, need, q });
+  const hits: KeywordHit[] & { informative?: number } = rows.map((r) => ({
+    clipId: r.id,
+    matched: [...new Set(r.matched.flatMap((l) => wordsOf.get(l) ?? []))],
+    vec: r.best && { clipId: r.id, similarity: r.best.sim, startSec: r.best.startSec, endSec: r.best.endSec },
+  }));
   hits.informative = new Set([...wordsOf.values()].flat()).size;
   return hits;
 }
@@ -282,11 +264,11 @@ type WordStem = Awaited<ReturnType<typeof repo.wordStems>>[number];
  * The query words' English stems, read once per search: the words with a stem are those that carry the
  * meaning (a stop word has none), and the keyword half matches the stems.
  */
-async function queryStems(store: Store, ws: string[]): Promise<{ content: string[]; stems: WordStem[] }> {
-  if (!ws.length) return { content: [], stems: [] };
-  const stems = await repo.wordStems(store, ws);
-  const keep = new Set(stems.map((r) => r.word));
-  return { content: ws.filter((w) => keep.has(w)), stems };
+async function queryStems(store: Store, ws: string[]): Promise<{ content: string[]; known?: { stems: WordStem[]; statsKey: string } }> {
+  if (!ws.length) return { content: [] };
+  const known = await repo.wordStemsAndStatsKey(store, ws);
+  const keep = new Set(known.stems.map((r) => r.word));
+  return { content: ws.filter((w) => keep.has(w)), known };
 }
 
 function matchedTerms(query: string, clip: ClipRow): string[] {
@@ -411,20 +393,20 @@ export async function searchByText(store: Store, modelId: number, embedText: (t:
   // The keyword half weighs each word against the candidate count, so it starts once the total is in.
   const [vec, { kw, total }] = await Promise.all([
     vectorRanking(store, modelId, q, input.filter, HYBRID_POOL),
-    totalP.then(async (total) => ({ total, kw: await keywordRanking(store, modelId, query, input.filter, HYBRID_POOL, total, limits.maxQueryWords) })),
+    totalP.then(async (total) => ({
+      total,
+      kw: await keywordRanking(store, modelId, query, input.filter, HYBRID_POOL, total, limits.maxQueryWords, KEYWORD_CANDIDATES, undefined, q),
+    })),
   ]);
   const fused = new Map<number, Ranked>();
   vec.forEach((v, i) => fused.set(v.clipId, { clipId: v.clipId, score: 0, vec: v, vectorRank: i + 1, keywordRank: null, matched: [] }));
   kw.forEach((k, i) => {
-    const r = fused.get(k.clipId) ?? { clipId: k.clipId, score: 0, vec: null, vectorRank: null, keywordRank: null };
+    const r = fused.get(k.clipId) ?? { clipId: k.clipId, score: 0, vec: k.vec, vectorRank: null, keywordRank: null };
     r.keywordRank = i + 1;
     r.matched = k.matched;
     fused.set(k.clipId, r);
   });
   for (const r of fused.values()) r.score = r.fused = fusedScore(r.vectorRank, r.keywordRank);
-  const missing = [...fused.values()].filter((r) => !r.vec).map((r) => r.clipId);
-  const extra = await bestSegments(store, modelId, q, missing);
-  for (const id of missing) (fused.get(id) as Ranked).vec = extra.get(id) ?? null;
   const ranked = [...fused.values()].sort((a, b) => b.score - a.score || a.clipId - b.clipId);
   return page(store, ranked, input.first, input.after, query, total, 'FUSED');
 }
@@ -507,21 +489,15 @@ async function relevanceList(
   const pv = (cos: number) => (o.blind ? 0 : relevanceOf(o.curve, cos));
   const cut = o.blind ? Infinity : cosineAt(o.curve, o.goodMatch);
   const cur = decodeCursor<Cursor>(o.page.after);
-  const extra = new Map<number, VecHit | null>(); // best segments of clips only the keyword half found
   let need = o.blind ? HYBRID_POOL : pageStart(o.page.first);
   for (;;) {
     const vec = await vectorRanking(store, modelId, q, filter, need, o.exclude);
+    // Each keyword hit comes with its best segment (keywordRanking), for clips the vector list lacks.
     const kw = await (o.keywords ?? NO_KEYWORDS);
-    const inVec = new Set(vec.map((v) => v.clipId));
-    const missing = kw.filter((k) => !inVec.has(k.clipId) && !extra.has(k.clipId)).map((k) => k.clipId);
-    if (missing.length) {
-      const found = await bestSegments(store, modelId, q, missing);
-      for (const id of missing) extra.set(id, found.get(id) ?? null);
-    }
     const all = new Map<number, Ranked>();
     vec.forEach((v, i) => all.set(v.clipId, { clipId: v.clipId, score: 0, vec: v, vectorRank: i + 1, keywordRank: null, matched: hybrid ? [] : undefined }));
     kw.forEach((k, i) => {
-      const r = all.get(k.clipId) ?? { clipId: k.clipId, score: 0, vec: extra.get(k.clipId) ?? null, vectorRank: null, keywordRank: null };
+      const r = all.get(k.clipId) ?? { clipId: k.clipId, score: 0, vec: k.vec, vectorRank: null, keywordRank: null };
       r.keywordRank = i + 1;
       r.matched = k.matched;
       all.set(k.clipId, r);
@@ -577,7 +553,7 @@ async function cutoffPage(
 async function relevantText(store: Store, modelId: number, q: Float32Array, query: string, input: TextSearchInput, rel: Relevance, limits: TextLimits): Promise<HitPage> {
   const unknown = input.unknownWords?.(query) ?? [];
   const qwords = [...new Set(words(query))];
-  const { content, stems } = await queryStems(store, qwords);
+  const { content, known } = await queryStems(store, qwords);
   const meaning = content.length ? content : qwords;
   const blind = meaning.length > 0 && meaning.every((w) => unknown.includes(w));
   const hybrid = input.hybrid !== false;
@@ -587,7 +563,7 @@ async function relevantText(store: Store, modelId: number, q: Float32Array, quer
     page: input,
     blind,
     keywords: hybrid
-      ? keywordBase(store, modelId, input.filter).then((n) => keywordRanking(store, modelId, query, input.filter, HYBRID_POOL, n, limits.maxQueryWords, KEYWORD_CANDIDATES, stems))
+      ? keywordRanking(store, modelId, query, input.filter, HYBRID_POOL, () => keywordBase(store, modelId, input.filter), limits.maxQueryWords, KEYWORD_CANDIDATES, known, q)
       : undefined,
   });
   const none = blind

@@ -72,20 +72,6 @@ export async function nearestSegmentsExact(db: Db, k: KnnQuery): Promise<Segment
   return rs.map(hit);
 }
 
-/** The best segment against q of each given clip. */
-export async function bestSegmentsOf(db: Db, modelId: number, q: Float32Array, clipIds: number[]): Promise<SegmentHit[]> {
-  if (!clipIds.length) return [];
-  const v = toVectorLiteral(q);
-  const rs = await raw(
-    db,
-    sql<SegmentHit>`SELECT DISTINCT ON (c.id) c.id AS "clipId", s."startSec", s."endSec", 1 - (s.embedding <=> ${v}::vector) AS sim
-      FROM "Clip" c JOIN "Segment" s ON s."contentHash" = c."contentHash" AND s."modelId" = ${modelId}::int
-     WHERE c.id = ANY(${clipIds}::int[])
-     ORDER BY c.id, s.embedding <=> ${v}::vector`,
-  );
-  return rs.map(hit);
-}
-
 /** A fixed, spread-out sample of active clips' whole-clip vectors: the same clips every time for the same library. */
 export async function sampleClipVectors(db: Db, modelId: number, n: number): Promise<{ clipId: number; embedding: Float32Array }[]> {
   const rs = await raw(
@@ -110,8 +96,10 @@ export async function markedClipCount(db: Db): Promise<number | null> {
 /** "Clip"'s size estimate, which ANALYZE rewrites: a new one means new planner statistics. */
 export async function clipTableEstimate(db: Db): Promise<string> {
   const [r] = await raw(db, sql<{ t: number; p: number }>`SELECT reltuples::float8 AS t, relpages AS p FROM pg_class WHERE oid = '"Clip"'::regclass`);
-  return `${r?.t}:${r?.p}`;
+  return statsKey(r?.t, r?.p);
 }
+
+const statsKey = (t: unknown, p: unknown) => `${t === undefined || t === null ? t : num(t)}:${p === undefined || p === null ? p : num(p)}`;
 
 /** The planner's share of clips for each common lexeme of the keyword columns, and whether there are statistics at all. */
 export async function keywordStatistics(db: Db): Promise<{ stats: boolean; freq: Map<string, number> }> {
@@ -163,6 +151,25 @@ export async function wordStems(
   return rs.map((r) => ({ word: r.word, lex: r.lex, n: r.n === undefined || r.n === null ? null : num(r.n) }));
 }
 
+/**
+ * Each word's English stems and, in the same statement, clipTableEstimate's key: a search reads both, and on
+ * PGlite every statement costs a round trip to the database thread (1-2 ms even for a catalogue read).
+ */
+export async function wordStemsAndStatsKey(db: Db, ws: string[]): Promise<{ stems: { word: string; lex: string; n: null }[]; statsKey: string }> {
+  const rs = await raw(
+    db,
+    sql<{ word: string | null; lex: string | null; t: number | null; p: number | null }>`SELECT w.word, l.lex, NULL::float8 AS t, NULL::int AS p
+       FROM unnest(${ws}::text[]) AS w(word)
+       CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lex)
+     UNION ALL SELECT NULL, NULL, reltuples::float8, relpages FROM pg_class WHERE oid = '"Clip"'::regclass`,
+  );
+  const est = rs.find((r) => r.word === null);
+  return {
+    stems: rs.filter((r) => r.word !== null).map((r) => ({ word: r.word as string, lex: r.lex as string, n: null })),
+    statsKey: statsKey(est?.t, est?.p),
+  };
+}
+
 /** Which of these lexemes some clip under the filter has. */
 export async function lexemesPresent(db: Db, lexemes: string[], filter: ClipFilter | null | undefined, modelId: number): Promise<string[]> {
   const rs = await raw(
@@ -174,45 +181,55 @@ export async function lexemesPresent(db: Db, lexemes: string[], filter: ClipFilt
   return rs.map((r) => r.lex);
 }
 
-/** Up to `limit` clips under the filter matching any of these lexemes, each with the lexemes it has. */
-export async function clipsWithLexemes(db: Db, lexemes: string[], filter: ClipFilter | null | undefined, modelId: number, limit: number): Promise<{ id: number; has: string[] }[]> {
-  const rs = await raw(
-    db,
-    sql<{ id: number; has: string[] }>`SELECT c.id, ARRAY(SELECT x FROM unnest(${lexemes}::text[]) AS x WHERE ${KW_DOC} @@ to_tsquery('simple', x)) AS has
-       FROM "Clip" c WHERE ${kwMatch(sql`to_tsquery('simple', ${lexemes.join(' | ')})`)} AND ${clipFilter(filter, modelId)} LIMIT ${limit}::int`,
-  );
-  return rs.map((r) => ({ id: num(r.id), has: r.has }));
-}
-
-/** Up to `limit` ids of clips under the filter matching tsquery `match` and not `not`. */
-export async function keywordCandidates(db: Db, match: string, not: string | null, filter: ClipFilter | null | undefined, modelId: number, limit: number): Promise<number[]> {
-  const unless = not ? sql` AND NOT ${kwMatch(sql`to_tsquery('simple', ${not})`)}` : sql``;
-  const rs = await raw(
-    db,
-    sql<{ id: number }>`SELECT c.id FROM "Clip" c WHERE ${kwMatch(sql`to_tsquery('simple', ${match})`)}${unless} AND ${clipFilter(filter, modelId)} LIMIT ${limit}::int`,
-  );
-  return rs.map((r) => num(r.id));
+export interface KeywordHitRow {
+  id: number;
+  /** The lexemes the clip has. */
+  matched: string[];
+  /** Its best segment against q (null when q is absent). */
+  best: SegmentHit | null;
 }
 
 /**
- * The `need` best of these candidates by weighted ts_rank of the OR of the lexemes, each with the lexemes it
- * matched (worked out for those rows only). Whether a candidate has a vector is one index probe each
- * (LATERAL … LIMIT 1): as EXISTS, the planner hashed all 100k segments for 1,000 candidates (320 ms).
+ * The keyword half in one statement: candidates tier by tier (each a tsquery, the tiers disjoint, all together
+ * at most `max` clips, earlier tiers first), the `need` best of them by weighted ts_rank of the OR of the
+ * lexemes, each with the lexemes it matched and, given q, its best segment. One statement, not a statement per
+ * tier and two more for the rank and the segments: on PGlite every statement queues on the one database
+ * thread, and hybrid search cost 3.4x the vector search. (As a statement of its own, the every-word tier was
+ * planned as a sequential scan of 28k clips, 33 ms at 100k; as a branch of this one it is a GIN bitmap scan.)
+ * The tiers carry each candidate's document along (joined back to "Clip", the planner merged them against a
+ * scan of every clip's primary key). The candidates are walked in rank order and each one's
+ * segments are read by index until `need` have a vector of this model: a clip without one is not ranked.
  */
-export async function rankKeywordCandidates(db: Db, lexemes: string[], ids: number[], modelId: number, need: number): Promise<{ id: number; matched: string[] }[]> {
+export async function keywordHits(
+  db: Db,
+  k: { tiers: { match: string; not: string | null }[]; lexemes: string[]; filter: ClipFilter | null | undefined; modelId: number; max: number; need: number; q?: Float32Array },
+): Promise<KeywordHitRow[]> {
+  if (!k.tiers.length || !k.lexemes.length) return [];
+  const tier = (t: { match: string; not: string | null }) =>
+    sql`(SELECT c.id, c."contentHash" AS h, ${KW_DOC} AS doc FROM "Clip" c WHERE ${kwMatch(sql`to_tsquery('simple', ${t.match})`)}${t.not ? sql` AND NOT ${kwMatch(sql`to_tsquery('simple', ${t.not})`)}` : sql``} AND ${clipFilter(k.filter, k.modelId)} LIMIT ${k.max}::int)`;
+  const v = k.q ? toVectorLiteral(k.q) : null;
+  // The nearest segment of the clip; its ORDER BY leads with the content hash, so the planner cannot take the HNSW
+  // index for it: the (modelId, contentHash) index reads the clip's few segments.
+  const seg = v
+    ? sql`SELECT s."startSec", s."endSec", 1 - (s.embedding <=> ${v}::vector) AS sim FROM "Segment" s
+           WHERE s."contentHash" = r.h AND s."modelId" = ${k.modelId}::int ORDER BY s."contentHash", s.embedding <=> ${v}::vector LIMIT 1`
+    : sql`SELECT NULL::float8 AS "startSec", NULL::float8 AS "endSec", NULL::float8 AS sim FROM "Segment" e
+           WHERE e."contentHash" = r.h AND e."modelId" = ${k.modelId}::int AND e.kind = 'clip' LIMIT 1`;
   const rs = await raw(
     db,
-    sql<{ id: number; matched: string[] }>`SELECT r.id, ARRAY(SELECT x FROM unnest(${lexemes}::text[]) AS x WHERE r.doc @@ plainto_tsquery('simple', x)) AS matched
-       FROM (SELECT c.id, ${KW_DOC} AS doc, ts_rank(${TS_WEIGHTS}, ${KW_DOC}, w.q) AS rank
-               FROM "Clip" c
-              CROSS JOIN LATERAL (SELECT 1 FROM "Segment" e WHERE e."contentHash" = c."contentHash" AND e."modelId" = ${modelId}::int AND e.kind = 'clip' LIMIT 1) e
-              CROSS JOIN (SELECT to_tsquery('simple', ${lexemes.join(' | ')}) AS q) w
-              WHERE c.id = ANY(${ids}::int[])
-              ORDER BY rank DESC, c.id
-              LIMIT ${need}::int) r
-      ORDER BY r.rank DESC, r.id`,
+    sql<{ id: number; matched: string[]; startSec: number | null; endSec: number | null; sim: number | null }>`WITH cand AS MATERIALIZED (
+        SELECT * FROM (${sql.join(k.tiers.map(tier), sql` UNION ALL `)}) u LIMIT ${k.max}::int)
+      SELECT r.id, ARRAY(SELECT x FROM unnest(${k.lexemes}::text[]) AS x WHERE r.doc @@ plainto_tsquery('simple', x)) AS matched, b."startSec", b."endSec", b.sim
+        FROM (SELECT c.id, c.h, c.doc, ts_rank(${TS_WEIGHTS}, c.doc, to_tsquery('simple', ${k.lexemes.join(' | ')})) AS rank FROM cand c ORDER BY rank DESC, c.id) r
+       CROSS JOIN LATERAL (${seg}) b
+       ORDER BY r.rank DESC, r.id
+       LIMIT ${k.need}::int`,
   );
-  return rs.map((r) => ({ id: num(r.id), matched: r.matched }));
+  return rs.map((r) => ({
+    id: num(r.id),
+    matched: r.matched,
+    best: r.sim === null || r.sim === undefined ? null : hit({ clipId: r.id, startSec: r.startSec, endSec: r.endSec, sim: r.sim }),
+  }));
 }
 
 /**

@@ -234,7 +234,8 @@ async function main() {
     databaseUrl = db.url;
     drop = db.drop;
   }
-  const store = await openStore({ dataDir: DATA_DIR ?? ':memory:', databaseUrl });
+  // EARSHOT_HNSW_EF_SEARCH sets the API operations' search depth, as it does the server's (the bare KNN rows set their own).
+  const store = await openStore({ dataDir: DATA_DIR ?? ':memory:', databaseUrl, hnswEfSearch: cfg.hnswEfSearch });
   console.log(`bench:queries on ${store.backend}: sizes ${SIZES.join(', ')}, ef_search ${EFS.join(', ')}, ${QUERIES} queries`);
   const backendName = store.backend;
   const results: Record<string, unknown>[] = [];

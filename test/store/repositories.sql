@@ -150,7 +150,7 @@ select "id", "kind", "key", "modelId", "payload", "status", "total", "processed"
 -- keywordHits
 WITH cand AS MATERIALIZED (
         SELECT * FROM ((SELECT c.id, c."contentHash" AS h, (c.search || coalesce(c."descriptionSearch", ''::tsvector)) AS doc FROM "Clip" c WHERE (c.search @@ to_tsquery('simple', $1) OR c."descriptionSearch" @@ to_tsquery('simple', $2)) AND NOT (c.search @@ to_tsquery('simple', $3) OR c."descriptionSearch" @@ to_tsquery('simple', $4)) AND c.status = $5 LIMIT $6::int) UNION ALL (SELECT c.id, c."contentHash" AS h, (c.search || coalesce(c."descriptionSearch", ''::tsvector)) AS doc FROM "Clip" c WHERE (c.search @@ to_tsquery('simple', $7) OR c."descriptionSearch" @@ to_tsquery('simple', $8)) AND c.status = $9 LIMIT $10::int)) u LIMIT $11::int)
-      SELECT r.id, ARRAY(SELECT x FROM unnest($12::text[]) AS x WHERE r.doc @@ plainto_tsquery('simple', x)) AS matched, b."startSec", b."endSec", b.sim
+      SELECT r.id, ARRAY(SELECT DISTINCT l FROM unnest(tsvector_to_array(r.doc)) AS l WHERE l = ANY($12::text[])) AS matched, b."startSec", b."endSec", b.sim
         FROM (SELECT c.id, c.h, c.doc, ts_rank('{0.1, 0.2, 0.4, 1.0}', c.doc, to_tsquery('simple', $13)) AS rank FROM cand c ORDER BY rank DESC, c.id) r
        CROSS JOIN LATERAL (SELECT s."startSec", s."endSec", 1 - (s.embedding <=> $14::vector) AS sim FROM "Segment" s
            WHERE s."contentHash" = r.h AND s."modelId" = $15::int ORDER BY s."contentHash", s.embedding <=> $16::vector LIMIT 1) b

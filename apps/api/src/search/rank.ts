@@ -237,7 +237,7 @@ export async function keywordRanking(
   const rows = await repo.keywordHits(store, { tiers, lexemes, filter, modelId, max: maxCandidates, need, q });
   const hits: KeywordHit[] & { informative?: number } = rows.map((r) => ({
     clipId: r.id,
-    matched: [...new Set(r.matched.flatMap((l) => wordsOf.get(l) ?? []))],
+    matched: [...new Set(lexemes.filter((l) => r.matched.includes(l)).flatMap((l) => wordsOf.get(l) ?? []))],
     vec: r.best && { clipId: r.id, similarity: r.best.sim, startSec: r.best.startSec, endSec: r.best.endSec },
   }));
   hits.informative = new Set([...wordsOf.values()].flat()).size;

@@ -219,7 +219,7 @@ export async function keywordHits(
     db,
     sql<{ id: number; matched: string[]; startSec: number | null; endSec: number | null; sim: number | null }>`WITH cand AS MATERIALIZED (
         SELECT * FROM (${sql.join(k.tiers.map(tier), sql` UNION ALL `)}) u LIMIT ${k.max}::int)
-      SELECT r.id, ARRAY(SELECT x FROM unnest(${k.lexemes}::text[]) AS x WHERE r.doc @@ plainto_tsquery('simple', x)) AS matched, b."startSec", b."endSec", b.sim
+      SELECT r.id, ARRAY(SELECT DISTINCT l FROM unnest(tsvector_to_array(r.doc)) AS l WHERE l = ANY(${k.lexemes}::text[])) AS matched, b."startSec", b."endSec", b.sim
         FROM (SELECT c.id, c.h, c.doc, ts_rank(${TS_WEIGHTS}, c.doc, to_tsquery('simple', ${k.lexemes.join(' | ')})) AS rank FROM cand c ORDER BY rank DESC, c.id) r
        CROSS JOIN LATERAL (${seg}) b
        ORDER BY r.rank DESC, r.id

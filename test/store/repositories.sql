@@ -19,6 +19,9 @@ select "id", "name", "labels", "template", "multiLabel", "createdAt", "updatedAt
 ANALYZE "Clip", "Segment";
 SELECT gin_clean_pending_list(i::regclass) FROM unnest(ARRAY['"Clip_search_gin"', '"Clip_descriptionSearch_gin"']) AS i;
 
+-- buildNewVectorIndex
+CREATE INDEX CONCURRENTLY "Segment_embedding_hnsw_new" ON "Segment" USING hnsw ("embedding" vector_cosine_ops) WITH (m = 8, ef_construction = 32);
+
 -- claimJob
 update "Job" set "status" = $1, "startedAt" = coalesce("startedAt", now()), "updatedAt" = now() where "id" = $2::int and ("status" = $3 or ("status" = $4 and "updatedAt" <= now() - make_interval(secs => $5::float8))) returning "id", "kind", "key", "modelId", "payload", "status", "total", "processed", "failed", "cursor", "error", "createdAt", "startedAt", "updatedAt", "finishedAt";
 
@@ -78,6 +81,9 @@ delete from "NearPair" where "modelId" = $1::int and "jobId" <> $2::int;
 
 -- deletePredictionsOfSet
 delete from "Prediction" where "labelSetId" = $1::int;
+
+-- dropNewVectorIndex
+DROP INDEX IF EXISTS "Segment_embedding_hnsw_new";
 
 -- dropOrphanContent
 select count(*) as "n" from "Clip" where "contentHash" = $1;
@@ -282,6 +288,9 @@ select "modelId", "reindex" from "IngestRun" where "id" = $1;
 SELECT c.id, s.embedding::text AS v FROM "Clip" c JOIN "Segment" s ON s."contentHash" = c."contentHash" AND s."modelId" = $1::int AND s.kind = 'clip'
      WHERE c.status = 'active' ORDER BY md5(c."contentHash"), c.id LIMIT $2::int;
 
+-- segmentRowCount
+SELECT count(*)::float8 AS n FROM "Segment";
+
 -- segmentsOf
 select "kind", "startSec", "endSec", embedding::text as "v" from "Segment" where "contentHash" = $1 and "modelId" = $2::int order by "kind", "startSec";
 
@@ -301,6 +310,10 @@ update "Job" set "total" = $1::int, "processed" = $2::int, "cursor" = $3, "updat
 
 -- storeRunCounters
 update "IngestRun" set "totalFiles" = GREATEST("totalFiles", $1), "processedFiles" = $2, "skippedFiles" = $3, "failedFiles" = $4, "audioSeconds" = $5::float8, "updatedAt" = now() where "id" = $6 returning "id", "root", "modelId", "status", "reindex", "totalFiles", "processedFiles", "skippedFiles", "failedFiles", "missingFiles", "audioSeconds", "error", "startedAt", "updatedAt", "finishedAt";
+
+-- swapInNewVectorIndex
+DROP INDEX IF EXISTS "Segment_embedding_hnsw";
+ALTER INDEX "Segment_embedding_hnsw_new" RENAME TO "Segment_embedding_hnsw";
 
 -- twinFacts
 select "format", "container", "codec", "bitDepth", "sampleRate", "channels", "decoder", "durationSec", "peaks", "embedded" from "Clip" where "contentHash" = $1 and "container" is not null order by "id" limit $2;
@@ -326,6 +339,16 @@ INSERT INTO "Prediction" ("contentHash", "labelSetId", "modelId", label, score, 
          FROM unnest($3::text[], $4::text[], $5::float8[], $6::text[]) AS t(h, l, s, a)
        ON CONFLICT ("contentHash", "labelSetId", "modelId") DO UPDATE
          SET label = EXCLUDED.label, score = EXCLUDED.score, scores = EXCLUDED.scores, "createdAt" = now();
+
+-- vectorIndexBuildProgress
+SELECT phase, coalesce(nullif(tuples_total, 0), blocks_total)::float8 AS total,
+            (CASE WHEN tuples_total > 0 THEN tuples_done ELSE blocks_done END)::float8 AS done
+       FROM pg_stat_progress_create_index WHERE relid = '"Segment"'::regclass;
+
+-- vectorIndexInfo
+SELECT c.reloptions AS opts, pg_relation_size(c.oid)::float8 AS bytes, i.indisvalid AS valid
+       FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
+      WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace AND i.indrelid = '"Segment"'::regclass;
 
 -- withIndexScans
 SET LOCAL enable_seqscan = off;

@@ -207,6 +207,16 @@ describe('store repositories', () => {
     expect(await repo.embeddedContentPage(t.store, modelId, { after: 'h-ab', limit: 5 })).not.toContainEqual(expect.objectContaining({ h: 'h-ab' }));
     expect(await call('lastEmbeddingChange', (d) => repo.lastEmbeddingChange(d, modelId))).toBeInstanceOf(Date); // the run above embedded a file
 
+    // The vector index: read, rebuilt beside itself with other settings, swapped in.
+    expect(await call('vectorIndexInfo', (d) => repo.vectorIndexInfo(d))).toMatchObject({ m: 16, efConstruction: 64, valid: true });
+    expect(await call('segmentRowCount', (d) => repo.segmentRowCount(d))).toBe(3);
+    await call('dropNewVectorIndex', (d) => repo.dropNewVectorIndex(d));
+    await call('buildNewVectorIndex', (d) => repo.buildNewVectorIndex(d, { m: 8, efConstruction: 32 }));
+    expect(await call('vectorIndexBuildProgress', (d) => repo.vectorIndexBuildProgress(d))).toBeNull(); // no build running now
+    await call('swapInNewVectorIndex', (d) => repo.swapInNewVectorIndex(d));
+    expect(await repo.vectorIndexInfo(t.store)).toMatchObject({ m: 8, efConstruction: 32 });
+    expect(await repo.vectorIndexInfo(t.store, repo.NEW_VECTOR_INDEX)).toBeNull();
+
     // Jobs: one unfinished job per key, claimed once, progress, the end; the near-duplicate pairs stored under one.
     const jobId = (await call('insertJob', (d) => repo.insertJob(d, { kind: 'nearDuplicates', key: 'nd:1', modelId, payload: { a: 1 } })))!;
     expect(await repo.insertJob(t.store, { kind: 'nearDuplicates', key: 'nd:1', modelId, payload: {} })).toBeNull();

@@ -7,5 +7,6 @@ export * from './classify.js';
 export * from './classify-library.js';
 export * from './near-duplicates.js';
 export * from './export-lists.js';
+export * from './vector-index.js';
 export { UploadRegistry, type UploadInfo, type UploadOptions } from './uploads.js';
 export { classifyFiles, formatAnswers, type FileAnswer, type ClassifyFilesInput, type ClassifyFilesResult } from './classify-files.js';

@@ -10,3 +10,4 @@ export * from './near-pairs.js';
 export * from './predictions.js';
 export * from './ranking.js';
 export * from './segments.js';
+export * from './vector-index.js';

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../apps/api/src/config.js';
-import { checkHnswSettings, rebuildVectorIndex, vectorIndexState } from '../../apps/api/src/search/index.js';
+import { checkHnswSettings, LARGE_INDEX_SEGMENTS, rebuildVectorIndex, vectorIndexAdvice, vectorIndexState } from '../../apps/api/src/search/index.js';
 import { ensureModel, toVectorLiteral } from '../../apps/api/src/store/index.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 
@@ -61,6 +61,16 @@ describe('vector index rebuild', () => {
       await expect(rebuildVectorIndex(t.store, bad)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
     }
     expect((await vectorIndexState(t.store)).index).toMatchObject({ m: 8, efConstruction: 32 });
+  });
+
+  it('advises the million-clip settings only for a large library that lacks them', () => {
+    const index = { m: 16, efConstruction: 64, bytes: 1, valid: true };
+    expect(vectorIndexAdvice({ index, segments: 100_000 }, 200)).toBeNull();
+    expect(vectorIndexAdvice({ index, segments: LARGE_INDEX_SEGMENTS }, 200)).toMatch(/--m 32 --ef-construction 128 and set EARSHOT_HNSW_EF_SEARCH=400/);
+    expect(vectorIndexAdvice({ index: { ...index, m: 32, efConstruction: 128 }, segments: 1_000_000 }, 200)).toMatch(/: for .* set EARSHOT_HNSW_EF_SEARCH=400$/);
+    expect(vectorIndexAdvice({ index: { ...index, m: 32, efConstruction: 128 }, segments: 1_000_000 }, 400)).toBeNull();
+    expect(vectorIndexAdvice({ index: { ...index, valid: false }, segments: 10 }, 200)).toMatch(/invalid/);
+    expect(vectorIndexAdvice({ index: null, segments: 10 }, 200)).toMatch(/no vector index/);
   });
 
   it('npm run db:vector-index shows the index, refuses half a setting and bad values with a reason', () => {

@@ -21,6 +21,21 @@ export async function vectorIndexState(store: Store): Promise<VectorIndexState> 
   return { index, segments };
 }
 
+/** Past this many segments the migration's m 16 graph loses recall (0.99 at 100k, at best 0.954 at 1M). */
+export const LARGE_INDEX_SEGMENTS = 500_000;
+
+/**
+ * What to change, if anything, for this index and search depth: at about a million segments, m 32 /
+ * ef_construction 128 with ef_search 400 (recall@10 0.996 in docs/benchmarks.md). Null when nothing needs to.
+ */
+export function vectorIndexAdvice(state: VectorIndexState, efSearch: number): string | null {
+  if (!state.index) return 'there is no vector index: build one with --m 16 --ef-construction 64 (or 32 / 128 for a million clips)';
+  if (!state.index.valid) return 'the vector index is invalid: rebuild it (--m and --ef-construction)';
+  if (state.segments < LARGE_INDEX_SEGMENTS) return null;
+  const advice = [...(state.index.m < 32 ? ['rebuild it with --m 32 --ef-construction 128'] : []), ...(efSearch < 400 ? ['set EARSHOT_HNSW_EF_SEARCH=400'] : [])];
+  return advice.length ? `${state.segments} segments: for recall@10 near 0.99 at this size, ${advice.join(' and ')}` : null;
+}
+
 /** pgvector's bounds: m 2–100, ef_construction 4–1000 and at least twice m. */
 export function checkHnswSettings(o: { m: number; efConstruction: number }): void {
   const bad = (what: string) => new EarshotError('BAD_USER_INPUT', what, { subject: 'vector index' });

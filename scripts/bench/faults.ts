@@ -35,7 +35,7 @@
  *
  * Prints a table (scenario, outcome, details, seconds) and writes bench/results/faults.json.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -47,6 +47,7 @@ import { splitWindows } from '../../apps/api/src/features/index.js';
 import { AUDIO_EXTENSIONS } from '../../apps/api/src/ingest/scan.js';
 import { openStore } from '../../apps/api/src/store/index.js';
 import { fuzzDecoder, makeSeeds } from '../../test/faults/fuzz.js';
+import { exited as watchedExit, watch, type Watched } from '../../test/helpers/child.js';
 import { arg, r2, REPO_ROOT, writeResult } from './common.js';
 import { securityFaults } from './faults-security.js';
 import { exitWithHelpIfAsked } from '../usage.js';
@@ -65,35 +66,23 @@ const CLI = path.join(REPO_ROOT, 'apps/api/src/cli.ts');
 const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), `earshot-faults-${p}-`));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Ended = { code: number | null; signal: NodeJS.Signals | null };
-type Cli = ChildProcess & { out: () => string; err: () => string; done: () => number; closed: Promise<Ended> };
+type Cli = Watched & { done: () => number };
 
 /** The real CLI; node runs it directly (not the tsx wrapper, whose SIGKILL would orphan the real process). */
 function cli(args: string[], env: Record<string, string | undefined>, prefix: string[] = []): Cli {
   const cmd = prefix.length ? prefix[0] : process.execPath;
   const argv = [...prefix.slice(1), ...(prefix.length ? [process.execPath] : []), '--import', 'tsx', CLI, ...args];
-  const child = spawn(cmd, argv, {
-    cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: undefined, EARSHOT_INGEST_CONCURRENCY: undefined, EARSHOT_ORT_THREADS: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  // 'close', not 'exit': only then has all of the child's output been read.
-  const closed = new Promise<Ended>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
-  return Object.assign(child, { out: () => out, err: () => err, done: () => (out.match(/^done /gm) ?? []).length, closed });
+  const child = watch(
+    spawn(cmd, argv, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, DATABASE_URL: undefined, EARSHOT_INGEST_CONCURRENCY: undefined, EARSHOT_ORT_THREADS: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  return Object.assign(child, { done: () => (child.out().match(/^done /gm) ?? []).length });
 }
 
-async function exited(c: Cli, timeoutMs = 600_000): Promise<Ended> {
-  const t = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
-  try {
-    return await c.closed;
-  } finally {
-    clearTimeout(t);
-  }
-}
+const exited = (c: Cli, timeoutMs = 600_000) => watchedExit(c, timeoutMs);
 
 async function waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean> {
   const t0 = Date.now();

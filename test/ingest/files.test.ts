@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../apps/api/src/config.js';
 import { runIngest } from '../../apps/api/src/ingest/index.js';
+import { exited, watch } from '../helpers/child.js';
 import { count, openDeps, tempDir, tone, wavBytes, writeWav } from './fixtures.js';
 
 const CLI = path.join(REPO_ROOT, 'apps/api/src/cli.ts');
@@ -30,16 +31,15 @@ describe('an unreadable sub-folder during a scan', () => {
   const ingestAs = async (lib: string, dataDir: string) => {
     const args = ['--import', 'tsx', CLI, 'ingest', lib];
     const [cmd, argv] = isRoot ? ['runuser', ['-u', 'nobody', '--', process.execPath, ...args]] : [process.execPath, args];
-    const child = spawn(cmd, argv, {
-      cwd: REPO_ROOT,
-      env: { ...process.env, DATABASE_URL: undefined, EARSHOT_DATA_DIR: dataDir, EARSHOT_INGEST_CONCURRENCY: '1', EARSHOT_ORT_THREADS: '1', HOME: tmp },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-    return { code, out };
+    const child = watch(
+      spawn(cmd, argv, {
+        cwd: REPO_ROOT,
+        env: { ...process.env, DATABASE_URL: undefined, EARSHOT_DATA_DIR: dataDir, EARSHOT_INGEST_CONCURRENCY: '1', EARSHOT_ORT_THREADS: '1', HOME: tmp },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    const { code } = await exited(child);
+    return { code, out: child.out() + child.err() };
   };
 
   it('is recorded as a failure (path, code, reason), its clips are NOT marked missing, and the run counts it', async () => {

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +6,7 @@ import { REPO_ROOT, loadConfig, type Config } from '../../apps/api/src/config.js
 import type { IngestDeps } from '../../apps/api/src/ingest/index.js';
 import { ClapRuntime, loadBundle } from '../../apps/api/src/model/index.js';
 import { openStore } from '../../apps/api/src/store/index.js';
+import { exited, watch, type Watched } from '../helpers/child.js';
 
 /** 16-bit PCM WAV bytes; `channels` interleaves the same signal with a small gain change per channel. */
 export function wavBytes(samples: Float32Array, sampleRate: number, channels = 1): Buffer {
@@ -73,27 +74,17 @@ const CLI = path.join(REPO_ROOT, 'apps/api/src/cli.ts');
  * DATABASE_URL). Node itself runs the CLI (`--import tsx`), not the `tsx` wrapper: the wrapper
  * forks a second process, and a SIGKILL to the wrapper would leave the real one running.
  */
-export function spawnCli(args: string[], env: Record<string, string | undefined>): ChildProcess & { out: () => string; err: () => string; closed: () => Promise<Ended> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: undefined, EARSHOT_INGEST_CONCURRENCY: undefined, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  // 'close', not 'exit': only then has all of the child's output been read (tests assert on it).
-  const closed = new Promise<Ended>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
-  return Object.assign(child, { out: () => out, err: () => err, closed: () => closed });
+export function spawnCli(args: string[], env: Record<string, string | undefined>): Watched {
+  return watch(
+    spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, DATABASE_URL: undefined, EARSHOT_INGEST_CONCURRENCY: undefined, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
 }
 
-type Ended = { code: number | null; signal: NodeJS.Signals | null };
-
-/** The child's exit status, once its output has been read to the end. */
-export function exited(child: { closed: () => Promise<Ended> }): Promise<Ended> {
-  return child.closed();
-}
+export { exited };
 
 export async function waitFor(pred: () => boolean, what: string, timeoutMs = 300_000): Promise<void> {
   const t0 = Date.now();

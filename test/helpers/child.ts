@@ -1,0 +1,28 @@
+/**
+ * A child process watched the way the tests and benches read one: its stdout and stderr collected as they
+ * come, and its end taken at 'close', not 'exit'. 'exit' can fire while output is still unread, and the
+ * assertions on a CLI's output then saw it cut short (the same race left ffprobe's JSON empty in CI).
+ */
+import type { ChildProcess } from 'node:child_process';
+
+export type Ended = { code: number | null; signal: NodeJS.Signals | null };
+export type Watched = ChildProcess & { out: () => string; err: () => string; closed: Promise<Ended> };
+
+export function watch(child: ChildProcess): Watched {
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (err += d));
+  const closed = new Promise<Ended>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  return Object.assign(child, { out: () => out, err: () => err, closed });
+}
+
+/** The child's exit status once its output has been read to the end; with `timeoutMs`, SIGKILLed past it. */
+export async function exited(c: Watched, timeoutMs?: number): Promise<Ended> {
+  const t = timeoutMs === undefined ? undefined : setTimeout(() => c.kill('SIGKILL'), timeoutMs);
+  try {
+    return await c.closed;
+  } finally {
+    clearTimeout(t);
+  }
+}

@@ -355,15 +355,11 @@ SET LOCAL enable_seqscan = off;
 SELECT x AS lex FROM unnest($1::text[]) AS x WHERE EXISTS (SELECT 1 FROM "Clip" c WHERE (c.search @@ plainto_tsquery('simple', x) OR c."descriptionSearch" @@ plainto_tsquery('simple', x)) AND c.status = $2);
 
 -- wordStems
-SELECT w.word, l.lex, (SELECT count(*) FROM (SELECT 1 FROM "Clip" c WHERE (c.search @@ plainto_tsquery('simple', l.lex) OR c."descriptionSearch" @@ plainto_tsquery('simple', l.lex)) AND c.status = $1 AND EXISTS (SELECT 1 FROM "Segment" e WHERE e."contentHash" = c."contentHash" AND e."modelId" = $2::int AND e.kind = 'clip') LIMIT $3::int) m)::int AS n
-       FROM unnest($4::text[]) AS w(word)
-       CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lex);
+SELECT w.word, l.lex, (SELECT count(*) FROM (SELECT 1 FROM "Clip" c WHERE (c.search @@ plainto_tsquery('simple', l.lex) OR c."descriptionSearch" @@ plainto_tsquery('simple', l.lex)) AND c.status = $1 AND EXISTS (SELECT 1 FROM "Segment" e WHERE e."contentHash" = c."contentHash" AND e."modelId" = $2::int AND e.kind = 'clip') LIMIT $3::int) m)::int AS n FROM unnest($4::text[]) AS w(word) CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lex);
 
 -- wordStemsAndStatsKey
-SELECT w.word, l.lex, NULL::float8 AS t, NULL::int AS p
-       FROM unnest($1::text[]) AS w(word)
-       CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lex)
-     UNION ALL SELECT NULL, NULL, reltuples::float8, relpages FROM pg_class WHERE oid = '"Clip"'::regclass;
+SELECT w.word, l.lex, NULL::float8 AS t, NULL::int AS p FROM unnest($1::text[]) AS w(word) CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lex)
+     UNION ALL SELECT NULL, NULL, e.t, e.p FROM (SELECT reltuples::float8 AS t, relpages AS p FROM pg_class WHERE oid = '"Clip"'::regclass) e;
 
 -- clipFilter (every condition)
 c.status = $1 AND c."durationSec" >= $2::float8 AND c."durationSec" <= $3::float8 AND c.format = ANY($4::text[]) AND c.container = ANY($5::text[]) AND c.codec = ANY($6::text[]) AND c."bitDepth" = ANY($7::int[]) AND (c."ucsCategory" = ANY($8::text[]) OR regexp_replace(c."ucsCatId", '[A-Z][a-z].*$', '') = ANY($9::text[])) AND c."sampleRate" = ANY($10::int[]) AND c.channels = ANY($11::int[]) AND starts_with(c.folder, $12) AND c.tags @> $13::text[] AND EXISTS (SELECT 1 FROM "Prediction" pr WHERE pr."contentHash" = c."contentHash" AND pr."modelId" = $14::int

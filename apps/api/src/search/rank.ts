@@ -178,7 +178,6 @@ export interface KeywordHit {
  * migration): any informative query word matches (OR), ranked by weighted ts_rank. `candidates` is the
  * number of clips under the filter, against which each word's share is measured when the planner has no
  * statistics yet (a function: read only then).
- * number of clips under the filter (totalCount), against which each word's share is measured.
  */
 export async function keywordRanking(
   store: Store,

@@ -93,9 +93,11 @@ export async function markedClipCount(db: Db): Promise<number | null> {
   return r ? num(r.clips) : null;
 }
 
+const CLIP_ESTIMATE = sql`SELECT reltuples::float8 AS t, relpages AS p FROM pg_class WHERE oid = '"Clip"'::regclass`;
+
 /** "Clip"'s size estimate, which ANALYZE rewrites: a new one means new planner statistics. */
 export async function clipTableEstimate(db: Db): Promise<string> {
-  const [r] = await raw(db, sql<{ t: number; p: number }>`SELECT reltuples::float8 AS t, relpages AS p FROM pg_class WHERE oid = '"Clip"'::regclass`);
+  const [r] = await raw(db, sql<{ t: number; p: number }>`${CLIP_ESTIMATE}`);
   return statsKey(r?.t, r?.p);
 }
 
@@ -130,6 +132,9 @@ const KW_DOC = sql`(c.search || coalesce(c."descriptionSearch", ''::tsvector))`;
 /** ts_rank weights {D, C, B, A}: name and tags (A) count five times a folder word (C). Postgres's defaults. */
 const TS_WEIGHTS = sql.lit('{0.1, 0.2, 0.4, 1.0}');
 
+/** The rows (w.word, l.lex): each word with each of its English stems (a stop word has none). */
+const stemsOf = (ws: string[]) => sql`FROM unnest(${ws}::text[]) AS w(word) CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lex)`;
+
 /**
  * Each word's English stems (none for a stop word). With `count`, also how many clips under the filter have
  * each stem, counted up to `count.cap` (for a library without planner statistics).
@@ -142,12 +147,7 @@ export async function wordStems(
   const n = count
     ? sql`, (SELECT count(*) FROM (SELECT 1 FROM "Clip" c WHERE ${kwMatch(sql`plainto_tsquery('simple', l.lex)`)} AND ${clipFilter(count.filter, count.modelId)} AND ${embeddedFilter(count.modelId)} LIMIT ${count.cap}::int) m)::int AS n`
     : sql``;
-  const rs = await raw(
-    db,
-    sql<{ word: string; lex: string; n: number | null }>`SELECT w.word, l.lex${n}
-       FROM unnest(${ws}::text[]) AS w(word)
-       CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lex)`,
-  );
+  const rs = await raw(db, sql<{ word: string; lex: string; n: number | null }>`SELECT w.word, l.lex${n} ${stemsOf(ws)}`);
   return rs.map((r) => ({ word: r.word, lex: r.lex, n: r.n === undefined || r.n === null ? null : num(r.n) }));
 }
 
@@ -158,10 +158,8 @@ export async function wordStems(
 export async function wordStemsAndStatsKey(db: Db, ws: string[]): Promise<{ stems: { word: string; lex: string; n: null }[]; statsKey: string }> {
   const rs = await raw(
     db,
-    sql<{ word: string | null; lex: string | null; t: number | null; p: number | null }>`SELECT w.word, l.lex, NULL::float8 AS t, NULL::int AS p
-       FROM unnest(${ws}::text[]) AS w(word)
-       CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', w.word))) AS l(lex)
-     UNION ALL SELECT NULL, NULL, reltuples::float8, relpages FROM pg_class WHERE oid = '"Clip"'::regclass`,
+    sql<{ word: string | null; lex: string | null; t: number | null; p: number | null }>`SELECT w.word, l.lex, NULL::float8 AS t, NULL::int AS p ${stemsOf(ws)}
+     UNION ALL SELECT NULL, NULL, e.t, e.p FROM (${CLIP_ESTIMATE}) e`,
   );
   const est = rs.find((r) => r.word === null);
   return {

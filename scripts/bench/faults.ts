@@ -82,7 +82,7 @@ function cli(args: string[], env: Record<string, string | undefined>, prefix: st
   return Object.assign(child, { done: () => (child.out().match(/^done /gm) ?? []).length });
 }
 
-const exited = (c: Cli, timeoutMs = 600_000) => watchedExit(c, timeoutMs);
+const exited = (c: Cli, { killAfterMs = 600_000 } = {}) => watchedExit(c, { killAfterMs });
 
 async function waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean> {
   const t0 = Date.now();
@@ -297,7 +297,7 @@ async function dbRestart(limit: number | undefined): Promise<Row> {
     const tr = performance.now();
     c.restart();
     const restartS = (performance.now() - tr) / 1000;
-    const end = await exited(run, 300_000);
+    const end = await exited(run, { killAfterMs: 300_000 });
     const first = { code: end.code, signal: end.signal, done: run.done(), error: end.code === 0 ? null : cleanError(run.err()), stderrTail: run.err().slice(-3000) };
     const afterFirst = await storeFacts({ dataDir, databaseUrl: c.url });
     const problems: string[] = [];
@@ -310,7 +310,7 @@ async function dbRestart(limit: number | undefined): Promise<Row> {
     if (afterFirst.doneFilesWithoutClip) problems.push(`${afterFirst.doneFilesWithoutClip} done files without a clip`);
     if (afterFirst.duplicateSegments) problems.push(`${afterFirst.duplicateSegments} duplicate segments`);
     const rerun = cli(['ingest', lib, '--concurrency', '2'], env);
-    const end2 = await exited(rerun, 300_000);
+    const end2 = await exited(rerun, { killAfterMs: 300_000 });
     const facts = await storeFacts({ dataDir, databaseUrl: c.url });
     if (end2.code !== 0) problems.push(`rerun exited ${end2.code}: ${cleanError(rerun.err()).line}`);
     problems.push(...exactProblems(facts, expected));
@@ -343,7 +343,7 @@ async function dataDirFaults(): Promise<Row[]> {
   const attempt = async (scenario: string, env: Record<string, string>, prefix: string[] = [], expectCode = 'DATA_DIR_NOT_WRITABLE', expectText = /./) => {
     const t0 = performance.now();
     const c = cli(['ingest', lib], env, prefix);
-    const end = await exited(c, 180_000);
+    const end = await exited(c, { killAfterMs: 180_000 });
     const e = cleanError(c.err());
     const ok = end.code !== 0 && e.ok && e.line.startsWith(`${expectCode}:`) && expectText.test(e.line);
     rows.push({
@@ -410,7 +410,7 @@ async function diskFullMidIngest(root: string): Promise<Row> {
     let e;
     try {
       const c = cli(['ingest', lib, '--verbose', '--concurrency', '2'], { EARSHOT_DATA_DIR: path.join(mnt, 'data') });
-      first = await exited(c, 300_000);
+      first = await exited(c, { killAfterMs: 300_000 });
       e = { ...cleanError(c.err()), done: c.done() };
       execFileSync('cp', ['-a', path.join(mnt, 'data'), copy]);
     } finally {
@@ -424,7 +424,7 @@ async function diskFullMidIngest(root: string): Promise<Row> {
     if (after.segmentsWithoutClip) problems.push(`${after.segmentsWithoutClip} segments without a clip`);
     if (after.doneFilesWithoutClip) problems.push(`${after.doneFilesWithoutClip} done files without a clip`);
     const rerun = cli(['ingest', lib, '--concurrency', '2'], { EARSHOT_DATA_DIR: copy });
-    const end2 = await exited(rerun, 300_000);
+    const end2 = await exited(rerun, { killAfterMs: 300_000 });
     if (end2.code !== 0) problems.push(`rerun with room exited ${end2.code}: ${cleanError(rerun.err()).line}`);
     const expected = await expectedRows(files);
     const facts = await storeFacts({ dataDir: copy });
@@ -461,7 +461,7 @@ async function badInputs(): Promise<Row> {
   try {
     for (const r of rows) fs.copyFileSync(path.join(dev, r), path.join(lib, path.basename(r)));
     const c = cli(['ingest', lib, '--verbose'], { EARSHOT_DATA_DIR: dataDir });
-    const end = await exited(c, 300_000);
+    const end = await exited(c, { killAfterMs: 300_000 });
     const codes: Record<string, string> = {};
     for (const m of c.out().matchAll(/^failed (\S+) ([A-Z_]+): /gm)) codes[path.basename(m[1])] = m[2]!;
     const missing = rows.filter((r) => !codes[path.basename(r)]);
@@ -667,7 +667,7 @@ async function fileFaults(): Promise<Row[]> {
         fs.cpSync(pristine, dir, { recursive: true });
         damage(path.join(dir, 'pglite'));
         const c = cli(['ingest', lib], { ...env, EARSHOT_DATA_DIR: dir });
-        const end = await exited(c, 180_000);
+        const end = await exited(c, { killAfterMs: 180_000 });
         const e = cleanError(c.err());
         return end.code !== 0 && e.ok && expect.test(e.line) ? [] : [`exit ${end.code}: ${e.line || '(no stderr)'}${e.ok ? '' : ' [not one typed line]'}`];
       });

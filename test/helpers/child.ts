@@ -17,9 +17,14 @@ export function watch(child: ChildProcess): Watched {
   return Object.assign(child, { out: () => out, err: () => err, closed });
 }
 
-/** The child's exit status once its output has been read to the end; with `timeoutMs`, SIGKILLed past it. */
-export async function exited(c: Watched, timeoutMs?: number): Promise<Ended> {
-  const t = timeoutMs === undefined ? undefined : setTimeout(() => c.kill('SIGKILL'), timeoutMs);
+/**
+ * The child's exit status once its output has been read to the end; with `killAfterMs`, SIGKILLed past it.
+ * The limit is an option object, not a second number: `children.map(exited)` once passed the array index
+ * as a timeout and SIGKILLed the first child at once; the type now refuses that call.
+ */
+export async function exited(c: Watched, opts: { killAfterMs?: number } = {}): Promise<Ended> {
+  const { killAfterMs } = opts;
+  const t = killAfterMs === undefined ? undefined : setTimeout(() => c.kill('SIGKILL'), killAfterMs);
   try {
     return await c.closed;
   } finally {

@@ -75,8 +75,8 @@ describe.skipIf(!serverUrl)('ingest with 2 worker processes on Postgres (pg-boss
       }
     } finally {
       for (const w of workers) w.kill('SIGTERM');
-      const ends = await Promise.all(workers.map(exited));
-      for (const e of ends) expect(e.code).toBe(0);
+      const ends = await Promise.all(workers.map((w) => exited(w)));
+      for (const [i, e] of ends.entries()) expect(e, `worker ${i + 1}: ${workers[i].err()}`).toEqual({ code: 0, signal: null });
     }
   });
 });

@@ -1,37 +1,50 @@
 /**
- * npm run model:calibrate [-- --model NAME] [--folder demo/library]
+ * npm run model:calibrate [-- --model NAME] [--folder demo/library [--folder OTHER ...]]
  * Fits the bundle's calibration (cosine → probability of a true match for search, similarity and label
- * presence) on a labelled folder (labels.csv: file,label) through the real ingest pipeline, and writes
+ * presence) on labelled folders (labels.csv: file,label) through the real ingest pipeline, and writes
  * models/<NAME>/calibration.json, tied to the towers' version: rerun it after retraining or exporting a
- * bundle. The default folder is the demo library (made by `npm run demo:library`, not a training split);
- * ../shared/audio-dev is for measuring (npm run eval), never for fitting.
+ * bundle. The default folder is the demo library (made by `npm run demo:library`, not a training split).
+ * With several folders, each weighs the same in every curve whatever its size, and pairs never cross
+ * folders. ../shared/audio-dev is for measuring (npm run eval), never for fitting.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../apps/api/src/config.js';
-import { fitCalibration } from '../apps/api/src/eval/calibrate.js';
+import { collectPairs, fitCalibration, type FolderPairs } from '../apps/api/src/eval/calibrate.js';
 import { withIngestedLibrary } from '../apps/api/src/eval/run.js';
 import { CALIBRATION_FILE, cosineAt } from '../apps/api/src/model/calibration.js';
 import { ClapRuntime, loadBundle } from '../apps/api/src/model/index.js';
-import { arg, REPO_ROOT } from './bench/common.js';
+import { arg, args, REPO_ROOT } from './bench/common.js';
 import { exitWithHelpIfAsked } from './usage.js';
 
 exitWithHelpIfAsked(import.meta.url);
 
 const cfg = loadConfig();
 const model = arg('model') ?? cfg.modelName;
-const folder = path.resolve(REPO_ROOT, arg('folder') ?? 'demo/library');
-const rel = path.relative(REPO_ROOT, folder) || folder;
-const cal = await withIngestedLibrary(
-  cfg,
-  {
-    folder,
-    modelName: model,
-    openRuntime: async (c, m) =>
-      ClapRuntime.open(await loadBundle(path.join(c.modelDir, m)), { provider: c.ort.executionProvider, intraOpThreads: c.ort.intraOpThreads, textCacheSize: 10_000 }),
-  },
-  (l) => fitCalibration(l, `npm run model:calibrate -- --model ${model} --folder ${rel} (${l.lib.clips.length} clips, ${new Set(l.lib.clips.map((c) => c.label)).size} labels)`),
-);
+const folders = (args('folder').length ? args('folder') : ['demo/library']).map((f) => path.resolve(REPO_ROOT, f));
+const parts: FolderPairs[] = [];
+const described: string[] = [];
+let version = '';
+for (const folder of folders) {
+  const rel = path.relative(REPO_ROOT, folder) || folder;
+  parts.push(
+    await withIngestedLibrary(
+      cfg,
+      {
+        folder,
+        modelName: model,
+        openRuntime: async (c, m) =>
+          ClapRuntime.open(await loadBundle(path.join(c.modelDir, m)), { provider: c.ort.executionProvider, intraOpThreads: c.ort.intraOpThreads, textCacheSize: 10_000 }),
+      },
+      async (l) => {
+        version = l.runtime.identity.version;
+        described.push(`--folder ${rel} (${l.lib.clips.length} clips, ${new Set(l.lib.clips.map((c) => c.label)).size} labels)`);
+        return collectPairs(l);
+      },
+    ),
+  );
+}
+const cal = fitCalibration(parts, version, `npm run model:calibrate -- --model ${model} ${described.join(' ')}`);
 const out = path.join(cfg.modelDir, model, CALIBRATION_FILE);
 fs.writeFileSync(out, JSON.stringify(cal, null, 1) + '\n');
 for (const k of ['textToAudio', 'audioToAudio', 'labelPresence'] as const) {

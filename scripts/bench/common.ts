@@ -17,6 +17,17 @@ export function arg(name: string): string | undefined {
   return undefined;
 }
 
+/** Every value of a flag that may be given more than once (`--folder a --folder b`). */
+export function args(name: string): string[] {
+  const argv = process.argv.slice(2);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === `--${name}` && i + 1 < argv.length) out.push(argv[++i]);
+    else if (argv[i].startsWith(`--${name}=`)) out.push(argv[i].slice(name.length + 3));
+  }
+  return out;
+}
+
 export const numList = (s: string | undefined, dflt: number[]): number[] =>
   s
     ? s

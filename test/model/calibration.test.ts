@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fitCalibration } from '../../apps/api/src/eval/calibrate.js';
 import { cosineAt, fitLogistic, loadBundle, loadCalibration, probability } from '../../apps/api/src/model/index.js';
 import { prng } from '../helpers/prng.js';
 import { HAS_MINI, MINI_DIR } from './mini.js';
@@ -21,6 +22,51 @@ describe('fitLogistic (Platt scaling)', () => {
     expect(f.a).toBeGreaterThan(11);
     expect(f.a).toBeLessThan(13);
     expect(cosineAt(f, 0.5)).toBeCloseTo(0.5, 1);
+  });
+
+  it('weighs a pair like that many copies of it, and refuses a weight per pair that is missing or negative', () => {
+    const rnd = prng(5);
+    const xs: number[] = [];
+    const ys: boolean[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const x = rnd() * 2 - 1;
+      xs.push(x);
+      ys.push(rnd() < probability({ a: 8, b: -2 }, x));
+    }
+    const w = xs.map((_, i) => 1 + (i % 3)); // pair i counted 1, 2 or 3 times
+    const copies = xs.flatMap((x, i) => Array<number>(w[i]).fill(x));
+    const copyYs = ys.flatMap((y, i) => Array<boolean>(w[i]).fill(y));
+    const weighted = fitLogistic(xs, ys, { weights: w });
+    const copied = fitLogistic(copies, copyYs);
+    expect(weighted.a).toBeCloseTo(copied.a, 6);
+    expect(weighted.b).toBeCloseTo(copied.b, 6);
+    expect(() => fitLogistic(xs, ys, { weights: w.slice(1) })).toThrow(/one weight/);
+    expect(() => fitLogistic([0.1, 0.9], [false, true], { weights: [1, -1] })).toThrow(/one weight/);
+  });
+
+  it('gives each folder the same say in the curve, whatever its size', () => {
+    // folder A (1000 pairs): matches from cos 0.4; folder B (100 pairs): matches from cos 0.8
+    const folder = (n: number, at: number) => {
+      const x: number[] = [];
+      const y: boolean[] = [];
+      for (let i = 0; i < n; i++) {
+        x.push(i / n);
+        y.push(i / n >= at);
+      }
+      return { textToAudio: { x, y }, audioToAudio: { x, y }, labelPresence: { x, y } };
+    };
+    const a = folder(1000, 0.4);
+    const b = folder(100, 0.8);
+    const both = fitCalibration([a, b], 'v', 'test');
+    const alone = fitCalibration([a], 'v', 'test');
+    // pooled unweighted, A's 1000 pairs would hold the cutoff near 0.4; weighted, it sits between the two
+    expect(cosineAt(alone.textToAudio, 0.5)).toBeCloseTo(0.4, 1);
+    const mid = cosineAt(both.textToAudio, 0.5);
+    expect(mid).toBeGreaterThan(0.5);
+    expect(mid).toBeLessThan(0.7);
+    expect(both.textToAudio.n).toBe(1100);
+    expect(both.textToAudio.positives).toBe(600 + 20);
+    expect(() => fitCalibration([], 'v', 'test')).toThrow(/at least one/);
   });
 
   it('stays finite on separable data', () => {

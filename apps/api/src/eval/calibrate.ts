@@ -2,6 +2,7 @@
  * Fitting a bundle's calibration (model/calibration.ts) on a labelled folder ingested with the real
  * pipeline: every (label, clip) and (clip, clip) pair becomes one cosine with a yes/no "same label".
  */
+import { EarshotError } from '../errors.js';
 import { cosine } from '../model/index.js';
 import { fitLogistic, type Calibration, type CalibrationCurve } from '../model/calibration.js';
 import { storedVectors } from '../search/index.js';
@@ -12,7 +13,23 @@ export interface Pairs {
   y: boolean[];
 }
 
-const curveOf = (p: Pairs): CalibrationCurve => ({ ...fitLogistic(p.x, p.y), n: p.x.length, positives: p.y.filter(Boolean).length });
+export type FolderPairs = Awaited<ReturnType<typeof collectPairs>>;
+
+/**
+ * One curve over the pairs of several folders, each folder weighing the same whatever its size: a big
+ * synthetic folder the model knows well would otherwise set the curve alone, and it runs looser on real
+ * recordings than on the audio it was fitted on. Weights are scaled so their sum is the pair count.
+ */
+function curveOf(parts: Pairs[]): CalibrationCurve {
+  const n = parts.reduce((s, p) => s + p.x.length, 0);
+  const weights = parts.flatMap((p) => p.x.map(() => n / (parts.length * p.x.length)));
+  const fit = fitLogistic(
+    parts.flatMap((p) => p.x),
+    parts.flatMap((p) => p.y),
+    { weights },
+  );
+  return { ...fit, n, positives: parts.reduce((s, p) => s + p.y.filter(Boolean).length, 0) };
+}
 
 /** The three kinds of pairs, scored as the product scores them (search: best segment; classify: the template). */
 export async function collectPairs(l: IngestedLibrary): Promise<{ textToAudio: Pairs; audioToAudio: Pairs; labelPresence: Pairs }> {
@@ -41,17 +58,20 @@ export async function collectPairs(l: IngestedLibrary): Promise<{ textToAudio: P
   return out;
 }
 
-/** Fit the three curves; the good-match cutoff is p ≥ 0.5 (a true match is then more likely than not). */
-export async function fitCalibration(l: IngestedLibrary, source: string): Promise<Calibration> {
-  const pairs = await collectPairs(l);
+/**
+ * Fit the three curves on the pairs of one or more folders (pairs never cross folders: their labels are
+ * not one vocabulary); the good-match cutoff is p ≥ 0.5 (a true match is then more likely than not).
+ */
+export function fitCalibration(folders: FolderPairs[], bundleVersion: string, source: string): Calibration {
+  if (!folders.length) throw new EarshotError('BAD_USER_INPUT', 'calibration needs at least one labelled folder');
   return {
     schema: 1,
-    bundleVersion: l.runtime.identity.version,
+    bundleVersion,
     source,
     createdAt: new Date().toISOString(),
     goodMatch: 0.5,
-    textToAudio: curveOf(pairs.textToAudio),
-    audioToAudio: curveOf(pairs.audioToAudio),
-    labelPresence: curveOf(pairs.labelPresence),
+    textToAudio: curveOf(folders.map((f) => f.textToAudio)),
+    audioToAudio: curveOf(folders.map((f) => f.audioToAudio)),
+    labelPresence: curveOf(folders.map((f) => f.labelPresence)),
   };
 }

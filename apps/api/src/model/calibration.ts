@@ -80,9 +80,14 @@ export async function loadCalibration(dir: string, version: string): Promise<Loa
 /**
  * Logistic regression of y on one score x (Newton's method on the log-likelihood, with a tiny ridge so
  * separable data stays finite): the Platt scaling of Platt (1999), without his label smoothing.
+ * `weights` (one per pair, default 1) let several folders count the same whatever their sizes.
  */
-export function fitLogistic(xs: readonly number[], ys: readonly boolean[], ridge = 1e-3): { a: number; b: number } {
+export function fitLogistic(xs: readonly number[], ys: readonly boolean[], opts: { ridge?: number; weights?: readonly number[] } = {}): { a: number; b: number } {
+  const { ridge = 1e-3, weights } = opts;
   if (xs.length !== ys.length || !xs.length) throw new EarshotError('BAD_USER_INPUT', 'fitLogistic needs as many labels as scores, at least one');
+  if (weights && (weights.length !== xs.length || weights.some((v) => !(v >= 0)))) {
+    throw new EarshotError('BAD_USER_INPUT', 'fitLogistic needs one weight ≥ 0 per score');
+  }
   let a = 0;
   let b = 0;
   for (let it = 0; it < 100; it++) {
@@ -93,8 +98,9 @@ export function fitLogistic(xs: readonly number[], ys: readonly boolean[], ridge
     let hbb = 1e-9;
     for (let i = 0; i < xs.length; i++) {
       const p = 1 / (1 + Math.exp(-(a * xs[i] + b)));
-      const r = (ys[i] ? 1 : 0) - p;
-      const w = p * (1 - p);
+      const wi = weights ? weights[i] : 1;
+      const r = wi * ((ys[i] ? 1 : 0) - p);
+      const w = wi * p * (1 - p);
       ga += r * xs[i];
       gb += r;
       haa += w * xs[i] * xs[i];

@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 
 def trunk_features(audio, xb):
-    """[B,1,126,32] pooled dB front -> the [B,545] vector the audio head reads (AudioTower.body up to the dropout)."""
+    """[B,1,126,bands] pooled dB front -> the [B,545] vector the audio head reads (AudioTower.body up to the dropout)."""
     level = xb.amax(dim=(2, 3), keepdim=True)
     rel = torch.clamp(xb - level, min=-80.0)
     h = audio.convs(((rel + 40.0) / 20.0).squeeze(1).transpose(1, 2))
@@ -117,8 +117,9 @@ def load_bundle_towers(bundle, AudioTower, TextTower, n_specials):
     from onnx import numpy_helper
     a = onnx.load(os.path.join(bundle, "audio_model.onnx"))
     init = {i.name: numpy_helper.to_array(i) for i in a.graph.initializer}
-    audio = AudioTower()
     convs = [n for n in a.graph.node if n.op_type == "Conv"]
+    # the tower's shape from its weights: the first convolution's input channels are the bands
+    audio = AudioTower(widths=tuple(int(init[n.input[1]].shape[0]) for n in convs), bands=int(init[convs[0].input[1]].shape[1]))
     for blk, node in zip(audio.convs, convs):
         w, b = init[node.input[1]], init[node.input[2]]
         conv = nn.Conv1d(w.shape[1], w.shape[0], 3, padding=1, bias=True)
@@ -162,9 +163,10 @@ def main():
     torch.manual_seed(args.seed); torch.set_num_threads(args.threads)
     t0 = time.time()
     syn_cache = os.path.join(args.cache, "features")
+    base = json.load(open(os.path.join(args.from_bundle, "metrics.json")))
+    realdata.set_bands(base.get("bands", 32))  # v2's metrics predate the setting: 32 bands
     xs_tr, cs_tr, cap_tr = T.build_synth("train", 60, 20261125, args.threads, syn_cache)
     xs_te, cs_te, _ = T.build_synth("test", 20, 20261126, args.threads, syn_cache)
-    base = json.load(open(os.path.join(args.from_bundle, "metrics.json")))
     real = realdata.build(args.cache, base["seed"], variants=base["real_variants"] + 1, speech_count=base["speech_utterances"], workers=args.threads)
     audio, text, ls, vocab = load_bundle_towers(args.from_bundle, T.AudioTower, T.TextTower, len(T.SPECIALS))
     logit_scale = torch.tensor(ls)

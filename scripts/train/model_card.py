@@ -25,10 +25,10 @@ def write_card(out):
     st = m["synthetic_test"]
     L = []
     add = L.append
-    add("# clap-mini v2: Earshot's demo model")
+    add(f"# clap-mini {m.get('model_version', 'v2')}: Earshot's demo model")
     add("")
     add("**A small demo model, not a replacement for a real CLAP model.** It lets Earshot install, run, test and demo offline with the")
-    add("exact input/output contract of LAION's fused CLAP (`laion/clap-htsat-fused`). v2 has heard real recordings (sound effects and")
+    add("exact input/output contract of LAION's fused CLAP (`laion/clap-htsat-fused`). Since v2 it has heard real recordings (sound effects and")
     add("speech from Debian packages) besides synthetic instruments, and its text tower starts from pretrained English word vectors,")
     add(f"so it accepts {len(tok['model']['vocab']) - 4} words instead of 94. It is still far weaker than LAION CLAP: read the figures and the failure modes")
     add("below before trusting it with a real library (`npm run model:fetch`, docs/models.md).")
@@ -48,18 +48,24 @@ def write_card(out):
     add("2. `scripts/train/sfx_mapping.py`: a reviewed mapping from file and folder names to a class and a caption phrase "
         "(`python3 scripts/train/sfx_mapping.py --review` prints every decision); unmatched names are not used.")
     add("3. `scripts/train/realdata.py`: decode (ffmpeg), 48 kHz mono; per clip one clean copy and "
-        f"{m.get('real_variants', 3)} degraded copies: level −45 dBFS up to +12 dB into hard clipping, band limits 4–16 kHz and a "
+        f"{m.get('real_variants', 3)} degraded cop{'y' if m.get('real_variants', 3) == 1 else 'ies'}: level −45 dBFS up to +12 dB into hard clipping, band limits 4–16 kHz and a "
         "telephone band, white/pink/brown noise at 5–30 dB SNR, short crops (0.15–1.5 s) and long clips (> 10 s, through CLAP's fusion path). "
         "Real speech: 1–4 recorded words of one speaker joined into an utterance (tuxpaint-stamps, ktuberling, game voices, many languages).")
     add("4. Synthetic audio as in v1 (`synth.py`: fluidsynth + FluidR3_GM instruments, espeak-ng speech, sox noises, tones, sirens), plus")
     add("   `extra_synth.py`: keyboard typing (resonant key clicks at typing rhythm) and silence / noise floors.")
-    add("5. `train.py`: CLAP fusion features (numpy, checked against the reference tensors), a small 1-D CNN audio tower (over time, the mel bands as channels) on a level-normalised")
+    bands, widths = m.get("bands", 32), m.get("widths", "128,192,256,256")
+    add(f"5. `train.py`: CLAP fusion features (numpy, checked against the reference tensors), a small 1-D CNN audio tower (over time, the {bands} mel bands "
+        f"as channels, four blocks of {widths.replace(',', ' / ')} channels) on a level-normalised")
     add("   log-mel (the loudness is a separate input), a text tower of frozen GloVe vectors with attention + mean pooling and an MLP,")
     add("   class-aware contrastive loss on captions (the file's phrase or a class synonym in a template); augmentation in the feature domain")
     add("   too (gain, band limit, time/frequency masks). Exported to ONNX, then evaluated through Earshot's TypeScript runtime.")
+    add("   Matrix products run on OpenBLAS, fetched into the cache like the sound packages (Debian's python3-torch otherwise uses the")
+    add("   reference BLAS, about 10× slower for the text tower's layers).")
     add(f"Training samples: {m['train_samples']} ({m['synthetic_train_clips']} synthetic clips, {m['real_train_samples']} real samples); "
         f"{m['epochs']} + {m.get('polish_epochs', 0)} epochs (two learning-rate cycles) of {m['epoch_size']} class-balanced draws; seed {m['seed']}; "
-        f"wall time of the process that produced these files {m['train_seconds'] / 60:.0f} min on the shared 2-core machine"
+        f"wall time of the training process {m['train_seconds'] / 60:.0f} min on the shared 2-core machine"
+        + (f", {m['model_train_total_seconds'] / 60:.0f} min for the whole `npm run model:train` (gathering, synthesis, features, training, calibration, evaluation)"
+           if m.get("model_train_total_seconds") else "")
         + (f" (phase 1 ran in an earlier process: {m['resumed_note']})" if m.get('resumed_note') else "") + ".")
     hs = m.get("head_stage") or ({"epochs": m["head_epochs"], "views": m.get("head_views"), "lr": m.get("head_lr")} if m.get("head_epochs") else None)
     if hs:
@@ -124,7 +130,8 @@ def write_card(out):
     add("- The real sounds are game sound effects: short, loud, often stylised (cartoon explosions, sci-fi lasers). Field recordings,")
     add("  music mixes and long ambiences are far from them.")
     add("- Instruments are General MIDI renderings (FluidR3_GM); real instrument recordings are much harder for it.")
-    add("- Keyboard typing is synthetic (no real typing recording in the sources that may be used).")
+    add("- Keyboard typing is synthetic (no real typing recording in the sources that may be used): real keyboards are still often")
+    add("  heard as footsteps or other impacts.")
     add("- Speech is recognised as speech; the model does not understand words in it.")
     add("- Classes with few real clips (one to five files: siren, whale, kettle, toilet, …) are hardly learnt.")
     add("")

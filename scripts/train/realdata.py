@@ -6,7 +6,7 @@ Augmentations (waveform domain, before the feature extractor, like production in
   at 4/5.5/8/11/16 kHz (8-32 kHz sample rates) or a telephone band 300-3400 Hz; background noise
   (white/pink/brown, 5-30 dB SNR); short crops (0.15-1.5 s) and long clips (> 10 s, through CLAP's
   fusion path: global view + three crops, as Earshot computes them).
-Stored per sample: the audio tower's fixed front end output (avg-pooled dB mel [126, 32], float16).
+Stored per sample: the audio tower's fixed front end output (avg-pooled dB mel [126, BANDS], float16).
 """
 import hashlib, os, random, subprocess, sys
 from multiprocessing import Pool
@@ -18,6 +18,21 @@ from sfx_mapping import CLASSES, scan
 from sfx_sources import SOURCES
 
 N_FRAMES = 1001
+# Mel bands the audio tower's front keeps of CLAP's 64: 32 for v2, 64 for the v3 candidate (instrument timbres need
+# them). train.py sets it (set_bands) before any worker process forks; the caches are keyed by it.
+BANDS = 32
+
+
+def set_bands(n):
+    global BANDS
+    if n not in (32, 64):
+        raise ValueError(f"bands must be 32 or 64, not {n}")
+    BANDS = n
+
+
+def cache_suffix():
+    """The suffix of feature cache names: none for v2's 32 bands, so its caches stay valid."""
+    return "" if BANDS == 32 else f"_b{BANDS}"
 
 
 def decode(path, max_s=30.0):
@@ -57,13 +72,14 @@ def fusion_mixed(x):
 
 
 def pool_front(f):
-    """[1001, 64] -> [126, 32]: the fixed average pooling of the audio tower's front (kernel 8x2, ceil mode)."""
+    """[1001, 64] -> [126, BANDS]: the fixed average pooling of the audio tower's front (kernel 8 x 64/BANDS, ceil mode)."""
     t = f.shape[0]
     pad = (-t) % 8
     g = f
     if pad:  # ceil_mode: the last window averages only the frames it covers
         g = np.concatenate([f, np.full((pad, f.shape[1]), np.nan, dtype=f.dtype)])
-    g = g.reshape(-1, 8, f.shape[1] // 2, 2)
+    k = f.shape[1] // BANDS
+    g = g.reshape(-1, 8, BANDS, k)
     return np.nanmean(g, axis=(1, 3)).astype(np.float16)
 
 
@@ -165,7 +181,7 @@ def load_item(cache, item):
 
 def _item_path(cache, item, variants, seed):
     key = hashlib.sha256(repr((seed, variants, item[0], item[1], item[2])).encode()).hexdigest()[:20]
-    return os.path.join(cache, "features", "items", f"{key}.npy")
+    return os.path.join(cache, "features", "items" + cache_suffix(), f"{key}.npy")
 
 
 def _work(args):
@@ -198,8 +214,8 @@ def _work_uncached(cache, item, variants, seed):
 
 
 def build(cache, seed, variants=2, speech_count=500, speech_variants=2, workers=2, out=None):
-    """Features of every mapped real clip: dict of arrays x [N,126,32] f16, cls, pkg, split, caption, file."""
-    out = out or os.path.join(cache, "features", f"real_{seed}_{variants}_{speech_count}.npz")
+    """Features of every mapped real clip: dict of arrays x [N,126,BANDS] f16, cls, pkg, split, caption, file."""
+    out = out or os.path.join(cache, "features", f"real_{seed}_{variants}_{speech_count}{cache_suffix()}.npz")
     if os.path.exists(out):
         d = np.load(out, allow_pickle=True)
         return {k: d[k] for k in d.files}

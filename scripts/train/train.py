@@ -26,6 +26,9 @@ from sfx_sources import SOURCES
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "../.."))
 PROMPT = "This is a sound of {}."
+# v2 (the committed bundle, these defaults): 32 mel bands, 128-256 channels, 16 + 12 epochs. The v3 candidate
+# (docs/clap-mini-v2-candidate.md): --bands 64 --widths 192,256,384,384 --epochs 40 --polish-epochs 40 --polish-pitch-shift 0.2
+MODEL_VERSION = "v2"
 MAX_TEXT = 32
 SPECIALS = ["<s>", "<pad>", "</s>", "<unk>"]  # ids 0..3, RoBERTa's order (SPEC 3.3)
 WORD_RE = re.compile(r"\w+|[^\w\s]+")          # the `Whitespace` pre-tokenizer of HF tokenizers
@@ -63,8 +66,8 @@ def featurize_extra(args):
 
 
 def build_synth(split, per_class, seed, workers, cache):
-    """Synthetic clips: pooled front features [N,126,32] f16, class names, captions (None = draw at train time)."""
-    path = os.path.join(cache, f"synth2_{split}_{per_class}_{seed}.npz")
+    """Synthetic clips: pooled front features [N,126,bands] f16, class names, captions (None = draw at train time)."""
+    path = os.path.join(cache, f"synth2_{split}_{per_class}_{seed}{realdata.cache_suffix()}.npz")
     if os.path.exists(path):
         d = np.load(path, allow_pickle=True)
         return d["x"], list(d["cls"]), list(d["cap"])
@@ -145,34 +148,36 @@ def tokenizer_json(vocab):
 class AudioTower(nn.Module):
     """[B,4,1001,64] CLAP fusion features (+ is_longer) -> [B,512].
 
-    Fixed front (CLAP fusion mix + 8x2 average pooling to [126 frames, 32 mel bands]), then a level-normalised
+    Fixed front (CLAP fusion mix + average pooling to [126 frames, `bands` mel bands]), then a level-normalised
     log-mel: the clip's loudest pooled bin becomes 0 dB, the floor -80 dB, and the loudness itself is a separate
     input of the projection (so a -45 dB piano looks like a piano, and digital silence stays recognisable).
-    Body: 1-D convolutions over time with the 32 mel bands as channels (4-5x cheaper than 2-D convolutions on
-    these shapes on a CPU, which is what lets it train on 2 shared cores), mean + max over time, an MLP."""
+    Body: 1-D convolutions over time with the mel bands as channels (4-5x cheaper than 2-D convolutions on
+    these shapes on a CPU, which is what lets it train on 2 shared cores), mean + max over time, an MLP.
+    v2 pools CLAP's 64 bands to 32; `bands=64` keeps them all (the v3 candidate): acoustic vs bass guitar, organ vs
+    flute differ in detail that 32 bands average away."""
 
-    def __init__(self, widths=(128, 192, 256, 256)):
+    def __init__(self, widths=(128, 192, 256, 256), bands=32):
         super().__init__()
+        self.bands = bands
         def block(i, o):
             return nn.Sequential(nn.Conv1d(i, o, 3, padding=1, bias=False), nn.BatchNorm1d(o), nn.ReLU(), nn.MaxPool1d(2, ceil_mode=True))
-        chans = (32,) + tuple(widths)
+        chans = (bands,) + tuple(widths)
         self.convs = nn.Sequential(*[block(chans[i], chans[i + 1]) for i in range(len(widths))])
         self.drop = nn.Dropout(0.1)
-        self.proj = nn.Sequential(nn.Linear(2 * widths[-1] + 32 + 1, 512), nn.ReLU(), nn.Linear(512, 512))
+        self.proj = nn.Sequential(nn.Linear(2 * widths[-1] + bands + 1, 512), nn.ReLU(), nn.Linear(512, 512))
 
-    @staticmethod
-    def front(input_features, is_longer):
+    def front(self, input_features, is_longer):
         glob = input_features[:, 0:1]
         local = input_features[:, 1:4].mean(dim=1, keepdim=True)
         w = is_longer.to(input_features.dtype).view(-1, 1, 1, 1)
         x = glob * (1 - 0.5 * w) + local * (0.5 * w)
-        return F.avg_pool2d(x, kernel_size=(8, 2), ceil_mode=True)
+        return F.avg_pool2d(x, kernel_size=(8, 64 // self.bands), ceil_mode=True)
 
     def body(self, x):
         level = x.amax(dim=(2, 3), keepdim=True)
-        rel = torch.clamp(x - level, min=-80.0)                 # [B,1,T,32]
+        rel = torch.clamp(x - level, min=-80.0)                 # [B,1,T,bands]
         h = self.convs(((rel + 40.0) / 20.0).squeeze(1).transpose(1, 2))   # [B,C,T']
-        spec = rel.mean(dim=2).flatten(1) / 40.0 + 1.0          # [B,32] average spectrum shape
+        spec = rel.mean(dim=2).flatten(1) / 40.0 + 1.0          # [B,bands] average spectrum shape
         feats = torch.cat([h.mean(dim=2), h.amax(dim=2), spec, (level.flatten(1) + 50.0) / 30.0], dim=1)
         return self.proj(self.drop(feats))
 
@@ -234,22 +239,24 @@ def audio_input(x16):
 
 # ---------------------------------------------------------------- augmentation in the (pooled dB) feature domain
 def pitch_shift(x, gen, p):
-    """Shift the pooled mel spectrum of a fraction p of the clips by 1-2 bands up or down (edges repeated): at these
-    bandwidths roughly a few semitones, so the 1-D tower (bands as channels) learns timbre across pitches."""
-    b = x.shape[0]
+    """Shift the pooled mel spectrum of a fraction p of the clips by 1-2 of v2's 32 bands up or down (2-4 of 64; edges
+    repeated): roughly a few semitones, so the 1-D tower (bands as channels) learns timbre across pitches."""
+    b, nb = x.shape[0], x.shape[-1]
     out = x.clone()
     pick = torch.rand(b, generator=gen) < p
-    shift = torch.tensor([-2, -1, 1, 2])[torch.randint(0, 4, (b,), generator=gen)]
+    shift = torch.tensor([-2, -1, 1, 2])[torch.randint(0, 4, (b,), generator=gen)] * (nb // 32)
     for i in torch.nonzero(pick).flatten().tolist():
         k = int(shift[i])
-        idx = torch.clamp(torch.arange(32) - k, 0, 31)
+        idx = torch.clamp(torch.arange(nb) - k, 0, nb - 1)
         out[i] = x[i][..., idx]
     return out
 
 
 def feat_augment(x, gen):
-    """x [B,1,126,32] dB: random gain (with the -100 dB floor), band limit, time/frequency masks."""
-    b = x.shape[0]
+    """x [B,1,126,bands] dB: random gain (with the -100 dB floor), band limit, time/frequency masks. Band counts
+    below are in v2's 32 bands, scaled by s for 64."""
+    b, nb = x.shape[0], x.shape[-1]
+    s = nb // 32
     gain = torch.where(torch.rand(b, generator=gen) < 0.5, torch.rand(b, generator=gen) * 50 - 45, torch.zeros(b))
     x = torch.clamp(x + gain.view(-1, 1, 1, 1), min=-100.0)
     # background noise added in the power domain (white / pink / brown tilt), 5-35 dB below the clip's peak bin
@@ -257,24 +264,24 @@ def feat_augment(x, gen):
     if noisy.any():
         peak = x.amax(dim=(2, 3), keepdim=True)
         snr = torch.rand(b, 1, 1, 1, generator=gen) * 30 + 5
-        tilt = (torch.randint(0, 3, (b, 1, 1, 1), generator=gen).float() * -0.4) * (torch.arange(32).view(1, 1, 1, 32) - 16)
+        tilt = (torch.randint(0, 3, (b, 1, 1, 1), generator=gen).float() * -0.4) * (torch.arange(nb).view(1, 1, 1, nb) / s - 16)
         nz = peak - snr + tilt + torch.randn(x.shape, generator=gen) * 2.0
         mixed = 10 * torch.log10(10 ** (x / 10) + 10 ** (nz / 10))
         x = torch.where(noisy.view(-1, 1, 1, 1), torch.clamp(mixed, min=-100.0), x)
     r = torch.rand(b, 3, generator=gen)
     lo = x.amin(dim=(1, 2, 3), keepdim=True).expand_as(x)
     # band limit: drop the top mel bins (8-16 kHz cut-offs)
-    k = torch.randint(14, 30, (b,), generator=gen)
-    band = (torch.arange(32).view(1, 32) >= k.view(-1, 1)) & (r[:, 0:1] < 0.15)
-    x = torch.where(band.view(b, 1, 1, 32), torch.full_like(x, -100.0), x)
+    k = torch.randint(14 * s, 30 * s, (b,), generator=gen)
+    band = (torch.arange(nb).view(1, nb) >= k.view(-1, 1)) & (r[:, 0:1] < 0.15)
+    x = torch.where(band.view(b, 1, 1, nb), torch.full_like(x, -100.0), x)
     # one time mask and one frequency mask (SpecAugment), filled with the clip's floor
     w = torch.randint(1, 16, (b,), generator=gen); s0 = (torch.rand(b, generator=gen) * (126 - w)).long()
     t = torch.arange(126).view(1, 126)
     tm = (t >= s0.view(-1, 1)) & (t < (s0 + w).view(-1, 1)) & (r[:, 1:2] < 0.3)
-    w = torch.randint(1, 5, (b,), generator=gen); s0 = (torch.rand(b, generator=gen) * (32 - w)).long()
-    f = torch.arange(32).view(1, 32)
+    w = torch.randint(1 * s, 5 * s, (b,), generator=gen); s0 = (torch.rand(b, generator=gen) * (nb - w)).long()
+    f = torch.arange(nb).view(1, nb)
     fm = (f >= s0.view(-1, 1)) & (f < (s0 + w).view(-1, 1)) & (r[:, 2:3] < 0.3)
-    x = torch.where(tm.view(b, 1, 126, 1) | fm.view(b, 1, 1, 32), lo, x)
+    x = torch.where(tm.view(b, 1, 126, 1) | fm.view(b, 1, 1, nb), lo, x)
     return x
 
 
@@ -358,6 +365,29 @@ def synonym_probe(text, vocab):
 
 
 # ---------------------------------------------------------------- main
+def hold_out_files(real, frac, seed, cache):
+    """Take a fraction of the training packages' real files (not speech; chosen by a hash of package and file) out of
+    training: split 'calib'. They make a labelled folder (labels.csv + links to the cache's package folders) for
+    `npm run model:calibrate`: real recordings the model has not been trained on, from packages it knows, unlike
+    the held-out packages (too foreign to calibrate on) and the synthetic demo library (too easy)."""
+    h = np.array([realdata._seed("calib", seed, p, r) % 10_000 / 10_000 for p, r in zip(real["pkg"], real["relpath"])])
+    pick = (real["split"] == "train") & (real["cls"] != "speech") & (h < frac)
+    real["split"] = np.where(pick, "calib", real["split"])
+    out = os.path.join(cache, f"calib-holdout-{seed}-{frac:g}")
+    os.makedirs(out, exist_ok=True)
+    rows = sorted({(p, r, c) for p, r, c, v in zip(real["pkg"], real["relpath"], real["cls"], real["variant"]) if v == 0} & 
+                  {(p, r, c) for p, r, c, sp in zip(real["pkg"], real["relpath"], real["cls"], real["split"]) if sp == "calib"})
+    for p in sorted({r[0] for r in rows}):
+        link = os.path.join(out, p)
+        if not os.path.islink(link):
+            os.symlink(os.path.join(cache, "x", p), link)
+    with open(os.path.join(out, "labels.csv"), "w") as f:
+        f.write("file,label\n")
+        for p, r, c in rows:
+            f.write(f'"{p}/{r}",{c}\n')
+    return out
+
+
 def training_set(xs_tr, cs_tr, cap_tr, real, cidx, synth_weight=1.0):
     """The synthetic and real training rows together: features, class ids, captions, which rows are
     instruments, per-class counts and draw weights (~ 1/sqrt(class count); synthetic rows scaled by synth_weight)."""
@@ -389,7 +419,10 @@ def main():
     ap.add_argument("--head-epochs", type=int, default=0, help="epochs of the last stage: the projection heads on a frozen audio trunk (finetune_head.py)")
     ap.add_argument("--head-views", type=int, default=8, help="augmented views per training clip in that stage")
     ap.add_argument("--head-lr", type=float, default=5e-4)
+    ap.add_argument("--holdout-files", type=float, default=0.0, help="fraction of the training packages' real files kept out of training, as a calibration folder")
     ap.add_argument("--resume", help="phase-1 state (.pt) to continue from (default: the cache's, when present)")
+    ap.add_argument("--widths", default="128,192,256,256", help="channels of the audio tower's four convolution blocks")
+    ap.add_argument("--bands", type=int, default=32, choices=(32, 64), help="mel bands of the audio front (the v3 candidate: 64)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "models/clap-mini"))
     ap.add_argument("--cache", default=os.environ.get("EARSHOT_TRAIN_CACHE", os.path.join(ROOT, "..", "cache-model")))
@@ -397,12 +430,16 @@ def main():
     args.cache = os.path.abspath(args.cache)
     torch.manual_seed(args.seed); np.random.seed(args.seed)
     torch.set_num_threads(args.threads)
+    realdata.set_bands(args.bands)  # before any worker process forks
     t0 = time.time()
     syn_cache = os.path.join(args.cache, "features")
     # synthetic (v1's seeds, so its held-out test split stays comparable)
     xs_tr, cs_tr, cap_tr = build_synth("train", args.train_per_class, 20261125, args.threads, syn_cache)
     xs_te, cs_te, _ = build_synth("test", args.test_per_class, 20261126, args.threads, syn_cache)
     real = realdata.build(args.cache, args.seed, variants=args.real_variants, speech_count=args.speech_utterances, workers=args.threads)
+    if args.holdout_files:
+        calib_dir = hold_out_files(real, args.holdout_files, args.seed, args.cache)
+        log(f"held out of training for calibration: {(real['split'] == 'calib').sum() // args.real_variants} real files -> {calib_dir}")
     log(f"data: synthetic train {len(cs_tr)}, synthetic test {len(cs_te)}, real {len(real['x'])} samples "
         f"({(real['split'] == 'train').sum()} train / {(real['split'] == 'val').sum()} val); {len(real['failed'])} files failed to decode")
     syn = class_table()
@@ -424,7 +461,7 @@ def main():
     val_clean = val_mask & (real["variant"] == 0)
     val_all = val_mask
 
-    audio, text = AudioTower(), TextTower(vecs)
+    audio, text = AudioTower(widths=tuple(int(w) for w in args.widths.split(",")), bands=args.bands), TextTower(vecs)
     logit_scale = nn.Parameter(torch.tensor(np.log(1 / 0.07), dtype=torch.float32))
     params = list(audio.parameters()) + list(text.parameters()) + [logit_scale]
     opt = torch.optim.AdamW(params, lr=3e-3, weight_decay=1e-4)
@@ -472,7 +509,9 @@ def main():
                 f"{st['zero_shot_top1']:.3f} | scale {float(logit_scale.exp()):.1f} | {time.time() - te:.0f} s")
 
     # phase 1: one learning-rate cycle; its end state is kept in the cache, so an interrupted run resumes at phase 2
-    state_file = os.path.join(args.cache, "state", f"phase1_{args.seed}_{args.epochs}_{args.epoch_size}.pt")
+    state_file = os.path.join(args.cache, "state", f"phase1_{args.seed}_{args.epochs}_{args.epoch_size}{realdata.cache_suffix()}"
+                              + ("" if args.widths == "128,192,256,256" else "_w" + args.widths.replace(",", "-"))
+                              + (f"_h{args.holdout_files:g}" if args.holdout_files else "") + ".pt")
     resumed = args.resume or (state_file if os.path.exists(state_file) else None)
     if resumed:
         st0 = torch.load(resumed)
@@ -514,15 +553,16 @@ def main():
     for c, p, sp, v0 in zip(real["cls"], real["pkg"], real["split"], real["variant"]):
         if v0 == 0:
             k = train_counts.setdefault(c, {"train": 0, "val": 0})
-            k[sp] += 1
+            k[sp] = k.get(sp, 0) + 1
     per_pkg = {}
     for p, sp, v0 in zip(real["pkg"], real["split"], real["variant"]):
         if v0 == 0:
             per_pkg[p] = per_pkg.get(p, 0) + 1
     metrics = {
+        "model_version": MODEL_VERSION,
         "resumed_note": f"{st0.get('epochs_done')} phase-1 epochs loaded from {os.path.basename(resumed)}" if resumed else None,
         "real_variants": args.real_variants - 1, "speech_utterances": args.speech_utterances,
-        "seed": args.seed, "epochs": args.epochs, "polish_epochs": args.polish_epochs, "polish_cycles": args.polish_cycles, "polish_synth_weight": args.polish_synth_weight, "polish_pitch_shift": args.polish_pitch_shift, "polish_lr": args.polish_lr, "head_epochs": args.head_epochs, "head_views": args.head_views, "head_lr": args.head_lr, "epoch_size": args.epoch_size, "prompt_template": PROMPT,
+        "seed": args.seed, "epochs": args.epochs, "polish_epochs": args.polish_epochs, "polish_cycles": args.polish_cycles, "polish_synth_weight": args.polish_synth_weight, "polish_pitch_shift": args.polish_pitch_shift, "polish_lr": args.polish_lr, "head_epochs": args.head_epochs, "head_views": args.head_views, "head_lr": args.head_lr, "epoch_size": args.epoch_size, "bands": args.bands, "widths": args.widths, "holdout_files": args.holdout_files, "prompt_template": PROMPT,
         "classes": class_names, "vocab_size": len(vocab), "train_samples": int(len(Y)),
         "synthetic_train_clips": len(cs_tr), "real_train_samples": int(tr.sum()),
         "val_packages": sorted(p for p, (s, _) in SOURCES.items() if s == "val"),
@@ -583,7 +623,7 @@ def export(out, audio, text, vocab, logit_scale, metrics, sample_pooled, class_n
         sha[name] = hashlib.sha256(open(os.path.join(out, name), "rb").read()).hexdigest()
     manifest = {
         "name": "clap-mini", "source": "trained by scripts/train-mini-clap on real recordings from Debian packages and synthetic audio (this repository)",
-        "description": "Demo model v2: a small CNN audio tower trained on real sound effects and speech from Debian packages plus synthetic "
+        "description": f"Demo model {MODEL_VERSION}: a small CNN audio tower trained on real sound effects and speech from Debian packages plus synthetic "
                        f"instruments, and a text tower on pretrained GloVe word vectors ({len(vocab)} words). Same I/O contract as LAION CLAP (fused). "
                        "Far weaker than a real CLAP model.",
         "embeddingDim": 512, "featureMode": "fusion", "sampleRate": 48000,

@@ -18,9 +18,9 @@ from sfx_mapping import CLASSES, scan
 from sfx_sources import SOURCES
 
 N_FRAMES = 1001
-# Mel bands the audio tower's front keeps of CLAP's 64: 32 for v2, 64 for the v3 candidate (instrument timbres need
-# them). train.py sets it (set_bands) before any worker process forks; the caches are keyed by it.
-BANDS = 32
+# Mel bands the audio tower's front keeps of CLAP's 64: 64 since v3 (instrument timbres need them), 32 for v2.
+# train.py sets it (set_bands) before any worker process forks; the caches are keyed by it.
+BANDS = 64
 
 
 def set_bands(n):

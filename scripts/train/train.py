@@ -26,9 +26,10 @@ from sfx_sources import SOURCES
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "../.."))
 PROMPT = "This is a sound of {}."
-# v2 (the committed bundle, these defaults): 32 mel bands, 128-256 channels, 16 + 12 epochs. The v3 candidate
-# (docs/clap-mini-v2-candidate.md): --bands 64 --widths 192,256,384,384 --epochs 40 --polish-epochs 40 --polish-pitch-shift 0.2
-MODEL_VERSION = "v2"
+# v3 (the committed bundle, these defaults): 64 mel bands, 192-384 channels, 40 + 40 epochs, 15 % of the training
+# packages' files held out for calibration. v2: --bands 32 --widths 128,192,256,256 --epochs 16 --polish-epochs 12
+# --polish-pitch-shift 0 --holdout-files 0 (docs/clap-mini-v2-candidate.md).
+MODEL_VERSION = "v3"
 MAX_TEXT = 32
 SPECIALS = ["<s>", "<pad>", "</s>", "<unk>"]  # ids 0..3, RoBERTa's order (SPEC 3.3)
 WORD_RE = re.compile(r"\w+|[^\w\s]+")          # the `Whitespace` pre-tokenizer of HF tokenizers
@@ -153,10 +154,10 @@ class AudioTower(nn.Module):
     input of the projection (so a -45 dB piano looks like a piano, and digital silence stays recognisable).
     Body: 1-D convolutions over time with the mel bands as channels (4-5x cheaper than 2-D convolutions on
     these shapes on a CPU, which is what lets it train on 2 shared cores), mean + max over time, an MLP.
-    v2 pools CLAP's 64 bands to 32; `bands=64` keeps them all (the v3 candidate): acoustic vs bass guitar, organ vs
-    flute differ in detail that 32 bands average away."""
+    v2 pooled CLAP's 64 bands to 32; v3 keeps them all: acoustic vs bass guitar, organ vs flute differ in detail
+    that 32 bands average away."""
 
-    def __init__(self, widths=(128, 192, 256, 256), bands=32):
+    def __init__(self, widths=(192, 256, 384, 384), bands=64):
         super().__init__()
         self.bands = bands
         def block(i, o):
@@ -409,20 +410,20 @@ def main():
     ap.add_argument("--test-per-class", type=int, default=20)
     ap.add_argument("--real-variants", type=int, default=2)
     ap.add_argument("--speech-utterances", type=int, default=500)
-    ap.add_argument("--epochs", type=int, default=16)
+    ap.add_argument("--epochs", type=int, default=40)
     ap.add_argument("--epoch-size", type=int, default=5120)
-    ap.add_argument("--polish-epochs", type=int, default=12, help="epochs of the second learning-rate cycle")
+    ap.add_argument("--polish-epochs", type=int, default=40, help="epochs of the second learning-rate cycle")
     ap.add_argument("--polish-lr", type=float, default=1.5e-3)
     ap.add_argument("--polish-cycles", type=int, default=1, help="how many such cycles")
     ap.add_argument("--polish-synth-weight", type=float, default=2.5, help="draw weight of the synthetic clips in those cycles")
-    ap.add_argument("--polish-pitch-shift", type=float, default=0.0, help="fraction of clips shifted by 1-2 mel bands in those cycles")
+    ap.add_argument("--polish-pitch-shift", type=float, default=0.2, help="fraction of clips shifted by 1-2 mel bands in those cycles")
     ap.add_argument("--head-epochs", type=int, default=0, help="epochs of the last stage: the projection heads on a frozen audio trunk (finetune_head.py)")
     ap.add_argument("--head-views", type=int, default=8, help="augmented views per training clip in that stage")
     ap.add_argument("--head-lr", type=float, default=5e-4)
-    ap.add_argument("--holdout-files", type=float, default=0.0, help="fraction of the training packages' real files kept out of training, as a calibration folder")
+    ap.add_argument("--holdout-files", type=float, default=0.15, help="fraction of the training packages' real files kept out of training, as a calibration folder")
     ap.add_argument("--resume", help="phase-1 state (.pt) to continue from (default: the cache's, when present)")
-    ap.add_argument("--widths", default="128,192,256,256", help="channels of the audio tower's four convolution blocks")
-    ap.add_argument("--bands", type=int, default=32, choices=(32, 64), help="mel bands of the audio front (the v3 candidate: 64)")
+    ap.add_argument("--widths", default="192,256,384,384", help="channels of the audio tower's four convolution blocks")
+    ap.add_argument("--bands", type=int, default=64, choices=(32, 64), help="mel bands of the audio front (v2: 32)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "models/clap-mini"))
     ap.add_argument("--cache", default=os.environ.get("EARSHOT_TRAIN_CACHE", os.path.join(ROOT, "..", "cache-model")))
@@ -437,6 +438,7 @@ def main():
     xs_tr, cs_tr, cap_tr = build_synth("train", args.train_per_class, 20261125, args.threads, syn_cache)
     xs_te, cs_te, _ = build_synth("test", args.test_per_class, 20261126, args.threads, syn_cache)
     real = realdata.build(args.cache, args.seed, variants=args.real_variants, speech_count=args.speech_utterances, workers=args.threads)
+    calib_dir = None
     if args.holdout_files:
         calib_dir = hold_out_files(real, args.holdout_files, args.seed, args.cache)
         log(f"held out of training for calibration: {(real['split'] == 'calib').sum() // args.real_variants} real files -> {calib_dir}")
@@ -562,7 +564,7 @@ def main():
         "model_version": MODEL_VERSION,
         "resumed_note": f"{st0.get('epochs_done')} phase-1 epochs loaded from {os.path.basename(resumed)}" if resumed else None,
         "real_variants": args.real_variants - 1, "speech_utterances": args.speech_utterances,
-        "seed": args.seed, "epochs": args.epochs, "polish_epochs": args.polish_epochs, "polish_cycles": args.polish_cycles, "polish_synth_weight": args.polish_synth_weight, "polish_pitch_shift": args.polish_pitch_shift, "polish_lr": args.polish_lr, "head_epochs": args.head_epochs, "head_views": args.head_views, "head_lr": args.head_lr, "epoch_size": args.epoch_size, "bands": args.bands, "widths": args.widths, "holdout_files": args.holdout_files, "prompt_template": PROMPT,
+        "seed": args.seed, "epochs": args.epochs, "polish_epochs": args.polish_epochs, "polish_cycles": args.polish_cycles, "polish_synth_weight": args.polish_synth_weight, "polish_pitch_shift": args.polish_pitch_shift, "polish_lr": args.polish_lr, "head_epochs": args.head_epochs, "head_views": args.head_views, "head_lr": args.head_lr, "epoch_size": args.epoch_size, "bands": args.bands, "widths": args.widths, "holdout_files": args.holdout_files, "calibration_holdout": calib_dir, "prompt_template": PROMPT,
         "classes": class_names, "vocab_size": len(vocab), "train_samples": int(len(Y)),
         "synthetic_train_clips": len(cs_tr), "real_train_samples": int(tr.sum()),
         "val_packages": sorted(p for p, (s, _) in SOURCES.items() if s == "val"),

@@ -25,23 +25,16 @@ const folders = (args('folder').length ? args('folder') : ['demo/library']).map(
 const parts: FolderPairs[] = [];
 const described: string[] = [];
 let version = '';
+const openRuntime = async (c: typeof cfg, m: string) =>
+  ClapRuntime.open(await loadBundle(path.join(c.modelDir, m)), { provider: c.ort.executionProvider, intraOpThreads: c.ort.intraOpThreads, textCacheSize: 10_000 });
 for (const folder of folders) {
   const rel = path.relative(REPO_ROOT, folder) || folder;
   parts.push(
-    await withIngestedLibrary(
-      cfg,
-      {
-        folder,
-        modelName: model,
-        openRuntime: async (c, m) =>
-          ClapRuntime.open(await loadBundle(path.join(c.modelDir, m)), { provider: c.ort.executionProvider, intraOpThreads: c.ort.intraOpThreads, textCacheSize: 10_000 }),
-      },
-      async (l) => {
-        version = l.runtime.identity.version;
-        described.push(`--folder ${rel} (${l.lib.clips.length} clips, ${new Set(l.lib.clips.map((c) => c.label)).size} labels)`);
-        return collectPairs(l);
-      },
-    ),
+    await withIngestedLibrary(cfg, { folder, modelName: model, openRuntime }, async (l) => {
+      version = l.runtime.identity.version;
+      described.push(`--folder ${rel} (${l.lib.clips.length} clips, ${new Set(l.lib.clips.map((c) => c.label)).size} labels)`);
+      return collectPairs(l);
+    }),
   );
 }
 const cal = fitCalibration(parts, version, `npm run model:calibrate -- --model ${model} ${described.join(' ')}`);

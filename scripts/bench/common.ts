@@ -9,15 +9,10 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 /** `--name a,b` or `--name=a,b` from argv. */
 export function arg(name: string): string | undefined {
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === `--${name}`) return argv[i + 1];
-    if (argv[i].startsWith(`--${name}=`)) return argv[i].slice(name.length + 3);
-  }
-  return undefined;
+  return args(name)[0];
 }
 
-/** Every value of a flag that may be given more than once (`--folder a --folder b`). */
+/** Every value of a flag that may be given more than once (`--folder a --folder b`), in order. */
 export function args(name: string): string[] {
   const argv = process.argv.slice(2);
   const out: string[] = [];

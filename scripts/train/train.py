@@ -376,8 +376,8 @@ def hold_out_files(real, frac, seed, cache):
     real["split"] = np.where(pick, "calib", real["split"])
     out = os.path.join(cache, f"calib-holdout-{seed}-{frac:g}")
     os.makedirs(out, exist_ok=True)
-    rows = sorted({(p, r, c) for p, r, c, v in zip(real["pkg"], real["relpath"], real["cls"], real["variant"]) if v == 0} & 
-                  {(p, r, c) for p, r, c, sp in zip(real["pkg"], real["relpath"], real["cls"], real["split"]) if sp == "calib"})
+    rows = sorted((p, r, c) for p, r, c, v, sp in zip(real["pkg"], real["relpath"], real["cls"], real["variant"], real["split"])
+                  if v == 0 and sp == "calib")
     for p in sorted({r[0] for r in rows}):
         link = os.path.join(out, p)
         if not os.path.islink(link):

@@ -8,16 +8,22 @@ import { cosineAt, fitLogistic, loadBundle, loadCalibration, probability } from 
 import { prng } from '../helpers/prng.js';
 import { HAS_MINI, MINI_DIR } from './mini.js';
 
+/** n scores uniform in [-1, 1), each labelled true with the probability the curve gives it (seeded). */
+function drawn(seed: number, n: number, curve: { a: number; b: number }): { xs: number[]; ys: boolean[] } {
+  const rnd = prng(seed);
+  const xs: number[] = [];
+  const ys: boolean[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = rnd() * 2 - 1;
+    xs.push(x);
+    ys.push(rnd() < probability(curve, x));
+  }
+  return { xs, ys };
+}
+
 describe('fitLogistic (Platt scaling)', () => {
   it('recovers the curve that generated the labels', () => {
-    const rnd = prng(3);
-    const xs: number[] = [];
-    const ys: boolean[] = [];
-    for (let i = 0; i < 20000; i++) {
-      const x = rnd() * 2 - 1;
-      xs.push(x);
-      ys.push(rnd() < probability({ a: 12, b: -6 }, x));
-    }
+    const { xs, ys } = drawn(3, 20000, { a: 12, b: -6 });
     const f = fitLogistic(xs, ys);
     expect(f.a).toBeGreaterThan(11);
     expect(f.a).toBeLessThan(13);
@@ -25,14 +31,7 @@ describe('fitLogistic (Platt scaling)', () => {
   });
 
   it('weighs a pair like that many copies of it, and refuses a weight per pair that is missing or negative', () => {
-    const rnd = prng(5);
-    const xs: number[] = [];
-    const ys: boolean[] = [];
-    for (let i = 0; i < 2000; i++) {
-      const x = rnd() * 2 - 1;
-      xs.push(x);
-      ys.push(rnd() < probability({ a: 8, b: -2 }, x));
-    }
+    const { xs, ys } = drawn(5, 2000, { a: 8, b: -2 });
     const w = xs.map((_, i) => 1 + (i % 3)); // pair i counted 1, 2 or 3 times
     const copies = xs.flatMap((x, i) => Array<number>(w[i]).fill(x));
     const copyYs = ys.flatMap((y, i) => Array<boolean>(w[i]).fill(y));
